@@ -1,0 +1,32 @@
+//! Why a request could not be decoded into an operation.
+
+/// A decoding failure; each maps to one AWS error code.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    /// No `Action` parameter: `MissingAction`.
+    #[error("Request is missing Action")]
+    MissingAction,
+    /// Unknown action or wrong version: `InvalidAction`.
+    #[error("Could not find operation {action} for version {version}")]
+    InvalidAction {
+        /// The action sent.
+        action: String,
+        /// The version sent.
+        version: String,
+    },
+    /// A parameter appears twice: `InvalidParameterValue` (never "either").
+    #[error("The parameter `{0}` appears more than once")]
+    DuplicateParameter(String),
+    /// Model constraint violations: `ValidationError`, in AWS's format.
+    #[error("{}", format_violations(.0))]
+    Validation(Vec<String>),
+    /// The form body is not `application/x-www-form-urlencoded` UTF-8: `MalformedQueryString`.
+    #[error("{0}")]
+    Malformed(String),
+}
+
+fn format_violations(v: &[String]) -> String {
+    let n = v.len();
+    let noun = if n == 1 { "error" } else { "errors" };
+    format!("{n} validation {noun} detected: {}", v.join("; "))
+}

@@ -1,0 +1,146 @@
+//! Every AWS error code Rolegate can return, with its HTTP status and fault type.
+//!
+//! <https://docs.aws.amazon.com/IAM/latest/APIReference/CommonErrors.html>,
+//! <https://docs.aws.amazon.com/STS/latest/APIReference/CommonErrors.html>
+
+/// Who is at fault: `Sender` (4xx) or `Receiver` (5xx), the `<Type>` element.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// The client.
+    Sender,
+    /// The server.
+    Receiver,
+}
+
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident = ($code:literal, $status:literal) ),* $(,)?) => {
+        /// An AWS error code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode { $( $(#[$doc])* $variant, )* }
+
+        impl ErrorCode {
+            /// Every code, for table tests.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant),*];
+
+            /// The `<Code>` on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self { $( ErrorCode::$variant => $code, )* }
+            }
+
+            /// The HTTP status AWS answers with.
+            pub fn http_status(self) -> u16 {
+                match self { $( ErrorCode::$variant => $status, )* }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// Authorization failed.
+    AccessDenied = ("AccessDenied", 403),
+    /// The Authorization header or query is malformed.
+    IncompleteSignature = ("IncompleteSignature", 400),
+    /// Unknown or inactive access key, or a bad session token.
+    InvalidClientTokenId = ("InvalidClientTokenId", 403),
+    /// The signature, scope or timestamp does not verify.
+    SignatureDoesNotMatch = ("SignatureDoesNotMatch", 403),
+    /// The request is not signed.
+    MissingAuthenticationToken = ("MissingAuthenticationToken", 403),
+    /// The session credentials have expired.
+    ExpiredToken = ("ExpiredToken", 403),
+    /// The request is too old.
+    RequestExpired = ("RequestExpired", 400),
+    /// Unknown action.
+    InvalidAction = ("InvalidAction", 400),
+    /// No action.
+    MissingAction = ("MissingAction", 400),
+    /// Model constraint violation.
+    ValidationError = ("ValidationError", 400),
+    /// A required parameter is missing.
+    MissingParameter = ("MissingParameter", 400),
+    /// A parameter value is invalid.
+    InvalidParameterValue = ("InvalidParameterValue", 400),
+    /// Parameters that cannot be combined.
+    InvalidParameterCombination = ("InvalidParameterCombination", 400),
+    /// The query string is malformed.
+    MalformedQueryString = ("MalformedQueryString", 404),
+    /// Too many requests.
+    Throttling = ("Throttling", 400),
+    /// The request body is too large.
+    RequestEntityTooLarge = ("RequestEntityTooLarge", 413),
+    /// Unexpected server failure.
+    InternalFailure = ("InternalFailure", 500),
+    /// The service is unavailable (e.g. the store is unreachable).
+    ServiceUnavailable = ("ServiceUnavailable", 503),
+    /// The entity does not exist.
+    NoSuchEntity = ("NoSuchEntity", 404),
+    /// The entity already exists.
+    EntityAlreadyExists = ("EntityAlreadyExists", 409),
+    /// The entity still has dependents.
+    DeleteConflict = ("DeleteConflict", 409),
+    /// A quota would be exceeded.
+    LimitExceeded = ("LimitExceeded", 409),
+    /// The policy document is invalid.
+    MalformedPolicyDocument = ("MalformedPolicyDocument", 400),
+    /// An input value is invalid.
+    InvalidInput = ("InvalidInput", 400),
+    /// Concurrent modification detected.
+    ConcurrentModification = ("ConcurrentModification", 409),
+    /// The entity is being modified.
+    EntityTemporarilyUnmodifiable = ("EntityTemporarilyUnmodifiable", 409),
+    /// The MFA code is invalid.
+    InvalidAuthenticationCode = ("InvalidAuthenticationCode", 403),
+    /// The entity cannot be modified (e.g. an AWS managed policy).
+    UnmodifiableEntity = ("UnmodifiableEntity", 400),
+    /// The policy cannot be attached.
+    PolicyNotAttachable = ("PolicyNotAttachable", 400),
+    /// Server failure.
+    ServiceFailure = ("ServiceFailure", 500),
+    /// Session policies and tags are too large.
+    PackedPolicyTooLarge = ("PackedPolicyTooLarge", 400),
+    /// STS is not activated in the region.
+    RegionDisabledException = ("RegionDisabledException", 403),
+    /// The web identity token or SAML assertion has expired.
+    ExpiredTokenException = ("ExpiredTokenException", 400),
+    /// The identity provider rejected the claim.
+    IdpRejectedClaim = ("IDPRejectedClaim", 403),
+    /// The web identity token is invalid.
+    InvalidIdentityToken = ("InvalidIdentityToken", 400),
+    /// The identity provider could not be reached.
+    IdpCommunicationError = ("IDPCommunicationError", 400),
+    /// The encoded authorization message is invalid.
+    InvalidAuthorizationMessageException = ("InvalidAuthorizationMessageException", 400),
+    /// The policy simulator could not evaluate.
+    PolicyEvaluation = ("PolicyEvaluation", 500),
+}
+
+impl ErrorCode {
+    /// `Sender` for 4xx, `Receiver` for 5xx.
+    pub fn fault(self) -> Fault {
+        if self.http_status() >= 500 { Fault::Receiver } else { Fault::Sender }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_client_or_server_status() {
+        for code in ErrorCode::ALL {
+            let s = code.http_status();
+            assert!((400..600).contains(&s), "{code:?}");
+            assert_eq!(code.fault() == Fault::Receiver, s >= 500, "{code:?}");
+            assert!(!code.as_str().is_empty());
+        }
+    }
+
+    #[test]
+    fn statuses_match_aws() {
+        assert_eq!(ErrorCode::NoSuchEntity.http_status(), 404);
+        assert_eq!(ErrorCode::EntityAlreadyExists.http_status(), 409);
+        assert_eq!(ErrorCode::AccessDenied.http_status(), 403);
+        assert_eq!(ErrorCode::InvalidAction.http_status(), 400);
+        assert_eq!(ErrorCode::IdpRejectedClaim.as_str(), "IDPRejectedClaim");
+    }
+}

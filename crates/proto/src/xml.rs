@@ -1,0 +1,266 @@
+//! XML rendering of outputs and errors, as botocore's `QueryParser` and the AWS SDKs read them.
+//!
+//! ```text
+//! <{Op}Response xmlns="…"><{Op}Result>…</{Op}Result><ResponseMetadata><RequestId>…</RequestId></ResponseMetadata></{Op}Response>
+//! <ErrorResponse xmlns="…"><Error><Type>Sender</Type><Code>…</Code><Message>…</Message></Error><RequestId>…</RequestId></ErrorResponse>
+//! ```
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+use time::OffsetDateTime;
+
+use crate::{ErrorCode, Fault};
+
+/// An XML document being written.
+#[derive(Debug, Default)]
+pub struct Xml {
+    buf: String,
+}
+
+/// Escapes text for element content.
+pub fn escape(s: &str, out: &mut String) {
+    for c in s.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            '\r' => out.push_str("&#13;"),
+            c => out.push(c),
+        }
+    }
+}
+
+impl Xml {
+    /// `<tag>`.
+    pub fn open(&mut self, tag: &str) {
+        self.buf.push('<');
+        self.buf.push_str(tag);
+        self.buf.push('>');
+    }
+
+    /// `</tag>`.
+    pub fn close(&mut self, tag: &str) {
+        self.buf.push_str("</");
+        self.buf.push_str(tag);
+        self.buf.push('>');
+    }
+
+    /// `<tag>text</tag>`, escaped.
+    pub fn text(&mut self, tag: &str, text: &str) {
+        self.open(tag);
+        escape(text, &mut self.buf);
+        self.close(tag);
+    }
+
+    /// The document.
+    pub fn finish(self) -> String {
+        self.buf
+    }
+}
+
+/// A value that renders as one element.
+pub trait XmlValue {
+    /// Writes `<tag>…</tag>` (or nothing for an absent optional).
+    fn write(&self, tag: &str, x: &mut Xml);
+}
+
+/// A structure whose members render inside a wrapper element.
+pub trait XmlStruct {
+    /// Writes the members, without a wrapper.
+    fn write_members(&self, x: &mut Xml);
+}
+
+impl XmlValue for String {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.text(tag, self);
+    }
+}
+
+impl XmlValue for bool {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.text(tag, if *self { "true" } else { "false" });
+    }
+}
+
+impl XmlValue for i64 {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.text(tag, &self.to_string());
+    }
+}
+
+/// ISO 8601 UTC with seconds, as AWS renders timestamps: `2019-11-09T13:34:41Z`.
+pub fn timestamp(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        t.year(),
+        u8::from(t.month()),
+        t.day(),
+        t.hour(),
+        t.minute(),
+        t.second()
+    )
+}
+
+impl XmlValue for OffsetDateTime {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.text(tag, &timestamp(*self));
+    }
+}
+
+impl<T: XmlValue> XmlValue for Option<T> {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        if let Some(v) = self {
+            v.write(tag, x);
+        }
+    }
+}
+
+impl<T: XmlValue> XmlValue for Vec<T> {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.open(tag);
+        for item in self {
+            item.write("member", x);
+        }
+        x.close(tag);
+    }
+}
+
+/// A policy document, rendered URL-encoded as IAM does (botocore decodes it back).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PolicyDocumentText(pub String);
+
+const DOCUMENT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+impl XmlValue for PolicyDocumentText {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.text(tag, &utf8_percent_encode(&self.0, DOCUMENT_ENCODE).to_string());
+    }
+}
+
+/// A blob, rendered base64.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Blob(pub Vec<u8>);
+
+impl XmlValue for Blob {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        use base64::Engine;
+        x.text(tag, &base64::engine::general_purpose::STANDARD.encode(&self.0));
+    }
+}
+
+/// A map rendered as `<tag><entry><key>k</key><value>v</value></entry>…</tag>`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct XmlMap(pub Vec<(String, i64)>);
+
+impl XmlValue for XmlMap {
+    fn write(&self, tag: &str, x: &mut Xml) {
+        x.open(tag);
+        for (k, v) in &self.0 {
+            x.open("entry");
+            x.text("key", k);
+            x.text("value", &v.to_string());
+            x.close("entry");
+        }
+        x.close(tag);
+    }
+}
+
+/// Declares an output shape: a struct rendering its members in order.
+#[macro_export]
+macro_rules! shape {
+    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal ),* $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct $name { $( $(#[$fmeta])* pub $field: $ty, )* }
+
+        impl $crate::xml::XmlStruct for $name {
+            #[allow(unused_variables, reason = "empty shapes write nothing")]
+            fn write_members(&self, x: &mut $crate::xml::Xml) {
+                $( $crate::xml::XmlValue::write(&self.$field, $wire, x); )*
+            }
+        }
+
+        impl $crate::xml::XmlValue for $name {
+            fn write(&self, tag: &str, x: &mut $crate::xml::Xml) {
+                x.open(tag);
+                $crate::xml::XmlStruct::write_members(self, x);
+                x.close(tag);
+            }
+        }
+    };
+}
+
+/// The success envelope. `result` is `None` for operations whose output has no members.
+pub fn render_response(action: &str, namespace: &str, result: Option<&dyn XmlStruct>, request_id: &str) -> String {
+    let mut x = Xml::default();
+    x.buf.push_str(&format!("<{action}Response xmlns=\"{namespace}\">"));
+    if let Some(result) = result {
+        let wrapper = format!("{action}Result");
+        x.open(&wrapper);
+        result.write_members(&mut x);
+        x.close(&wrapper);
+    }
+    x.open("ResponseMetadata");
+    x.text("RequestId", request_id);
+    x.close("ResponseMetadata");
+    x.close(&format!("{action}Response"));
+    x.finish()
+}
+
+/// The error envelope (`RequestId` is a sibling of `Error`).
+pub fn render_error(namespace: &str, code: ErrorCode, message: &str, request_id: &str) -> String {
+    let mut x = Xml::default();
+    x.buf.push_str(&format!("<ErrorResponse xmlns=\"{namespace}\">"));
+    x.open("Error");
+    x.text("Type", match code.fault() {
+        Fault::Sender => "Sender",
+        Fault::Receiver => "Receiver",
+    });
+    x.text("Code", code.as_str());
+    x.text("Message", message);
+    x.close("Error");
+    x.text("RequestId", request_id);
+    x.close("ErrorResponse");
+    x.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    shape!(Caller { arn: String = "Arn", user_id: String = "UserId", account: String = "Account" });
+
+    #[test]
+    fn get_caller_identity_envelope() {
+        let c = Caller { arn: "arn:aws:iam::123456789012:root".into(), user_id: "123456789012".into(), account: "123456789012".into() };
+        let xml = render_response("GetCallerIdentity", crate::STS_NAMESPACE, Some(&c), "rid");
+        assert_eq!(
+            xml,
+            "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>\
+             <Arn>arn:aws:iam::123456789012:root</Arn><UserId>123456789012</UserId><Account>123456789012</Account>\
+             </GetCallerIdentityResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
+        );
+    }
+
+    #[test]
+    fn error_envelope_escapes() {
+        let xml = render_error(crate::IAM_NAMESPACE, ErrorCode::NoSuchEntity, "a<b & 'c'", "r");
+        assert!(xml.contains("<Type>Sender</Type><Code>NoSuchEntity</Code><Message>a&lt;b &amp; &apos;c&apos;</Message>"));
+        assert!(xml.ends_with("</Error><RequestId>r</RequestId></ErrorResponse>"));
+    }
+
+    #[test]
+    fn documents_are_url_encoded() {
+        let mut x = Xml::default();
+        PolicyDocumentText("{\"a\": \"b/*\"}".into()).write("D", &mut x);
+        assert_eq!(x.finish(), "<D>%7B%22a%22%3A%20%22b%2F%2A%22%7D</D>");
+    }
+
+    #[test]
+    fn timestamps_are_utc_seconds() {
+        let t = OffsetDateTime::from_unix_timestamp(1_573_306_481).expect("ts");
+        assert_eq!(timestamp(t), "2019-11-09T13:34:41Z");
+    }
+}
