@@ -1,1 +1,127 @@
-//! placeholder
+//! Storage behind one narrow trait.
+//!
+//! Owns: durable, versioned records addressed by `(scope, kind, key)`, atomic multi-record
+//! commits with optimistic preconditions, a change log every node reads to invalidate its
+//! caches, and versioned schema migrations. Two backends: SQLite (embedded default; WAL,
+//! `synchronous=FULL`) and PostgreSQL (several stateless nodes). [`conformance::run`] is the one
+//! suite both must pass.
+//!
+//! Never: interprets IAM semantics (that is the service's), leaks driver types upward.
+//!
+//! Scopes are account ids (every entity is account-scoped) or [`GLOBAL`] for what is looked up
+//! before the account is known (access key ids, accounts, keyrings).
+
+use async_trait::async_trait;
+
+pub mod conformance;
+mod error;
+mod backend;
+mod migrate;
+mod postgres;
+pub mod record;
+mod sqlite;
+
+pub use error::StoreError;
+pub use postgres::PostgresStore;
+pub use record::Entity;
+pub use sqlite::SqliteStore;
+
+/// The scope of records that are not inside an account.
+pub const GLOBAL: &str = "";
+
+/// A stored record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    /// Account id, or [`GLOBAL`].
+    pub scope: String,
+    /// Entity kind (see [`record::kind`]).
+    pub kind: String,
+    /// The key within (scope, kind); for named entities the lowercased name.
+    pub key: String,
+    /// Starts at 1 and grows by one with every write.
+    pub version: i64,
+    /// The serialized entity (JSON).
+    pub data: String,
+}
+
+/// What a write expects to find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expect {
+    /// The record must not exist (a create).
+    Absent,
+    /// The record must be at exactly this version (an update or delete).
+    Version(i64),
+}
+
+/// One write of a commit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Write {
+    /// Create or replace.
+    Put {
+        /// Scope.
+        scope: String,
+        /// Kind.
+        kind: String,
+        /// Key.
+        key: String,
+        /// Precondition.
+        expect: Expect,
+        /// New data.
+        data: String,
+    },
+    /// Delete.
+    Delete {
+        /// Scope.
+        scope: String,
+        /// Kind.
+        kind: String,
+        /// Key.
+        key: String,
+        /// The version that must be current.
+        version: i64,
+    },
+}
+
+impl Write {
+    /// (scope, kind, key) of the write.
+    pub fn address(&self) -> (&str, &str, &str) {
+        match self {
+            Write::Put { scope, kind, key, .. } | Write::Delete { scope, kind, key, .. } => (scope, kind, key),
+        }
+    }
+}
+
+/// A committed change, read back from the change log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Change {
+    /// Position in the log.
+    pub seq: i64,
+    /// Scope.
+    pub scope: String,
+    /// Kind.
+    pub kind: String,
+    /// Key.
+    pub key: String,
+}
+
+/// The storage contract. Every method is atomic; [`Store::commit`] applies all of its writes or
+/// none, and fails with [`StoreError::Conflict`] when any precondition does not hold.
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// One record.
+    async fn get(&self, scope: &str, kind: &str, key: &str) -> Result<Option<Record>, StoreError>;
+    /// Up to `limit` records of a kind with key > `after`, in byte order of key.
+    async fn list(&self, scope: &str, kind: &str, after: Option<&str>, limit: usize) -> Result<Vec<Record>, StoreError>;
+    /// Applies every write or none.
+    async fn commit(&self, writes: &[Write]) -> Result<(), StoreError>;
+    /// Change-log entries after `seq`, oldest first, at most `limit`.
+    async fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
+    /// The newest change-log position (0 when empty).
+    async fn last_change(&self) -> Result<i64, StoreError>;
+    /// Deletes change-log entries older than `before_ms` (unix milliseconds).
+    async fn prune_changes(&self, before_ms: i64) -> Result<u64, StoreError>;
+    /// Whether the database answers.
+    async fn ping(&self) -> Result<(), StoreError>;
+    /// `sqlite` or `postgres`.
+    fn backend(&self) -> &'static str;
+}

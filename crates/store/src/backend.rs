@@ -1,0 +1,191 @@
+//! The SQL both backends share. The statements are identical on SQLite and PostgreSQL
+//! (numbered `$n` parameters, `ON CONFLICT DO NOTHING`), so one macro implements [`Store`]
+//! for each pool type.
+//!
+//! [`Store`]: crate::Store
+
+/// Implements [`crate::Store`] for a struct with `write` and `read` pools.
+macro_rules! sql_store {
+    ($store:ty, $backend:literal) => {
+        impl $store {
+            async fn run_migrations(
+                pool: &sqlx::Pool<<$store as $crate::backend::HasDb>::Db>,
+                migrations: &[(i64, &str, &str)],
+            ) -> Result<(), $crate::StoreError> {
+                sqlx::query($crate::migrate::CREATE_TABLE).execute(pool).await?;
+                for (version, description, sql) in migrations {
+                    let applied: Option<(i64,)> =
+                        sqlx::query_as("SELECT version FROM rolegate_schema_migrations WHERE version = $1")
+                            .bind(version)
+                            .fetch_optional(pool)
+                            .await?;
+                    if applied.is_some() {
+                        continue;
+                    }
+                    let mut tx = pool.begin().await?;
+                    for statement in $crate::migrate::statements(sql) {
+                        sqlx::query(&statement).execute(&mut *tx).await?;
+                    }
+                    sqlx::query("INSERT INTO rolegate_schema_migrations (version, description, applied_at_ms) VALUES ($1, $2, $3)")
+                        .bind(version)
+                        .bind(*description)
+                        .bind($crate::migrate::now_ms())
+                        .execute(&mut *tx)
+                        .await?;
+                    tx.commit().await?;
+                    tracing::info!(version, description, backend = $backend, "applied schema migration");
+                }
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::Store for $store {
+            async fn get(&self, scope: &str, kind: &str, key: &str) -> Result<Option<$crate::Record>, $crate::StoreError> {
+                let row: Option<(i64, String)> =
+                    sqlx::query_as("SELECT version, data FROM records WHERE scope = $1 AND kind = $2 AND key = $3")
+                        .bind(scope)
+                        .bind(kind)
+                        .bind(key)
+                        .fetch_optional(&self.read)
+                        .await?;
+                Ok(row.map(|(version, data)| $crate::Record {
+                    scope: scope.to_owned(),
+                    kind: kind.to_owned(),
+                    key: key.to_owned(),
+                    version,
+                    data,
+                }))
+            }
+
+            async fn list(
+                &self,
+                scope: &str,
+                kind: &str,
+                after: Option<&str>,
+                limit: usize,
+            ) -> Result<Vec<$crate::Record>, $crate::StoreError> {
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                    "SELECT key, version, data FROM records WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4",
+                )
+                .bind(scope)
+                .bind(kind)
+                .bind(after.unwrap_or(""))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(key, version, data)| $crate::Record {
+                        scope: scope.to_owned(),
+                        kind: kind.to_owned(),
+                        key,
+                        version,
+                        data,
+                    })
+                    .collect())
+            }
+
+            async fn commit(&self, writes: &[$crate::Write]) -> Result<(), $crate::StoreError> {
+                use $crate::{Expect, Write};
+                let mut tx = self.write.begin().await?;
+                let at = $crate::migrate::now_ms();
+                for write in writes {
+                    let affected = match write {
+                        Write::Put { scope, kind, key, expect: Expect::Absent, data } => sqlx::query(
+                            "INSERT INTO records (scope, kind, key, version, data) VALUES ($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING",
+                        )
+                        .bind(scope)
+                        .bind(kind)
+                        .bind(key)
+                        .bind(data)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                        Write::Put { scope, kind, key, expect: Expect::Version(v), data } => sqlx::query(
+                            "UPDATE records SET data = $4, version = version + 1 WHERE scope = $1 AND kind = $2 AND key = $3 AND version = $5",
+                        )
+                        .bind(scope)
+                        .bind(kind)
+                        .bind(key)
+                        .bind(data)
+                        .bind(v)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                        Write::Delete { scope, kind, key, version } => sqlx::query(
+                            "DELETE FROM records WHERE scope = $1 AND kind = $2 AND key = $3 AND version = $4",
+                        )
+                        .bind(scope)
+                        .bind(kind)
+                        .bind(key)
+                        .bind(version)
+                        .execute(&mut *tx)
+                        .await?
+                        .rows_affected(),
+                    };
+                    if affected != 1 {
+                        // Dropping `tx` rolls back every write of this commit.
+                        return Err($crate::StoreError::Conflict);
+                    }
+                    let (scope, kind, key) = write.address();
+                    sqlx::query("INSERT INTO changes (scope, kind, key, at_ms) VALUES ($1, $2, $3, $4)")
+                        .bind(scope)
+                        .bind(kind)
+                        .bind(key)
+                        .bind(at)
+                        .execute(&mut *tx)
+                        .await?;
+                }
+                tx.commit().await?;
+                Ok(())
+            }
+
+            async fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<$crate::Change>, $crate::StoreError> {
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let rows: Vec<(i64, String, String, String)> =
+                    sqlx::query_as("SELECT seq, scope, kind, key FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2")
+                        .bind(seq)
+                        .bind(limit)
+                        .fetch_all(&self.read)
+                        .await?;
+                Ok(rows.into_iter().map(|(seq, scope, kind, key)| $crate::Change { seq, scope, kind, key }).collect())
+            }
+
+            async fn last_change(&self) -> Result<i64, $crate::StoreError> {
+                let (seq,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM changes").fetch_one(&self.read).await?;
+                Ok(seq.unwrap_or(0))
+            }
+
+            async fn prune_changes(&self, before_ms: i64) -> Result<u64, $crate::StoreError> {
+                Ok(sqlx::query("DELETE FROM changes WHERE at_ms < $1").bind(before_ms).execute(&self.write).await?.rows_affected())
+            }
+
+            async fn ping(&self) -> Result<(), $crate::StoreError> {
+                sqlx::query("SELECT 1").execute(&self.read).await?;
+                Ok(())
+            }
+
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+        }
+    };
+}
+
+pub(crate) use sql_store;
+
+/// Ties each store type to its sqlx database.
+pub trait HasDb {
+    /// The sqlx database.
+    type Db: sqlx::Database;
+}
+
+impl HasDb for crate::SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl HasDb for crate::PostgresStore {
+    type Db = sqlx::Postgres;
+}

@@ -1,0 +1,270 @@
+//! The persisted shapes, versioned: today every record is `v1`. A change of shape adds
+//! `mod v2` with a conversion from v1 and re-exports it, so old rows keep reading.
+//!
+//! Times are unix seconds (UTC). Secrets stored here (access key secrets) are only ever
+//! read back to verify signatures and are never rendered after the response that created them.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+/// Kinds of record.
+pub mod kind {
+    /// An account (GLOBAL scope, keyed by account id).
+    pub const ACCOUNT: &str = "account";
+    /// An access key (GLOBAL scope, keyed by access key id).
+    pub const ACCESS_KEY: &str = "access-key";
+    /// A user (keyed by lowercased name).
+    pub const USER: &str = "user";
+    /// A group.
+    pub const GROUP: &str = "group";
+    /// A role.
+    pub const ROLE: &str = "role";
+    /// A customer managed policy.
+    pub const POLICY: &str = "policy";
+    /// Usage counters of an AWS managed policy within an account (keyed by policy ARN).
+    pub const AWS_POLICY_USAGE: &str = "aws-policy-usage";
+    /// An instance profile.
+    pub const INSTANCE_PROFILE: &str = "instance-profile";
+}
+
+/// A record type and its kind.
+pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
+    /// The kind it is stored under.
+    const KIND: &'static str;
+}
+
+mod v1 {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Serialize};
+
+    /// A tag.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Tag {
+        /// Key.
+        pub key: String,
+        /// Value.
+        pub value: String,
+    }
+
+    /// An account.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Account {
+        /// 12 digits.
+        pub id: String,
+        /// Created at.
+        pub created: i64,
+    }
+
+    /// Who owns an access key.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    #[serde(tag = "type", rename_all = "snake_case")]
+    pub enum KeyOwner {
+        /// The account root.
+        Root,
+        /// An IAM user.
+        User {
+            /// Name as created.
+            name: String,
+            /// Unique id (AIDA…).
+            id: String,
+        },
+    }
+
+    /// When and where a key was last used.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LastUsed {
+        /// When.
+        pub at: i64,
+        /// Service signing name.
+        pub service: String,
+        /// Region.
+        pub region: String,
+    }
+
+    /// A long-term access key.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct AccessKey {
+        /// `AKIA…`.
+        pub id: String,
+        /// The owning account.
+        pub account: String,
+        /// The owner.
+        pub owner: KeyOwner,
+        /// The secret access key.
+        pub secret: String,
+        /// `Active` or `Inactive`.
+        pub active: bool,
+        /// Created at.
+        pub created: i64,
+        /// Last use.
+        pub last_used: Option<LastUsed>,
+    }
+
+    /// A user.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct User {
+        /// Name as created.
+        pub name: String,
+        /// `AIDA…`.
+        pub id: String,
+        /// Path.
+        pub path: String,
+        /// Created at.
+        pub created: i64,
+        /// Tags.
+        pub tags: Vec<Tag>,
+        /// Permissions boundary policy ARN.
+        pub boundary: Option<String>,
+        /// Inline policies by name.
+        pub inline: BTreeMap<String, String>,
+        /// Attached managed policy ARNs, in attach order.
+        pub attached: Vec<String>,
+        /// Group names (as created), in join order.
+        pub groups: Vec<String>,
+        /// Access key ids.
+        pub access_keys: Vec<String>,
+    }
+
+    /// A group.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Group {
+        /// Name as created.
+        pub name: String,
+        /// `AGPA…`.
+        pub id: String,
+        /// Path.
+        pub path: String,
+        /// Created at.
+        pub created: i64,
+        /// Inline policies by name.
+        pub inline: BTreeMap<String, String>,
+        /// Attached managed policy ARNs.
+        pub attached: Vec<String>,
+        /// Member user names (as created).
+        pub members: Vec<String>,
+    }
+
+    /// A role.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Role {
+        /// Name as created.
+        pub name: String,
+        /// `AROA…`.
+        pub id: String,
+        /// Path.
+        pub path: String,
+        /// Created at.
+        pub created: i64,
+        /// The trust policy, as written.
+        pub trust: String,
+        /// Description.
+        pub description: Option<String>,
+        /// Maximum session duration, seconds.
+        pub max_session_duration: i64,
+        /// Permissions boundary policy ARN.
+        pub boundary: Option<String>,
+        /// Tags.
+        pub tags: Vec<Tag>,
+        /// Inline policies by name.
+        pub inline: BTreeMap<String, String>,
+        /// Attached managed policy ARNs.
+        pub attached: Vec<String>,
+        /// Instance profile names (as created).
+        pub instance_profiles: Vec<String>,
+        /// Last use by a session.
+        pub last_used: Option<LastUsed>,
+    }
+
+    /// A version of a managed policy.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PolicyVersion {
+        /// `v1`, `v2`, …
+        pub id: String,
+        /// The document as written.
+        pub document: String,
+        /// Created at.
+        pub created: i64,
+    }
+
+    /// A customer managed policy with its versions.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Policy {
+        /// Name as created.
+        pub name: String,
+        /// `ANPA…`.
+        pub id: String,
+        /// Path.
+        pub path: String,
+        /// Description.
+        pub description: Option<String>,
+        /// Created at.
+        pub created: i64,
+        /// Updated at.
+        pub updated: i64,
+        /// The default version id.
+        pub default_version: String,
+        /// Versions (at most 5).
+        pub versions: Vec<PolicyVersion>,
+        /// Number for the next version id.
+        pub next_version: u32,
+        /// Tags.
+        pub tags: Vec<Tag>,
+        /// Users, groups and roles it is attached to.
+        pub attachment_count: i64,
+        /// Users and roles using it as a permissions boundary.
+        pub boundary_usage_count: i64,
+    }
+
+    /// Usage of an AWS managed policy within one account.
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct AwsPolicyUsage {
+        /// Attachments.
+        pub attachment_count: i64,
+        /// Boundary uses.
+        pub boundary_usage_count: i64,
+    }
+
+    /// An instance profile.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct InstanceProfile {
+        /// Name as created.
+        pub name: String,
+        /// `AIPA…`.
+        pub id: String,
+        /// Path.
+        pub path: String,
+        /// Created at.
+        pub created: i64,
+        /// Role names (at most one).
+        pub roles: Vec<String>,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
+}
+
+pub use v1::*;
+
+macro_rules! entity {
+    ($($t:ty => $k:expr),* $(,)?) => { $( impl Entity for $t { const KIND: &'static str = $k; } )* };
+}
+
+entity! {
+    Account => kind::ACCOUNT,
+    AccessKey => kind::ACCESS_KEY,
+    User => kind::USER,
+    Group => kind::GROUP,
+    Role => kind::ROLE,
+    Policy => kind::POLICY,
+    AwsPolicyUsage => kind::AWS_POLICY_USAGE,
+    InstanceProfile => kind::INSTANCE_PROFILE,
+}
+
+/// Serializes a record.
+pub fn encode<T: Entity>(value: &T) -> Result<String, crate::StoreError> {
+    serde_json::to_string(value).map_err(|e| crate::StoreError::Corrupt(e.to_string()))
+}
+
+/// Deserializes a record.
+pub fn decode<T: Entity>(data: &str) -> Result<T, crate::StoreError> {
+    serde_json::from_str(data).map_err(|e| crate::StoreError::Corrupt(format!("{}: {e}", T::KIND)))
+}
