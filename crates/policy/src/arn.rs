@@ -24,7 +24,11 @@ impl ArnPattern {
         let parts: Vec<&str> = pattern.splitn(6, ':').collect();
         let full = parts.len() == 6;
         let (last, head) = parts.split_last().map_or(("", &[][..]), |(l, h)| (*l, h));
-        Self { head: head.iter().map(|p| Glob::new(p)).collect(), tail: Template::new(last, variables && full), full }
+        Self {
+            head: head.iter().map(|p| Glob::new(p)).collect(),
+            tail: Template::new(last, variables && full),
+            full,
+        }
     }
 
     /// Whether `arn` matches in this request's context.
@@ -38,8 +42,14 @@ impl ArnPattern {
                 return false;
             }
         }
-        let rest = parts.get(self.head.len()..).map(|r| r.join(":")).unwrap_or_default();
-        if !self.full && !matches!(&self.tail, Template::Static { text, .. } if text.ends_with('*')) && rest.contains(':') {
+        let rest = parts
+            .get(self.head.len()..)
+            .map(|r| r.join(":"))
+            .unwrap_or_default();
+        if !self.full
+            && !matches!(&self.tail, Template::Static { text, .. } if text.ends_with('*'))
+            && rest.contains(':')
+        {
             return false;
         }
         self.tail.glob(ctx).is_some_and(|g| g.matches(&rest))
@@ -62,12 +72,30 @@ mod tests {
 
     #[test]
     fn segments() {
-        assert!(m("arn:aws:iam::123456789012:role/*", "arn:aws:iam::123456789012:role/a/b"));
-        assert!(!m("arn:aws:iam::123456789012:role/*", "arn:aws:iam::999999999999:role/a"));
-        assert!(m("arn:aws:iam::*:role/x", "arn:aws:iam::999999999999:role/x"));
-        assert!(!m("arn:aws:iam::1*:role/x", "arn:aws:iam::2:1:role/x"), "account wildcard stays in its segment");
+        assert!(m(
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::123456789012:role/a/b"
+        ));
+        assert!(!m(
+            "arn:aws:iam::123456789012:role/*",
+            "arn:aws:iam::999999999999:role/a"
+        ));
+        assert!(m(
+            "arn:aws:iam::*:role/x",
+            "arn:aws:iam::999999999999:role/x"
+        ));
+        assert!(
+            !m("arn:aws:iam::1*:role/x", "arn:aws:iam::2:1:role/x"),
+            "account wildcard stays in its segment"
+        );
         assert!(m("arn:aws:s3:::bucket/*", "arn:aws:s3:::bucket/a:b/c"));
-        assert!(m("arn:aws:*", "arn:aws:iam::1:role/x"), "short pattern ending in * expands");
-        assert!(!m("arn:aws:iam::1:user/Bob", "arn:aws:iam::1:user/bob"), "resource part is case-sensitive");
+        assert!(
+            m("arn:aws:*", "arn:aws:iam::1:role/x"),
+            "short pattern ending in * expands"
+        );
+        assert!(
+            !m("arn:aws:iam::1:user/Bob", "arn:aws:iam::1:user/bob"),
+            "resource part is case-sensitive"
+        );
     }
 }

@@ -120,7 +120,12 @@ impl Operator {
             "Null" => (Null, false),
             _ => return None,
         };
-        Some(Self { base, negated, if_exists, qualifier })
+        Some(Self {
+            base,
+            negated,
+            if_exists,
+            qualifier,
+        })
     }
 }
 
@@ -161,9 +166,15 @@ pub struct Clause {
 impl Clause {
     /// Evaluates against the context. `missing` collects keys the request lacked.
     pub fn holds(&self, ctx: &Context) -> bool {
-        let present = ctx.get(&self.key).map(|v| v.values()).filter(|v| !v.is_empty() && !(v.len() == 1 && v.iter().all(String::is_empty)));
+        let present = ctx
+            .get(&self.key)
+            .map(|v| v.values())
+            .filter(|v| !v.is_empty() && !(v.len() == 1 && v.iter().all(String::is_empty)));
         if self.op.base == Base::Null {
-            return self.values.iter().any(|v| matches!(v, Value::Null(absent) if *absent == present.is_none()));
+            return self
+                .values
+                .iter()
+                .any(|v| matches!(v, Value::Null(absent) if *absent == present.is_none()));
         }
         let Some(request_values) = present else {
             return match self.op.qualifier {

@@ -13,7 +13,7 @@ pub use parse::parse;
 use crate::{arn::ArnPattern, condition::Clause, glob::Glob};
 
 /// Where a document is used; it decides which elements are required or forbidden.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum PolicyKind {
     /// Identity policies (managed, inline) and permissions boundaries: no Principal, Resource required.
     Identity,

@@ -70,7 +70,9 @@ impl Glob {
         {
             Fast::Prefix(s)
         } else {
-            let ascii = toks.iter().all(|t| !matches!(t, Tok::Lit(c) if !c.is_ascii()));
+            let ascii = toks
+                .iter()
+                .all(|t| !matches!(t, Tok::Lit(c) if !c.is_ascii()));
             Fast::General { ascii }
         };
         Self { toks, fast }
@@ -87,7 +89,9 @@ impl Glob {
             Fast::Everything => true,
             Fast::Exact(s) => s == text,
             Fast::Prefix(p) => text.starts_with(p.as_str()),
-            Fast::General { ascii: true } if text.is_ascii() => match_units(&self.toks, text.as_bytes()),
+            Fast::General { ascii: true } if text.is_ascii() => {
+                match_units(&self.toks, text.as_bytes())
+            }
             Fast::General { .. } => match_units(&self.toks, &text.chars().collect::<Vec<char>>()),
         }
     }
@@ -136,7 +140,8 @@ fn match_units<U: Unit>(toks: &[Tok], text: &[U]) -> bool {
             },
         }
     }
-    toks.get(p..).is_some_and(|rest| rest.iter().all(|t| *t == Tok::Any))
+    toks.get(p..)
+        .is_some_and(|rest| rest.iter().all(|t| *t == Tok::Any))
 }
 
 #[cfg(test)]

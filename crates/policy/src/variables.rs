@@ -48,9 +48,13 @@ pub fn pieces(s: &str) -> Option<Vec<Piece>> {
     let mut out = Vec::new();
     let mut rest = s;
     while let Some(start) = rest.find("${") {
-        let Some(len) = rest.get(start..).and_then(|r| r.find('}')) else { break };
+        let Some(len) = rest.get(start..).and_then(|r| r.find('}')) else {
+            break;
+        };
         if start > 0 {
-            out.push(Piece::Text(rest.get(..start).unwrap_or_default().to_owned()));
+            out.push(Piece::Text(
+                rest.get(..start).unwrap_or_default().to_owned(),
+            ));
         }
         let inner = rest.get(start + 2..start + len).unwrap_or_default();
         out.push(match inner {
@@ -60,10 +64,19 @@ pub fn pieces(s: &str) -> Option<Vec<Piece>> {
             _ => match inner.split_once(',') {
                 Some((key, default)) => {
                     let default = default.trim();
-                    let default = default.strip_prefix('\'').and_then(|d| d.strip_suffix('\'')).unwrap_or(default);
-                    Piece::Var { key: key.trim().to_ascii_lowercase(), default: Some(default.to_owned()) }
+                    let default = default
+                        .strip_prefix('\'')
+                        .and_then(|d| d.strip_suffix('\''))
+                        .unwrap_or(default);
+                    Piece::Var {
+                        key: key.trim().to_ascii_lowercase(),
+                        default: Some(default.to_owned()),
+                    }
                 }
-                None => Piece::Var { key: inner.trim().to_ascii_lowercase(), default: None },
+                None => Piece::Var {
+                    key: inner.trim().to_ascii_lowercase(),
+                    default: None,
+                },
             },
         });
         rest = rest.get(start + len + 1..).unwrap_or_default();
@@ -79,7 +92,10 @@ impl Template {
     pub fn new(s: &str, variables: bool) -> Self {
         match pieces(s).filter(|_| variables) {
             Some(p) => Template::Dynamic(p),
-            None => Template::Static { text: s.to_owned(), glob: Glob::new(s) },
+            None => Template::Static {
+                text: s.to_owned(),
+                glob: Glob::new(s),
+            },
         }
     }
 
@@ -98,7 +114,10 @@ impl Template {
                         })),
                         Piece::Escaped(c) => toks.push(Tok::Lit(*c)),
                         Piece::Var { key, default } => {
-                            let value = ctx.single(key).map(str::to_owned).or_else(|| default.clone())?;
+                            let value = ctx
+                                .single(key)
+                                .map(str::to_owned)
+                                .or_else(|| default.clone())?;
                             toks.extend(value.chars().map(Tok::Lit));
                         }
                     }
@@ -118,7 +137,9 @@ impl Template {
                     match p {
                         Piece::Text(t) => out.push_str(t),
                         Piece::Escaped(c) => out.push(*c),
-                        Piece::Var { key, default } => out.push_str(ctx.single(key).or(default.as_deref())?),
+                        Piece::Var { key, default } => {
+                            out.push_str(ctx.single(key).or(default.as_deref())?)
+                        }
                     }
                 }
                 Some(std::borrow::Cow::Owned(out))
@@ -143,7 +164,10 @@ mod tests {
         let t = Template::new("arn:aws:s3:::home/${aws:username}/*", true);
         let g = t.glob(&ctx()).expect("resolves");
         assert!(g.matches("arn:aws:s3:::home/a*/x"));
-        assert!(!g.matches("arn:aws:s3:::home/ab/x"), "the value's * is literal");
+        assert!(
+            !g.matches("arn:aws:s3:::home/ab/x"),
+            "the value's * is literal"
+        );
     }
 
     #[test]

@@ -71,7 +71,9 @@ impl Pattern {
             Pattern::Path => r"(\u002F)|(\u002F[\u0021-\u007E]+\u002F)",
             Pattern::PolicyPath => r"((/[A-Za-z0-9\.,\+@=_-]+)*)/",
             Pattern::PolicyDocument => r"[\u0009\u000A\u000D\u0020-\u00FF]+",
-            Pattern::Arn => r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+",
+            Pattern::Arn => {
+                r"[\u0009\u000A\u000D\u0020-\u007E\u0085\u00A0-\uD7FF\uE000-\uFFFD\u10000-\u10FFFF]+"
+            }
             Pattern::TagKey => r"[\p{L}\p{Z}\p{N}_.:/=+\-@]+",
             Pattern::TagValue => r"[\p{L}\p{Z}\p{N}_.:/=+\-@]*",
             Pattern::AccessKeyId => r"[\w]+",
@@ -142,20 +144,42 @@ pub fn check_str(value: &str, c: &Constraint, member: &str, errs: &mut Vec<Strin
         Constraint::Len(min, max) => {
             let n = value.chars().count();
             if n < min {
-                errs.push(violation(value, member, &format!("Member must have length greater than or equal to {min}")));
+                errs.push(violation(
+                    value,
+                    member,
+                    &format!("Member must have length greater than or equal to {min}"),
+                ));
             }
             if n > max {
-                errs.push(violation(value, member, &format!("Member must have length less than or equal to {max}")));
+                errs.push(violation(
+                    value,
+                    member,
+                    &format!("Member must have length less than or equal to {max}"),
+                ));
             }
         }
         Constraint::Pattern(p) => {
             if !p.matches(value) {
-                errs.push(violation(value, member, &format!("Member must satisfy regular expression pattern: {}", p.text())));
+                errs.push(violation(
+                    value,
+                    member,
+                    &format!(
+                        "Member must satisfy regular expression pattern: {}",
+                        p.text()
+                    ),
+                ));
             }
         }
         Constraint::Enum(values) => {
             if !values.contains(&value) {
-                errs.push(violation(value, member, &format!("Member must satisfy enum value set: [{}]", values.join(", "))));
+                errs.push(violation(
+                    value,
+                    member,
+                    &format!(
+                        "Member must satisfy enum value set: [{}]",
+                        values.join(", ")
+                    ),
+                ));
             }
         }
         Constraint::Range(..) | Constraint::Items(..) => {}
@@ -166,10 +190,18 @@ pub fn check_str(value: &str, c: &Constraint, member: &str, errs: &mut Vec<Strin
 pub fn check_int(value: i64, c: &Constraint, member: &str, errs: &mut Vec<String>) {
     if let Constraint::Range(min, max) = *c {
         if value < min {
-            errs.push(violation(&value.to_string(), member, &format!("Member must have value greater than or equal to {min}")));
+            errs.push(violation(
+                &value.to_string(),
+                member,
+                &format!("Member must have value greater than or equal to {min}"),
+            ));
         }
         if value > max {
-            errs.push(violation(&value.to_string(), member, &format!("Member must have value less than or equal to {max}")));
+            errs.push(violation(
+                &value.to_string(),
+                member,
+                &format!("Member must have value less than or equal to {max}"),
+            ));
         }
     }
 }
@@ -213,10 +245,17 @@ mod tests {
     #[test]
     fn aws_wording() {
         let mut errs = Vec::new();
-        check_str("a:b", &Constraint::Pattern(Pattern::NameOrEmpty), "roleSessionName", &mut errs);
+        check_str(
+            "a:b",
+            &Constraint::Pattern(Pattern::NameOrEmpty),
+            "roleSessionName",
+            &mut errs,
+        );
         assert_eq!(
             errs,
-            ["Value 'a:b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"]
+            [
+                "Value 'a:b' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*"
+            ]
         );
     }
 

@@ -117,7 +117,11 @@ error_codes! {
 impl ErrorCode {
     /// `Sender` for 4xx, `Receiver` for 5xx.
     pub fn fault(self) -> Fault {
-        if self.http_status() >= 500 { Fault::Receiver } else { Fault::Sender }
+        if self.http_status() >= 500 {
+            Fault::Receiver
+        } else {
+            Fault::Sender
+        }
     }
 }
 

@@ -23,7 +23,8 @@ pub trait Item: Sized {
 /// A structure shape.
 pub trait Struct: Sized {
     /// Reads every member under `prefix` (`""` for a top-level input, `Tags.member.1.` nested).
-    fn decode_struct(p: &Params, prefix: &str, member_prefix: &str, errs: &mut Vec<String>) -> Self;
+    fn decode_struct(p: &Params, prefix: &str, member_prefix: &str, errs: &mut Vec<String>)
+    -> Self;
 }
 
 /// `UserName` → `userName`, as AWS names members in validation messages.
@@ -40,7 +41,9 @@ impl Field for String {
         match p.get(key) {
             Some(v) => v.to_owned(),
             None => {
-                errs.push(format!("Value null at '{member}' failed to satisfy constraint: Member must not be null"));
+                errs.push(format!(
+                    "Value null at '{member}' failed to satisfy constraint: Member must not be null"
+                ));
                 String::new()
             }
         }
@@ -86,7 +89,11 @@ impl Field for Option<bool> {
             "true" | "True" | "TRUE" => Some(true),
             "false" | "False" | "FALSE" => Some(false),
             _ => {
-                errs.push(violation(v, member, "Member must be a boolean (true or false)"));
+                errs.push(violation(
+                    v,
+                    member,
+                    "Member must be a boolean (true or false)",
+                ));
                 None
             }
         }
@@ -98,7 +105,14 @@ impl<T: Item> Field for Vec<T> {
     fn decode(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self {
         p.member_indexes(key)
             .into_iter()
-            .map(|n| T::decode_item(p, &format!("{key}.member.{n}"), &format!("{member}.{n}.member"), errs))
+            .map(|n| {
+                T::decode_item(
+                    p,
+                    &format!("{key}.member.{n}"),
+                    &format!("{member}.{n}.member"),
+                    errs,
+                )
+            })
             .collect()
     }
     fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {

@@ -3,7 +3,10 @@
 
 use crate::{
     DecodeError, IAM_NAMESPACE, IAM_VERSION, Params, STS_NAMESPACE, STS_VERSION, Struct,
-    dto::{access_keys::*, account::*, attached_policies::*, groups::*, inline_policies::*, instance_profiles::*, policies::*, roles::*, sts::*, users::*},
+    dto::{
+        access_keys::*, account::*, attached_policies::*, groups::*, inline_policies::*,
+        instance_profiles::*, policies::*, roles::*, sts::*, users::*,
+    },
 };
 
 /// Which AWS service an operation belongs to (and so which SigV4 scope and XML namespace).
@@ -199,7 +202,12 @@ mod tests {
     use super::*;
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))).expect("params")
+        Params::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+        .expect("params")
     }
 
     #[test]
@@ -212,7 +220,9 @@ mod tests {
             ("Tags.member.2.Key", "cost"),
             ("Tags.member.2.Value", ""),
         ]);
-        let Operation::CreateUser(input) = Operation::decode("CreateUser", Some(IAM_VERSION), &p).expect("decodes") else {
+        let Operation::CreateUser(input) =
+            Operation::decode("CreateUser", Some(IAM_VERSION), &p).expect("decodes")
+        else {
             panic!("wrong operation");
         };
         assert_eq!(input.user_name, "alice");
@@ -238,7 +248,10 @@ mod tests {
         let p = Params::default();
         assert_eq!(
             Operation::decode("Nope", Some(IAM_VERSION), &p),
-            Err(DecodeError::InvalidAction { action: "Nope".into(), version: IAM_VERSION.into() })
+            Err(DecodeError::InvalidAction {
+                action: "Nope".into(),
+                version: IAM_VERSION.into()
+            })
         );
         assert!(matches!(
             Operation::decode("GetCallerIdentity", Some(IAM_VERSION), &p),
@@ -249,7 +262,11 @@ mod tests {
 
     #[test]
     fn nested_tag_violations_name_the_member() {
-        let p = params(&[("UserName", "a"), ("Tags.member.1.Key", ""), ("Tags.member.1.Value", "v")]);
+        let p = params(&[
+            ("UserName", "a"),
+            ("Tags.member.1.Key", ""),
+            ("Tags.member.1.Value", "v"),
+        ]);
         let err = Operation::decode("CreateUser", None, &p).expect_err("invalid");
         assert!(err.to_string().contains("at 'tags.1.member.key'"), "{err}");
     }

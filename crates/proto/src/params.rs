@@ -14,7 +14,9 @@ pub struct Params {
 impl Params {
     /// Builds from decoded pairs. A repeated name is an error (parameter pollution is a
     /// routing/authorization differential; AWS never sends one).
-    pub fn from_pairs(pairs: impl IntoIterator<Item = (String, String)>) -> Result<Self, DecodeError> {
+    pub fn from_pairs(
+        pairs: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, DecodeError> {
         let mut map = BTreeMap::new();
         for (k, v) in pairs {
             if map.contains_key(&k) {
@@ -28,7 +30,9 @@ impl Params {
     /// Decodes an `application/x-www-form-urlencoded` body or query string.
     pub fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, DecodeError> {
         if std::str::from_utf8(bytes).is_err() {
-            return Err(DecodeError::Malformed("The request body is not valid UTF-8.".to_owned()));
+            return Err(DecodeError::Malformed(
+                "The request body is not valid UTF-8.".to_owned(),
+            ));
         }
         Ok(form_urlencoded::parse(bytes).into_owned().collect())
     }
@@ -40,7 +44,10 @@ impl Params {
 
     /// Whether any parameter starts with `prefix`.
     pub fn has_prefix(&self, prefix: &str) -> bool {
-        self.map.range(prefix.to_owned()..).next().is_some_and(|(k, _)| k.starts_with(prefix))
+        self.map
+            .range(prefix.to_owned()..)
+            .next()
+            .is_some_and(|(k, _)| k.starts_with(prefix))
     }
 
     /// The member indexes `N` of `name.member.N…`, ascending and deduplicated.
@@ -68,25 +75,44 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))).expect("params")
+        Params::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+        .expect("params")
     }
 
     #[test]
     fn members_in_numeric_order() {
-        let ps = p(&[("A.member.10", "x"), ("A.member.2", "y"), ("A.member.1.Key", "k"), ("A.member.1.Value", "v")]);
+        let ps = p(&[
+            ("A.member.10", "x"),
+            ("A.member.2", "y"),
+            ("A.member.1.Key", "k"),
+            ("A.member.1.Value", "v"),
+        ]);
         assert_eq!(ps.member_indexes("A"), vec![1, 2, 10]);
         assert!(ps.member_indexes("B").is_empty());
     }
 
     #[test]
     fn duplicates_are_refused() {
-        let e = Params::from_pairs(vec![("Action".into(), "A".into()), ("Action".into(), "B".into())]);
+        let e = Params::from_pairs(vec![
+            ("Action".into(), "A".into()),
+            ("Action".into(), "B".into()),
+        ]);
         assert_eq!(e, Err(DecodeError::DuplicateParameter("Action".into())));
     }
 
     #[test]
     fn form_plus_is_space() {
         let pairs = Params::parse_form(b"RoleSessionName=a+b&X=%2F").expect("form");
-        assert_eq!(pairs, vec![("RoleSessionName".into(), "a b".into()), ("X".into(), "/".into())]);
+        assert_eq!(
+            pairs,
+            vec![
+                ("RoleSessionName".into(), "a b".into()),
+                ("X".into(), "/".into())
+            ]
+        );
     }
 }

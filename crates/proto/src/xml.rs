@@ -131,11 +131,18 @@ impl<T: XmlValue> XmlValue for Vec<T> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PolicyDocumentText(pub String);
 
-const DOCUMENT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const DOCUMENT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 
 impl XmlValue for PolicyDocumentText {
     fn write(&self, tag: &str, x: &mut Xml) {
-        x.text(tag, &utf8_percent_encode(&self.0, DOCUMENT_ENCODE).to_string());
+        x.text(
+            tag,
+            &utf8_percent_encode(&self.0, DOCUMENT_ENCODE).to_string(),
+        );
     }
 }
 
@@ -146,7 +153,10 @@ pub struct Blob(pub Vec<u8>);
 impl XmlValue for Blob {
     fn write(&self, tag: &str, x: &mut Xml) {
         use base64::Engine;
-        x.text(tag, &base64::engine::general_purpose::STANDARD.encode(&self.0));
+        x.text(
+            tag,
+            &base64::engine::general_purpose::STANDARD.encode(&self.0),
+        );
     }
 }
 
@@ -193,9 +203,15 @@ macro_rules! shape {
 }
 
 /// The success envelope. `result` is `None` for operations whose output has no members.
-pub fn render_response(action: &str, namespace: &str, result: Option<&dyn XmlStruct>, request_id: &str) -> String {
+pub fn render_response(
+    action: &str,
+    namespace: &str,
+    result: Option<&dyn XmlStruct>,
+    request_id: &str,
+) -> String {
     let mut x = Xml::default();
-    x.buf.push_str(&format!("<{action}Response xmlns=\"{namespace}\">"));
+    x.buf
+        .push_str(&format!("<{action}Response xmlns=\"{namespace}\">"));
     if let Some(result) = result {
         let wrapper = format!("{action}Result");
         x.open(&wrapper);
@@ -212,12 +228,16 @@ pub fn render_response(action: &str, namespace: &str, result: Option<&dyn XmlStr
 /// The error envelope (`RequestId` is a sibling of `Error`).
 pub fn render_error(namespace: &str, code: ErrorCode, message: &str, request_id: &str) -> String {
     let mut x = Xml::default();
-    x.buf.push_str(&format!("<ErrorResponse xmlns=\"{namespace}\">"));
+    x.buf
+        .push_str(&format!("<ErrorResponse xmlns=\"{namespace}\">"));
     x.open("Error");
-    x.text("Type", match code.fault() {
-        Fault::Sender => "Sender",
-        Fault::Receiver => "Receiver",
-    });
+    x.text(
+        "Type",
+        match code.fault() {
+            Fault::Sender => "Sender",
+            Fault::Receiver => "Receiver",
+        },
+    );
     x.text("Code", code.as_str());
     x.text("Message", message);
     x.close("Error");
@@ -230,11 +250,19 @@ pub fn render_error(namespace: &str, code: ErrorCode, message: &str, request_id:
 mod tests {
     use super::*;
 
-    shape!(Caller { arn: String = "Arn", user_id: String = "UserId", account: String = "Account" });
+    shape!(Caller {
+        arn: String = "Arn",
+        user_id: String = "UserId",
+        account: String = "Account"
+    });
 
     #[test]
     fn get_caller_identity_envelope() {
-        let c = Caller { arn: "arn:aws:iam::123456789012:root".into(), user_id: "123456789012".into(), account: "123456789012".into() };
+        let c = Caller {
+            arn: "arn:aws:iam::123456789012:root".into(),
+            user_id: "123456789012".into(),
+            account: "123456789012".into(),
+        };
         let xml = render_response("GetCallerIdentity", crate::STS_NAMESPACE, Some(&c), "rid");
         assert_eq!(
             xml,
@@ -246,7 +274,12 @@ mod tests {
 
     #[test]
     fn error_envelope_escapes() {
-        let xml = render_error(crate::IAM_NAMESPACE, ErrorCode::NoSuchEntity, "a<b & 'c'", "r");
+        let xml = render_error(
+            crate::IAM_NAMESPACE,
+            ErrorCode::NoSuchEntity,
+            "a<b & 'c'",
+            "r",
+        );
         assert!(xml.contains("<Type>Sender</Type><Code>NoSuchEntity</Code><Message>a&lt;b &amp; &apos;c&apos;</Message>"));
         assert!(xml.ends_with("</Error><RequestId>r</RequestId></ErrorResponse>"));
     }

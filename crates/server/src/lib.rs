@@ -1,1 +1,261 @@
-//! placeholder
+//! The Rolegate server: the only crate with sockets, configuration and a concrete store.
+//!
+//! Owns: choosing and opening the store, bootstrap (management account, root key, the
+//! root-credentials file), the HTTP edge with SigV4 authentication, metrics, health, the
+//! change-log poller, and graceful shutdown.
+
+pub mod authn;
+pub mod config;
+pub mod http;
+pub mod metrics;
+
+use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
+
+use anyhow::Context as _;
+pub use config::{Config, ServeArgs};
+use rolegate_service::{Service, ServiceConfig, bootstrap::Bootstrap, clock::SystemClock};
+use rolegate_store::{Expect, GLOBAL, PostgresStore, SqliteStore, Store, Write};
+use tokio::{sync::oneshot, task::JoinHandle};
+
+/// A running server.
+pub struct Running {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The management account.
+    pub account_id: String,
+    /// The service (tests use it to inspect state).
+    pub service: Arc<Service>,
+    shutdown: Option<oneshot::Sender<()>>,
+    handle: JoinHandle<anyhow::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, finishes in-flight requests, and waits.
+    pub async fn shutdown(mut self) -> anyhow::Result<()> {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        self.handle.await.context("server task")?
+    }
+
+    /// Waits until the server stops (after SIGTERM/ctrl-c when started by `serve`).
+    pub async fn wait(self) -> anyhow::Result<()> {
+        self.handle.await.context("server task")?
+    }
+}
+
+async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+    Ok(match &config.database_url {
+        Some(url) => Arc::new(
+            PostgresStore::connect(url, config.database_schema.as_deref())
+                .await
+                .context("connecting to PostgreSQL")?,
+        ),
+        None => {
+            std::fs::create_dir_all(&config.data_dir)
+                .with_context(|| format!("creating {}", config.data_dir.display()))?;
+            Arc::new(
+                SqliteStore::open(&config.data_dir.join("rolegate.db"))
+                    .await
+                    .context("opening the SQLite database")?,
+            )
+        }
+    })
+}
+
+const META: &str = "meta";
+const MANAGEMENT_ACCOUNT: &str = "management-account";
+
+/// The management account id: configured, or remembered, or generated once and remembered.
+async fn management_account(store: &dyn Store, configured: Option<&str>) -> anyhow::Result<String> {
+    if let Some(r) = store.get(GLOBAL, META, MANAGEMENT_ACCOUNT).await? {
+        let stored: String = serde_json::from_str(&r.data).context("stored management account")?;
+        if let Some(c) = configured
+            && c != stored
+        {
+            anyhow::bail!(
+                "this database belongs to management account {stored}; --account-id {c} does not match"
+            );
+        }
+        return Ok(stored);
+    }
+    let id = match configured {
+        Some(c) => c.to_owned(),
+        None => {
+            let mut b = [0u8; 12];
+            getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
+            b.iter()
+                .enumerate()
+                .map(|(i, x)| char::from(b'0' + if i == 0 { 1 + x % 9 } else { x % 10 }))
+                .collect()
+        }
+    };
+    let write = Write::Put {
+        scope: GLOBAL.into(),
+        kind: META.into(),
+        key: MANAGEMENT_ACCOUNT.into(),
+        expect: Expect::Absent,
+        data: serde_json::to_string(&id)?,
+    };
+    match store.commit(&[write]).await {
+        Ok(()) => Ok(id),
+        // Another node got there first: use its choice.
+        Err(rolegate_store::StoreError::Conflict) => {
+            Box::pin(management_account(store, configured)).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn write_root_credentials(
+    dir: &Path,
+    access_key_id: &str,
+    secret: &str,
+) -> anyhow::Result<std::path::PathBuf> {
+    use std::io::Write as _;
+    std::fs::create_dir_all(dir)?;
+    let path = dir.join("root-credentials");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut f = options
+        .open(&path)
+        .with_context(|| format!("writing {}", path.display()))?;
+    writeln!(
+        f,
+        "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}"
+    )?;
+    f.sync_all()?;
+    Ok(path)
+}
+
+/// Opens the store, bootstraps, binds and starts serving. Stops on [`Running::shutdown`],
+/// or on SIGTERM/ctrl-c when `signals` is set.
+pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
+    let store = open_store(&config).await?;
+    let account_id = management_account(&*store, config.account_id.as_deref()).await?;
+    let service = Arc::new(Service::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        ServiceConfig {
+            account_id: account_id.clone(),
+        },
+    ));
+    match service
+        .bootstrap(config.root_key.clone())
+        .await
+        .map_err(|e| anyhow::anyhow!("bootstrap: {e}"))?
+    {
+        Bootstrap::Generated {
+            access_key_id,
+            secret,
+        } => {
+            let path = write_root_credentials(&config.data_dir, &access_key_id, secret.expose())?;
+            tracing::info!(account = %account_id, access_key_id = %access_key_id, path = %path.display(), "generated the root access key; its secret is in the credentials file");
+        }
+        Bootstrap::Configured => {
+            tracing::info!(account = %account_id, "installed the configured root access key")
+        }
+        Bootstrap::Existing => tracing::info!(account = %account_id, "management account ready"),
+    }
+    service
+        .sync_changes()
+        .await
+        .map_err(|e| anyhow::anyhow!("change log: {e}"))?;
+
+    let state = Arc::new(http::AppState {
+        service: service.clone(),
+        metrics: metrics::Metrics::new(),
+        max_body_bytes: config.max_body_bytes,
+    });
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, backend = store.backend(), "listening");
+
+    let (tx, rx) = oneshot::channel::<()>();
+    let poller = {
+        let service = service.clone();
+        let store = store.clone();
+        let every = Duration::from_secs(config.sync_interval_seconds.max(1));
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            let mut n: u64 = 0;
+            loop {
+                tick.tick().await;
+                if let Err(e) = service.sync_changes().await {
+                    tracing::warn!(error = %e, "change log read failed");
+                }
+                n += 1;
+                if n % 600 == 0 {
+                    let cutoff = time::OffsetDateTime::now_utc()
+                        .unix_timestamp()
+                        .saturating_sub(3600)
+                        .saturating_mul(1000);
+                    let _ = store.prune_changes(cutoff).await;
+                }
+            }
+        })
+    };
+    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let handle = tokio::spawn(async move {
+        let stop = async move {
+            if signals {
+                tokio::select! {
+                    _ = rx => {}
+                    _ = shutdown_signal() => {}
+                }
+            } else {
+                let _ = rx.await;
+            }
+            tracing::info!("shutting down: finishing in-flight requests");
+        };
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await;
+        poller.abort();
+        result.context("serving")
+    });
+    Ok(Running {
+        addr,
+        account_id,
+        service,
+        shutdown: Some(tx),
+        handle,
+    })
+}
+
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut term) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            tokio::select! {
+                _ = term.recv() => {}
+                _ = tokio::signal::ctrl_c() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Installs the log subscriber (text or JSON lines on stderr).
+pub fn init_logging(config: &Config) {
+    let filter = tracing_subscriber::EnvFilter::try_new(&config.log)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    let _ = if config.log_format == "json" {
+        builder.json().try_init()
+    } else {
+        builder.try_init()
+    };
+}

@@ -1,1 +1,327 @@
-//! placeholder
+//! IAM and STS semantics.
+//!
+//! Owns: what every operation means (entities, quotas, conflicts), who may call it (one
+//! authorization entry point, [`Service::authorize`]), and credentials (access keys and their
+//! secrets; sessions come next). Receives typed operations from the server and returns typed
+//! outputs; knows no HTTP, no SQL and no socket.
+//!
+//! Never: picks a store backend, reads configuration files, formats the wire.
+
+pub mod authorize;
+pub mod bootstrap;
+pub mod cache;
+pub mod caller;
+pub mod clock;
+mod error;
+pub mod iam;
+pub mod ids;
+pub mod managed_policies;
+pub mod sts;
+pub mod tx;
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, atomic::AtomicI64},
+};
+
+pub use caller::{Caller, Identity, RequestEnv};
+pub use error::{Result, ServiceError};
+use rolegate_policy::{Policy, PolicyKind};
+use rolegate_proto::{Operation, xml::XmlStruct};
+use rolegate_sigv4::SecretKey;
+use rolegate_store::{GLOBAL, Store, record};
+
+use crate::{cache::Cache, clock::Clock, tx::Tx};
+
+/// One exhaustive match from operation to handler: the table of contents of the API.
+macro_rules! dispatch {
+    ($svc:ident, $ctx:expr, $op:ident; $( $v:ident => $m:ident ),* ; empty: $( $ev:ident => $em:ident ),* ) => {
+        match $op {
+            $( rolegate_proto::Operation::$v(i) => $crate::Reply::body($svc.$m($ctx, i).await?), )*
+            $( rolegate_proto::Operation::$ev(i) => { $svc.$em($ctx, i).await?; $crate::Reply::Empty } )*
+        }
+    };
+}
+
+/// Settings the service needs.
+#[derive(Debug, Clone)]
+pub struct ServiceConfig {
+    /// The management account id.
+    pub account_id: String,
+}
+
+/// A successful result: nothing, or an output shape.
+pub enum Reply {
+    /// The output has no members.
+    Empty,
+    /// The output.
+    Body(Box<dyn XmlStruct + Send + Sync>),
+}
+
+impl Reply {
+    fn body<T: XmlStruct + Send + Sync + 'static>(v: T) -> Self {
+        Reply::Body(Box::new(v))
+    }
+}
+
+/// The credentials behind an access key id: the secret to verify the signature with, and who
+/// the caller is once it verifies.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    /// The secret access key.
+    pub secret: SecretKey,
+    /// The caller.
+    pub caller: Caller,
+}
+
+/// The service.
+pub struct Service {
+    pub(crate) store: Arc<dyn Store>,
+    pub(crate) cache: Cache,
+    pub(crate) clock: Arc<dyn Clock>,
+    pub(crate) config: ServiceConfig,
+    parsed: Mutex<HashMap<(PolicyKind, String), Arc<Policy>>>,
+    last_change: AtomicI64,
+}
+
+/// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
+const MAX_ATTEMPTS: usize = 64;
+/// Parsed documents kept before the parse cache starts over.
+const MAX_PARSED: usize = 20_000;
+
+impl Service {
+    /// A service over a store.
+    pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
+        Self {
+            store,
+            cache: Cache::default(),
+            clock,
+            config,
+            parsed: Mutex::new(HashMap::new()),
+            last_change: AtomicI64::new(0),
+        }
+    }
+
+    /// The store (for readiness checks).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// The management account id.
+    pub fn account_id(&self) -> &str {
+        &self.config.account_id
+    }
+
+    pub(crate) fn now(&self) -> i64 {
+        self.clock.now().unix_timestamp()
+    }
+
+    pub(crate) fn tx(&self) -> Tx<'_> {
+        Tx::new(self)
+    }
+
+    /// Runs one attempt after another until it commits without losing a race.
+    pub(crate) async fn retry<T, F, Fut>(&self, attempt: F) -> Result<T>
+    where
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        for n in 0..MAX_ATTEMPTS {
+            match attempt().await {
+                Err(ServiceError::Retry) => {
+                    let backoff = u64::try_from(n.min(10)).unwrap_or(10);
+                    tokio::time::sleep(std::time::Duration::from_millis(backoff)).await;
+                }
+                other => return other,
+            }
+        }
+        Err(ServiceError::ConcurrentModification(
+            "The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.".into(),
+        ))
+    }
+
+    /// A parsed policy document, from the parse cache (keyed by content, so never stale).
+    pub(crate) fn parsed_policy(&self, text: &str, kind: PolicyKind) -> Result<Arc<Policy>> {
+        let key = (kind, text.to_owned());
+        if let Some(p) = self
+            .parsed
+            .lock()
+            .map_err(|_| ServiceError::Internal("parse cache".into()))?
+            .get(&key)
+        {
+            return Ok(p.clone());
+        }
+        let policy = Arc::new(
+            rolegate_policy::parse(text, kind)
+                .map_err(|e| ServiceError::MalformedPolicyDocument(e.message().to_owned()))?,
+        );
+        let mut map = self
+            .parsed
+            .lock()
+            .map_err(|_| ServiceError::Internal("parse cache".into()))?;
+        if map.len() >= MAX_PARSED {
+            map.clear();
+        }
+        map.insert(key, policy.clone());
+        Ok(policy)
+    }
+
+    /// Looks up the credentials of an access key id. Unknown or inactive keys, and a session
+    /// token presented with a long-term key, are `InvalidClientTokenId`.
+    pub async fn authenticate(
+        &self,
+        access_key_id: &str,
+        session_token: Option<&str>,
+    ) -> Result<Authenticated> {
+        if session_token.is_some() || !access_key_id.starts_with(ids::prefix::LONG_TERM_KEY) {
+            return Err(ServiceError::InvalidClientTokenId);
+        }
+        let Some(key) = self
+            .cache
+            .get::<record::AccessKey>(&*self.store, GLOBAL, access_key_id)
+            .await?
+        else {
+            return Err(ServiceError::InvalidClientTokenId);
+        };
+        if !key.active {
+            return Err(ServiceError::InvalidClientTokenId);
+        }
+        let identity = match &key.owner {
+            record::KeyOwner::Root => Identity::Root,
+            record::KeyOwner::User { name, id } => {
+                let user = self
+                    .cache
+                    .get::<record::User>(&*self.store, &key.account, &iam::key_of(name))
+                    .await?;
+                match user {
+                    Some(u) if u.id == *id => Identity::User {
+                        name: u.name.clone(),
+                        id: u.id.clone(),
+                        path: u.path.clone(),
+                    },
+                    _ => return Err(ServiceError::InvalidClientTokenId),
+                }
+            }
+        };
+        Ok(Authenticated {
+            secret: SecretKey::new(key.secret.clone()),
+            caller: Caller {
+                account: key.account.clone(),
+                identity,
+                access_key_id: access_key_id.to_owned(),
+            },
+        })
+    }
+
+    /// Authorizes, then performs, one operation.
+    pub async fn execute(&self, caller: &Caller, op: Operation, env: &RequestEnv) -> Result<Reply> {
+        self.authorize(caller, &op, env).await?;
+        let c = iam::Ctx { caller, env };
+        Ok(dispatch!(self, &c, op;
+            CreateUser => create_user, GetUser => get_user, ListUsers => list_users, ListUserTags => list_user_tags,
+            CreateGroup => create_group, GetGroup => get_group, ListGroups => list_groups, ListGroupsForUser => list_groups_for_user,
+            CreateRole => create_role, GetRole => get_role, ListRoles => list_roles, ListRoleTags => list_role_tags,
+            UpdateRoleDescription => update_role_description,
+            CreatePolicy => create_policy, GetPolicy => get_policy, ListPolicies => list_policies,
+            CreatePolicyVersion => create_policy_version, GetPolicyVersion => get_policy_version,
+            ListPolicyVersions => list_policy_versions, ListPolicyTags => list_policy_tags,
+            ListEntitiesForPolicy => list_entities_for_policy,
+            GetUserPolicy => get_user_policy, ListUserPolicies => list_user_policies,
+            GetGroupPolicy => get_group_policy, ListGroupPolicies => list_group_policies,
+            GetRolePolicy => get_role_policy, ListRolePolicies => list_role_policies,
+            ListAttachedUserPolicies => list_attached_user_policies, ListAttachedGroupPolicies => list_attached_group_policies,
+            ListAttachedRolePolicies => list_attached_role_policies,
+            CreateAccessKey => create_access_key, ListAccessKeys => list_access_keys, GetAccessKeyLastUsed => get_access_key_last_used,
+            CreateInstanceProfile => create_instance_profile, GetInstanceProfile => get_instance_profile,
+            ListInstanceProfiles => list_instance_profiles, ListInstanceProfilesForRole => list_instance_profiles_for_role,
+            ListInstanceProfileTags => list_instance_profile_tags,
+            GetAccountAuthorizationDetails => get_account_authorization_details, GetAccountSummary => get_account_summary,
+            GetCallerIdentity => get_caller_identity;
+            empty:
+            UpdateUser => update_user, DeleteUser => delete_user, TagUser => tag_user, UntagUser => untag_user,
+            PutUserPermissionsBoundary => put_user_permissions_boundary, DeleteUserPermissionsBoundary => delete_user_permissions_boundary,
+            UpdateGroup => update_group, DeleteGroup => delete_group, AddUserToGroup => add_user_to_group, RemoveUserFromGroup => remove_user_from_group,
+            UpdateRole => update_role, UpdateAssumeRolePolicy => update_assume_role_policy, DeleteRole => delete_role,
+            TagRole => tag_role, UntagRole => untag_role,
+            PutRolePermissionsBoundary => put_role_permissions_boundary, DeleteRolePermissionsBoundary => delete_role_permissions_boundary,
+            DeletePolicy => delete_policy, DeletePolicyVersion => delete_policy_version, SetDefaultPolicyVersion => set_default_policy_version,
+            TagPolicy => tag_policy, UntagPolicy => untag_policy,
+            PutUserPolicy => put_user_policy, DeleteUserPolicy => delete_user_policy,
+            PutGroupPolicy => put_group_policy, DeleteGroupPolicy => delete_group_policy,
+            PutRolePolicy => put_role_policy, DeleteRolePolicy => delete_role_policy,
+            AttachUserPolicy => attach_user_policy, DetachUserPolicy => detach_user_policy,
+            AttachGroupPolicy => attach_group_policy, DetachGroupPolicy => detach_group_policy,
+            AttachRolePolicy => attach_role_policy, DetachRolePolicy => detach_role_policy,
+            DeleteAccessKey => delete_access_key, UpdateAccessKey => update_access_key,
+            DeleteInstanceProfile => delete_instance_profile, AddRoleToInstanceProfile => add_role_to_instance_profile,
+            RemoveRoleFromInstanceProfile => remove_role_from_instance_profile,
+            TagInstanceProfile => tag_instance_profile, UntagInstanceProfile => untag_instance_profile
+        ))
+    }
+
+    /// Applies changes other nodes committed: invalidates their cache entries. Call it
+    /// periodically; the first call only records where the log stands.
+    pub async fn sync_changes(&self) -> Result<usize> {
+        use std::sync::atomic::Ordering;
+        let from = self.last_change.load(Ordering::Acquire);
+        if from == 0 {
+            let last = self.store.last_change().await?;
+            self.last_change.store(last.max(1), Ordering::Release);
+            self.cache.clear();
+            return Ok(0);
+        }
+        let changes = self.store.changes_since(from, 10_000).await?;
+        for c in &changes {
+            self.cache.invalidate(&c.scope, &c.kind, &c.key);
+        }
+        if let Some(last) = changes.last() {
+            self.last_change.store(last.seq, Ordering::Release);
+        }
+        Ok(changes.len())
+    }
+
+    /// Records that a long-term key was used (at most once an hour per key; off the hot path).
+    pub async fn note_key_use(
+        &self,
+        access_key_id: &str,
+        service: &str,
+        region: &str,
+    ) -> Result<()> {
+        let now = self.now();
+        let Some(cached) = self
+            .cache
+            .get::<record::AccessKey>(&*self.store, GLOBAL, access_key_id)
+            .await?
+        else {
+            return Ok(());
+        };
+        if cached
+            .last_used
+            .as_ref()
+            .is_some_and(|l| now - l.at < 3600 && l.service == service)
+        {
+            return Ok(());
+        }
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let Some(mut key) = tx.get::<record::AccessKey>(GLOBAL, access_key_id).await? else {
+                return Ok(());
+            };
+            key.last_used = Some(record::LastUsed {
+                at: now,
+                service: service.to_owned(),
+                region: region.to_owned(),
+            });
+            tx.put(GLOBAL, access_key_id, &key)?;
+            tx.commit().await
+        })
+        .await
+    }
+}
+
+impl Service {
+    /// The service clock's "now".
+    pub fn now_time(&self) -> time::OffsetDateTime {
+        self.clock.now()
+    }
+}

@@ -30,7 +30,10 @@ pub struct CredentialScope {
 impl CredentialScope {
     /// `date/region/service/aws4_request`, as it appears in the string to sign.
     pub fn scope_string(&self) -> String {
-        format!("{}/{}/{}/aws4_request", self.date, self.region, self.service)
+        format!(
+            "{}/{}/{}/aws4_request",
+            self.date, self.region, self.service
+        )
     }
 }
 
@@ -69,10 +72,18 @@ fn parse_credential(value: &str) -> Result<CredentialScope, AuthError> {
         )));
     }
     if date.len() != 8 || !date.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(AuthError::incomplete(format!("Credential date '{date}' is not in YYYYMMDD format.")));
+        return Err(AuthError::incomplete(format!(
+            "Credential date '{date}' is not in YYYYMMDD format."
+        )));
     }
-    if region.is_empty() || !region.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-') {
-        return Err(AuthError::mismatch(format!("Credential should be scoped to a valid Region, not '{region}'.")));
+    if region.is_empty()
+        || !region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+    {
+        return Err(AuthError::mismatch(format!(
+            "Credential should be scoped to a valid Region, not '{region}'."
+        )));
     }
     Ok(CredentialScope {
         access_key_id: (*akid).to_owned(),
@@ -84,8 +95,14 @@ fn parse_credential(value: &str) -> Result<CredentialScope, AuthError> {
 
 fn parse_signed_headers(value: &str) -> Result<Vec<String>, AuthError> {
     let headers: Vec<String> = value.split(';').map(str::to_owned).collect();
-    if headers.iter().any(|h| h.is_empty() || h.bytes().any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace())) {
-        return Err(AuthError::incomplete(format!("SignedHeaders '{value}' is malformed.")));
+    if headers.iter().any(|h| {
+        h.is_empty()
+            || h.bytes()
+                .any(|b| b.is_ascii_uppercase() || b.is_ascii_whitespace())
+    }) {
+        return Err(AuthError::incomplete(format!(
+            "SignedHeaders '{value}' is malformed."
+        )));
     }
     if headers.len() > 64 {
         return Err(AuthError::incomplete("Too many signed headers."));
@@ -100,7 +117,9 @@ pub fn parse_authorization_header(header: &str) -> Result<SignatureParams, AuthE
     }
     let (algorithm, rest) = header.split_once(' ').unwrap_or((header, ""));
     if algorithm != ALGORITHM {
-        return Err(AuthError::incomplete(format!("Unsupported AWS 'algorithm': '{algorithm}'")));
+        return Err(AuthError::incomplete(format!(
+            "Unsupported AWS 'algorithm': '{algorithm}'"
+        )));
     }
     let (mut credential, mut signed_headers, mut signature) = (None, None, None);
     for part in rest.split(',').map(str::trim).filter(|p| !p.is_empty()) {
@@ -116,7 +135,9 @@ pub fn parse_authorization_header(header: &str) -> Result<SignatureParams, AuthE
             _ => continue,
         };
         if slot.replace(value).is_some() {
-            return Err(AuthError::incomplete(format!("Authorization header repeats '{key}'.")));
+            return Err(AuthError::incomplete(format!(
+                "Authorization header repeats '{key}'."
+            )));
         }
     }
     let mut missing = String::new();
@@ -126,11 +147,17 @@ pub fn parse_authorization_header(header: &str) -> Result<SignatureParams, AuthE
         ("SignedHeaders", signed_headers.is_some()),
     ] {
         if !present {
-            missing.push_str(&format!("Authorization header requires '{name}' parameter. "));
+            missing.push_str(&format!(
+                "Authorization header requires '{name}' parameter. "
+            ));
         }
     }
-    let (Some(credential), Some(signed_headers), Some(signature)) = (credential, signed_headers, signature) else {
-        return Err(AuthError::incomplete(format!("{missing}Authorization={header}")));
+    let (Some(credential), Some(signed_headers), Some(signature)) =
+        (credential, signed_headers, signature)
+    else {
+        return Err(AuthError::incomplete(format!(
+            "{missing}Authorization={header}"
+        )));
     };
     Ok(SignatureParams {
         algorithm: Algorithm::Aws4HmacSha256,
@@ -145,29 +172,43 @@ pub fn parse_authorization_header(header: &str) -> Result<SignatureParams, AuthE
 
 /// Parses the presigned form from decoded query parameters. Returns `Ok(None)` when the query
 /// carries no `X-Amz-Signature` (the request is not presigned).
-pub fn parse_presigned_query(params: &[(String, String)]) -> Result<Option<SignatureParams>, AuthError> {
+pub fn parse_presigned_query(
+    params: &[(String, String)],
+) -> Result<Option<SignatureParams>, AuthError> {
     let get = |name: &str| -> Result<Option<&str>, AuthError> {
-        let mut found = params.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+        let mut found = params
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str());
         let first = found.next();
         if found.next().is_some() {
-            return Err(AuthError::new(AuthErrorKind::InvalidParameter, format!("The parameter {name} is repeated.")));
+            return Err(AuthError::new(
+                AuthErrorKind::InvalidParameter,
+                format!("The parameter {name} is repeated."),
+            ));
         }
         Ok(first)
     };
     let Some(signature) = get("X-Amz-Signature")? else {
         if get("X-Amz-Algorithm")?.is_some() || get("X-Amz-Credential")?.is_some() {
-            return Err(AuthError::incomplete("Query-string authentication requires the X-Amz-Signature parameter."));
+            return Err(AuthError::incomplete(
+                "Query-string authentication requires the X-Amz-Signature parameter.",
+            ));
         }
         return Ok(None);
     };
     let require = |name: &str| -> Result<&str, AuthError> {
         get(name)?.ok_or_else(|| {
-            AuthError::incomplete(format!("Query-string authentication requires the {name} parameter."))
+            AuthError::incomplete(format!(
+                "Query-string authentication requires the {name} parameter."
+            ))
         })
     };
     let algorithm = require("X-Amz-Algorithm")?;
     if algorithm != ALGORITHM {
-        return Err(AuthError::incomplete(format!("Unsupported AWS 'algorithm': '{algorithm}'")));
+        return Err(AuthError::incomplete(format!(
+            "Unsupported AWS 'algorithm': '{algorithm}'"
+        )));
     }
     let scope = parse_credential(require("X-Amz-Credential")?)?;
     let signed_headers = parse_signed_headers(require("X-Amz-SignedHeaders")?)?;
@@ -213,8 +254,10 @@ mod tests {
 
     #[test]
     fn missing_parts_use_aws_wording() {
-        let e = parse_authorization_header("AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/sts/aws4_request")
-            .expect_err("incomplete");
+        let e = parse_authorization_header(
+            "AWS4-HMAC-SHA256 Credential=A/20240101/us-east-1/sts/aws4_request",
+        )
+        .expect_err("incomplete");
         assert_eq!(e.kind(), AuthErrorKind::Incomplete);
         assert!(e.message().starts_with(
             "Authorization header requires 'Signature' parameter. Authorization header requires 'SignedHeaders' parameter."
@@ -223,17 +266,26 @@ mod tests {
 
     #[test]
     fn refuses_other_algorithms() {
-        for alg in ["AWS4-HMAC-SHA1", "aws4-hmac-sha256", "AWS4-ECDSA-P256-SHA256", "AWS"] {
-            let e = parse_authorization_header(&format!("{alg} Credential=a/b/c/d/e, SignedHeaders=host, Signature=00"))
-                .expect_err(alg);
+        for alg in [
+            "AWS4-HMAC-SHA1",
+            "aws4-hmac-sha256",
+            "AWS4-ECDSA-P256-SHA256",
+            "AWS",
+        ] {
+            let e = parse_authorization_header(&format!(
+                "{alg} Credential=a/b/c/d/e, SignedHeaders=host, Signature=00"
+            ))
+            .expect_err(alg);
             assert_eq!(e.kind(), AuthErrorKind::Incomplete, "{alg}");
         }
     }
 
     #[test]
     fn pair_without_equal_sign() {
-        let e = parse_authorization_header("AWS4-HMAC-SHA256 Credential, SignedHeaders=host, Signature=00")
-            .expect_err("bad pair");
+        let e = parse_authorization_header(
+            "AWS4-HMAC-SHA256 Credential, SignedHeaders=host, Signature=00",
+        )
+        .expect_err("bad pair");
         assert!(e.message().contains("not a valid key=value pair"));
     }
 
@@ -251,7 +303,10 @@ mod tests {
         let base = |exp: &str| {
             vec![
                 ("X-Amz-Algorithm".to_owned(), ALGORITHM.to_owned()),
-                ("X-Amz-Credential".to_owned(), "A/20240101/us-east-1/sts/aws4_request".to_owned()),
+                (
+                    "X-Amz-Credential".to_owned(),
+                    "A/20240101/us-east-1/sts/aws4_request".to_owned(),
+                ),
                 ("X-Amz-Date".to_owned(), "20240101T000000Z".to_owned()),
                 ("X-Amz-SignedHeaders".to_owned(), "host".to_owned()),
                 ("X-Amz-Expires".to_owned(), exp.to_owned()),

@@ -12,7 +12,11 @@ use sha2::{Digest, Sha256};
 use crate::error::AuthError;
 
 /// RFC 3986 unreserved characters stay; everything else is `%XX` (uppercase).
-const URI_ENCODE: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+const URI_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
 /// The same, keeping `/` (path segments).
 const PATH_ENCODE: &AsciiSet = &URI_ENCODE.remove(b'/');
 
@@ -61,7 +65,11 @@ fn normalize_path(path: &str) -> String {
             s => out.push(s),
         }
     }
-    let trailing = if path.ends_with('/') && !out.is_empty() { "/" } else { "" };
+    let trailing = if path.ends_with('/') && !out.is_empty() {
+        "/"
+    } else {
+        ""
+    };
     format!("/{}{trailing}", out.join("/"))
 }
 
@@ -95,7 +103,11 @@ pub fn canonical_query_string(query: &str, skip: Option<&str>) -> String {
         .map(|(k, v)| (uri_encode(&k), uri_encode(&v)))
         .collect();
     pairs.sort();
-    pairs.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join("&")
+    pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Trims and folds runs of whitespace to one space.
@@ -106,13 +118,20 @@ fn fold_whitespace(value: &str) -> String {
 impl CanonicalRequest {
     /// Builds the canonical request from the request and the signer's list of headers.
     /// A signed header that the request does not carry is an error, never an empty line.
-    pub fn build(req: &Request<'_>, signed_headers: &[String], presigned: bool) -> Result<Self, AuthError> {
+    pub fn build(
+        req: &Request<'_>,
+        signed_headers: &[String],
+        presigned: bool,
+    ) -> Result<Self, AuthError> {
         let mut text = String::with_capacity(512);
         text.push_str(req.method);
         text.push('\n');
         text.push_str(&canonical_uri(req.path));
         text.push('\n');
-        text.push_str(&canonical_query_string(req.query, presigned.then_some("X-Amz-Signature")));
+        text.push_str(&canonical_query_string(
+            req.query,
+            presigned.then_some("X-Amz-Signature"),
+        ));
         text.push('\n');
         for name in signed_headers {
             let values: Vec<String> = req

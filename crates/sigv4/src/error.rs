@@ -23,7 +23,10 @@ pub enum AuthErrorKind {
 
 impl AuthError {
     pub(crate) fn new(kind: AuthErrorKind, message: impl Into<String>) -> Self {
-        Self { kind, message: message.into() }
+        Self {
+            kind,
+            message: message.into(),
+        }
     }
 
     /// The error family.

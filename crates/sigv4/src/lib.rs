@@ -17,8 +17,12 @@ mod sign;
 mod signing_key;
 mod verify;
 
-pub use authorization::{Algorithm, CredentialScope, SignatureParams, parse_authorization_header, parse_presigned_query};
-pub use canonical::{CanonicalRequest, Request, canonical_query_string, hash_payload, query_pairs, uri_encode};
+pub use authorization::{
+    Algorithm, CredentialScope, SignatureParams, parse_authorization_header, parse_presigned_query,
+};
+pub use canonical::{
+    CanonicalRequest, Request, canonical_query_string, hash_payload, query_pairs, uri_encode,
+};
 pub use error::{AuthError, AuthErrorKind};
 pub use secret::SecretKey;
 pub use sign::{SignedHeaders, sign_request};

@@ -29,7 +29,12 @@ pub(crate) fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// Derives the signing key.
-pub fn derive_signing_key(secret: &SecretKey, date: &str, region: &str, service: &str) -> SigningKey {
+pub fn derive_signing_key(
+    secret: &SecretKey,
+    date: &str,
+    region: &str,
+    service: &str,
+) -> SigningKey {
     let mut k_secret = format!("AWS4{}", secret.expose()).into_bytes();
     let k_date = hmac_sha256(&k_secret, date.as_bytes());
     k_secret.zeroize();
@@ -58,6 +63,9 @@ mod tests {
             "us-east-1",
             "iam",
         );
-        assert_eq!(hex::encode(key.0), "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d");
+        assert_eq!(
+            hex::encode(key.0),
+            "f4780e2d9f65fa895f9c67b32ce1baf0b0d8a43505a000a1a9e090d414db404d"
+        );
     }
 }

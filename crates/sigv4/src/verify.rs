@@ -33,34 +33,51 @@ pub struct Verified {
 
 /// `AWS4-HMAC-SHA256\n<amz-date>\n<scope>\n<hex(sha256(canonical request))>`.
 pub fn string_to_sign(amz_date: &str, scope: &str, canonical: &CanonicalRequest) -> String {
-    format!("AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}", canonical.hash())
+    format!(
+        "AWS4-HMAC-SHA256\n{amz_date}\n{scope}\n{}",
+        canonical.hash()
+    )
 }
 
 fn parse_amz_date(s: &str) -> Option<OffsetDateTime> {
-    PrimitiveDateTime::parse(s, AMZ_DATE_FORMAT).ok().map(PrimitiveDateTime::assume_utc)
+    PrimitiveDateTime::parse(s, AMZ_DATE_FORMAT)
+        .ok()
+        .map(PrimitiveDateTime::assume_utc)
 }
 
 fn header<'a>(req: &'a Request<'_>, name: &str) -> Result<Option<&'a str>, AuthError> {
-    let mut found = req.headers.iter().filter(|(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str());
+    let mut found = req
+        .headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str());
     let first = found.next();
     if found.next().is_some() {
-        return Err(AuthError::incomplete(format!("The request carries more than one '{name}' header.")));
+        return Err(AuthError::incomplete(format!(
+            "The request carries more than one '{name}' header."
+        )));
     }
     Ok(first)
 }
 
 /// The timestamp the signature covers, in `X-Amz-Date` form, and which header it came from.
-fn request_timestamp(req: &Request<'_>, params: &SignatureParams) -> Result<(String, OffsetDateTime), AuthError> {
+fn request_timestamp(
+    req: &Request<'_>,
+    params: &SignatureParams,
+) -> Result<(String, OffsetDateTime), AuthError> {
     let (raw, source) = if let Some(q) = &params.query_date {
         (q.clone(), None)
     } else if let Some(v) = header(req, "x-amz-date")? {
         (v.to_owned(), Some("x-amz-date"))
     } else if let Some(v) = header(req, "date")? {
         let parsed = OffsetDateTime::parse(v, &time::format_description::well_known::Rfc2822)
-            .map_err(|_| AuthError::incomplete(format!("Date header '{v}' is not a valid HTTP date.")))?;
-        let amz = parsed.to_offset(time::UtcOffset::UTC).format(AMZ_DATE_FORMAT).map_err(|_| {
-            AuthError::incomplete("Date header is out of range.")
-        })?;
+            .map_err(|_| {
+                AuthError::incomplete(format!("Date header '{v}' is not a valid HTTP date."))
+            })?;
+        let amz = parsed
+            .to_offset(time::UtcOffset::UTC)
+            .format(AMZ_DATE_FORMAT)
+            .map_err(|_| AuthError::incomplete("Date header is out of range."))?;
         (amz, Some("date"))
     } else {
         return Err(AuthError::incomplete(
@@ -70,10 +87,15 @@ fn request_timestamp(req: &Request<'_>, params: &SignatureParams) -> Result<(Str
     if let Some(name) = source
         && !params.signed_headers.iter().any(|h| h == name)
     {
-        return Err(AuthError::mismatch(format!("{MISMATCH} The '{name}' header must be signed.")));
+        return Err(AuthError::mismatch(format!(
+            "{MISMATCH} The '{name}' header must be signed."
+        )));
     }
-    let ts = parse_amz_date(&raw)
-        .ok_or_else(|| AuthError::incomplete(format!("X-Amz-Date '{raw}' is not in the ISO-8601 basic format.")))?;
+    let ts = parse_amz_date(&raw).ok_or_else(|| {
+        AuthError::incomplete(format!(
+            "X-Amz-Date '{raw}' is not in the ISO-8601 basic format."
+        ))
+    })?;
     Ok((raw, ts))
 }
 
@@ -123,7 +145,9 @@ pub fn verify(
         )));
     }
     if !params.signed_headers.iter().any(|h| h == "host") {
-        return Err(AuthError::mismatch(format!("{MISMATCH} The 'host' header must be signed.")));
+        return Err(AuthError::mismatch(format!(
+            "{MISMATCH} The 'host' header must be signed."
+        )));
     }
     if let Some(claimed) = header(req, "x-amz-content-sha256")?
         && claimed != req.payload_hash
@@ -136,10 +160,19 @@ pub fn verify(
 
     let canonical = CanonicalRequest::build(req, &params.signed_headers, params.presigned)?;
     let sts = string_to_sign(&amz_date, &params.scope.scope_string(), &canonical);
-    let key = derive_signing_key(secret, &params.scope.date, &params.scope.region, &params.scope.service);
+    let key = derive_signing_key(
+        secret,
+        &params.scope.date,
+        &params.scope.region,
+        &params.scope.service,
+    );
     let expected = key.sign(&sts);
     let claimed = match hex::decode(&params.signature) {
-        Ok(bytes) if bytes.len() == 32 && params.signature.bytes().all(|b| !b.is_ascii_uppercase()) => bytes,
+        Ok(bytes)
+            if bytes.len() == 32 && params.signature.bytes().all(|b| !b.is_ascii_uppercase()) =>
+        {
+            bytes
+        }
         _ => return Err(AuthError::mismatch(MISMATCH)),
     };
     if !bool::from(expected.as_slice().ct_eq(&claimed)) {

@@ -13,9 +13,9 @@
 
 use async_trait::async_trait;
 
+mod backend;
 pub mod conformance;
 mod error;
-mod backend;
 mod migrate;
 mod postgres;
 pub mod record;
@@ -86,7 +86,12 @@ impl Write {
     /// (scope, kind, key) of the write.
     pub fn address(&self) -> (&str, &str, &str) {
         match self {
-            Write::Put { scope, kind, key, .. } | Write::Delete { scope, kind, key, .. } => (scope, kind, key),
+            Write::Put {
+                scope, kind, key, ..
+            }
+            | Write::Delete {
+                scope, kind, key, ..
+            } => (scope, kind, key),
         }
     }
 }
@@ -111,7 +116,13 @@ pub trait Store: Send + Sync + 'static {
     /// One record.
     async fn get(&self, scope: &str, kind: &str, key: &str) -> Result<Option<Record>, StoreError>;
     /// Up to `limit` records of a kind with key > `after`, in byte order of key.
-    async fn list(&self, scope: &str, kind: &str, after: Option<&str>, limit: usize) -> Result<Vec<Record>, StoreError>;
+    async fn list(
+        &self,
+        scope: &str,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError>;
     /// Applies every write or none.
     async fn commit(&self, writes: &[Write]) -> Result<(), StoreError>;
     /// Change-log entries after `seq`, oldest first, at most `limit`.

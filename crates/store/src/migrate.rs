@@ -5,10 +5,18 @@
 //! proc-macro crates out of the build; the format is the same: numbered, forward-only files.)
 
 /// `(version, description, sql)` for SQLite.
-pub const SQLITE: &[(i64, &str, &str)] = &[(1, "records", include_str!("../migrations/sqlite/0001_records.sql"))];
+pub const SQLITE: &[(i64, &str, &str)] = &[(
+    1,
+    "records",
+    include_str!("../migrations/sqlite/0001_records.sql"),
+)];
 
 /// `(version, description, sql)` for PostgreSQL.
-pub const POSTGRES: &[(i64, &str, &str)] = &[(1, "records", include_str!("../migrations/postgres/0001_records.sql"))];
+pub const POSTGRES: &[(i64, &str, &str)] = &[(
+    1,
+    "records",
+    include_str!("../migrations/postgres/0001_records.sql"),
+)];
 
 /// The bookkeeping table, valid on both backends.
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolegate_schema_migrations (\
@@ -17,7 +25,12 @@ pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolegate_schema_migra
 /// Splits a migration file into statements (our files contain no `;` inside literals).
 pub fn statements(sql: &str) -> impl Iterator<Item = String> + '_ {
     sql.split(';')
-        .map(|s| s.lines().filter(|l| !l.trim_start().starts_with("--")).collect::<Vec<_>>().join("\n"))
+        .map(|s| {
+            s.lines()
+                .filter(|l| !l.trim_start().starts_with("--"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        })
         .filter(|s| !s.trim().is_empty())
 }
 

@@ -25,11 +25,21 @@ impl PostgresStore {
     pub async fn connect(url: &str, schema: Option<&str>) -> Result<Self, StoreError> {
         let mut options = PgConnectOptions::from_str(url)?;
         if let Some(schema) = schema {
-            if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-                return Err(StoreError::Unavailable(format!("invalid schema name `{schema}`")));
+            if !schema
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            {
+                return Err(StoreError::Unavailable(format!(
+                    "invalid schema name `{schema}`"
+                )));
             }
-            let admin = PgPoolOptions::new().max_connections(1).connect_with(options.clone()).await?;
-            admin.execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str()).await?;
+            let admin = PgPoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            admin
+                .execute(format!("CREATE SCHEMA IF NOT EXISTS {schema}").as_str())
+                .await?;
             admin.close().await;
             options = options.options([("search_path", schema)]);
         }
@@ -38,26 +48,42 @@ impl PostgresStore {
             .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await?;
-        let store = Self { write: pool.clone(), read: pool };
+        let store = Self {
+            write: pool.clone(),
+            read: pool,
+        };
         store.migrate().await?;
         Ok(store)
     }
 
     async fn migrate(&self) -> Result<(), StoreError> {
         let mut conn = self.write.acquire().await?;
-        sqlx::query("SELECT pg_advisory_lock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_lock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
         let result = Self::run_migrations(&self.write, crate::migrate::POSTGRES).await;
-        sqlx::query("SELECT pg_advisory_unlock($1)").bind(MIGRATION_LOCK).execute(&mut *conn).await?;
+        sqlx::query("SELECT pg_advisory_unlock($1)")
+            .bind(MIGRATION_LOCK)
+            .execute(&mut *conn)
+            .await?;
         result
     }
 
     /// Drops a schema (test clean-up).
     pub async fn drop_schema(url: &str, schema: &str) -> Result<(), StoreError> {
-        if !schema.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-            return Err(StoreError::Unavailable(format!("invalid schema name `{schema}`")));
+        if !schema
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            return Err(StoreError::Unavailable(format!(
+                "invalid schema name `{schema}`"
+            )));
         }
         let admin = PgPoolOptions::new().max_connections(1).connect(url).await?;
-        admin.execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str()).await?;
+        admin
+            .execute(format!("DROP SCHEMA IF EXISTS {schema} CASCADE").as_str())
+            .await?;
         admin.close().await;
         Ok(())
     }

@@ -53,6 +53,9 @@ mod v1 {
         pub id: String,
         /// Created at.
         pub created: i64,
+        /// The root user's access key ids.
+        #[serde(default)]
+        pub root_access_keys: Vec<String>,
     }
 
     /// Who owns an access key.

@@ -20,12 +20,16 @@ fn cmp<T: PartialOrd>(c: Cmp, a: T, b: T) -> bool {
 /// Parses an IP or CIDR; a bare address is a /32 (or /128).
 pub fn parse_net(s: &str) -> Option<ipnet::IpNet> {
     let s = s.trim();
-    ipnet::IpNet::from_str(s).ok().or_else(|| std::net::IpAddr::from_str(s).ok().map(ipnet::IpNet::from))
+    ipnet::IpNet::from_str(s)
+        .ok()
+        .or_else(|| std::net::IpAddr::from_str(s).ok().map(ipnet::IpNet::from))
 }
 
 fn decode_base64(s: &str) -> Option<Vec<u8>> {
     use base64::Engine;
-    base64::engine::general_purpose::STANDARD.decode(s.trim()).ok()
+    base64::engine::general_purpose::STANDARD
+        .decode(s.trim())
+        .ok()
 }
 
 /// Parses a binary condition value.
@@ -38,7 +42,9 @@ pub fn parse_binary(s: &str) -> Option<Vec<u8>> {
 pub fn positive(base: Base, request: &str, policy: &Value, ctx: &Context) -> Option<bool> {
     Some(match (base, policy) {
         (Base::StringEquals, Value::Text(t)) => t.text(ctx).is_some_and(|p| p == request),
-        (Base::StringEqualsIgnoreCase, Value::Text(t)) => t.text(ctx).is_some_and(|p| p.to_lowercase() == request.to_lowercase()),
+        (Base::StringEqualsIgnoreCase, Value::Text(t)) => t
+            .text(ctx)
+            .is_some_and(|p| p.to_lowercase() == request.to_lowercase()),
         (Base::StringLike, Value::Text(t)) => t.glob(ctx).is_some_and(|g| g.matches(request)),
         (Base::Numeric(c), Value::Number(p)) => cmp(c, f64::from_str(request.trim()).ok()?, *p),
         (Base::Date(c), Value::Date(p)) => cmp(c, parse_date_millis(request)?, *p),
@@ -50,7 +56,9 @@ pub fn positive(base: Base, request: &str, policy: &Value, ctx: &Context) -> Opt
             };
             r == *p
         }
-        (Base::BinaryEquals, Value::Binary(p)) => decode_base64(request).unwrap_or_else(|| request.as_bytes().to_vec()) == *p,
+        (Base::BinaryEquals, Value::Binary(p)) => {
+            decode_base64(request).unwrap_or_else(|| request.as_bytes().to_vec()) == *p
+        }
         (Base::IpAddress, Value::Net(net)) => {
             let ip = std::net::IpAddr::from_str(request.trim()).ok()?;
             net.contains(&ip)
@@ -83,7 +91,9 @@ pub fn parse_date_millis(s: &str) -> Option<i128> {
         return None;
     }
     let month = time::Month::try_from(u8::try_from(month).ok()?).ok()?;
-    let date = time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?).ok()?;
+    let date =
+        time::Date::from_calendar_date(i32::try_from(year).ok()?, month, u8::try_from(day).ok()?)
+            .ok()?;
     let (hms, offset_secs) = match time_part {
         None => ((0, 0, 0, 0), 0),
         Some(t) => {
@@ -104,7 +114,11 @@ pub fn parse_date_millis(s: &str) -> Option<i128> {
                 None => (0, 0),
                 Some(sec) => {
                     let (whole, frac) = sec.split_once('.').unwrap_or((sec, ""));
-                    let frac = if frac.is_empty() { 0 } else { digits(&format!("{frac:0<3}").chars().take(3).collect::<String>())? };
+                    let frac = if frac.is_empty() {
+                        0
+                    } else {
+                        digits(&format!("{frac:0<3}").chars().take(3).collect::<String>())?
+                    };
                     (digits(whole)?, frac)
                 }
             };
@@ -119,7 +133,9 @@ pub fn parse_date_millis(s: &str) -> Option<i128> {
     )
     .ok()?;
     let dt = time::PrimitiveDateTime::new(date, t).assume_utc();
-    Some(i128::from(dt.unix_timestamp()) * 1000 + i128::from(hms.3) - i128::from(offset_secs) * 1000)
+    Some(
+        i128::from(dt.unix_timestamp()) * 1000 + i128::from(hms.3) - i128::from(offset_secs) * 1000,
+    )
 }
 
 #[cfg(test)]
@@ -134,7 +150,10 @@ mod tests {
         assert_eq!(parse_date_millis("2020-01-01"), Some(base));
         assert_eq!(parse_date_millis("2020"), Some(base));
         assert_eq!(parse_date_millis("2020-01-01T01:00+01:00"), Some(base));
-        assert_eq!(parse_date_millis("2020-01-01T00:00:00.250Z"), Some(base + 250));
+        assert_eq!(
+            parse_date_millis("2020-01-01T00:00:00.250Z"),
+            Some(base + 250)
+        );
         assert_eq!(parse_date_millis("yesterday"), None);
         assert_eq!(parse_date_millis("2020-13-01"), None);
     }

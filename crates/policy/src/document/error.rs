@@ -11,7 +11,10 @@ pub struct ParseError {
 
 impl ParseError {
     pub(crate) fn new(message: impl Into<String>, location: impl Into<String>) -> Self {
-        Self { message: message.into(), location: location.into() }
+        Self {
+            message: message.into(),
+            location: location.into(),
+        }
     }
 
     pub(crate) fn syntax(location: impl Into<String>) -> Self {

@@ -2,7 +2,10 @@
 
 use crate::{
     document::Effect,
-    eval::{Decision, Evaluation, MatchedStatement, PolicySet, PolicyType, SourcedPolicy, statement::PrincipalMatch, statement_applies},
+    eval::{
+        Decision, Evaluation, MatchedStatement, PolicySet, PolicyType, SourcedPolicy,
+        statement::PrincipalMatch, statement_applies,
+    },
     request::{PrincipalKind, Request},
 };
 
@@ -13,12 +16,25 @@ struct Outcome {
     best_principal: Option<PrincipalMatch>,
 }
 
-fn scan(policies: &[SourcedPolicy<'_>], req: &Request<'_>, action_lower: &str, ty: PolicyType) -> Outcome {
+fn scan(
+    policies: &[SourcedPolicy<'_>],
+    req: &Request<'_>,
+    action_lower: &str,
+    ty: PolicyType,
+) -> Outcome {
     let mut out = Outcome::default();
     for sp in policies {
         for (index, st) in sp.policy.statements.iter().enumerate() {
-            let Some(principal) = statement_applies(st, req, action_lower) else { continue };
-            let m = MatchedStatement { policy: sp.label.to_owned(), index, sid: st.sid.clone(), effect: st.effect, policy_type: ty };
+            let Some(principal) = statement_applies(st, req, action_lower) else {
+                continue;
+            };
+            let m = MatchedStatement {
+                policy: sp.label.to_owned(),
+                index,
+                sid: st.sid.clone(),
+                effect: st.effect,
+                policy_type: ty,
+            };
             match st.effect {
                 Effect::Deny => out.denies.push(m),
                 Effect::Allow => {
@@ -32,7 +48,11 @@ fn scan(policies: &[SourcedPolicy<'_>], req: &Request<'_>, action_lower: &str, t
 }
 
 fn deny(decision: Decision, matched: Vec<MatchedStatement>, blame: PolicyType) -> Evaluation {
-    Evaluation { decision, matched, blame: Some(blame) }
+    Evaluation {
+        decision,
+        matched,
+        blame: Some(blame),
+    }
 }
 
 /// Decides one request.
@@ -47,9 +67,20 @@ fn deny(decision: Decision, matched: Vec<MatchedStatement>, blame: PolicyType) -
 pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
     let action_lower = req.action.to_ascii_lowercase();
     let identity = scan(&set.identity, req, &action_lower, PolicyType::Identity);
-    let resource = scan(set.resource.as_slice(), req, &action_lower, PolicyType::Resource);
-    let boundary = set.boundary.as_deref().map(|b| scan(b, req, &action_lower, PolicyType::Boundary));
-    let session = set.session.as_deref().map(|s| scan(s, req, &action_lower, PolicyType::Session));
+    let resource = scan(
+        set.resource.as_slice(),
+        req,
+        &action_lower,
+        PolicyType::Resource,
+    );
+    let boundary = set
+        .boundary
+        .as_deref()
+        .map(|b| scan(b, req, &action_lower, PolicyType::Boundary));
+    let session = set
+        .session
+        .as_deref()
+        .map(|s| scan(s, req, &action_lower, PolicyType::Session));
 
     for (outcome, ty) in [
         (Some(&resource), PolicyType::Resource),
@@ -64,7 +95,9 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
         }
     }
 
-    let same_account = set.resource_account.is_none_or(|a| a == req.principal.account);
+    let same_account = set
+        .resource_account
+        .is_none_or(|a| a == req.principal.account);
     let is_root = req.principal.kind == PrincipalKind::Root;
     let resource_allows = !resource.allows.is_empty();
     if set.resource_policy_required && !resource_allows {
@@ -76,7 +109,9 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
     if same_account && resource_allows {
         match resource.best_principal {
             Some(PrincipalMatch::Exact) => return allow(resource.allows),
-            Some(PrincipalMatch::Role) if boundary_ok && session_ok => return allow(resource.allows),
+            Some(PrincipalMatch::Role) if boundary_ok && session_ok => {
+                return allow(resource.allows);
+            }
             _ => {}
         }
     }
@@ -101,5 +136,9 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
 }
 
 fn allow(matched: Vec<MatchedStatement>) -> Evaluation {
-    Evaluation { decision: Decision::Allow, matched, blame: None }
+    Evaluation {
+        decision: Decision::Allow,
+        matched,
+        blame: None,
+    }
 }

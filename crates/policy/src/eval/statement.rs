@@ -27,19 +27,31 @@ pub fn principal_match(set: &Principals, req: &Request<'_>) -> Option<PrincipalM
     if set.any {
         return Some(PrincipalMatch::Exact);
     }
-    if p.service.as_ref().is_some_and(|s| set.service.iter().any(|v| v == s)) {
+    if p.service
+        .as_ref()
+        .is_some_and(|s| set.service.iter().any(|v| v == s))
+    {
         return Some(PrincipalMatch::Exact);
     }
-    if p.federated.as_ref().is_some_and(|f| set.federated.iter().any(|v| v == f)) {
+    if p.federated
+        .as_ref()
+        .is_some_and(|f| set.federated.iter().any(|v| v == f))
+    {
         return Some(PrincipalMatch::Exact);
     }
     let mut best = None;
     for v in &set.aws {
-        let m = if *v == p.arn || p.unique_id.as_deref() == Some(v.as_str()) && p.kind == PrincipalKind::User {
+        let m = if *v == p.arn
+            || p.unique_id.as_deref() == Some(v.as_str()) && p.kind == PrincipalKind::User
+        {
             Some(PrincipalMatch::Exact)
-        } else if p.role_arn.as_deref() == Some(v.as_str()) || (p.kind == PrincipalKind::AssumedRole && p.unique_id.as_deref() == Some(v.as_str())) {
+        } else if p.role_arn.as_deref() == Some(v.as_str())
+            || (p.kind == PrincipalKind::AssumedRole && p.unique_id.as_deref() == Some(v.as_str()))
+        {
             Some(PrincipalMatch::Role)
-        } else if (v.len() == 12 && *v == p.account) || (v.ends_with(":root") && account_of_arn(v) == Some(p.account.as_str())) {
+        } else if (v.len() == 12 && *v == p.account)
+            || (v.ends_with(":root") && account_of_arn(v) == Some(p.account.as_str()))
+        {
             Some(PrincipalMatch::Account)
         } else {
             None
@@ -51,8 +63,13 @@ pub fn principal_match(set: &Principals, req: &Request<'_>) -> Option<PrincipalM
 
 /// Whether the statement applies: action, resource, principal (for resource policies) and
 /// every condition. Returns the principal match for resource policies.
-pub fn statement_applies(st: &Statement, req: &Request<'_>, action_lower: &str) -> Option<Option<PrincipalMatch>> {
-    let action_hit = |list: &[crate::document::ActionPattern]| list.iter().any(|a| a.0.matches(action_lower));
+pub fn statement_applies(
+    st: &Statement,
+    req: &Request<'_>,
+    action_lower: &str,
+) -> Option<Option<PrincipalMatch>> {
+    let action_hit =
+        |list: &[crate::document::ActionPattern]| list.iter().any(|a| a.0.matches(action_lower));
     let action_ok = match &st.action {
         ActionRule::Action(list) => action_hit(list),
         ActionRule::NotAction(list) => !action_hit(list),

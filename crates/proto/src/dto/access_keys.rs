@@ -12,7 +12,9 @@ shape!(AccessKey {
     secret_access_key: String = "SecretAccessKey",
     create_date: Option<OffsetDateTime> = "CreateDate",
 });
-shape!(CreateAccessKeyOutput { access_key: AccessKey = "AccessKey" });
+shape!(CreateAccessKeyOutput {
+    access_key: AccessKey = "AccessKey"
+});
 
 structure!(DeleteAccessKeyInput {
     user_name: Option<String> = "UserName" [LEN_1_128, NAME],

@@ -6,7 +6,10 @@ use time::OffsetDateTime;
 use crate::{
     dto::{
         c::*,
-        shapes::{AttachedPermissionsBoundary, AttachedPolicy, InstanceProfile, PolicyVersion, RoleLastUsed, Tag},
+        shapes::{
+            AttachedPermissionsBoundary, AttachedPolicy, InstanceProfile, PolicyVersion,
+            RoleLastUsed, Tag,
+        },
     },
     shape, structure,
     xml::{PolicyDocumentText, XmlMap},
@@ -18,7 +21,10 @@ structure!(GetAccountAuthorizationDetailsInput {
     max_items: Option<i64> = "MaxItems" [MAX_ITEMS],
 });
 
-shape!(PolicyDetail { policy_name: String = "PolicyName", policy_document: PolicyDocumentText = "PolicyDocument" });
+shape!(PolicyDetail {
+    policy_name: String = "PolicyName",
+    policy_document: PolicyDocumentText = "PolicyDocument"
+});
 
 shape!(UserDetail {
     path: String = "Path",
@@ -83,4 +89,6 @@ shape!(GetAccountAuthorizationDetailsOutput {
 });
 
 structure!(GetAccountSummaryInput {});
-shape!(GetAccountSummaryOutput { summary_map: XmlMap = "SummaryMap" });
+shape!(GetAccountSummaryOutput {
+    summary_map: XmlMap = "SummaryMap"
+});

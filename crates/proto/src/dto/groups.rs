@@ -12,7 +12,9 @@ structure!(CreateGroupInput {
     path: Option<String> = "Path" [LEN_1_512, PATH],
     group_name: String = "GroupName" [LEN_1_128, NAME],
 });
-shape!(CreateGroupOutput { group: Group = "Group" });
+shape!(CreateGroupOutput {
+    group: Group = "Group"
+});
 
 structure!(GetGroupInput {
     group_name: String = "GroupName" [LEN_1_128, NAME],

@@ -19,11 +19,23 @@ structure!(PutRolePolicyInput {
 });
 
 structure!(GetUserPolicyInput { user_name: String = "UserName" [LEN_1_128, NAME], policy_name: String = "PolicyName" [LEN_1_128, NAME] });
-shape!(GetUserPolicyOutput { user_name: String = "UserName", policy_name: String = "PolicyName", policy_document: PolicyDocumentText = "PolicyDocument" });
+shape!(GetUserPolicyOutput {
+    user_name: String = "UserName",
+    policy_name: String = "PolicyName",
+    policy_document: PolicyDocumentText = "PolicyDocument"
+});
 structure!(GetGroupPolicyInput { group_name: String = "GroupName" [LEN_1_128, NAME], policy_name: String = "PolicyName" [LEN_1_128, NAME] });
-shape!(GetGroupPolicyOutput { group_name: String = "GroupName", policy_name: String = "PolicyName", policy_document: PolicyDocumentText = "PolicyDocument" });
+shape!(GetGroupPolicyOutput {
+    group_name: String = "GroupName",
+    policy_name: String = "PolicyName",
+    policy_document: PolicyDocumentText = "PolicyDocument"
+});
 structure!(GetRolePolicyInput { role_name: String = "RoleName" [LEN_1_64, NAME], policy_name: String = "PolicyName" [LEN_1_128, NAME] });
-shape!(GetRolePolicyOutput { role_name: String = "RoleName", policy_name: String = "PolicyName", policy_document: PolicyDocumentText = "PolicyDocument" });
+shape!(GetRolePolicyOutput {
+    role_name: String = "RoleName",
+    policy_name: String = "PolicyName",
+    policy_document: PolicyDocumentText = "PolicyDocument"
+});
 
 structure!(DeleteUserPolicyInput { user_name: String = "UserName" [LEN_1_128, NAME], policy_name: String = "PolicyName" [LEN_1_128, NAME] });
 structure!(DeleteGroupPolicyInput { group_name: String = "GroupName" [LEN_1_128, NAME], policy_name: String = "PolicyName" [LEN_1_128, NAME] });

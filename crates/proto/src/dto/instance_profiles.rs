@@ -13,7 +13,9 @@ structure!(CreateInstanceProfileInput {
     path: Option<String> = "Path" [LEN_1_512, PATH],
     tags: Vec<Tag> = "Tags" [TAGS],
 });
-shape!(InstanceProfileOutput { instance_profile: InstanceProfile = "InstanceProfile" });
+shape!(InstanceProfileOutput {
+    instance_profile: InstanceProfile = "InstanceProfile"
+});
 
 structure!(GetInstanceProfileInput { instance_profile_name: String = "InstanceProfileName" [LEN_1_128, NAME] });
 structure!(DeleteInstanceProfileInput { instance_profile_name: String = "InstanceProfileName" [LEN_1_128, NAME] });

@@ -16,10 +16,14 @@ structure!(CreatePolicyInput {
     description: Option<String> = "Description" [LEN_0_1000],
     tags: Vec<Tag> = "Tags" [TAGS],
 });
-shape!(CreatePolicyOutput { policy: Policy = "Policy" });
+shape!(CreatePolicyOutput {
+    policy: Policy = "Policy"
+});
 
 structure!(GetPolicyInput { policy_arn: String = "PolicyArn" [LEN_ARN, ARN] });
-shape!(GetPolicyOutput { policy: Policy = "Policy" });
+shape!(GetPolicyOutput {
+    policy: Policy = "Policy"
+});
 
 structure!(DeletePolicyInput { policy_arn: String = "PolicyArn" [LEN_ARN, ARN] });
 
@@ -38,10 +42,14 @@ structure!(CreatePolicyVersionInput {
     policy_document: String = "PolicyDocument" [LEN_DOCUMENT, DOCUMENT],
     set_as_default: Option<bool> = "SetAsDefault",
 });
-shape!(CreatePolicyVersionOutput { policy_version: PolicyVersion = "PolicyVersion" });
+shape!(CreatePolicyVersionOutput {
+    policy_version: PolicyVersion = "PolicyVersion"
+});
 
 structure!(GetPolicyVersionInput { policy_arn: String = "PolicyArn" [LEN_ARN, ARN], version_id: String = "VersionId" [VERSION_ID] });
-shape!(GetPolicyVersionOutput { policy_version: PolicyVersion = "PolicyVersion" });
+shape!(GetPolicyVersionOutput {
+    policy_version: PolicyVersion = "PolicyVersion"
+});
 
 structure!(DeletePolicyVersionInput { policy_arn: String = "PolicyArn" [LEN_ARN, ARN], version_id: String = "VersionId" [VERSION_ID] });
 structure!(SetDefaultPolicyVersionInput { policy_arn: String = "PolicyArn" [LEN_ARN, ARN], version_id: String = "VersionId" [VERSION_ID] });
@@ -69,9 +77,18 @@ structure!(ListEntitiesForPolicyInput {
     marker: Option<String> = "Marker" [LEN_MARKER, MARKER],
     max_items: Option<i64> = "MaxItems" [MAX_ITEMS],
 });
-shape!(PolicyGroup { group_name: String = "GroupName", group_id: String = "GroupId" });
-shape!(PolicyUser { user_name: String = "UserName", user_id: String = "UserId" });
-shape!(PolicyRole { role_name: String = "RoleName", role_id: String = "RoleId" });
+shape!(PolicyGroup {
+    group_name: String = "GroupName",
+    group_id: String = "GroupId"
+});
+shape!(PolicyUser {
+    user_name: String = "UserName",
+    user_id: String = "UserId"
+});
+shape!(PolicyRole {
+    role_name: String = "RoleName",
+    role_id: String = "RoleId"
+});
 shape!(ListEntitiesForPolicyOutput {
     policy_groups: Vec<PolicyGroup> = "PolicyGroups",
     policy_users: Vec<PolicyUser> = "PolicyUsers",

@@ -17,10 +17,14 @@ structure!(CreateRoleInput {
     permissions_boundary: Option<String> = "PermissionsBoundary" [LEN_ARN, ARN],
     tags: Vec<Tag> = "Tags" [TAGS],
 });
-shape!(CreateRoleOutput { role: Role = "Role" });
+shape!(CreateRoleOutput {
+    role: Role = "Role"
+});
 
 structure!(GetRoleInput { role_name: String = "RoleName" [LEN_1_64, NAME] });
-shape!(GetRoleOutput { role: Role = "Role" });
+shape!(GetRoleOutput {
+    role: Role = "Role"
+});
 
 structure!(UpdateRoleInput {
     role_name: String = "RoleName" [LEN_1_64, NAME],
@@ -31,7 +35,9 @@ structure!(UpdateRoleDescriptionInput {
     role_name: String = "RoleName" [LEN_1_64, NAME],
     description: String = "Description" [LEN_0_1000, DESCRIPTION],
 });
-shape!(UpdateRoleDescriptionOutput { role: Role = "Role" });
+shape!(UpdateRoleDescriptionOutput {
+    role: Role = "Role"
+});
 
 structure!(UpdateAssumeRolePolicyInput {
     role_name: String = "RoleName" [LEN_1_64, NAME],

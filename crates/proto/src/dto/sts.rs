@@ -3,4 +3,8 @@
 use crate::{shape, structure};
 
 structure!(GetCallerIdentityInput {});
-shape!(GetCallerIdentityOutput { user_id: String = "UserId", account: String = "Account", arn: String = "Arn" });
+shape!(GetCallerIdentityOutput {
+    user_id: String = "UserId",
+    account: String = "Account",
+    arn: String = "Arn"
+});

@@ -14,10 +14,14 @@ structure!(CreateUserInput {
     permissions_boundary: Option<String> = "PermissionsBoundary" [LEN_ARN, ARN],
     tags: Vec<Tag> = "Tags" [TAGS],
 });
-shape!(CreateUserOutput { user: User = "User" });
+shape!(CreateUserOutput {
+    user: User = "User"
+});
 
 structure!(GetUserInput { user_name: Option<String> = "UserName" [LEN_1_128, NAME] });
-shape!(GetUserOutput { user: User = "User" });
+shape!(GetUserOutput {
+    user: User = "User"
+});
 
 structure!(UpdateUserInput {
     user_name: String = "UserName" [LEN_1_128, NAME],

@@ -1,0 +1,106 @@
+//! SigV4 authentication at the edge: find the signature (header or presigned query, never
+//! both), look up the key, verify, and require a session token to be signed.
+
+use rolegate_proto::Service as Api;
+use rolegate_service::{Caller, Service, ServiceError};
+use rolegate_sigv4::{
+    Request, hash_payload, parse_authorization_header, parse_presigned_query, query_pairs, verify,
+};
+use time::OffsetDateTime;
+
+/// An authenticated request.
+pub struct Authenticated {
+    /// Who signed.
+    pub caller: Caller,
+    /// The signing region.
+    pub region: String,
+}
+
+fn single_header<'a>(
+    headers: &'a [(String, String)],
+    name: &str,
+) -> Result<Option<&'a str>, ServiceError> {
+    let mut it = headers
+        .iter()
+        .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str());
+    let first = it.next();
+    if it.next().is_some() {
+        return Err(ServiceError::IncompleteSignature(format!(
+            "The request carries more than one '{name}' header."
+        )));
+    }
+    Ok(first)
+}
+
+/// Authenticates a request for `service`.
+#[allow(
+    clippy::too_many_arguments,
+    reason = "the parts of an HTTP request SigV4 covers"
+)]
+pub async fn authenticate(
+    svc: &Service,
+    method: &str,
+    path: &str,
+    query: &str,
+    headers: &[(String, String)],
+    body: &[u8],
+    service: Api,
+    now: OffsetDateTime,
+) -> Result<Authenticated, ServiceError> {
+    let raw_query = query_pairs(query);
+    let header = single_header(headers, "authorization")?;
+    let presigned = parse_presigned_query(&raw_query)?;
+    let params = match (header, presigned) {
+        (Some(_), Some(_)) => {
+            return Err(ServiceError::InvalidParameterValue(
+                "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified".into(),
+            ));
+        }
+        (Some(h), None) => parse_authorization_header(h)?,
+        (None, Some(p)) => p,
+        (None, None) => return Err(ServiceError::MissingAuthenticationToken),
+    };
+    let token_header = single_header(headers, "x-amz-security-token")?;
+    let token = match (
+        token_header,
+        raw_query.iter().find(|(k, _)| k == "X-Amz-Security-Token"),
+    ) {
+        (Some(h), _) => {
+            if !params
+                .signed_headers
+                .iter()
+                .any(|s| s == "x-amz-security-token")
+            {
+                return Err(ServiceError::SignatureDoesNotMatch(
+                    "The request signature we calculated does not match the signature you provided. The x-amz-security-token header must be signed.".into(),
+                ));
+            }
+            Some(h.to_owned())
+        }
+        (None, Some((_, v))) => Some(v.clone()),
+        (None, None) => None,
+    };
+    let credentials = svc
+        .authenticate(&params.scope.access_key_id, token.as_deref())
+        .await?;
+    let payload_hash = hash_payload(body);
+    let request = Request {
+        method,
+        path,
+        query,
+        headers,
+        payload_hash: &payload_hash,
+    };
+    verify(
+        &request,
+        &params,
+        &credentials.secret,
+        service.signing_name(),
+        now,
+    )?;
+    Ok(Authenticated {
+        caller: credentials.caller,
+        region: params.scope.region,
+    })
+}

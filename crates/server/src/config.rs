@@ -1,0 +1,152 @@
+//! Configuration: every setting is a flag, an environment variable and a key of the
+//! `--config` TOML file, in that order of precedence, then the default.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use serde::Deserialize;
+
+/// `rolegate serve` flags (all optional so a config file can fill what they leave out).
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ServeArgs {
+    /// TOML file with any of the settings below (keys as the long flag names, `_` for `-`).
+    #[arg(long, env = "ROLEGATE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address to listen on [default: 127.0.0.1:7470].
+    #[arg(long, env = "ROLEGATE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Directory for the SQLite database and the generated root credentials [default: ./data].
+    #[arg(long, env = "ROLEGATE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// PostgreSQL URL (`postgres://user@host:5432/db`); without it, embedded SQLite is used.
+    #[arg(long, env = "ROLEGATE_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// PostgreSQL schema to use (created if missing) [default: the connection's search_path].
+    #[arg(long, env = "ROLEGATE_DATABASE_SCHEMA")]
+    pub database_schema: Option<String>,
+    /// The management account id (12 digits) [default: generated at first start, then kept].
+    #[arg(long, env = "ROLEGATE_ACCOUNT_ID")]
+    pub account_id: Option<String>,
+    /// Largest request body accepted, in bytes [default: 1048576].
+    #[arg(long, env = "ROLEGATE_MAX_BODY_BYTES")]
+    pub max_body_bytes: Option<usize>,
+    /// Log format: `text` or `json` [default: text].
+    #[arg(long, env = "ROLEGATE_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Log filter, tracing `EnvFilter` syntax [default: info].
+    #[arg(long, env = "ROLEGATE_LOG")]
+    pub log: Option<String>,
+    /// Seconds between reads of the change log (cache invalidation across nodes) [default: 1].
+    #[arg(long, env = "ROLEGATE_SYNC_INTERVAL_SECONDS")]
+    pub sync_interval_seconds: Option<u64>,
+}
+
+/// The same settings as a file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    database_url: Option<String>,
+    database_schema: Option<String>,
+    account_id: Option<String>,
+    max_body_bytes: Option<usize>,
+    log_format: Option<String>,
+    log: Option<String>,
+    sync_interval_seconds: Option<u64>,
+}
+
+/// Resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Listen address.
+    pub listen: SocketAddr,
+    /// Data directory.
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL, if any.
+    pub database_url: Option<String>,
+    /// PostgreSQL schema, if any.
+    pub database_schema: Option<String>,
+    /// Management account id, if configured.
+    pub account_id: Option<String>,
+    /// Body limit.
+    pub max_body_bytes: usize,
+    /// `text` or `json`.
+    pub log_format: String,
+    /// Log filter.
+    pub log: String,
+    /// Change-log poll interval.
+    pub sync_interval_seconds: u64,
+    /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
+    pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7470)),
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            database_schema: None,
+            account_id: None,
+            max_body_bytes: 1 << 20,
+            log_format: "text".into(),
+            log: "info".into(),
+            sync_interval_seconds: 1,
+            root_key: None,
+        }
+    }
+}
+
+impl ServeArgs {
+    /// Merges flags/environment, the config file and defaults.
+    pub fn resolve(self) -> anyhow::Result<Config> {
+        let file: FileConfig = match &self.config {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|e| {
+                    anyhow::anyhow!("cannot read config file {}: {e}", path.display())
+                })?;
+                toml::from_str(&text)
+                    .map_err(|e| anyhow::anyhow!("invalid config file {}: {e}", path.display()))?
+            }
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        let root_key = match (
+            std::env::var("ROLEGATE_ROOT_ACCESS_KEY_ID").ok(),
+            std::env::var("ROLEGATE_ROOT_SECRET_ACCESS_KEY").ok(),
+        ) {
+            (Some(id), Some(secret)) => Some((id, rolegate_sigv4::SecretKey::new(secret))),
+            (None, None) => None,
+            _ => anyhow::bail!(
+                "set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither"
+            ),
+        };
+        let config = Config {
+            listen: self.listen.or(file.listen).unwrap_or(d.listen),
+            data_dir: self.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            database_url: self.database_url.or(file.database_url),
+            database_schema: self.database_schema.or(file.database_schema),
+            account_id: self.account_id.or(file.account_id),
+            max_body_bytes: self
+                .max_body_bytes
+                .or(file.max_body_bytes)
+                .unwrap_or(d.max_body_bytes),
+            log_format: self.log_format.or(file.log_format).unwrap_or(d.log_format),
+            log: self.log.or(file.log).unwrap_or(d.log),
+            sync_interval_seconds: self
+                .sync_interval_seconds
+                .or(file.sync_interval_seconds)
+                .unwrap_or(d.sync_interval_seconds),
+            root_key,
+        };
+        if let Some(a) = &config.account_id
+            && (a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            anyhow::bail!("--account-id must be exactly 12 digits, not `{a}`");
+        }
+        if !matches!(config.log_format.as_str(), "text" | "json") {
+            anyhow::bail!("--log-format must be `text` or `json`");
+        }
+        Ok(config)
+    }
+}

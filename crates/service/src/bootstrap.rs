@@ -1,0 +1,104 @@
+//! First start: the management account and its root access key.
+
+use rolegate_store::{GLOBAL, record};
+
+use crate::{
+    Service,
+    error::{Result, ServiceError},
+    ids,
+};
+
+/// What bootstrap did.
+#[derive(Debug, Clone)]
+pub enum Bootstrap {
+    /// Everything already existed.
+    Existing,
+    /// The configured root key was installed.
+    Configured,
+    /// A root key was generated; the caller must hand it to the operator (never log it).
+    Generated {
+        /// The access key id.
+        access_key_id: String,
+        /// The secret.
+        secret: rolegate_sigv4::SecretKey,
+    },
+}
+
+impl Service {
+    /// Creates the management account and, if it has no root key, installs `configured` or
+    /// generates one. Idempotent; safe when several nodes start at once.
+    pub async fn bootstrap(
+        &self,
+        configured: Option<(String, rolegate_sigv4::SecretKey)>,
+    ) -> Result<Bootstrap> {
+        let account = self.config.account_id.clone();
+        if let Some((id, secret)) = &configured {
+            let valid = id.len() >= 16
+                && id.len() <= 128
+                && id.chars().all(|c| c.is_ascii_alphanumeric())
+                && id.starts_with(ids::prefix::LONG_TERM_KEY);
+            if !valid || secret.expose().len() < 16 {
+                return Err(ServiceError::InvalidInput(
+                    "ROLEGATE_ROOT_ACCESS_KEY_ID must be AKIA followed by letters and digits (16-128 characters), and the secret at least 16 characters"
+                        .into(),
+                ));
+            }
+        }
+        let now = self.now();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let mut acct = tx.get::<record::Account>(GLOBAL, &account).await?.unwrap_or(record::Account {
+                id: account.clone(),
+                created: now,
+                root_access_keys: Vec::new(),
+            });
+            let outcome = match &configured {
+                Some((id, secret)) => {
+                    let existing = tx.get::<record::AccessKey>(GLOBAL, id).await?;
+                    match existing {
+                        Some(k) if k.account == account && k.owner == record::KeyOwner::Root && k.secret == secret.expose() => {
+                            if !acct.root_access_keys.contains(id) {
+                                acct.root_access_keys.push(id.clone());
+                            }
+                            Bootstrap::Existing
+                        }
+                        Some(_) => {
+                            return Err(ServiceError::InvalidInput(format!(
+                                "access key {id} already exists with other settings; refusing to overwrite it"
+                            )));
+                        }
+                        None => {
+                            tx.put(GLOBAL, id, &root_key(&account, id, secret.expose(), now))?;
+                            acct.root_access_keys.push(id.clone());
+                            Bootstrap::Configured
+                        }
+                    }
+                }
+                None if acct.root_access_keys.is_empty() => {
+                    let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
+                    let secret = ids::secret_access_key()?;
+                    tx.put(GLOBAL, &id, &root_key(&account, &id, &secret, now))?;
+                    acct.root_access_keys.push(id.clone());
+                    Bootstrap::Generated { access_key_id: id, secret: rolegate_sigv4::SecretKey::new(secret) }
+                }
+                None => Bootstrap::Existing,
+            };
+            tx.put(GLOBAL, &account, &acct)?;
+            tx.commit().await?;
+            Ok(outcome)
+        })
+        .await
+    }
+}
+
+fn root_key(account: &str, id: &str, secret: &str, now: i64) -> record::AccessKey {
+    record::AccessKey {
+        id: id.to_owned(),
+        account: account.to_owned(),
+        owner: record::KeyOwner::Root,
+        secret: secret.to_owned(),
+        active: true,
+        created: now,
+        last_used: None,
+    }
+}

@@ -1,0 +1,147 @@
+//! Service errors and the one place they become AWS error codes.
+
+use rolegate_proto::{DecodeError, ErrorCode};
+use rolegate_store::StoreError;
+
+/// Every way a call can fail. Messages follow AWS's wording and never contain a secret.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ServiceError {
+    /// `AccessDenied`.
+    #[error("{0}")]
+    AccessDenied(String),
+    /// `MissingAuthenticationToken`: the request is not signed.
+    #[error("Request is missing Authentication Token")]
+    MissingAuthenticationToken,
+    /// `IncompleteSignature`.
+    #[error("{0}")]
+    IncompleteSignature(String),
+    /// `SignatureDoesNotMatch`.
+    #[error("{0}")]
+    SignatureDoesNotMatch(String),
+    /// `InvalidParameterValue`.
+    #[error("{0}")]
+    InvalidParameterValue(String),
+    /// `RequestEntityTooLarge`.
+    #[error("Request body is larger than {0} bytes.")]
+    RequestEntityTooLarge(usize),
+    /// `InvalidClientTokenId`.
+    #[error("The security token included in the request is invalid.")]
+    InvalidClientTokenId,
+    /// `ExpiredToken`.
+    #[error("The security token included in the request is expired")]
+    ExpiredToken,
+    /// `NoSuchEntity`.
+    #[error("{0}")]
+    NoSuchEntity(String),
+    /// `EntityAlreadyExists`.
+    #[error("{0}")]
+    EntityAlreadyExists(String),
+    /// `DeleteConflict`.
+    #[error("{0}")]
+    DeleteConflict(String),
+    /// `LimitExceeded`.
+    #[error("{0}")]
+    LimitExceeded(String),
+    /// `MalformedPolicyDocument`.
+    #[error("{0}")]
+    MalformedPolicyDocument(String),
+    /// `InvalidInput`.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// `ValidationError`.
+    #[error("{0}")]
+    Validation(String),
+    /// `UnmodifiableEntity`.
+    #[error("{0}")]
+    UnmodifiableEntity(String),
+    /// `PolicyNotAttachable`.
+    #[error("{0}")]
+    PolicyNotAttachable(String),
+    /// `ConcurrentModification`: retries ran out.
+    #[error("{0}")]
+    ConcurrentModification(String),
+    /// A commit lost a race; the operation is retried from the start (never reaches a caller).
+    #[error("retry")]
+    Retry,
+    /// A request that could not be decoded.
+    #[error("{0}")]
+    Decode(DecodeError),
+    /// `ServiceUnavailable`: the store cannot be reached.
+    #[error("The service is unavailable. Please try again later.")]
+    Unavailable(String),
+    /// `ServiceFailure`: an internal error (details are logged, not returned).
+    #[error("An internal error occurred.")]
+    Internal(String),
+}
+
+impl ServiceError {
+    /// The AWS error code: one exhaustive match, no catch-all.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ServiceError::AccessDenied(_) => ErrorCode::AccessDenied,
+            ServiceError::MissingAuthenticationToken => ErrorCode::MissingAuthenticationToken,
+            ServiceError::IncompleteSignature(_) => ErrorCode::IncompleteSignature,
+            ServiceError::SignatureDoesNotMatch(_) => ErrorCode::SignatureDoesNotMatch,
+            ServiceError::InvalidParameterValue(_) => ErrorCode::InvalidParameterValue,
+            ServiceError::RequestEntityTooLarge(_) => ErrorCode::RequestEntityTooLarge,
+            ServiceError::InvalidClientTokenId => ErrorCode::InvalidClientTokenId,
+            ServiceError::ExpiredToken => ErrorCode::ExpiredToken,
+            ServiceError::NoSuchEntity(_) => ErrorCode::NoSuchEntity,
+            ServiceError::EntityAlreadyExists(_) => ErrorCode::EntityAlreadyExists,
+            ServiceError::DeleteConflict(_) => ErrorCode::DeleteConflict,
+            ServiceError::LimitExceeded(_) => ErrorCode::LimitExceeded,
+            ServiceError::MalformedPolicyDocument(_) => ErrorCode::MalformedPolicyDocument,
+            ServiceError::InvalidInput(_) => ErrorCode::InvalidInput,
+            ServiceError::Validation(_) => ErrorCode::ValidationError,
+            ServiceError::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
+            ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
+            ServiceError::ConcurrentModification(_) | ServiceError::Retry => {
+                ErrorCode::ConcurrentModification
+            }
+            ServiceError::Decode(e) => match e {
+                DecodeError::MissingAction => ErrorCode::MissingAction,
+                DecodeError::InvalidAction { .. } => ErrorCode::InvalidAction,
+                DecodeError::DuplicateParameter(_) => ErrorCode::InvalidParameterValue,
+                DecodeError::Validation(_) => ErrorCode::ValidationError,
+                DecodeError::Malformed(_) => ErrorCode::MalformedQueryString,
+            },
+            ServiceError::Unavailable(_) => ErrorCode::ServiceUnavailable,
+            ServiceError::Internal(_) => ErrorCode::ServiceFailure,
+        }
+    }
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Conflict => ServiceError::Retry,
+            StoreError::Unavailable(m) => ServiceError::Unavailable(m),
+            StoreError::Corrupt(m) => ServiceError::Internal(m),
+        }
+    }
+}
+
+impl From<rolegate_sigv4::AuthError> for ServiceError {
+    fn from(e: rolegate_sigv4::AuthError) -> Self {
+        use rolegate_sigv4::AuthErrorKind;
+        match e.kind() {
+            AuthErrorKind::Missing => ServiceError::MissingAuthenticationToken,
+            AuthErrorKind::Incomplete => ServiceError::IncompleteSignature(e.message().to_owned()),
+            AuthErrorKind::SignatureDoesNotMatch => {
+                ServiceError::SignatureDoesNotMatch(e.message().to_owned())
+            }
+            AuthErrorKind::InvalidParameter => {
+                ServiceError::InvalidParameterValue(e.message().to_owned())
+            }
+        }
+    }
+}
+
+impl From<DecodeError> for ServiceError {
+    fn from(e: DecodeError) -> Self {
+        ServiceError::Decode(e)
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = ServiceError> = std::result::Result<T, E>;

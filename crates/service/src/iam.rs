@@ -1,0 +1,278 @@
+//! IAM entities, one file per resource family, and what they share: names, ARNs, paging,
+//! tags, policy documents and managed-policy references.
+//!
+//! <https://docs.aws.amazon.com/IAM/latest/APIReference/welcome.html>
+
+mod access_keys;
+mod account;
+mod attached_policies;
+mod groups;
+mod inline_policies;
+mod instance_profiles;
+mod policies;
+mod roles;
+mod users;
+
+use rolegate_policy::PolicyKind;
+use rolegate_proto::dto::shapes;
+use rolegate_store::record;
+use time::OffsetDateTime;
+
+pub use self::policies::ManagedRef;
+use crate::{
+    Caller, RequestEnv, Service,
+    error::{Result, ServiceError},
+};
+
+/// The caller and the request environment, passed to every handler.
+pub struct Ctx<'a> {
+    /// Who calls.
+    pub caller: &'a Caller,
+    /// The request.
+    pub env: &'a RequestEnv,
+}
+
+impl Ctx<'_> {
+    /// The caller's account.
+    pub fn account(&self) -> &str {
+        &self.caller.account
+    }
+}
+
+/// The store key of a named entity: names are unique case-insensitively.
+pub fn key_of(name: &str) -> String {
+    name.to_ascii_lowercase()
+}
+
+/// `arn:aws:iam::<account>:<kind><path><name>`.
+pub fn arn(account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+}
+
+/// A record time as a timestamp.
+pub fn ts(t: i64) -> Option<OffsetDateTime> {
+    OffsetDateTime::from_unix_timestamp(t).ok()
+}
+
+/// The default path.
+pub fn path_or_root(path: Option<String>) -> String {
+    path.unwrap_or_else(|| "/".to_owned())
+}
+
+/// `MaxItems` default.
+pub const DEFAULT_MAX_ITEMS: i64 = 100;
+
+/// A page of a list: the items, whether more remain, and the marker to continue from.
+pub struct Page<T> {
+    /// Items.
+    pub items: Vec<T>,
+    /// `IsTruncated`.
+    pub truncated: bool,
+    /// `Marker`.
+    pub marker: Option<String>,
+}
+
+/// Encodes a position as an opaque marker.
+pub fn encode_marker(key: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("rg1:{key}"))
+}
+
+/// Decodes a marker; a forged or foreign marker is `InvalidInput`.
+pub fn decode_marker(marker: Option<&str>) -> Result<Option<String>> {
+    use base64::Engine;
+    let Some(m) = marker else { return Ok(None) };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(m)
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("rg1:").map(str::to_owned))
+        .map(Some)
+        .ok_or_else(|| ServiceError::InvalidInput("Invalid Marker.".into()))
+}
+
+fn limit(max_items: Option<i64>) -> usize {
+    usize::try_from(max_items.unwrap_or(DEFAULT_MAX_ITEMS)).unwrap_or(100)
+}
+
+/// Pages through an in-memory list ordered by `key`.
+pub fn paginate<T>(
+    mut items: Vec<T>,
+    key: impl Fn(&T) -> String,
+    marker: Option<&str>,
+    max_items: Option<i64>,
+) -> Result<Page<T>> {
+    let after = decode_marker(marker)?;
+    items.sort_by_key(|i| key(i));
+    let start = match &after {
+        Some(a) => items
+            .iter()
+            .position(|i| key(i) > *a)
+            .unwrap_or(items.len()),
+        None => 0,
+    };
+    let max = limit(max_items);
+    let mut rest: Vec<T> = items.into_iter().skip(start).collect();
+    let truncated = rest.len() > max;
+    rest.truncate(max);
+    let marker = if truncated {
+        rest.last().map(|i| encode_marker(&key(i)))
+    } else {
+        None
+    };
+    Ok(Page {
+        items: rest,
+        truncated,
+        marker,
+    })
+}
+
+impl Service {
+    /// Pages through stored records of a kind, keeping those `keep` accepts.
+    pub(crate) async fn list_records<T: rolegate_store::Entity>(
+        &self,
+        account: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<Page<T>> {
+        let mut after = decode_marker(marker)?;
+        let max = limit(max_items);
+        let mut out: Vec<(String, T)> = Vec::new();
+        loop {
+            let batch = self
+                .store
+                .list(account, T::KIND, after.as_deref(), 500)
+                .await?;
+            let done = batch.len() < 500;
+            after = batch.last().map(|r| r.key.clone());
+            for r in batch {
+                let v: T = record::decode(&r.data)?;
+                if keep(&v) {
+                    out.push((r.key, v));
+                }
+            }
+            if done || out.len() > max {
+                break;
+            }
+        }
+        let truncated = out.len() > max;
+        out.truncate(max);
+        let marker = if truncated {
+            out.last().map(|(k, _)| encode_marker(k))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: out.into_iter().map(|(_, v)| v).collect(),
+            truncated,
+            marker,
+        })
+    }
+
+    /// Validates a document for its use; `MalformedPolicyDocument` with AWS's reason.
+    pub(crate) fn check_document(&self, text: &str, kind: PolicyKind) -> Result<()> {
+        self.parsed_policy(text, kind).map(|_| ())
+    }
+}
+
+/// Whether a path starts with a prefix (`PathPrefix` filter).
+pub fn path_matches(path: &str, prefix: Option<&str>) -> bool {
+    prefix.is_none_or(|p| path.starts_with(p))
+}
+
+/// Tag rules for one kind of entity.
+#[derive(Debug, Clone, Copy)]
+pub struct TagRules {
+    /// Keys compare case-insensitively (users, roles) or not (policies, instance profiles).
+    pub case_insensitive_keys: bool,
+    /// Quota name for the error: `TagsPerUser`, …
+    pub quota: &'static str,
+}
+
+/// Maximum tags per entity.
+pub const MAX_TAGS: usize = 50;
+
+fn same_key(rules: TagRules, a: &str, b: &str) -> bool {
+    if rules.case_insensitive_keys {
+        a.eq_ignore_ascii_case(b)
+    } else {
+        a == b
+    }
+}
+
+/// Merges `new` tags into `tags` (a key already present is replaced; with case-insensitive
+/// keys the new spelling wins). Refuses reserved keys, duplicates within the request, and
+/// more than 50 tags in all, changing nothing.
+pub fn merge_tags(rules: TagRules, tags: &mut Vec<record::Tag>, new: &[shapes::Tag]) -> Result<()> {
+    for (i, t) in new.iter().enumerate() {
+        if t.key.to_ascii_lowercase().starts_with("aws:") {
+            return Err(ServiceError::InvalidInput(
+                "User-created tag keys cannot start with 'aws:'.".into(),
+            ));
+        }
+        if new
+            .iter()
+            .skip(i + 1)
+            .any(|o| same_key(rules, &o.key, &t.key))
+        {
+            return Err(ServiceError::InvalidInput(
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".into(),
+            ));
+        }
+    }
+    let mut merged = tags.clone();
+    for t in new {
+        merged.retain(|o| !same_key(rules, &o.key, &t.key));
+        merged.push(record::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        });
+    }
+    if merged.len() > MAX_TAGS {
+        return Err(ServiceError::LimitExceeded(format!(
+            "Cannot exceed quota for {}: {MAX_TAGS}",
+            rules.quota
+        )));
+    }
+    *tags = merged;
+    Ok(())
+}
+
+/// Removes the tags with these keys.
+pub fn remove_tags(rules: TagRules, tags: &mut Vec<record::Tag>, keys: &[String]) {
+    tags.retain(|t| !keys.iter().any(|k| same_key(rules, k, &t.key)));
+}
+
+/// Record tags as output tags.
+pub fn tag_shapes(tags: &[record::Tag]) -> Vec<shapes::Tag> {
+    tags.iter()
+        .map(|t| shapes::Tag {
+            key: t.key.clone(),
+            value: t.value.clone(),
+        })
+        .collect()
+}
+
+/// `Some(tags)` when there are any (AWS omits an empty `Tags`).
+pub fn tags_if_any(tags: &[record::Tag]) -> Option<Vec<shapes::Tag>> {
+    (!tags.is_empty()).then(|| tag_shapes(tags))
+}
+
+/// The `PermissionsBoundary` output element.
+pub fn boundary_shape(arn: &Option<String>) -> Option<shapes::AttachedPermissionsBoundary> {
+    arn.as_ref().map(|a| shapes::AttachedPermissionsBoundary {
+        permissions_boundary_type: "PermissionsBoundaryPolicy".into(),
+        permissions_boundary_arn: a.clone(),
+    })
+}
+
+/// Non-white-space length, as AWS measures policy sizes.
+pub fn policy_size(text: &str) -> usize {
+    rolegate_policy::document::non_whitespace_len(text)
+}
+
+/// `The user with name X cannot be found.` and its siblings.
+pub fn not_found(what: &str, name: &str) -> ServiceError {
+    ServiceError::NoSuchEntity(format!("The {what} with name {name} cannot be found."))
+}

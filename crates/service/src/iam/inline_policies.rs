@@ -1,0 +1,406 @@
+//! Inline policies of users, groups and roles: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPolicy.html>
+//! and siblings. One generic implementation over [`PolicyHolder`]; the size quota is the
+//! aggregate of an entity's inline documents (users 2,048, groups 5,120, roles 10,240
+//! non-white-space characters).
+
+use std::collections::BTreeMap;
+
+use rolegate_policy::PolicyKind;
+use rolegate_proto::{
+    dto::{
+        attached_policies::ListAttachedPoliciesOutput, inline_policies::*, shapes::AttachedPolicy,
+    },
+    xml::PolicyDocumentText,
+};
+use rolegate_store::{Entity, record};
+
+use crate::{
+    Service,
+    error::{Result, ServiceError},
+    iam::{Ctx, ManagedRef, key_of, not_found, paginate, path_matches, policy_size},
+};
+
+/// A user, group or role: something that holds inline and attached policies.
+pub trait PolicyHolder: Entity {
+    /// `user`, `group`, `role`.
+    const WHAT: &'static str;
+    /// Aggregate inline size quota.
+    const INLINE_LIMIT: usize;
+    /// Quota name for attached policies.
+    const ATTACH_QUOTA: &'static str;
+    /// Inline policies.
+    fn inline(&mut self) -> &mut BTreeMap<String, String>;
+    /// Attached policy ARNs.
+    fn attached(&mut self) -> &mut Vec<String>;
+}
+
+impl PolicyHolder for record::User {
+    const WHAT: &'static str = "user";
+    const INLINE_LIMIT: usize = 2048;
+    const ATTACH_QUOTA: &'static str = "PoliciesPerUser";
+    fn inline(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.inline
+    }
+    fn attached(&mut self) -> &mut Vec<String> {
+        &mut self.attached
+    }
+}
+
+impl PolicyHolder for record::Group {
+    const WHAT: &'static str = "group";
+    const INLINE_LIMIT: usize = 5120;
+    const ATTACH_QUOTA: &'static str = "PoliciesPerGroup";
+    fn inline(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.inline
+    }
+    fn attached(&mut self) -> &mut Vec<String> {
+        &mut self.attached
+    }
+}
+
+impl PolicyHolder for record::Role {
+    const WHAT: &'static str = "role";
+    const INLINE_LIMIT: usize = 10240;
+    const ATTACH_QUOTA: &'static str = "PoliciesPerRole";
+    fn inline(&mut self) -> &mut BTreeMap<String, String> {
+        &mut self.inline
+    }
+    fn attached(&mut self) -> &mut Vec<String> {
+        &mut self.attached
+    }
+}
+
+/// Managed policies attached per user, group or role.
+pub const MAX_ATTACHED: usize = 10;
+
+impl Service {
+    pub(crate) async fn put_inline<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        policy_name: &str,
+        document: &str,
+    ) -> Result<()> {
+        self.check_document(document, PolicyKind::Identity)?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut holder = tx
+                .get::<T>(account, &key)
+                .await?
+                .ok_or_else(|| not_found(T::WHAT, name))?;
+            holder
+                .inline()
+                .insert(policy_name.to_owned(), document.to_owned());
+            let total: usize = holder.inline().values().map(|d| policy_size(d)).sum();
+            if total > T::INLINE_LIMIT {
+                return Err(ServiceError::LimitExceeded(format!(
+                    "Maximum policy size of {} bytes exceeded for {} {name}",
+                    T::INLINE_LIMIT,
+                    T::WHAT
+                )));
+            }
+            tx.put(account, &key, &holder)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn get_inline<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        policy_name: &str,
+    ) -> Result<String> {
+        let mut tx = self.tx();
+        let mut holder = tx
+            .get::<T>(account, &key_of(name))
+            .await?
+            .ok_or_else(|| not_found(T::WHAT, name))?;
+        holder.inline().get(policy_name).cloned().ok_or_else(|| {
+            ServiceError::NoSuchEntity(format!(
+                "The {} policy with name {policy_name} cannot be found.",
+                T::WHAT
+            ))
+        })
+    }
+
+    pub(crate) async fn delete_inline<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        policy_name: &str,
+    ) -> Result<()> {
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut holder = tx
+                .get::<T>(account, &key)
+                .await?
+                .ok_or_else(|| not_found(T::WHAT, name))?;
+            if holder.inline().remove(policy_name).is_none() {
+                return Err(ServiceError::NoSuchEntity(format!(
+                    "The {} policy with name {policy_name} cannot be found.",
+                    T::WHAT
+                )));
+            }
+            tx.put(account, &key, &holder)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn list_inline<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> Result<ListPolicyNamesOutput> {
+        let mut tx = self.tx();
+        let mut holder = tx
+            .get::<T>(account, &key_of(name))
+            .await?
+            .ok_or_else(|| not_found(T::WHAT, name))?;
+        let names: Vec<String> = holder.inline().keys().cloned().collect();
+        let page = paginate(names, Clone::clone, marker, max)?;
+        Ok(ListPolicyNamesOutput {
+            policy_names: page.items,
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    pub(crate) async fn attach<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<()> {
+        let r = self.resolve_policy_arn(account, policy_arn)?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut holder = tx
+                .get::<T>(account, &key)
+                .await?
+                .ok_or_else(|| not_found(T::WHAT, name))?;
+            let arn = r.arn();
+            if holder.attached().contains(&arn) {
+                // Attaching again is a no-op, but the policy must still exist.
+                self.adjust_usage(&mut tx, account, &r, 0, 0).await?;
+                return Ok(());
+            }
+            if holder.attached().len() >= MAX_ATTACHED {
+                return Err(ServiceError::LimitExceeded(format!(
+                    "Cannot exceed quota for {}: {MAX_ATTACHED}",
+                    T::ATTACH_QUOTA
+                )));
+            }
+            self.adjust_usage(&mut tx, account, &r, 1, 0).await?;
+            holder.attached().push(arn);
+            tx.put(account, &key, &holder)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn detach<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        policy_arn: &str,
+    ) -> Result<()> {
+        let r = self.resolve_policy_arn(account, policy_arn)?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut holder = tx
+                .get::<T>(account, &key)
+                .await?
+                .ok_or_else(|| not_found(T::WHAT, name))?;
+            let arn = r.arn();
+            if !holder.attached().contains(&arn) {
+                return Err(ServiceError::NoSuchEntity(format!(
+                    "Policy {arn} was not found."
+                )));
+            }
+            holder.attached().retain(|a| *a != arn);
+            self.adjust_usage(&mut tx, account, &r, -1, 0).await?;
+            tx.put(account, &key, &holder)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn list_attached<T: PolicyHolder>(
+        &self,
+        account: &str,
+        name: &str,
+        path_prefix: Option<&str>,
+        marker: Option<&str>,
+        max: Option<i64>,
+    ) -> Result<ListAttachedPoliciesOutput> {
+        let mut tx = self.tx();
+        let mut holder = tx
+            .get::<T>(account, &key_of(name))
+            .await?
+            .ok_or_else(|| not_found(T::WHAT, name))?;
+        let mut items = Vec::new();
+        for arn in holder.attached().iter() {
+            let (policy_name, path) = match self.resolve_policy_arn(account, arn) {
+                Ok(ManagedRef::Aws(p)) => (p.name.to_owned(), p.path.to_owned()),
+                Ok(ManagedRef::Customer { path, .. }) => {
+                    (arn.rsplit('/').next().unwrap_or_default().to_owned(), path)
+                }
+                Err(_) => continue,
+            };
+            if path_matches(&path, path_prefix) {
+                items.push(AttachedPolicy {
+                    policy_name,
+                    policy_arn: arn.clone(),
+                });
+            }
+        }
+        let page = paginate(items, |p| p.policy_arn.clone(), marker, max)?;
+        Ok(ListAttachedPoliciesOutput {
+            attached_policies: page.items,
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    pub(crate) async fn put_user_policy(&self, c: &Ctx<'_>, i: PutUserPolicyInput) -> Result<()> {
+        self.put_inline::<record::User>(
+            c.account(),
+            &i.user_name,
+            &i.policy_name,
+            &i.policy_document,
+        )
+        .await
+    }
+    pub(crate) async fn put_group_policy(&self, c: &Ctx<'_>, i: PutGroupPolicyInput) -> Result<()> {
+        self.put_inline::<record::Group>(
+            c.account(),
+            &i.group_name,
+            &i.policy_name,
+            &i.policy_document,
+        )
+        .await
+    }
+    pub(crate) async fn put_role_policy(&self, c: &Ctx<'_>, i: PutRolePolicyInput) -> Result<()> {
+        self.put_inline::<record::Role>(
+            c.account(),
+            &i.role_name,
+            &i.policy_name,
+            &i.policy_document,
+        )
+        .await
+    }
+    pub(crate) async fn get_user_policy(
+        &self,
+        c: &Ctx<'_>,
+        i: GetUserPolicyInput,
+    ) -> Result<GetUserPolicyOutput> {
+        let doc = self
+            .get_inline::<record::User>(c.account(), &i.user_name, &i.policy_name)
+            .await?;
+        let user = self.load_user(c.account(), &i.user_name).await?;
+        Ok(GetUserPolicyOutput {
+            user_name: user.name,
+            policy_name: i.policy_name,
+            policy_document: PolicyDocumentText(doc),
+        })
+    }
+    pub(crate) async fn get_group_policy(
+        &self,
+        c: &Ctx<'_>,
+        i: GetGroupPolicyInput,
+    ) -> Result<GetGroupPolicyOutput> {
+        let doc = self
+            .get_inline::<record::Group>(c.account(), &i.group_name, &i.policy_name)
+            .await?;
+        Ok(GetGroupPolicyOutput {
+            group_name: i.group_name,
+            policy_name: i.policy_name,
+            policy_document: PolicyDocumentText(doc),
+        })
+    }
+    pub(crate) async fn get_role_policy(
+        &self,
+        c: &Ctx<'_>,
+        i: GetRolePolicyInput,
+    ) -> Result<GetRolePolicyOutput> {
+        let doc = self
+            .get_inline::<record::Role>(c.account(), &i.role_name, &i.policy_name)
+            .await?;
+        Ok(GetRolePolicyOutput {
+            role_name: i.role_name,
+            policy_name: i.policy_name,
+            policy_document: PolicyDocumentText(doc),
+        })
+    }
+    pub(crate) async fn delete_user_policy(
+        &self,
+        c: &Ctx<'_>,
+        i: DeleteUserPolicyInput,
+    ) -> Result<()> {
+        self.delete_inline::<record::User>(c.account(), &i.user_name, &i.policy_name)
+            .await
+    }
+    pub(crate) async fn delete_group_policy(
+        &self,
+        c: &Ctx<'_>,
+        i: DeleteGroupPolicyInput,
+    ) -> Result<()> {
+        self.delete_inline::<record::Group>(c.account(), &i.group_name, &i.policy_name)
+            .await
+    }
+    pub(crate) async fn delete_role_policy(
+        &self,
+        c: &Ctx<'_>,
+        i: DeleteRolePolicyInput,
+    ) -> Result<()> {
+        self.delete_inline::<record::Role>(c.account(), &i.role_name, &i.policy_name)
+            .await
+    }
+    pub(crate) async fn list_user_policies(
+        &self,
+        c: &Ctx<'_>,
+        i: ListUserPoliciesInput,
+    ) -> Result<ListPolicyNamesOutput> {
+        self.list_inline::<record::User>(
+            c.account(),
+            &i.user_name,
+            i.marker.as_deref(),
+            i.max_items,
+        )
+        .await
+    }
+    pub(crate) async fn list_group_policies(
+        &self,
+        c: &Ctx<'_>,
+        i: ListGroupPoliciesInput,
+    ) -> Result<ListPolicyNamesOutput> {
+        self.list_inline::<record::Group>(
+            c.account(),
+            &i.group_name,
+            i.marker.as_deref(),
+            i.max_items,
+        )
+        .await
+    }
+    pub(crate) async fn list_role_policies(
+        &self,
+        c: &Ctx<'_>,
+        i: ListRolePoliciesInput,
+    ) -> Result<ListPolicyNamesOutput> {
+        self.list_inline::<record::Role>(
+            c.account(),
+            &i.role_name,
+            i.marker.as_deref(),
+            i.max_items,
+        )
+        .await
+    }
+}

@@ -1,0 +1,352 @@
+//! Users: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateUser.html> and siblings.
+
+use rolegate_proto::dto::{shapes, users::*};
+use rolegate_store::{GLOBAL, record};
+
+use crate::{
+    Identity, Service,
+    error::{Result, ServiceError},
+    iam::{
+        Ctx, TagRules, arn, boundary_shape, key_of, merge_tags, not_found, path_matches,
+        path_or_root, remove_tags, tag_shapes, tags_if_any, ts,
+    },
+    ids,
+};
+
+pub(crate) const USER_TAGS: TagRules = TagRules {
+    case_insensitive_keys: true,
+    quota: "TagsPerUser",
+};
+
+/// The `User` output shape.
+pub fn user_shape(account: &str, u: &record::User, with_details: bool) -> shapes::User {
+    shapes::User {
+        path: u.path.clone(),
+        user_name: u.name.clone(),
+        user_id: u.id.clone(),
+        arn: arn(account, "user", &u.path, &u.name),
+        create_date: ts(u.created),
+        password_last_used: None,
+        permissions_boundary: if with_details {
+            boundary_shape(&u.boundary)
+        } else {
+            None
+        },
+        tags: if with_details {
+            tags_if_any(&u.tags)
+        } else {
+            None
+        },
+    }
+}
+
+impl Service {
+    /// The user a call names, or the calling user when it names none.
+    pub(crate) fn user_name_or_caller(
+        &self,
+        c: &Ctx<'_>,
+        name: Option<&str>,
+    ) -> Result<Option<String>> {
+        Ok(match (name, &c.caller.identity) {
+            (Some(n), _) => Some(n.to_owned()),
+            (None, Identity::User { name, .. }) => Some(name.clone()),
+            (None, Identity::Root) => None,
+        })
+    }
+
+    pub(crate) async fn create_user(
+        &self,
+        c: &Ctx<'_>,
+        i: CreateUserInput,
+    ) -> Result<CreateUserOutput> {
+        let account = c.account();
+        let boundary = i
+            .permissions_boundary
+            .as_deref()
+            .map(|a| self.resolve_policy_arn(account, a))
+            .transpose()?;
+        let mut tags = Vec::new();
+        merge_tags(USER_TAGS, &mut tags, &i.tags)?;
+        let user = record::User {
+            name: i.user_name.clone(),
+            id: ids::unique_id(ids::prefix::USER)?,
+            path: path_or_root(i.path.clone()),
+            created: self.now(),
+            tags,
+            boundary: boundary.as_ref().map(|b| b.arn()),
+            inline: Default::default(),
+            attached: Vec::new(),
+            groups: Vec::new(),
+            access_keys: Vec::new(),
+        };
+        self.retry(|| async {
+            let mut tx = self.tx();
+            if tx
+                .get::<record::User>(account, &key_of(&user.name))
+                .await?
+                .is_some()
+            {
+                return Err(ServiceError::EntityAlreadyExists(format!(
+                    "User with name {} already exists.",
+                    user.name
+                )));
+            }
+            if let Some(b) = &boundary {
+                self.adjust_usage(&mut tx, account, b, 0, 1).await?;
+            }
+            tx.put(account, &key_of(&user.name), &user)?;
+            tx.commit().await
+        })
+        .await?;
+        Ok(CreateUserOutput {
+            user: user_shape(account, &user, true),
+        })
+    }
+
+    pub(crate) async fn get_user(&self, c: &Ctx<'_>, i: GetUserInput) -> Result<GetUserOutput> {
+        let account = c.account();
+        let Some(name) = self.user_name_or_caller(c, i.user_name.as_deref())? else {
+            let created = self
+                .cache
+                .get::<record::Account>(&*self.store, GLOBAL, account)
+                .await?
+                .map(|a| a.created)
+                .unwrap_or(0);
+            return Ok(GetUserOutput {
+                user: shapes::User {
+                    user_id: account.to_owned(),
+                    arn: c.caller.arn(),
+                    create_date: ts(created),
+                    ..Default::default()
+                },
+            });
+        };
+        let user = self.load_user(account, &name).await?;
+        Ok(GetUserOutput {
+            user: user_shape(account, &user, true),
+        })
+    }
+
+    pub(crate) async fn load_user(&self, account: &str, name: &str) -> Result<record::User> {
+        let mut tx = self.tx();
+        tx.get::<record::User>(account, &key_of(name))
+            .await?
+            .ok_or_else(|| not_found("user", name))
+    }
+
+    pub(crate) async fn update_user(&self, c: &Ctx<'_>, i: UpdateUserInput) -> Result<()> {
+        let account = c.account();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let old_key = key_of(&i.user_name);
+            let mut user = tx
+                .get::<record::User>(account, &old_key)
+                .await?
+                .ok_or_else(|| not_found("user", &i.user_name))?;
+            if let Some(path) = &i.new_path {
+                user.path = path.clone();
+            }
+            let Some(new_name) = &i.new_user_name else {
+                tx.put(account, &old_key, &user)?;
+                return tx.commit().await;
+            };
+            let new_key = key_of(new_name);
+            if new_key != old_key && tx.get::<record::User>(account, &new_key).await?.is_some() {
+                return Err(ServiceError::EntityAlreadyExists(format!(
+                    "User with name {new_name} already exists."
+                )));
+            }
+            for g in user.groups.clone() {
+                if let Some(mut group) = tx.get::<record::Group>(account, &key_of(&g)).await? {
+                    for m in &mut group.members {
+                        if key_of(m) == old_key {
+                            m.clone_from(new_name);
+                        }
+                    }
+                    tx.put(account, &key_of(&g), &group)?;
+                }
+            }
+            for k in user.access_keys.clone() {
+                if let Some(mut key) = tx.get::<record::AccessKey>(GLOBAL, &k).await? {
+                    key.owner = record::KeyOwner::User {
+                        name: new_name.clone(),
+                        id: user.id.clone(),
+                    };
+                    tx.put(GLOBAL, &k, &key)?;
+                }
+            }
+            user.name.clone_from(new_name);
+            if new_key != old_key {
+                tx.delete::<record::User>(account, &old_key)?;
+            }
+            tx.put(account, &new_key, &user)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn delete_user(&self, c: &Ctx<'_>, i: DeleteUserInput) -> Result<()> {
+        let account = c.account();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(&i.user_name);
+            let user = tx
+                .get::<record::User>(account, &key)
+                .await?
+                .ok_or_else(|| not_found("user", &i.user_name))?;
+            let conflict = if !user.access_keys.is_empty() {
+                Some("must delete access keys first")
+            } else if !user.inline.is_empty() {
+                Some("must delete policies first")
+            } else if !user.attached.is_empty() {
+                Some("must detach all policies first")
+            } else if !user.groups.is_empty() {
+                Some("must remove users from group first")
+            } else {
+                None
+            };
+            if let Some(what) = conflict {
+                return Err(ServiceError::DeleteConflict(format!(
+                    "Cannot delete entity, {what}."
+                )));
+            }
+            if let Some(b) = &user.boundary {
+                let b = self.resolve_policy_arn(account, b)?;
+                self.adjust_usage(&mut tx, account, &b, 0, -1).await?;
+            }
+            tx.delete::<record::User>(account, &key)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn list_users(
+        &self,
+        c: &Ctx<'_>,
+        i: ListUsersInput,
+    ) -> Result<ListUsersOutput> {
+        let account = c.account();
+        let page = self
+            .list_records::<record::User>(account, i.marker.as_deref(), i.max_items, |u| {
+                path_matches(&u.path, i.path_prefix.as_deref())
+            })
+            .await?;
+        Ok(ListUsersOutput {
+            users: page
+                .items
+                .iter()
+                .map(|u| user_shape(account, u, false))
+                .collect(),
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    pub(crate) async fn tag_user(&self, c: &Ctx<'_>, i: TagUserInput) -> Result<()> {
+        self.update_user_record(c.account(), &i.user_name, |u| {
+            merge_tags(USER_TAGS, &mut u.tags, &i.tags)
+        })
+        .await
+    }
+
+    pub(crate) async fn untag_user(&self, c: &Ctx<'_>, i: UntagUserInput) -> Result<()> {
+        self.update_user_record(c.account(), &i.user_name, |u| {
+            remove_tags(USER_TAGS, &mut u.tags, &i.tag_keys);
+            Ok(())
+        })
+        .await
+    }
+
+    pub(crate) async fn list_user_tags(
+        &self,
+        c: &Ctx<'_>,
+        i: ListUserTagsInput,
+    ) -> Result<ListTagsOutput> {
+        let user = self.load_user(c.account(), &i.user_name).await?;
+        let page = super::paginate(
+            tag_shapes(&user.tags),
+            |t| t.key.clone(),
+            i.marker.as_deref(),
+            i.max_items,
+        )?;
+        Ok(ListTagsOutput {
+            tags: page.items,
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    pub(crate) async fn put_user_permissions_boundary(
+        &self,
+        c: &Ctx<'_>,
+        i: PutUserPermissionsBoundaryInput,
+    ) -> Result<()> {
+        let account = c.account();
+        let new = self.resolve_policy_arn(account, &i.permissions_boundary)?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(&i.user_name);
+            let mut user = tx
+                .get::<record::User>(account, &key)
+                .await?
+                .ok_or_else(|| not_found("user", &i.user_name))?;
+            if user.boundary.as_deref() == Some(new.arn().as_str()) {
+                return Ok(());
+            }
+            if let Some(old) = &user.boundary {
+                let old = self.resolve_policy_arn(account, old)?;
+                self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
+            }
+            self.adjust_usage(&mut tx, account, &new, 0, 1).await?;
+            user.boundary = Some(new.arn());
+            tx.put(account, &key, &user)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn delete_user_permissions_boundary(
+        &self,
+        c: &Ctx<'_>,
+        i: DeleteUserPermissionsBoundaryInput,
+    ) -> Result<()> {
+        let account = c.account();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(&i.user_name);
+            let mut user = tx
+                .get::<record::User>(account, &key)
+                .await?
+                .ok_or_else(|| not_found("user", &i.user_name))?;
+            let Some(old) = user.boundary.take() else {
+                return Ok(());
+            };
+            let old = self.resolve_policy_arn(account, &old)?;
+            self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
+            tx.put(account, &key, &user)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Read-modify-write of one user record.
+    pub(crate) async fn update_user_record(
+        &self,
+        account: &str,
+        name: &str,
+        f: impl Fn(&mut record::User) -> Result<()>,
+    ) -> Result<()> {
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut user = tx
+                .get::<record::User>(account, &key)
+                .await?
+                .ok_or_else(|| not_found("user", name))?;
+            f(&mut user)?;
+            tx.put(account, &key, &user)?;
+            tx.commit().await
+        })
+        .await
+    }
+}

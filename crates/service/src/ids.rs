@@ -1,0 +1,105 @@
+//! Identifiers in AWS's shapes: unique ids (`AIDA…`, 21 characters), access key ids
+//! (`AKIA…`/`ASIA…`, 20 characters), 40-character secrets.
+//!
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_identifiers.html>
+
+use crate::error::{Result, ServiceError};
+
+const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+
+/// Fills `buf` from the OS CSPRNG.
+pub fn random_bytes(buf: &mut [u8]) -> Result<()> {
+    getrandom::fill(buf).map_err(|e| ServiceError::Internal(format!("random source failed: {e}")))
+}
+
+fn random_chars(n: usize) -> Result<String> {
+    let mut bytes = vec![0u8; n];
+    random_bytes(&mut bytes)?;
+    Ok(bytes
+        .iter()
+        .map(|b| char::from(ALPHABET[usize::from(b & 31)]))
+        .collect())
+}
+
+/// A unique id: the prefix and 17 characters.
+pub fn unique_id(prefix: &str) -> Result<String> {
+    Ok(format!("{prefix}{}", random_chars(17)?))
+}
+
+/// A long-term (`AKIA`) or temporary (`ASIA`) access key id.
+pub fn access_key_id(prefix: &str) -> Result<String> {
+    Ok(format!("{prefix}{}", random_chars(16)?))
+}
+
+/// A 40-character secret access key (30 random bytes, base64).
+pub fn secret_access_key() -> Result<String> {
+    use base64::Engine;
+    let mut bytes = [0u8; 30];
+    random_bytes(&mut bytes)?;
+    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+}
+
+/// A request id (UUID v4 form).
+pub fn request_id() -> String {
+    let mut b = [0u8; 16];
+    if getrandom::fill(&mut b).is_err() {
+        return "00000000-0000-4000-8000-000000000000".to_owned();
+    }
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    )
+}
+
+/// Unique-id prefixes.
+pub mod prefix {
+    /// IAM user.
+    pub const USER: &str = "AIDA";
+    /// Role.
+    pub const ROLE: &str = "AROA";
+    /// Group.
+    pub const GROUP: &str = "AGPA";
+    /// Managed policy.
+    pub const POLICY: &str = "ANPA";
+    /// Instance profile.
+    pub const INSTANCE_PROFILE: &str = "AIPA";
+    /// Long-term access key.
+    pub const LONG_TERM_KEY: &str = "AKIA";
+    /// Temporary access key.
+    pub const TEMPORARY_KEY: &str = "ASIA";
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shapes() {
+        let id = unique_id(prefix::USER).expect("id");
+        assert_eq!(id.len(), 21);
+        assert!(
+            id.starts_with("AIDA")
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+        assert_eq!(
+            access_key_id(prefix::LONG_TERM_KEY).expect("akid").len(),
+            20
+        );
+        assert_eq!(secret_access_key().expect("secret").len(), 40);
+        assert_ne!(
+            secret_access_key().expect("a"),
+            secret_access_key().expect("b")
+        );
+        let rid = request_id();
+        assert_eq!(rid.len(), 36);
+    }
+}

@@ -1,0 +1,145 @@
+//! The AWS managed policies built into every account, at `arn:aws:iam::aws:policy/…`:
+//! attachable, readable with GetPolicy/GetPolicyVersion, never modifiable.
+//!
+//! The documents are AWS's (facts, from the AWS Managed Policy Reference), with one
+//! abridgement: `ReadOnlyAccess` lists the read actions of the services an IAM/STS server and
+//! S3-compatible stores expose, not AWS's full multi-thousand-action list.
+//! <https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html>
+
+use std::sync::{Arc, OnceLock};
+
+use rolegate_policy::{Policy, PolicyKind};
+
+/// One AWS managed policy.
+#[derive(Debug)]
+pub struct AwsPolicy {
+    /// Name.
+    pub name: &'static str,
+    /// Path.
+    pub path: &'static str,
+    /// Unique id (`ANPA…`, AWS's).
+    pub id: &'static str,
+    /// Default version id.
+    pub version: &'static str,
+    /// Description.
+    pub description: &'static str,
+    /// The document.
+    pub document: &'static str,
+    /// When AWS created it (unix seconds).
+    pub created: i64,
+    /// When AWS last updated it (unix seconds).
+    pub updated: i64,
+}
+
+impl AwsPolicy {
+    /// `arn:aws:iam::aws:policy/<path><name>`.
+    pub fn arn(&self) -> String {
+        format!("arn:aws:iam::aws:policy{}{}", self.path, self.name)
+    }
+}
+
+/// The curated set.
+pub static AWS_POLICIES: &[AwsPolicy] = &[
+    AwsPolicy {
+        name: "AdministratorAccess",
+        path: "/",
+        id: "ANPAIWMBCKSKIEE64ZLYK",
+        version: "v1",
+        description: "Provides full access to AWS services and resources.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_423_602_562,
+    },
+    AwsPolicy {
+        name: "PowerUserAccess",
+        path: "/",
+        id: "ANPAJYRXTHIB4FOVS3ZXS",
+        version: "v5",
+        description: "Provides full access to AWS services and resources, but does not allow management of Users and groups.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","NotAction":["iam:*","organizations:*","account:*"],"Resource":"*"},{"Effect":"Allow","Action":["iam:CreateServiceLinkedRole","iam:DeleteServiceLinkedRole","iam:ListRoles","organizations:DescribeOrganization","account:ListRegions","account:GetAccountInformation"],"Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_679_426_800,
+    },
+    AwsPolicy {
+        name: "ReadOnlyAccess",
+        path: "/",
+        id: "ANPAILL3HVNFSB6DCOWYQ",
+        version: "v1",
+        description: "Provides read-only access to AWS services and resources.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:Generate*","iam:Get*","iam:List*","iam:Simulate*","sts:GetAccessKeyInfo","sts:GetCallerIdentity","sts:GetSessionToken","s3:Describe*","s3:Get*","s3:List*","s3-object-lambda:Get*","s3-object-lambda:List*","ec2:Describe*","ec2:Get*","kms:Describe*","kms:Get*","kms:List*","sqs:Get*","sqs:List*","sns:Get*","sns:List*","dynamodb:Describe*","dynamodb:Get*","dynamodb:List*","dynamodb:BatchGetItem","dynamodb:Query","dynamodb:Scan","lambda:Get*","lambda:List*","logs:Describe*","logs:Get*","logs:FilterLogEvents","cloudtrail:Describe*","cloudtrail:Get*","cloudtrail:List*","cloudtrail:LookupEvents","organizations:Describe*","organizations:List*","access-analyzer:Get*","access-analyzer:List*","access-analyzer:ValidatePolicy"],"Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_423_602_562,
+    },
+    AwsPolicy {
+        name: "IAMFullAccess",
+        path: "/",
+        id: "ANPAI7XKCFMBPM3QQRRVQ",
+        version: "v2",
+        description: "Provides full access to IAM via the AWS Management Console.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:*","organizations:DescribeAccount","organizations:DescribeOrganization","organizations:DescribeOrganizationalUnit","organizations:DescribePolicy","organizations:ListChildren","organizations:ListParents","organizations:ListPoliciesForTarget","organizations:ListRoots","organizations:ListPolicies","organizations:ListTargetsForPolicy"],"Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_591_656_124,
+    },
+    AwsPolicy {
+        name: "IAMReadOnlyAccess",
+        path: "/",
+        id: "ANPAJKSO7NDY4T57MWDSQ",
+        version: "v4",
+        description: "Provides read only access to IAM via the AWS Management Console.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:GenerateCredentialReport","iam:GenerateServiceLastAccessedDetails","iam:Get*","iam:List*","iam:SimulateCustomPolicy","iam:SimulatePrincipalPolicy"],"Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_580_319_650,
+    },
+    AwsPolicy {
+        name: "AmazonS3FullAccess",
+        path: "/",
+        id: "ANPAIFIR6V6BVTRAHWINE",
+        version: "v2",
+        description: "Provides full access to all buckets via the AWS Management Console.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:*","s3-object-lambda:*"],"Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_632_244_930,
+    },
+    AwsPolicy {
+        name: "AmazonS3ReadOnlyAccess",
+        path: "/",
+        id: "ANPAIZTJ4DXE7G6AGAE6M",
+        version: "v3",
+        description: "Provides read only access to all buckets via the AWS Management Console.",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}"#,
+        created: 1_423_602_562,
+        updated: 1_691_530_591,
+    },
+];
+
+/// The AWS managed policy with this ARN.
+pub fn find(arn: &str) -> Option<&'static AwsPolicy> {
+    AWS_POLICIES.iter().find(|p| p.arn() == arn)
+}
+
+/// Parsed documents, in the order of [`AWS_POLICIES`].
+pub fn parsed() -> &'static [Arc<Policy>] {
+    static PARSED: OnceLock<Vec<Arc<Policy>>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        AWS_POLICIES
+            .iter()
+            .filter_map(|p| {
+                rolegate_policy::parse(p.document, PolicyKind::Identity)
+                    .ok()
+                    .map(Arc::new)
+            })
+            .collect()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_document_parses() {
+        assert_eq!(parsed().len(), AWS_POLICIES.len());
+        assert!(find("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess").is_some());
+        assert!(find("arn:aws:iam::aws:policy/Nope").is_none());
+    }
+}
