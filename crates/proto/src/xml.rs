@@ -16,15 +16,13 @@ pub struct Xml {
     buf: String,
 }
 
-/// Escapes text for element content.
+/// Escapes text for element content (quotes need no escaping there, and AWS leaves them).
 pub fn escape(s: &str, out: &mut String) {
     for c in s.chars() {
         match c {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '&' => out.push_str("&amp;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
             '\r' => out.push_str("&#13;"),
             c => out.push(c),
         }
@@ -280,7 +278,9 @@ mod tests {
             "a<b & 'c'",
             "r",
         );
-        assert!(xml.contains("<Type>Sender</Type><Code>NoSuchEntity</Code><Message>a&lt;b &amp; &apos;c&apos;</Message>"));
+        assert!(xml.contains(
+            "<Type>Sender</Type><Code>NoSuchEntity</Code><Message>a&lt;b &amp; 'c'</Message>"
+        ));
         assert!(xml.ends_with("</Error><RequestId>r</RequestId></ErrorResponse>"));
     }
 

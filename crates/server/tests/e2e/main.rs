@@ -1,0 +1,46 @@
+//! End-to-end tests: the server on loopback, driven over HTTP by real clients (aws-sdk-rust,
+//! the aws-cli) and by raw signed requests for the SigV4 edge cases.
+
+mod authorization;
+mod cli_walkthrough;
+mod concurrency;
+mod durability;
+mod iam_entities;
+mod signing;
+mod support;
+
+use support::*;
+
+macro_rules! on_both_backends {
+    ($($scenario:path => $sqlite:ident, $pg:ident;)*) => {$(
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $sqlite() {
+            let s = sqlite().await;
+            $scenario(&s).await;
+            s.stop().await;
+        }
+
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $pg() {
+            let Some(s) = postgres().await else { return };
+            $scenario(&s).await;
+            s.stop().await;
+        }
+    )*};
+}
+
+on_both_backends! {
+    iam_entities::users_lifecycle => sqlite_users_lifecycle, postgres_users_lifecycle;
+    iam_entities::groups_and_membership => sqlite_groups_and_membership, postgres_groups_and_membership;
+    iam_entities::roles_lifecycle => sqlite_roles_lifecycle, postgres_roles_lifecycle;
+    iam_entities::managed_policies_and_versions => sqlite_managed_policies, postgres_managed_policies;
+    iam_entities::inline_and_attached_policies => sqlite_inline_and_attached, postgres_inline_and_attached;
+    iam_entities::access_keys => sqlite_access_keys, postgres_access_keys;
+    iam_entities::instance_profiles => sqlite_instance_profiles, postgres_instance_profiles;
+    iam_entities::bad_input_changes_nothing => sqlite_bad_input, postgres_bad_input;
+    iam_entities::account_views => sqlite_account_views, postgres_account_views;
+    concurrency::policy_versions_never_exceed_five => sqlite_concurrent_versions, postgres_concurrent_versions;
+    concurrency::case_insensitive_names_race => sqlite_concurrent_names, postgres_concurrent_names;
+    authorization::user_policies_are_enforced => sqlite_authorization, postgres_authorization;
+    signing::edge_cases => sqlite_signing, postgres_signing;
+}

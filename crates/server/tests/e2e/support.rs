@@ -1,0 +1,226 @@
+//! Starts a server on loopback and builds real AWS SDK clients for it.
+
+use aws_config::BehaviorVersion;
+use aws_credential_types::Credentials;
+use rolegate_server::{Config, Running, start};
+use rolegate_sigv4::SecretKey;
+
+pub const ACCOUNT: &str = "123456789012";
+pub const ROOT_KEY: &str = "AKIAROLEGATETESTROOT";
+pub const ROOT_SECRET: &str = "rolegate/test/root/secret/0123456789abcd";
+
+pub struct Server {
+    pub running: Option<Running>,
+    pub endpoint: String,
+    pub _dir: Option<tempfile::TempDir>,
+    pub pg_schema: Option<String>,
+}
+
+impl Server {
+    pub async fn stop(mut self) {
+        if let Some(r) = self.running.take() {
+            r.shutdown().await.expect("clean shutdown");
+        }
+        if let Some(schema) = &self.pg_schema {
+            let _ = rolegate_store::PostgresStore::drop_schema(&pg_url(), schema).await;
+        }
+    }
+}
+
+pub fn pg_url() -> String {
+    std::env::var("ROLEGATE_TEST_DATABASE_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/test".into())
+}
+
+fn random_suffix() -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).expect("random");
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn base_config() -> Config {
+    Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        account_id: Some(ACCOUNT.into()),
+        root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET))),
+        log: "warn".into(),
+        ..Config::default()
+    }
+}
+
+/// A server on embedded SQLite in a fresh directory.
+pub async fn sqlite() -> Server {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        ..base_config()
+    };
+    let running = start(config, false).await.expect("server starts");
+    Server {
+        endpoint: format!("http://{}", running.addr),
+        running: Some(running),
+        _dir: Some(dir),
+        pg_schema: None,
+    }
+}
+
+/// A server on PostgreSQL in a fresh schema; `None` (skipped) only when PostgreSQL is
+/// unreachable and `CI` is not set.
+pub async fn postgres() -> Option<Server> {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let schema = format!("rg_e2e_{}", random_suffix());
+    let config = Config {
+        data_dir: dir.path().to_path_buf(),
+        database_url: Some(pg_url()),
+        database_schema: Some(schema.clone()),
+        ..base_config()
+    };
+    match start(config, false).await {
+        Ok(running) => Some(Server {
+            endpoint: format!("http://{}", running.addr),
+            running: Some(running),
+            _dir: Some(dir),
+            pg_schema: Some(schema),
+        }),
+        Err(e) if std::env::var_os("CI").is_none() => {
+            eprintln!("SKIPPED: PostgreSQL unreachable: {e:#}");
+            None
+        }
+        Err(e) => panic!("PostgreSQL unreachable and CI is set: {e:#}"),
+    }
+}
+
+fn sdk_config(
+    endpoint: &str,
+    key: &str,
+    secret: &str,
+    token: Option<&str>,
+) -> aws_config::SdkConfig {
+    aws_config::SdkConfig::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .credentials_provider(
+            aws_credential_types::provider::SharedCredentialsProvider::new(Credentials::new(
+                key,
+                secret,
+                token.map(str::to_owned),
+                None,
+                "rolegate-test",
+            )),
+        )
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build()
+}
+
+pub fn iam(endpoint: &str, key: &str, secret: &str) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config(endpoint, key, secret, None))
+}
+
+pub fn sts(endpoint: &str, key: &str, secret: &str) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::new(&sdk_config(endpoint, key, secret, None))
+}
+
+pub fn root_iam(s: &Server) -> aws_sdk_iam::Client {
+    iam(&s.endpoint, ROOT_KEY, ROOT_SECRET)
+}
+
+/// The AWS error code of an SDK error.
+pub fn code<E, R>(e: &aws_sdk_iam::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata + std::fmt::Debug,
+    R: std::fmt::Debug,
+{
+    e.as_service_error()
+        .and_then(|s| s.code())
+        .map(str::to_owned)
+        .unwrap_or_else(|| format!("not a service error: {e:?}"))
+}
+
+/// The AWS error message of an SDK error.
+pub fn message<E, R>(e: &aws_sdk_iam::error::SdkError<E, R>) -> String
+where
+    E: aws_sdk_iam::error::ProvideErrorMetadata,
+{
+    e.as_service_error()
+        .and_then(|s| s.message())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+pub const ALLOW_ALL: &str =
+    r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
+
+pub fn trust_account(account: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{account}:root"}},"Action":"sts:AssumeRole"}}]}}"#
+    )
+}
+
+/// Raw HTTP/1.1 over a fresh connection: returns (status, headers, body).
+pub async fn raw(endpoint: &str, request: String) -> (u16, String, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = endpoint.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.expect("read");
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    (status, head.to_owned(), body.to_owned())
+}
+
+/// A request signed with our client-side signer (the SDK signs the others).
+#[allow(clippy::too_many_arguments)]
+pub fn signed_post(
+    endpoint: &str,
+    service: &str,
+    body: &str,
+    key: &str,
+    secret: &str,
+    now: time::OffsetDateTime,
+    extra: &[(&str, &str)],
+) -> String {
+    let host = endpoint.trim_start_matches("http://").to_owned();
+    let mut headers: Vec<(String, String)> = vec![
+        ("host".into(), host.clone()),
+        (
+            "content-type".into(),
+            "application/x-www-form-urlencoded; charset=utf-8".into(),
+        ),
+    ];
+    headers.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
+    let signed = rolegate_sigv4::sign_request(
+        "POST",
+        "/",
+        "",
+        &headers,
+        body.as_bytes(),
+        key,
+        &SecretKey::new(secret),
+        "us-east-1",
+        service,
+        now,
+    );
+    let mut req = format!(
+        "POST / HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (k, v) in &headers {
+        req.push_str(&format!("{k}: {v}\r\n"));
+    }
+    req.push_str(&format!(
+        "x-amz-date: {}\r\nauthorization: {}\r\n\r\n{body}",
+        signed.amz_date, signed.authorization
+    ));
+    req
+}
