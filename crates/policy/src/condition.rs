@@ -169,7 +169,7 @@ impl Clause {
         let present = ctx
             .get(&self.key)
             .map(|v| v.values())
-            .filter(|v| !v.is_empty() && !(v.len() == 1 && v.iter().all(String::is_empty)));
+            .filter(|v| !(v.is_empty() || v.len() == 1 && v.iter().all(String::is_empty)));
         if self.op.base == Base::Null {
             return self
                 .values

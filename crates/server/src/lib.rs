@@ -192,7 +192,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
                     tracing::warn!(error = %e, "change log read failed");
                 }
                 n += 1;
-                if n % 600 == 0 {
+                if n.is_multiple_of(600) {
                     let cutoff = time::OffsetDateTime::now_utc()
                         .unix_timestamp()
                         .saturating_sub(3600)

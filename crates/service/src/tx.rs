@@ -10,10 +10,13 @@ use crate::{
     error::{Result, ServiceError},
 };
 
+/// (scope, kind, key) of a record.
+type Address = (String, &'static str, String);
+
 /// One attempt at an operation's writes.
 pub struct Tx<'a> {
     svc: &'a Service,
-    seen: Vec<((String, &'static str, String), Option<i64>)>,
+    seen: Vec<(Address, Option<i64>)>,
     writes: Vec<Write>,
 }
 

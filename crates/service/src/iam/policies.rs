@@ -654,7 +654,7 @@ impl Service {
         let boundary = i.policy_usage_filter.as_deref() == Some("PermissionsBoundary");
         let both = i.policy_usage_filter.is_none();
         let uses = |attached: &[String], b: &Option<String>| {
-            let attached_hit = attached.iter().any(|a| *a == arn);
+            let attached_hit = attached.contains(&arn);
             let boundary_hit = b.as_deref() == Some(arn.as_str());
             if both {
                 attached_hit || boundary_hit
