@@ -72,6 +72,15 @@ impl Cache {
         Ok(value)
     }
 
+    /// A record if it is in memory, without loading it: `None` when not cached.
+    pub fn peek<T: Entity>(&self, scope: &str, key: &str) -> Option<Option<Arc<T>>> {
+        let map = self.map.read().ok()?;
+        match map.get(&address(scope, T::KIND, key))? {
+            Some(v) => Some(v.clone().downcast::<T>().ok()),
+            None => Some(None),
+        }
+    }
+
     /// Forgets one record.
     pub fn invalidate(&self, scope: &str, kind: &str, key: &str) {
         self.generation.fetch_add(1, Ordering::AcqRel);

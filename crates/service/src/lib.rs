@@ -280,6 +280,18 @@ impl Service {
         Ok(changes.len())
     }
 
+    /// Whether [`Service::note_key_use`] has anything to record (answered from memory).
+    pub fn key_use_due(&self, access_key_id: &str, service: &str) -> bool {
+        let now = self.now();
+        match self.cache.peek::<record::AccessKey>(GLOBAL, access_key_id) {
+            Some(Some(k)) => !k
+                .last_used
+                .as_ref()
+                .is_some_and(|l| now - l.at < 3600 && l.service == service),
+            _ => true,
+        }
+    }
+
     /// Records that a long-term key was used (at most once an hour per key; off the hot path).
     pub async fn note_key_use(
         &self,
