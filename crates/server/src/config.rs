@@ -150,3 +150,65 @@ impl ServeArgs {
         Ok(config)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_beat_the_file_and_the_file_beats_defaults() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("rolegate.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/rolegate\"\naccount_id = \"111122223333\"\nlog_format = \"json\"\n")
+            .expect("write");
+        let args = ServeArgs {
+            config: Some(file.clone()),
+            listen: Some("127.0.0.1:9100".parse().expect("addr")),
+            ..Default::default()
+        };
+        let c = args.resolve().expect("resolves");
+        assert_eq!(c.listen.port(), 9100, "flag wins");
+        assert_eq!(
+            c.data_dir,
+            PathBuf::from("/var/lib/rolegate"),
+            "file fills the rest"
+        );
+        assert_eq!(c.account_id.as_deref(), Some("111122223333"));
+        assert_eq!(c.log_format, "json");
+        assert_eq!(c.max_body_bytes, 1 << 20, "default");
+    }
+
+    #[test]
+    fn bad_settings_are_refused() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "listn = \"x\"\n").expect("write");
+        assert!(
+            ServeArgs {
+                config: Some(file),
+                ..Default::default()
+            }
+            .resolve()
+            .is_err(),
+            "unknown key"
+        );
+        assert!(
+            ServeArgs {
+                account_id: Some("12".into()),
+                ..Default::default()
+            }
+            .resolve()
+            .is_err(),
+            "account id"
+        );
+        assert!(
+            ServeArgs {
+                log_format: Some("xml".into()),
+                ..Default::default()
+            }
+            .resolve()
+            .is_err(),
+            "log format"
+        );
+    }
+}

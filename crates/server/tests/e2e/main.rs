@@ -8,6 +8,7 @@ mod durability;
 mod iam_entities;
 mod signing;
 mod support;
+mod terraform;
 
 use support::*;
 

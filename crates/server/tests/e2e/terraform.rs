@@ -1,0 +1,111 @@
+//! The strongest compatibility check there is: Terraform's hashicorp/aws provider applies a
+//! configuration of users, keys, groups, policies, roles and an instance profile, a second plan
+//! shows no changes, and destroy removes everything. Needs `terraform` and a filesystem mirror
+//! of the provider (found at `ROLEGATE_TF_PLUGIN_DIR` or `/opt/tf-plugins`); neither can be
+//! installed from the package registries, so the test is skipped where they are absent.
+
+use std::{path::Path, process::Command};
+
+use crate::{
+    durability::{free_port, spawn_server, wait_ready},
+    support::*,
+};
+
+fn terraform(dir: &Path, args: &[&str], vars: &[String]) -> (i32, String) {
+    let out = Command::new("terraform")
+        .args(args)
+        .args(vars.iter().flat_map(|v| ["-var".to_owned(), v.clone()]))
+        .current_dir(dir)
+        .env("TF_CLI_CONFIG_FILE", dir.join("cli.tfrc"))
+        .env("TF_IN_AUTOMATION", "1")
+        .env("CHECKPOINT_DISABLE", "1")
+        .output()
+        .expect("run terraform");
+    (
+        out.status.code().unwrap_or(-1),
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_apply_plan_destroy() {
+    let plugins =
+        std::env::var("ROLEGATE_TF_PLUGIN_DIR").unwrap_or_else(|_| "/opt/tf-plugins".into());
+    let have_terraform = Command::new("terraform")
+        .arg("version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !have_terraform
+        || !Path::new(&plugins)
+            .join("registry.terraform.io/hashicorp/aws")
+            .exists()
+    {
+        eprintln!("SKIPPED: terraform or the hashicorp/aws provider mirror is not installed");
+        return;
+    }
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.path().join("cli.tfrc"),
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{plugins}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n"
+        ),
+    )
+    .expect("cli config");
+    let port = free_port();
+    let mut child = spawn_server(
+        dir.path(),
+        port,
+        &[
+            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
+            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
+        ],
+    );
+    wait_ready(port).await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let vars = vec![
+        format!("endpoint={endpoint}"),
+        format!("access_key={ROOT_KEY}"),
+        format!("secret_key={ROOT_SECRET}"),
+    ];
+    let d = dir.path().to_path_buf();
+    let result = tokio::task::spawn_blocking(move || {
+        let (code, out) = terraform(&d, &["init", "-input=false", "-no-color"], &[]);
+        assert_eq!(code, 0, "init: {out}");
+        let (code, out) = terraform(
+            &d,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &vars,
+        );
+        assert_eq!(code, 0, "apply: {out}");
+        assert!(out.contains("Resources: 10 added"), "{out}");
+        let (code, out) = terraform(
+            &d,
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+            &vars,
+        );
+        assert_eq!(code, 0, "a second plan must show no changes: {out}");
+        let (code, out) = terraform(
+            &d,
+            &["destroy", "-auto-approve", "-input=false", "-no-color"],
+            &vars,
+        );
+        assert_eq!(code, 0, "destroy: {out}");
+        assert!(out.contains("Resources: 10 destroyed"), "{out}");
+    })
+    .await;
+    let iam = iam(&endpoint, ROOT_KEY, ROOT_SECRET);
+    let left = iam.list_users().send().await.map(|r| r.users().len());
+    child.kill().expect("stop");
+    let _ = child.wait();
+    result.expect("terraform steps");
+    assert_eq!(left.expect("list"), 0, "destroy removed the user");
+}
