@@ -139,12 +139,15 @@ impl Service {
         let mut after = decode_marker(marker)?;
         let max = limit(max_items);
         let mut out: Vec<(String, T)> = Vec::new();
+        // One page plus one (to know whether more remain); further batches only when a filter
+        // dropped records. The cost of a page is bounded by MaxItems, not by what is stored.
+        let batch_size = max.saturating_add(1).clamp(1, 1000);
         loop {
             let batch = self
                 .store
-                .list(account, T::KIND, after.as_deref(), 500)
+                .list(account, T::KIND, after.as_deref(), batch_size)
                 .await?;
-            let done = batch.len() < 500;
+            let done = batch.len() < batch_size;
             after = batch.last().map(|r| r.key.clone());
             for r in batch {
                 let v: T = record::decode(&r.data)?;

@@ -153,10 +153,13 @@ impl Service {
         Ok(CreateRoleOutput { role: shape })
     }
 
+    /// A role for reading (from the cache; writers read through a [`crate::tx::Tx`]).
     pub(crate) async fn load_role(&self, account: &str, name: &str) -> Result<record::Role> {
-        self.tx()
-            .get::<record::Role>(account, &key_of(name))
-            .await?
+        let role = self
+            .cache
+            .get::<record::Role>(&*self.store, account, &key_of(name))
+            .await?;
+        role.map(|r| (*r).clone())
             .ok_or_else(|| not_found("role", name))
     }
 

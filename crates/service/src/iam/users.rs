@@ -127,10 +127,13 @@ impl Service {
         })
     }
 
+    /// A user for reading (from the cache; writers read through a [`crate::tx::Tx`]).
     pub(crate) async fn load_user(&self, account: &str, name: &str) -> Result<record::User> {
-        let mut tx = self.tx();
-        tx.get::<record::User>(account, &key_of(name))
-            .await?
+        let user = self
+            .cache
+            .get::<record::User>(&*self.store, account, &key_of(name))
+            .await?;
+        user.map(|u| (*u).clone())
             .ok_or_else(|| not_found("user", name))
     }
 
