@@ -173,6 +173,29 @@ impl Service {
         })
     }
 
+    /// Read-modify-write of one named record; `what` names it in `NoSuchEntity`.
+    pub(crate) async fn update_named<T: rolegate_store::Entity>(
+        &self,
+        account: &str,
+        name: &str,
+        what: &str,
+        f: impl Fn(&mut T) -> Result<()>,
+    ) -> Result<T> {
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut value = tx
+                .get::<T>(account, &key)
+                .await?
+                .ok_or_else(|| not_found(what, name))?;
+            f(&mut value)?;
+            tx.put(account, &key, &value)?;
+            tx.commit().await?;
+            Ok(value)
+        })
+        .await
+    }
+
     /// Validates a document for its use; `MalformedPolicyDocument` with AWS's reason.
     pub(crate) fn check_document(&self, text: &str, kind: PolicyKind) -> Result<()> {
         self.parsed_policy(text, kind).map(|_| ())

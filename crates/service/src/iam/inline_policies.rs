@@ -70,10 +70,64 @@ impl PolicyHolder for record::Role {
     }
 }
 
+/// A user or role: something that can have a permissions boundary.
+pub trait Bounded: PolicyHolder {
+    /// The boundary policy ARN.
+    fn boundary(&mut self) -> &mut Option<String>;
+}
+
+impl Bounded for record::User {
+    fn boundary(&mut self) -> &mut Option<String> {
+        &mut self.boundary
+    }
+}
+
+impl Bounded for record::Role {
+    fn boundary(&mut self) -> &mut Option<String> {
+        &mut self.boundary
+    }
+}
+
 /// Managed policies attached per user, group or role.
 pub const MAX_ATTACHED: usize = 10;
 
 impl Service {
+    /// Sets (`Some`) or removes (`None`) a user's or role's permissions boundary, moving the
+    /// boundary-use counters of the old and new policies in the same commit.
+    pub(crate) async fn set_boundary<T: Bounded>(
+        &self,
+        account: &str,
+        name: &str,
+        new: Option<&str>,
+    ) -> Result<()> {
+        let new = new
+            .map(|arn| self.resolve_policy_arn(account, arn))
+            .transpose()?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let key = key_of(name);
+            let mut holder = tx
+                .get::<T>(account, &key)
+                .await?
+                .ok_or_else(|| not_found(T::WHAT, name))?;
+            let new_arn = new.as_ref().map(ManagedRef::arn);
+            if *holder.boundary() == new_arn {
+                return Ok(());
+            }
+            if let Some(old) = holder.boundary().take() {
+                let old = self.resolve_policy_arn(account, &old)?;
+                self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
+            }
+            if let Some(n) = &new {
+                self.adjust_usage(&mut tx, account, n, 0, 1).await?;
+            }
+            *holder.boundary() = new_arn;
+            tx.put(account, &key, &holder)?;
+            tx.commit().await
+        })
+        .await
+    }
+
     pub(crate) async fn put_inline<T: PolicyHolder>(
         &self,
         account: &str,

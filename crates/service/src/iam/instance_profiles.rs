@@ -246,35 +246,19 @@ impl Service {
         .await
     }
 
-    async fn update_profile_tags(
-        &self,
-        account: &str,
-        name: &str,
-        f: impl Fn(&mut record::InstanceProfile) -> Result<()>,
-    ) -> Result<()> {
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(name);
-            let mut p = tx
-                .get::<record::InstanceProfile>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("instance profile", name))?;
-            f(&mut p)?;
-            tx.put(account, &key, &p)?;
-            tx.commit().await
-        })
-        .await
-    }
-
     pub(crate) async fn tag_instance_profile(
         &self,
         c: &Ctx<'_>,
         i: TagInstanceProfileInput,
     ) -> Result<()> {
-        self.update_profile_tags(c.account(), &i.instance_profile_name, |p| {
-            merge_tags(PROFILE_TAGS, &mut p.tags, &i.tags)
-        })
+        self.update_named::<record::InstanceProfile>(
+            c.account(),
+            &i.instance_profile_name,
+            "instance profile",
+            |p| merge_tags(PROFILE_TAGS, &mut p.tags, &i.tags),
+        )
         .await
+        .map(|_| ())
     }
 
     pub(crate) async fn untag_instance_profile(
@@ -282,11 +266,17 @@ impl Service {
         c: &Ctx<'_>,
         i: UntagInstanceProfileInput,
     ) -> Result<()> {
-        self.update_profile_tags(c.account(), &i.instance_profile_name, |p| {
-            remove_tags(PROFILE_TAGS, &mut p.tags, &i.tag_keys);
-            Ok(())
-        })
+        self.update_named::<record::InstanceProfile>(
+            c.account(),
+            &i.instance_profile_name,
+            "instance profile",
+            |p| {
+                remove_tags(PROFILE_TAGS, &mut p.tags, &i.tag_keys);
+                Ok(())
+            },
+        )
         .await
+        .map(|_| ())
     }
 
     pub(crate) async fn list_instance_profile_tags(

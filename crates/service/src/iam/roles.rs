@@ -170,30 +170,8 @@ impl Service {
         })
     }
 
-    /// Read-modify-write of one role record.
-    pub(crate) async fn update_role_record(
-        &self,
-        account: &str,
-        name: &str,
-        f: impl Fn(&mut record::Role) -> Result<()>,
-    ) -> Result<record::Role> {
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(name);
-            let mut role = tx
-                .get::<record::Role>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("role", name))?;
-            f(&mut role)?;
-            tx.put(account, &key, &role)?;
-            tx.commit().await?;
-            Ok(role)
-        })
-        .await
-    }
-
     pub(crate) async fn update_role(&self, c: &Ctx<'_>, i: UpdateRoleInput) -> Result<()> {
-        self.update_role_record(c.account(), &i.role_name, |r| {
+        self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             if let Some(d) = &i.description {
                 r.description = Some(d.clone());
             }
@@ -212,7 +190,7 @@ impl Service {
         i: UpdateRoleDescriptionInput,
     ) -> Result<UpdateRoleDescriptionOutput> {
         let role = self
-            .update_role_record(c.account(), &i.role_name, |r| {
+            .update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
                 r.description = Some(i.description.clone());
                 Ok(())
             })
@@ -229,7 +207,7 @@ impl Service {
     ) -> Result<()> {
         self.check_trust_policy(c.account(), &i.policy_document)
             .await?;
-        self.update_role_record(c.account(), &i.role_name, |r| {
+        self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             r.trust.clone_from(&i.policy_document);
             Ok(())
         })
@@ -294,7 +272,7 @@ impl Service {
     }
 
     pub(crate) async fn tag_role(&self, c: &Ctx<'_>, i: TagRoleInput) -> Result<()> {
-        self.update_role_record(c.account(), &i.role_name, |r| {
+        self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             merge_tags(ROLE_TAGS, &mut r.tags, &i.tags)
         })
         .await
@@ -302,7 +280,7 @@ impl Service {
     }
 
     pub(crate) async fn untag_role(&self, c: &Ctx<'_>, i: UntagRoleInput) -> Result<()> {
-        self.update_role_record(c.account(), &i.role_name, |r| {
+        self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             remove_tags(ROLE_TAGS, &mut r.tags, &i.tag_keys);
             Ok(())
         })
@@ -334,28 +312,8 @@ impl Service {
         c: &Ctx<'_>,
         i: PutRolePermissionsBoundaryInput,
     ) -> Result<()> {
-        let account = c.account();
-        let new = self.resolve_policy_arn(account, &i.permissions_boundary)?;
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(&i.role_name);
-            let mut role = tx
-                .get::<record::Role>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("role", &i.role_name))?;
-            if role.boundary.as_deref() == Some(new.arn().as_str()) {
-                return Ok(());
-            }
-            if let Some(old) = &role.boundary {
-                let old = self.resolve_policy_arn(account, old)?;
-                self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
-            }
-            self.adjust_usage(&mut tx, account, &new, 0, 1).await?;
-            role.boundary = Some(new.arn());
-            tx.put(account, &key, &role)?;
-            tx.commit().await
-        })
-        .await
+        self.set_boundary::<record::Role>(c.account(), &i.role_name, Some(&i.permissions_boundary))
+            .await
     }
 
     pub(crate) async fn delete_role_permissions_boundary(
@@ -363,22 +321,7 @@ impl Service {
         c: &Ctx<'_>,
         i: DeleteRolePermissionsBoundaryInput,
     ) -> Result<()> {
-        let account = c.account();
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(&i.role_name);
-            let mut role = tx
-                .get::<record::Role>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("role", &i.role_name))?;
-            let Some(old) = role.boundary.take() else {
-                return Ok(());
-            };
-            let old = self.resolve_policy_arn(account, &old)?;
-            self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
-            tx.put(account, &key, &role)?;
-            tx.commit().await
-        })
-        .await
+        self.set_boundary::<record::Role>(c.account(), &i.role_name, None)
+            .await
     }
 }

@@ -246,18 +246,20 @@ impl Service {
     }
 
     pub(crate) async fn tag_user(&self, c: &Ctx<'_>, i: TagUserInput) -> Result<()> {
-        self.update_user_record(c.account(), &i.user_name, |u| {
+        self.update_named::<record::User>(c.account(), &i.user_name, "user", |u| {
             merge_tags(USER_TAGS, &mut u.tags, &i.tags)
         })
         .await
+        .map(|_| ())
     }
 
     pub(crate) async fn untag_user(&self, c: &Ctx<'_>, i: UntagUserInput) -> Result<()> {
-        self.update_user_record(c.account(), &i.user_name, |u| {
+        self.update_named::<record::User>(c.account(), &i.user_name, "user", |u| {
             remove_tags(USER_TAGS, &mut u.tags, &i.tag_keys);
             Ok(())
         })
         .await
+        .map(|_| ())
     }
 
     pub(crate) async fn list_user_tags(
@@ -284,28 +286,8 @@ impl Service {
         c: &Ctx<'_>,
         i: PutUserPermissionsBoundaryInput,
     ) -> Result<()> {
-        let account = c.account();
-        let new = self.resolve_policy_arn(account, &i.permissions_boundary)?;
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(&i.user_name);
-            let mut user = tx
-                .get::<record::User>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("user", &i.user_name))?;
-            if user.boundary.as_deref() == Some(new.arn().as_str()) {
-                return Ok(());
-            }
-            if let Some(old) = &user.boundary {
-                let old = self.resolve_policy_arn(account, old)?;
-                self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
-            }
-            self.adjust_usage(&mut tx, account, &new, 0, 1).await?;
-            user.boundary = Some(new.arn());
-            tx.put(account, &key, &user)?;
-            tx.commit().await
-        })
-        .await
+        self.set_boundary::<record::User>(c.account(), &i.user_name, Some(&i.permissions_boundary))
+            .await
     }
 
     pub(crate) async fn delete_user_permissions_boundary(
@@ -313,43 +295,7 @@ impl Service {
         c: &Ctx<'_>,
         i: DeleteUserPermissionsBoundaryInput,
     ) -> Result<()> {
-        let account = c.account();
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(&i.user_name);
-            let mut user = tx
-                .get::<record::User>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("user", &i.user_name))?;
-            let Some(old) = user.boundary.take() else {
-                return Ok(());
-            };
-            let old = self.resolve_policy_arn(account, &old)?;
-            self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
-            tx.put(account, &key, &user)?;
-            tx.commit().await
-        })
-        .await
-    }
-
-    /// Read-modify-write of one user record.
-    pub(crate) async fn update_user_record(
-        &self,
-        account: &str,
-        name: &str,
-        f: impl Fn(&mut record::User) -> Result<()>,
-    ) -> Result<()> {
-        self.retry(|| async {
-            let mut tx = self.tx();
-            let key = key_of(name);
-            let mut user = tx
-                .get::<record::User>(account, &key)
-                .await?
-                .ok_or_else(|| not_found("user", name))?;
-            f(&mut user)?;
-            tx.put(account, &key, &user)?;
-            tx.commit().await
-        })
-        .await
+        self.set_boundary::<record::User>(c.account(), &i.user_name, None)
+            .await
     }
 }
