@@ -216,12 +216,12 @@ async fn handle(
         rolegate_proto::DecodeError::MissingAction,
     ))?;
     let version = params.get("Version");
-    let service = Operation::service_of(action).or_else(|| version.and_then(Api::from_version));
-    *service_out = service;
+    let known = Operation::service_of(action);
+    *service_out = known.or_else(|| version.and_then(Api::from_version));
     if let Some((name, _)) = Operation::ALL.iter().find(|(n, _)| *n == action) {
         *action_out = name;
     }
-    let Some(service) = Operation::service_of(action) else {
+    let Some(service) = known else {
         return Err(ServiceError::Decode(
             rolegate_proto::DecodeError::InvalidAction {
                 action: action.to_owned(),

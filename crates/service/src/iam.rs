@@ -216,6 +216,107 @@ pub struct TagRules {
     pub quota: &'static str,
 }
 
+/// An entity with tags, stored under its lowercased name (users, roles, instance profiles).
+pub trait Tagged: rolegate_store::Entity {
+    /// `user`, `role`, `instance profile` (for `NoSuchEntity`).
+    const WHAT: &'static str;
+    /// Its tag rules.
+    const TAG_RULES: TagRules;
+    /// The tags.
+    fn tags(&mut self) -> &mut Vec<record::Tag>;
+}
+
+impl Tagged for record::User {
+    const WHAT: &'static str = "user";
+    const TAG_RULES: TagRules = TagRules {
+        case_insensitive_keys: true,
+        quota: "TagsPerUser",
+    };
+    fn tags(&mut self) -> &mut Vec<record::Tag> {
+        &mut self.tags
+    }
+}
+
+impl Tagged for record::Role {
+    const WHAT: &'static str = "role";
+    const TAG_RULES: TagRules = TagRules {
+        case_insensitive_keys: true,
+        quota: "TagsPerRole",
+    };
+    fn tags(&mut self) -> &mut Vec<record::Tag> {
+        &mut self.tags
+    }
+}
+
+impl Tagged for record::InstanceProfile {
+    const WHAT: &'static str = "instance profile";
+    const TAG_RULES: TagRules = TagRules {
+        case_insensitive_keys: false,
+        quota: "TagsPerInstanceProfile",
+    };
+    fn tags(&mut self) -> &mut Vec<record::Tag> {
+        &mut self.tags
+    }
+}
+
+impl Service {
+    /// TagUser, TagRole, TagInstanceProfile.
+    pub(crate) async fn tag<T: Tagged>(
+        &self,
+        account: &str,
+        name: &str,
+        tags: &[shapes::Tag],
+    ) -> Result<()> {
+        self.update_named::<T>(account, name, T::WHAT, |e| {
+            merge_tags(T::TAG_RULES, e.tags(), tags)
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// UntagUser, UntagRole, UntagInstanceProfile.
+    pub(crate) async fn untag<T: Tagged>(
+        &self,
+        account: &str,
+        name: &str,
+        keys: &[String],
+    ) -> Result<()> {
+        self.update_named::<T>(account, name, T::WHAT, |e| {
+            remove_tags(T::TAG_RULES, e.tags(), keys);
+            Ok(())
+        })
+        .await
+        .map(|_| ())
+    }
+
+    /// ListUserTags, ListRoleTags, ListInstanceProfileTags.
+    pub(crate) async fn list_tags<T: Tagged>(
+        &self,
+        account: &str,
+        name: &str,
+        marker: Option<&str>,
+        max_items: Option<i64>,
+    ) -> Result<rolegate_proto::dto::users::ListTagsOutput> {
+        let entity = self
+            .cache
+            .get::<T>(&*self.store, account, &key_of(name))
+            .await?
+            .ok_or_else(|| not_found(T::WHAT, name))?;
+        let mut entity = (*entity).clone();
+        let page = paginate(
+            tag_shapes(entity.tags()),
+            |t| t.key.clone(),
+            marker,
+            max_items,
+        )?;
+        Ok(rolegate_proto::dto::users::ListTagsOutput {
+            tags: page.items,
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+}
+
 /// Maximum tags per entity.
 pub const MAX_TAGS: usize = 50;
 

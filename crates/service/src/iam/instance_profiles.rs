@@ -4,20 +4,16 @@
 use rolegate_proto::dto::{instance_profiles::*, shapes, users::ListTagsOutput};
 use rolegate_store::record;
 
+use super::Tagged as _;
 use crate::{
     Service,
     error::{Result, ServiceError},
     iam::{
-        Ctx, TagRules, arn, key_of, merge_tags, not_found, paginate, path_matches, path_or_root,
-        remove_tags, roles::role_shape, tag_shapes, tags_if_any, ts,
+        Ctx, arn, key_of, merge_tags, not_found, paginate, path_matches, path_or_root,
+        roles::role_shape, tags_if_any, ts,
     },
     ids,
     tx::Tx,
-};
-
-const PROFILE_TAGS: TagRules = TagRules {
-    case_insensitive_keys: false,
-    quota: "TagsPerInstanceProfile",
 };
 
 impl Service {
@@ -56,7 +52,7 @@ impl Service {
     ) -> Result<InstanceProfileOutput> {
         let account = c.account();
         let mut tags = Vec::new();
-        merge_tags(PROFILE_TAGS, &mut tags, &i.tags)?;
+        merge_tags(record::InstanceProfile::TAG_RULES, &mut tags, &i.tags)?;
         let profile = record::InstanceProfile {
             name: i.instance_profile_name.clone(),
             id: ids::unique_id(ids::prefix::INSTANCE_PROFILE)?,
@@ -251,14 +247,8 @@ impl Service {
         c: &Ctx<'_>,
         i: TagInstanceProfileInput,
     ) -> Result<()> {
-        self.update_named::<record::InstanceProfile>(
-            c.account(),
-            &i.instance_profile_name,
-            "instance profile",
-            |p| merge_tags(PROFILE_TAGS, &mut p.tags, &i.tags),
-        )
-        .await
-        .map(|_| ())
+        self.tag::<record::InstanceProfile>(c.account(), &i.instance_profile_name, &i.tags)
+            .await
     }
 
     pub(crate) async fn untag_instance_profile(
@@ -266,17 +256,8 @@ impl Service {
         c: &Ctx<'_>,
         i: UntagInstanceProfileInput,
     ) -> Result<()> {
-        self.update_named::<record::InstanceProfile>(
-            c.account(),
-            &i.instance_profile_name,
-            "instance profile",
-            |p| {
-                remove_tags(PROFILE_TAGS, &mut p.tags, &i.tag_keys);
-                Ok(())
-            },
-        )
-        .await
-        .map(|_| ())
+        self.untag::<record::InstanceProfile>(c.account(), &i.instance_profile_name, &i.tag_keys)
+            .await
     }
 
     pub(crate) async fn list_instance_profile_tags(
@@ -284,21 +265,12 @@ impl Service {
         c: &Ctx<'_>,
         i: ListInstanceProfileTagsInput,
     ) -> Result<ListTagsOutput> {
-        let p = self
-            .tx()
-            .get::<record::InstanceProfile>(c.account(), &key_of(&i.instance_profile_name))
-            .await?
-            .ok_or_else(|| not_found("instance profile", &i.instance_profile_name))?;
-        let page = paginate(
-            tag_shapes(&p.tags),
-            |t| t.key.clone(),
+        self.list_tags::<record::InstanceProfile>(
+            c.account(),
+            &i.instance_profile_name,
             i.marker.as_deref(),
             i.max_items,
-        )?;
-        Ok(ListTagsOutput {
-            tags: page.items,
-            is_truncated: page.truncated,
-            marker: page.marker,
-        })
+        )
+        .await
     }
 }

@@ -7,20 +7,17 @@ use rolegate_proto::{
 };
 use rolegate_store::record;
 
+use super::Tagged as _;
 use crate::{
     Service,
     error::{Result, ServiceError},
     iam::{
-        Ctx, TagRules, arn, boundary_shape, key_of, merge_tags, not_found, paginate, path_matches,
-        path_or_root, policy_size, remove_tags, tag_shapes, tags_if_any, ts,
+        Ctx, arn, boundary_shape, key_of, merge_tags, not_found, path_matches, path_or_root,
+        policy_size, tags_if_any, ts,
     },
     ids,
 };
 
-pub(crate) const ROLE_TAGS: TagRules = TagRules {
-    case_insensitive_keys: true,
-    quota: "TagsPerRole",
-};
 /// Trust policy size, non-white-space characters.
 pub const MAX_TRUST_POLICY_SIZE: usize = 2048;
 /// Default `MaxSessionDuration`.
@@ -111,7 +108,7 @@ impl Service {
             .map(|a| self.resolve_policy_arn(account, a))
             .transpose()?;
         let mut tags = Vec::new();
-        merge_tags(ROLE_TAGS, &mut tags, &i.tags)?;
+        merge_tags(record::Role::TAG_RULES, &mut tags, &i.tags)?;
         let role = record::Role {
             name: i.role_name.clone(),
             id: ids::unique_id(ids::prefix::ROLE)?,
@@ -272,20 +269,13 @@ impl Service {
     }
 
     pub(crate) async fn tag_role(&self, c: &Ctx<'_>, i: TagRoleInput) -> Result<()> {
-        self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
-            merge_tags(ROLE_TAGS, &mut r.tags, &i.tags)
-        })
-        .await
-        .map(|_| ())
+        self.tag::<record::Role>(c.account(), &i.role_name, &i.tags)
+            .await
     }
 
     pub(crate) async fn untag_role(&self, c: &Ctx<'_>, i: UntagRoleInput) -> Result<()> {
-        self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
-            remove_tags(ROLE_TAGS, &mut r.tags, &i.tag_keys);
-            Ok(())
-        })
-        .await
-        .map(|_| ())
+        self.untag::<record::Role>(c.account(), &i.role_name, &i.tag_keys)
+            .await
     }
 
     pub(crate) async fn list_role_tags(
@@ -293,18 +283,8 @@ impl Service {
         c: &Ctx<'_>,
         i: ListRoleTagsInput,
     ) -> Result<ListTagsOutput> {
-        let role = self.load_role(c.account(), &i.role_name).await?;
-        let page = paginate(
-            tag_shapes(&role.tags),
-            |t| t.key.clone(),
-            i.marker.as_deref(),
-            i.max_items,
-        )?;
-        Ok(ListTagsOutput {
-            tags: page.items,
-            is_truncated: page.truncated,
-            marker: page.marker,
-        })
+        self.list_tags::<record::Role>(c.account(), &i.role_name, i.marker.as_deref(), i.max_items)
+            .await
     }
 
     pub(crate) async fn put_role_permissions_boundary(

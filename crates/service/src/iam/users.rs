@@ -3,19 +3,15 @@
 use rolegate_proto::dto::{shapes, users::*};
 use rolegate_store::{GLOBAL, record};
 
+use super::Tagged as _;
 use crate::{
     Identity, Service,
     error::{Result, ServiceError},
     iam::{
-        Ctx, TagRules, arn, boundary_shape, key_of, merge_tags, not_found, path_matches,
-        path_or_root, remove_tags, tag_shapes, tags_if_any, ts,
+        Ctx, arn, boundary_shape, key_of, merge_tags, not_found, path_matches, path_or_root,
+        tags_if_any, ts,
     },
     ids,
-};
-
-pub(crate) const USER_TAGS: TagRules = TagRules {
-    case_insensitive_keys: true,
-    quota: "TagsPerUser",
 };
 
 /// The `User` output shape.
@@ -66,7 +62,7 @@ impl Service {
             .map(|a| self.resolve_policy_arn(account, a))
             .transpose()?;
         let mut tags = Vec::new();
-        merge_tags(USER_TAGS, &mut tags, &i.tags)?;
+        merge_tags(record::User::TAG_RULES, &mut tags, &i.tags)?;
         let user = record::User {
             name: i.user_name.clone(),
             id: ids::unique_id(ids::prefix::USER)?,
@@ -246,20 +242,13 @@ impl Service {
     }
 
     pub(crate) async fn tag_user(&self, c: &Ctx<'_>, i: TagUserInput) -> Result<()> {
-        self.update_named::<record::User>(c.account(), &i.user_name, "user", |u| {
-            merge_tags(USER_TAGS, &mut u.tags, &i.tags)
-        })
-        .await
-        .map(|_| ())
+        self.tag::<record::User>(c.account(), &i.user_name, &i.tags)
+            .await
     }
 
     pub(crate) async fn untag_user(&self, c: &Ctx<'_>, i: UntagUserInput) -> Result<()> {
-        self.update_named::<record::User>(c.account(), &i.user_name, "user", |u| {
-            remove_tags(USER_TAGS, &mut u.tags, &i.tag_keys);
-            Ok(())
-        })
-        .await
-        .map(|_| ())
+        self.untag::<record::User>(c.account(), &i.user_name, &i.tag_keys)
+            .await
     }
 
     pub(crate) async fn list_user_tags(
@@ -267,18 +256,8 @@ impl Service {
         c: &Ctx<'_>,
         i: ListUserTagsInput,
     ) -> Result<ListTagsOutput> {
-        let user = self.load_user(c.account(), &i.user_name).await?;
-        let page = super::paginate(
-            tag_shapes(&user.tags),
-            |t| t.key.clone(),
-            i.marker.as_deref(),
-            i.max_items,
-        )?;
-        Ok(ListTagsOutput {
-            tags: page.items,
-            is_truncated: page.truncated,
-            marker: page.marker,
-        })
+        self.list_tags::<record::User>(c.account(), &i.user_name, i.marker.as_deref(), i.max_items)
+            .await
     }
 
     pub(crate) async fn put_user_permissions_boundary(
