@@ -53,6 +53,11 @@ impl Context {
         }
     }
 
+    /// Every key (lowercased) with its value.
+    pub fn iter(&self) -> impl Iterator<Item = (&str, &ContextValue)> {
+        self.map.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
     /// Every key (lowercased).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
         self.map.keys().map(String::as_str)

@@ -9,6 +9,7 @@ pub mod attached_policies;
 pub mod groups;
 pub mod inline_policies;
 pub mod instance_profiles;
+pub mod mfa_devices;
 pub mod policies;
 pub mod roles;
 pub mod shapes;

@@ -5,7 +5,7 @@ use crate::{
     DecodeError, IAM_NAMESPACE, IAM_VERSION, Params, STS_NAMESPACE, STS_VERSION, Struct,
     dto::{
         access_keys::*, account::*, attached_policies::*, groups::*, inline_policies::*,
-        instance_profiles::*, policies::*, roles::*, sts::*, users::*,
+        instance_profiles::*, mfa_devices::*, policies::*, roles::*, sts::*, users::*,
     },
 };
 
@@ -189,11 +189,24 @@ operations! {
         UntagInstanceProfile(UntagInstanceProfileInput),
         ListInstanceProfileTags(ListInstanceProfileTagsInput),
 
+        CreateVirtualMFADevice(CreateVirtualMFADeviceInput),
+        EnableMFADevice(EnableMFADeviceInput),
+        ResyncMFADevice(ResyncMFADeviceInput),
+        DeactivateMFADevice(DeactivateMFADeviceInput),
+        DeleteVirtualMFADevice(DeleteVirtualMFADeviceInput),
+        ListMFADevices(ListMFADevicesInput),
+        ListVirtualMFADevices(ListVirtualMFADevicesInput),
+
         GetAccountAuthorizationDetails(GetAccountAuthorizationDetailsInput),
         GetAccountSummary(GetAccountSummaryInput),
     }
     Sts {
         GetCallerIdentity(GetCallerIdentityInput),
+        AssumeRole(AssumeRoleInput),
+        GetSessionToken(GetSessionTokenInput),
+        GetFederationToken(GetFederationTokenInput),
+        GetAccessKeyInfo(GetAccessKeyInfoInput),
+        DecodeAuthorizationMessage(DecodeAuthorizationMessageInput),
     }
 }
 

@@ -224,7 +224,13 @@ pub fn render_response(
 }
 
 /// The error envelope (`RequestId` is a sibling of `Error`).
-pub fn render_error(namespace: &str, code: ErrorCode, message: &str, request_id: &str) -> String {
+pub fn render_error(
+    namespace: &str,
+    code: ErrorCode,
+    message: &str,
+    extra: &[(&str, &str)],
+    request_id: &str,
+) -> String {
     let mut x = Xml::default();
     x.buf
         .push_str(&format!("<ErrorResponse xmlns=\"{namespace}\">"));
@@ -238,6 +244,9 @@ pub fn render_error(namespace: &str, code: ErrorCode, message: &str, request_id:
     );
     x.text("Code", code.as_str());
     x.text("Message", message);
+    for (k, v) in extra {
+        x.text(k, v);
+    }
     x.close("Error");
     x.text("RequestId", request_id);
     x.close("ErrorResponse");
@@ -276,6 +285,7 @@ mod tests {
             crate::IAM_NAMESPACE,
             ErrorCode::NoSuchEntity,
             "a<b & 'c'",
+            &[],
             "r",
         );
         assert!(xml.contains(

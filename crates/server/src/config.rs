@@ -78,6 +78,24 @@ pub struct Config {
     pub sync_interval_seconds: u64,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
+    /// The clock (tests shift it; never read from configuration).
+    pub clock: ClockHandle,
+}
+
+/// The clock a server runs on: the system clock unless a test supplies another.
+#[derive(Clone)]
+pub struct ClockHandle(pub std::sync::Arc<dyn rolegate_service::clock::Clock>);
+
+impl Default for ClockHandle {
+    fn default() -> Self {
+        Self(std::sync::Arc::new(rolegate_service::clock::SystemClock))
+    }
+}
+
+impl std::fmt::Debug for ClockHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ClockHandle")
+    }
 }
 
 impl Default for Config {
@@ -93,6 +111,7 @@ impl Default for Config {
             log: "info".into(),
             sync_interval_seconds: 1,
             root_key: None,
+            clock: ClockHandle::default(),
         }
     }
 }
@@ -138,6 +157,7 @@ impl ServeArgs {
                 .or(file.sync_interval_seconds)
                 .unwrap_or(d.sync_interval_seconds),
             root_key,
+            clock: d.clock,
         };
         if let Some(a) = &config.account_id
             && (a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))

@@ -115,7 +115,18 @@ async fn api(
                 .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             (
                 status,
-                xml::render_error(namespace, code, &e.to_string(), &request_id),
+                xml::render_error(
+                    namespace,
+                    code,
+                    &e.to_string(),
+                    &e.encoded_message()
+                        .map(|m| [("EncodedAuthorizationMessage", m)])
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|(_, m)| !m.is_empty())
+                        .collect::<Vec<_>>(),
+                    &request_id,
+                ),
                 code.as_str(),
             )
         }

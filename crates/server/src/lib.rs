@@ -12,8 +12,8 @@ pub mod metrics;
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-pub use config::{Config, ServeArgs};
-use rolegate_service::{Service, ServiceConfig, bootstrap::Bootstrap, clock::SystemClock};
+pub use config::{ClockHandle, Config, ServeArgs};
+use rolegate_service::{Service, ServiceConfig, bootstrap::Bootstrap};
 use rolegate_store::{Expect, GLOBAL, PostgresStore, SqliteStore, Store, Write};
 use tokio::{sync::oneshot, task::JoinHandle};
 
@@ -140,11 +140,15 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
     let account_id = management_account(&*store, config.account_id.as_deref()).await?;
     let service = Arc::new(Service::new(
         store.clone(),
-        Arc::new(SystemClock),
+        config.clock.0.clone(),
         ServiceConfig {
             account_id: account_id.clone(),
         },
     ));
+    service
+        .ensure_keyring()
+        .await
+        .map_err(|e| anyhow::anyhow!("session keyring: {e}"))?;
     match service
         .bootstrap(config.root_key.clone())
         .await

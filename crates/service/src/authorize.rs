@@ -9,8 +9,8 @@
 use std::sync::Arc;
 
 use rolegate_policy::{
-    Context, ContextValue, Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy,
-    eval::PolicyType, evaluate,
+    Context, ContextValue, Decision, Evaluation, Policy, PolicyKind, PolicySet, Request,
+    SourcedPolicy, eval::PolicyType, evaluate,
 };
 use rolegate_proto::{Operation, dto::shapes::Tag};
 use rolegate_store::record;
@@ -36,6 +36,61 @@ pub struct Target {
     pub resource_tags: Vec<record::Tag>,
     /// Service-specific keys (`iam:PermissionsBoundary`, `iam:PolicyARN`).
     pub keys: Vec<(&'static str, String)>,
+    /// Multivalued service-specific keys (`sts:TransitiveTagKeys`).
+    pub multi_keys: Vec<(&'static str, Vec<String>)>,
+}
+
+/// `aws:TokenIssueTime`: ISO 8601 with milliseconds.
+pub(crate) fn millis_timestamp(ms: i64) -> String {
+    let t = time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(ms) * 1_000_000)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    format!(
+        "{}.{:03}Z",
+        rolegate_proto::xml::timestamp(t).trim_end_matches('Z'),
+        ms.rem_euclid(1000)
+    )
+}
+
+/// What each kind of temporary credentials may call at all, before any policy
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html#stsapi_comparison>).
+fn session_restrictions(caller: &Caller, op: &Operation) -> Result<()> {
+    use rolegate_proto::Service as S;
+    let Some(session) = &caller.session else {
+        return Ok(());
+    };
+    let federated = matches!(caller.identity, Identity::FederatedUser { .. });
+    let role = matches!(caller.identity, Identity::AssumedRole { .. });
+    let refuse = |why: &str| {
+        Err(ServiceError::AccessDenied(format!(
+            "User: {} is not authorized to perform: {}:{} {why}",
+            caller.arn(),
+            op.service().signing_name(),
+            op.name()
+        )))
+    };
+    match (op.service(), op) {
+        (_, Operation::GetCallerIdentity(_)) => Ok(()),
+        (_, Operation::GetSessionToken(_)) => Err(ServiceError::AccessDenied(
+            "Cannot call GetSessionToken with session credentials".into(),
+        )),
+        (_, Operation::GetFederationToken(_)) => Err(ServiceError::AccessDenied(
+            "Cannot call GetFederationToken with session credentials".into(),
+        )),
+        (S::Iam, _) if federated => {
+            refuse("with credentials from GetFederationToken: federated users cannot call IAM")
+        }
+        // AWS answers InvalidClientTokenId here, not AccessDenied.
+        (S::Iam, _) if session.iam_forbidden() => Err(ServiceError::InvalidClientTokenId),
+        (S::Iam, _) => Ok(()),
+        (S::Sts, _) if federated => refuse(
+            "with credentials from GetFederationToken: federated users can only call sts:GetCallerIdentity",
+        ),
+        (S::Sts, Operation::AssumeRole(_)) => Ok(()),
+        (S::Sts, _) if role => Ok(()),
+        (S::Sts, _) => refuse(
+            "with temporary credentials that only allow sts:AssumeRole and sts:GetCallerIdentity",
+        ),
+    }
 }
 
 enum Res<'a> {
@@ -47,6 +102,7 @@ enum Res<'a> {
     Profile(&'a str, Option<&'a str>),
     Kind(&'static str, Option<&'a str>),
     Key(&'a str),
+    Exact(String),
     Star,
 }
 
@@ -54,23 +110,133 @@ fn tags(t: &[Tag]) -> Vec<(String, String)> {
     t.iter().map(|t| (t.key.clone(), t.value.clone())).collect()
 }
 
+/// Parsed policies, each with a label saying where it came from.
+pub(crate) type Labelled = Vec<(String, Arc<Policy>)>;
+
+/// The policies on the caller's own side, loaded once per request.
+pub(crate) struct Held {
+    /// Identity policies (user + groups, or the role's).
+    pub identity: Vec<(String, Arc<Policy>)>,
+    /// Permissions boundary.
+    pub boundary: Option<(String, Arc<Policy>)>,
+    /// Session policies (`Some(vec![])` for a federated user that passed none).
+    pub session: Option<Vec<(String, Arc<Policy>)>>,
+    /// `aws:PrincipalTag/*`.
+    pub tags: Vec<(String, String)>,
+    /// `aws:username` (IAM users only).
+    pub username: Option<String>,
+}
+
+impl Held {
+    fn sourced(list: &[(String, Arc<Policy>)]) -> Vec<SourcedPolicy<'_>> {
+        list.iter()
+            .map(|(l, p)| SourcedPolicy {
+                label: l,
+                policy: p,
+            })
+            .collect()
+    }
+
+    /// The policy set for a request on the caller's own side (no resource policy).
+    pub fn policy_set(&self) -> PolicySet<'_> {
+        PolicySet {
+            identity: Self::sourced(&self.identity),
+            boundary: self.boundary.as_ref().map(|(l, p)| {
+                vec![SourcedPolicy {
+                    label: l,
+                    policy: p,
+                }]
+            }),
+            session: self.session.as_deref().map(Self::sourced),
+            ..Default::default()
+        }
+    }
+}
+
+/// A policy that allows everything (what the root user holds, for its federated users).
+fn allow_all() -> Arc<Policy> {
+    static ALL: std::sync::OnceLock<Arc<Policy>> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        Arc::new(
+            rolegate_policy::parse(
+                r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+                PolicyKind::Identity,
+            )
+            .unwrap_or(Policy {
+                version: rolegate_policy::document::Version::V2012,
+                id: None,
+                statements: Vec::new(),
+            }),
+        )
+    })
+    .clone()
+}
+
+fn empty_policy() -> Arc<Policy> {
+    Arc::new(Policy {
+        version: rolegate_policy::document::Version::V2012,
+        id: None,
+        statements: Vec::new(),
+    })
+}
+
+/// AWS's AccessDenied message for an evaluation.
+pub(crate) fn denial_message(
+    principal_arn: &str,
+    action: &str,
+    resource: &str,
+    e: &Evaluation,
+) -> String {
+    let blame = e.blame.unwrap_or(PolicyType::Identity);
+    let why = if e.decision == Decision::ExplicitDeny {
+        format!(
+            "with an explicit deny in {} {}",
+            if blame == PolicyType::Identity {
+                "an"
+            } else {
+                "a"
+            },
+            blame.phrase()
+        )
+    } else {
+        format!("because no {} allows the {action} action", blame.phrase())
+    };
+    format!(
+        "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {why}"
+    )
+}
+
+/// The statements of an evaluation, for the log.
+pub(crate) fn explain(e: &Evaluation) -> Vec<String> {
+    e.matched
+        .iter()
+        .map(|m| {
+            format!(
+                "{}#{}{}",
+                m.policy,
+                m.index,
+                m.sid
+                    .as_deref()
+                    .map(|s| format!("({s})"))
+                    .unwrap_or_default()
+            )
+        })
+        .collect()
+}
+
 impl Service {
     /// Authorizes one call; `Ok(())` or AWS's AccessDenied.
     pub async fn authorize(&self, caller: &Caller, op: &Operation, env: &RequestEnv) -> Result<()> {
+        session_restrictions(caller, op)?;
         let Some(target) = self.target(caller, op).await? else {
             return Ok(());
         };
-        let Identity::User { name, .. } = &caller.identity else {
+        if caller.identity == Identity::Root {
             // The account root is not subject to identity policies.
             return Ok(());
-        };
-        let user = self
-            .cache
-            .get::<record::User>(&*self.store, &caller.account, &key_of(name))
-            .await?
-            .ok_or(ServiceError::InvalidClientTokenId)?;
-        let (identity, boundary) = self.user_policies(&caller.account, &user).await?;
-        let context = self.context(caller, &user, &target, env);
+        }
+        let held = self.held(caller).await?;
+        let context = self.context(caller, &held, &target, env);
         let principal = caller.principal();
         let request = Request {
             action: &target.action,
@@ -78,60 +244,190 @@ impl Service {
             principal: &principal,
             context: &context,
         };
-        let set = PolicySet {
-            identity: identity
-                .iter()
-                .map(|(l, p)| SourcedPolicy {
-                    label: l,
-                    policy: p,
-                })
-                .collect(),
-            boundary: boundary.as_ref().map(|(l, p)| {
-                vec![SourcedPolicy {
-                    label: l,
-                    policy: p,
-                }]
-            }),
+        let evaluation = evaluate(&request, &held.policy_set());
+        if evaluation.decision == Decision::Allow {
+            return Ok(());
+        }
+        Err(self.deny(&request, &evaluation, env).await)
+    }
+
+    /// Authorizes one more action of a call on the caller's own side (`sts:TagSession` for
+    /// GetFederationToken).
+    pub(crate) async fn authorize_action(
+        &self,
+        c: &crate::iam::Ctx<'_>,
+        action: &str,
+        resource: &str,
+        request_tags: &[Tag],
+    ) -> Result<()> {
+        if c.caller.identity == Identity::Root {
+            return Ok(());
+        }
+        let target = Target {
+            action: action.to_owned(),
+            resource: resource.to_owned(),
+            request_tags: tags(request_tags),
             ..Default::default()
         };
-        let evaluation = evaluate(&request, &set);
-        match evaluation.decision {
-            Decision::Allow => Ok(()),
-            decision => {
-                let blame = evaluation.blame.unwrap_or(PolicyType::Identity);
-                tracing::info!(
-                    request_id = %env.request_id,
-                    principal = %principal.arn,
-                    action = %target.action,
-                    resource = %target.resource,
-                    ?decision,
-                    blame = blame.phrase(),
-                    statements = ?evaluation.matched.iter().map(|m| format!("{}#{}{}", m.policy, m.index, m.sid.as_deref().map(|s| format!("({s})")).unwrap_or_default())).collect::<Vec<_>>(),
-                    "access denied"
-                );
-                let why = if decision == Decision::ExplicitDeny {
-                    format!(
-                        "with an explicit deny in {} {}",
-                        if blame == PolicyType::Identity {
-                            "an"
-                        } else {
-                            "a"
-                        },
-                        blame.phrase()
-                    )
-                } else {
-                    format!(
-                        "because no {} allows the {} action",
-                        blame.phrase(),
-                        target.action
-                    )
+        let held = self.held(c.caller).await?;
+        let context = self.context(c.caller, &held, &target, c.env);
+        let principal = c.caller.principal();
+        let request = Request {
+            action,
+            resource,
+            principal: &principal,
+            context: &context,
+        };
+        let evaluation = evaluate(&request, &held.policy_set());
+        if evaluation.decision == Decision::Allow {
+            return Ok(());
+        }
+        Err(self.deny(&request, &evaluation, c.env).await)
+    }
+
+    /// Logs the explanation of a denial and builds AWS's AccessDenied, with an encoded
+    /// authorization message that `sts:DecodeAuthorizationMessage` reveals.
+    pub(crate) async fn deny(
+        &self,
+        request: &Request<'_>,
+        evaluation: &Evaluation,
+        env: &RequestEnv,
+    ) -> ServiceError {
+        tracing::info!(
+            request_id = %env.request_id,
+            principal = %request.principal.arn,
+            action = %request.action,
+            resource = %request.resource,
+            decision = ?evaluation.decision,
+            blame = evaluation.blame.map(PolicyType::phrase),
+            statements = ?explain(evaluation),
+            "access denied"
+        );
+        let message = denial_message(
+            &request.principal.arn,
+            request.action,
+            request.resource,
+            evaluation,
+        );
+        self.denied(message, request, evaluation).await
+    }
+
+    /// The policies on the caller's side.
+    pub(crate) async fn held(&self, caller: &Caller) -> Result<Held> {
+        let account = caller.account.as_str();
+        let session_tags = caller
+            .session
+            .as_ref()
+            .map(|s| s.tags.clone())
+            .unwrap_or_default();
+        match &caller.identity {
+            Identity::Root => Ok(Held {
+                identity: vec![("root".into(), allow_all())],
+                boundary: None,
+                session: None,
+                tags: Vec::new(),
+                username: None,
+            }),
+            Identity::User { name, .. } => {
+                let user = self.caller_user(account, name).await?;
+                let (identity, boundary) = self.user_policies(account, &user).await?;
+                Ok(Held {
+                    identity,
+                    boundary,
+                    session: None,
+                    tags: user
+                        .tags
+                        .iter()
+                        .map(|t| (t.key.clone(), t.value.clone()))
+                        .collect(),
+                    username: Some(user.name.clone()),
+                })
+            }
+            Identity::AssumedRole {
+                role_name, role_id, ..
+            } => {
+                let role = self
+                    .cache
+                    .get::<record::Role>(&*self.store, account, &key_of(role_name))
+                    .await?
+                    .filter(|r| r.id == *role_id);
+                let session = match &caller.session {
+                    Some(s) => self.carried_policies(s)?,
+                    None => None,
                 };
-                Err(ServiceError::AccessDenied(format!(
-                    "User: {} is not authorized to perform: {} on resource: {} {why}",
-                    principal.arn, target.action, target.resource
-                )))
+                let Some(role) = role else {
+                    // The role was deleted (or re-created: another unique id): the session
+                    // holds nothing.
+                    return Ok(Held {
+                        identity: Vec::new(),
+                        boundary: None,
+                        session,
+                        tags: session_tags,
+                        username: None,
+                    });
+                };
+                let (identity, boundary) = self
+                    .holder_policies(
+                        account,
+                        &format!("role/{}", role.name),
+                        &role.inline,
+                        &role.attached,
+                        role.boundary.as_deref(),
+                    )
+                    .await?;
+                Ok(Held {
+                    identity,
+                    boundary,
+                    session,
+                    tags: crate::sts::overlay_tags(
+                        role.tags.iter().map(|t| (t.key.clone(), t.value.clone())),
+                        &session_tags,
+                    ),
+                    username: None,
+                })
+            }
+            Identity::FederatedUser { .. } => {
+                let s = caller
+                    .session
+                    .as_ref()
+                    .ok_or(ServiceError::InvalidClientTokenId)?;
+                let session = Some(self.carried_policies(s)?.unwrap_or_default());
+                let parent = match &s.principal {
+                    crate::session::SessionPrincipal::Federated { user, .. } => user.clone(),
+                    _ => None,
+                };
+                let (identity, boundary, base_tags) = match parent {
+                    None => (vec![("root".into(), allow_all())], None, Vec::new()),
+                    Some(p) => {
+                        let user = self.caller_user(account, &p.name).await?;
+                        if user.id != p.id {
+                            return Err(ServiceError::InvalidClientTokenId);
+                        }
+                        let (i, b) = self.user_policies(account, &user).await?;
+                        let t = user
+                            .tags
+                            .iter()
+                            .map(|t| (t.key.clone(), t.value.clone()))
+                            .collect::<Vec<_>>();
+                        (i, b, t)
+                    }
+                };
+                Ok(Held {
+                    identity,
+                    boundary,
+                    session,
+                    tags: crate::sts::overlay_tags(base_tags, &session_tags),
+                    username: None,
+                })
             }
         }
+    }
+
+    async fn caller_user(&self, account: &str, name: &str) -> Result<Arc<record::User>> {
+        self.cache
+            .get::<record::User>(&*self.store, account, &key_of(name))
+            .await?
+            .ok_or(ServiceError::InvalidClientTokenId)
     }
 
     /// A user's identity policies (own + groups', inline + attached) and boundary, parsed.
@@ -139,15 +435,16 @@ impl Service {
         &self,
         account: &str,
         user: &record::User,
-    ) -> Result<(Vec<(String, Arc<Policy>)>, Option<(String, Arc<Policy>)>)> {
-        let mut out = Vec::new();
-        for (n, doc) in &user.inline {
-            out.push((
-                format!("user/{}:{n}", user.name),
-                self.parsed_policy(doc, PolicyKind::Identity)?,
-            ));
-        }
-        self.push_managed(account, &user.attached, &mut out).await?;
+    ) -> Result<(Labelled, Option<(String, Arc<Policy>)>)> {
+        let (mut out, boundary) = self
+            .holder_policies(
+                account,
+                &format!("user/{}", user.name),
+                &user.inline,
+                &user.attached,
+                user.boundary.as_deref(),
+            )
+            .await?;
         for g in &user.groups {
             let Some(group) = self
                 .cache
@@ -156,61 +453,73 @@ impl Service {
             else {
                 continue;
             };
-            for (n, doc) in &group.inline {
-                out.push((
-                    format!("group/{}:{n}", group.name),
-                    self.parsed_policy(doc, PolicyKind::Identity)?,
-                ));
-            }
-            self.push_managed(account, &group.attached, &mut out)
+            let (more, _) = self
+                .holder_policies(
+                    account,
+                    &format!("group/{}", group.name),
+                    &group.inline,
+                    &group.attached,
+                    None,
+                )
                 .await?;
+            out.extend(more);
         }
-        let boundary = match &user.boundary {
+        Ok((out, boundary))
+    }
+
+    /// One holder's inline and attached policies and its boundary, parsed.
+    pub(crate) async fn holder_policies(
+        &self,
+        account: &str,
+        label: &str,
+        inline: &std::collections::BTreeMap<String, String>,
+        attached: &[String],
+        boundary: Option<&str>,
+    ) -> Result<(Labelled, Option<(String, Arc<Policy>)>)> {
+        let mut out = Vec::new();
+        for (n, doc) in inline {
+            out.push((
+                format!("{label}:{n}"),
+                self.parsed_policy(doc, PolicyKind::Identity)?,
+            ));
+        }
+        for a in attached {
+            if let Some(doc) = self.managed_document(account, a).await? {
+                out.push((a.clone(), self.parsed_policy(&doc, PolicyKind::Identity)?));
+            }
+        }
+        let boundary = match boundary {
             Some(b) => match self.managed_document(account, b).await? {
-                Some(doc) => Some((b.clone(), self.parsed_policy(&doc, PolicyKind::Identity)?)),
-                // A boundary that no longer exists allows nothing.
-                None => Some((
-                    b.clone(),
-                    Arc::new(Policy {
-                        version: rolegate_policy::document::Version::V2012,
-                        id: None,
-                        statements: Vec::new(),
-                    }),
+                Some(doc) => Some((
+                    b.to_owned(),
+                    self.parsed_policy(&doc, PolicyKind::Identity)?,
                 )),
+                // A boundary that no longer exists allows nothing.
+                None => Some((b.to_owned(), empty_policy())),
             },
             None => None,
         };
         Ok((out, boundary))
     }
 
-    async fn push_managed(
-        &self,
-        account: &str,
-        arns: &[String],
-        out: &mut Vec<(String, Arc<Policy>)>,
-    ) -> Result<()> {
-        for a in arns {
-            if let Some(doc) = self.managed_document(account, a).await? {
-                out.push((a.clone(), self.parsed_policy(&doc, PolicyKind::Identity)?));
-            }
-        }
-        Ok(())
-    }
-
-    fn context(
+    /// The request context: the principal's keys, the session's, the request's and the
+    /// target's.
+    pub(crate) fn context(
         &self,
         caller: &Caller,
-        user: &record::User,
+        held: &Held,
         target: &Target,
         env: &RequestEnv,
     ) -> Context {
         let mut c = Context::default();
         let s = |v: &str| ContextValue::single(v);
-        c.insert("aws:username", s(&user.name));
+        if let Some(u) = &held.username {
+            c.insert("aws:username", s(u));
+        }
         c.insert("aws:userid", s(&caller.user_id()));
-        c.insert("aws:PrincipalArn", s(&caller.arn()));
+        c.insert("aws:PrincipalArn", s(&caller.principal_arn()));
         c.insert("aws:PrincipalAccount", s(&caller.account));
-        c.insert("aws:PrincipalType", s("User"));
+        c.insert("aws:PrincipalType", s(caller.principal_type()));
         c.insert(
             "aws:CurrentTime",
             s(&rolegate_proto::xml::timestamp(env.now)),
@@ -231,8 +540,27 @@ impl Service {
         if let Some(ua) = &env.user_agent {
             c.insert("aws:UserAgent", s(ua));
         }
-        for t in &user.tags {
-            c.insert(&format!("aws:PrincipalTag/{}", t.key), s(&t.value));
+        if let Some(session) = &caller.session {
+            c.insert(
+                "aws:TokenIssueTime",
+                s(&millis_timestamp(session.issued_ms)),
+            );
+            c.insert(
+                "aws:MultiFactorAuthPresent",
+                s(&session.mfa_at.is_some().to_string()),
+            );
+            if let Some(at) = session.mfa_at {
+                c.insert(
+                    "aws:MultiFactorAuthAge",
+                    s(&(env.now.unix_timestamp() - at).max(0).to_string()),
+                );
+            }
+            if let Some(si) = &session.source_identity {
+                c.insert("aws:SourceIdentity", s(si));
+            }
+        }
+        for (k, v) in &held.tags {
+            c.insert(&format!("aws:PrincipalTag/{k}"), s(v));
         }
         for (k, v) in &target.request_tags {
             c.insert(&format!("aws:RequestTag/{k}"), s(v));
@@ -249,6 +577,9 @@ impl Service {
         for (k, v) in &target.keys {
             c.insert(k, s(v));
         }
+        for (k, v) in &target.multi_keys {
+            c.insert(k, ContextValue::Multi(v.clone()));
+        }
         c
     }
 
@@ -258,7 +589,17 @@ impl Service {
         use Operation as O;
         let mut t = Target::default();
         let res = match op {
-            O::GetCallerIdentity(_) => return Ok(None),
+            // GetCallerIdentity is never denied; GetSessionToken needs no permission;
+            // AssumeRole is authorized by its handler, against the role's trust policy.
+            O::GetCallerIdentity(_) | O::GetSessionToken(_) | O::AssumeRole(_) => return Ok(None),
+            O::GetFederationToken(i) => {
+                t.request_tags = tags(&i.tags);
+                Res::Exact(format!(
+                    "arn:aws:sts::{}:federated-user/{}",
+                    caller.account, i.name
+                ))
+            }
+            O::GetAccessKeyInfo(_) | O::DecodeAuthorizationMessage(_) => Res::Star,
             O::CreateUser(i) => {
                 t.request_tags = tags(&i.tags);
                 if let Some(b) = &i.permissions_boundary {
@@ -409,6 +750,23 @@ impl Service {
                 Res::Profile(&i.instance_profile_name, None)
             }
             O::ListInstanceProfileTags(i) => Res::Profile(&i.instance_profile_name, None),
+            O::CreateVirtualMFADevice(i) => {
+                t.request_tags = tags(&i.tags);
+                Res::Exact(arn(
+                    &caller.account,
+                    "mfa",
+                    i.path.as_deref().unwrap_or("/"),
+                    &i.virtual_mfa_device_name,
+                ))
+            }
+            O::EnableMFADevice(i) => Res::User(Some(&i.user_name), None),
+            O::ResyncMFADevice(i) => Res::User(Some(&i.user_name), None),
+            O::DeactivateMFADevice(i) => Res::User(i.user_name.as_deref(), None),
+            O::ListMFADevices(i) => Res::User(i.user_name.as_deref(), None),
+            O::DeleteVirtualMFADevice(i) => Res::Exact(i.serial_number.clone()),
+            O::ListVirtualMFADevices(_) => {
+                Res::Exact(format!("arn:aws:iam::{}:mfa/", caller.account))
+            }
             O::GetAccountAuthorizationDetails(_) | O::GetAccountSummary(_) => Res::Star,
         };
         t.action = format!("{}:{}", op.service().signing_name(), op.name());
@@ -418,7 +776,12 @@ impl Service {
                 let name = match (name, &caller.identity) {
                     (Some(n), _) => n.to_owned(),
                     (None, Identity::User { name, .. }) => name.clone(),
-                    (None, Identity::Root) => {
+                    (
+                        None,
+                        Identity::Root
+                        | Identity::AssumedRole { .. }
+                        | Identity::FederatedUser { .. },
+                    ) => {
                         return Ok(Some(Target {
                             resource: format!("arn:aws:iam::{account}:root"),
                             ..t
@@ -499,6 +862,7 @@ impl Service {
                     _ => format!("arn:aws:iam::{account}:root"),
                 }
             }
+            Res::Exact(a) => a,
             Res::Star => "*".to_owned(),
         };
         Ok(Some(t))

@@ -9,6 +9,16 @@ pub enum ServiceError {
     /// `AccessDenied`.
     #[error("{0}")]
     AccessDenied(String),
+    /// `AccessDenied` from a policy evaluation, with the encoded authorization message that
+    /// DecodeAuthorizationMessage reveals (sent as `<EncodedAuthorizationMessage>` beside
+    /// AWS's exact message).
+    #[error("{message}")]
+    Denied {
+        /// AWS's message.
+        message: String,
+        /// The sealed details of the decision.
+        encoded: Option<String>,
+    },
     /// `MissingAuthenticationToken`: the request is not signed.
     #[error("Request is missing Authentication Token")]
     MissingAuthenticationToken,
@@ -57,6 +67,15 @@ pub enum ServiceError {
     /// `PolicyNotAttachable`.
     #[error("{0}")]
     PolicyNotAttachable(String),
+    /// `PackedPolicyTooLarge`: session policies and tags do not fit in a token.
+    #[error("{0}")]
+    PackedPolicyTooLarge(String),
+    /// `InvalidAuthenticationCode`: MFA codes did not verify (IAM MFA device operations).
+    #[error("{0}")]
+    InvalidAuthenticationCode(String),
+    /// `InvalidAuthorizationMessageException`.
+    #[error("{0}")]
+    InvalidAuthorizationMessage(String),
     /// `ConcurrentModification`: retries ran out.
     #[error("{0}")]
     ConcurrentModification(String),
@@ -78,7 +97,7 @@ impl ServiceError {
     /// The AWS error code: one exhaustive match, no catch-all.
     pub fn code(&self) -> ErrorCode {
         match self {
-            ServiceError::AccessDenied(_) => ErrorCode::AccessDenied,
+            ServiceError::AccessDenied(_) | ServiceError::Denied { .. } => ErrorCode::AccessDenied,
             ServiceError::MissingAuthenticationToken => ErrorCode::MissingAuthenticationToken,
             ServiceError::IncompleteSignature(_) => ErrorCode::IncompleteSignature,
             ServiceError::SignatureDoesNotMatch(_) => ErrorCode::SignatureDoesNotMatch,
@@ -95,6 +114,11 @@ impl ServiceError {
             ServiceError::Validation(_) => ErrorCode::ValidationError,
             ServiceError::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
             ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
+            ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
+            ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,
+            ServiceError::InvalidAuthorizationMessage(_) => {
+                ErrorCode::InvalidAuthorizationMessageException
+            }
             ServiceError::ConcurrentModification(_) | ServiceError::Retry => {
                 ErrorCode::ConcurrentModification
             }
@@ -107,6 +131,16 @@ impl ServiceError {
             },
             ServiceError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ServiceError::Internal(_) => ErrorCode::ServiceFailure,
+        }
+    }
+}
+
+impl ServiceError {
+    /// The encoded authorization message of a policy denial.
+    pub fn encoded_message(&self) -> Option<&str> {
+        match self {
+            ServiceError::Denied { encoded, .. } => encoded.as_deref(),
+            _ => None,
         }
     }
 }

@@ -9,6 +9,7 @@ mod attached_policies;
 mod groups;
 mod inline_policies;
 mod instance_profiles;
+mod mfa_devices;
 mod policies;
 mod roles;
 mod users;

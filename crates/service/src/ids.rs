@@ -31,6 +31,35 @@ pub fn access_key_id(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}{}", random_chars(16)?))
 }
 
+/// A temporary access key id: `ASIA` and 16 base32 characters encoding the account (40 bits)
+/// and 40 random bits, so GetAccessKeyInfo can answer without a lookup.
+pub fn session_access_key_id(account: &str) -> Result<String> {
+    let n: u64 = account
+        .parse()
+        .map_err(|_| ServiceError::Internal("account id is not numeric".into()))?;
+    let mut raw = [0u8; 10];
+    raw[..5].copy_from_slice(&n.to_be_bytes()[3..]);
+    random_bytes(&mut raw[5..])?;
+    Ok(format!(
+        "{}{}",
+        prefix::TEMPORARY_KEY,
+        data_encoding::BASE32_NOPAD.encode(&raw)
+    ))
+}
+
+/// The account a temporary access key id names, if it is one of ours.
+pub fn account_of_session_key(id: &str) -> Option<String> {
+    let rest = id.strip_prefix(prefix::TEMPORARY_KEY)?;
+    let raw = data_encoding::BASE32_NOPAD.decode(rest.as_bytes()).ok()?;
+    if raw.len() != 10 {
+        return None;
+    }
+    let mut n = [0u8; 8];
+    n[3..].copy_from_slice(&raw[..5]);
+    let n = u64::from_be_bytes(n);
+    (n < 1_000_000_000_000).then(|| format!("{n:012}"))
+}
+
 /// A 40-character secret access key (30 random bytes, base64).
 pub fn secret_access_key() -> Result<String> {
     use base64::Engine;
@@ -99,6 +128,11 @@ mod tests {
             secret_access_key().expect("a"),
             secret_access_key().expect("b")
         );
+        let k = session_access_key_id("000123456789").expect("asia");
+        assert_eq!(k.len(), 20);
+        assert!(k.starts_with("ASIA"));
+        assert_eq!(account_of_session_key(&k).as_deref(), Some("000123456789"));
+        assert_eq!(account_of_session_key("ASIAXXXX"), None);
         let rid = request_id();
         assert_eq!(rid.len(), 36);
     }

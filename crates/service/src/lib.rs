@@ -16,6 +16,7 @@ mod error;
 pub mod iam;
 pub mod ids;
 pub mod managed_policies;
+pub mod session;
 pub mod sts;
 pub mod tx;
 
@@ -166,13 +167,19 @@ impl Service {
         Ok(policy)
     }
 
-    /// Looks up the credentials of an access key id. Unknown or inactive keys, and a session
-    /// token presented with a long-term key, are `InvalidClientTokenId`.
+    /// Looks up the credentials of an access key id. Unknown or inactive keys, a session
+    /// token presented with a long-term key, and a temporary key whose token does not open or
+    /// belongs to another key are `InvalidClientTokenId`; an expired session is `ExpiredToken`.
     pub async fn authenticate(
         &self,
         access_key_id: &str,
         session_token: Option<&str>,
     ) -> Result<Authenticated> {
+        if access_key_id.starts_with(ids::prefix::TEMPORARY_KEY) {
+            return self
+                .authenticate_session(access_key_id, session_token.unwrap_or_default())
+                .await;
+        }
         if session_token.is_some() || !access_key_id.starts_with(ids::prefix::LONG_TERM_KEY) {
             return Err(ServiceError::InvalidClientTokenId);
         }
@@ -209,6 +216,7 @@ impl Service {
                 account: key.account.clone(),
                 identity,
                 access_key_id: access_key_id.to_owned(),
+                session: None,
             },
         })
     }
@@ -236,7 +244,11 @@ impl Service {
             ListInstanceProfiles => list_instance_profiles, ListInstanceProfilesForRole => list_instance_profiles_for_role,
             ListInstanceProfileTags => list_instance_profile_tags,
             GetAccountAuthorizationDetails => get_account_authorization_details, GetAccountSummary => get_account_summary,
-            GetCallerIdentity => get_caller_identity;
+            CreateVirtualMFADevice => create_virtual_mfa_device, ListMFADevices => list_mfa_devices,
+            ListVirtualMFADevices => list_virtual_mfa_devices,
+            GetCallerIdentity => get_caller_identity, AssumeRole => assume_role, GetSessionToken => get_session_token,
+            GetFederationToken => get_federation_token, GetAccessKeyInfo => get_access_key_info,
+            DecodeAuthorizationMessage => decode_authorization_message;
             empty:
             UpdateUser => update_user, DeleteUser => delete_user, TagUser => tag_user, UntagUser => untag_user,
             PutUserPermissionsBoundary => put_user_permissions_boundary, DeleteUserPermissionsBoundary => delete_user_permissions_boundary,
@@ -255,7 +267,9 @@ impl Service {
             DeleteAccessKey => delete_access_key, UpdateAccessKey => update_access_key,
             DeleteInstanceProfile => delete_instance_profile, AddRoleToInstanceProfile => add_role_to_instance_profile,
             RemoveRoleFromInstanceProfile => remove_role_from_instance_profile,
-            TagInstanceProfile => tag_instance_profile, UntagInstanceProfile => untag_instance_profile
+            TagInstanceProfile => tag_instance_profile, UntagInstanceProfile => untag_instance_profile,
+            EnableMFADevice => enable_mfa_device, ResyncMFADevice => resync_mfa_device,
+            DeactivateMFADevice => deactivate_mfa_device, DeleteVirtualMFADevice => delete_virtual_mfa_device
         ))
     }
 

@@ -24,7 +24,14 @@ pub mod kind {
     pub const AWS_POLICY_USAGE: &str = "aws-policy-usage";
     /// An instance profile.
     pub const INSTANCE_PROFILE: &str = "instance-profile";
+    /// The session-token keyring (GLOBAL scope, key [`super::KEYRING_KEY`]).
+    pub const KEYRING: &str = "keyring";
+    /// A virtual MFA device (keyed by lowercased name).
+    pub const MFA_DEVICE: &str = "mfa-device";
 }
+
+/// The key of the one keyring record.
+pub const KEYRING_KEY: &str = "session-tokens";
 
 /// A record type and its kind.
 pub trait Entity: Serialize + DeserializeOwned + Clone + Send + Sync + 'static {
@@ -126,6 +133,9 @@ mod v1 {
         pub groups: Vec<String>,
         /// Access key ids.
         pub access_keys: Vec<String>,
+        /// Serial numbers of the MFA devices enabled for the user.
+        #[serde(default)]
+        pub mfa_devices: Vec<String>,
     }
 
     /// A group.
@@ -243,6 +253,56 @@ mod v1 {
         /// Tags.
         pub tags: Vec<Tag>,
     }
+
+    /// One key of the session-token keyring.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SessionKey {
+        /// Key id, carried in every token sealed with it.
+        pub id: u32,
+        /// 32 bytes, base64.
+        pub material: String,
+        /// Created at.
+        pub created: i64,
+        /// When it stopped sealing new tokens; it still opens tokens until `retired + grace`.
+        pub retired: Option<i64>,
+    }
+
+    /// The keys that seal and open session tokens; the newest unretired key seals.
+    #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Keyring {
+        /// Keys, oldest first.
+        pub keys: Vec<SessionKey>,
+    }
+
+    /// Who a virtual MFA device is enabled for.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct MfaUser {
+        /// User name as created.
+        pub name: String,
+        /// `AIDA…`.
+        pub id: String,
+        /// When it was enabled.
+        pub enabled: i64,
+    }
+
+    /// A virtual MFA device.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct MfaDevice {
+        /// Name as created.
+        pub name: String,
+        /// Path.
+        pub path: String,
+        /// Created at.
+        pub created: i64,
+        /// The TOTP seed, base32.
+        pub seed: String,
+        /// The user it is enabled for.
+        pub user: Option<MfaUser>,
+        /// The last TOTP time step accepted (a code is accepted once).
+        pub last_step: i64,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
 }
 
 pub use v1::*;
@@ -260,6 +320,8 @@ entity! {
     Policy => kind::POLICY,
     AwsPolicyUsage => kind::AWS_POLICY_USAGE,
     InstanceProfile => kind::INSTANCE_PROFILE,
+    Keyring => kind::KEYRING,
+    MfaDevice => kind::MFA_DEVICE,
 }
 
 /// Serializes a record.

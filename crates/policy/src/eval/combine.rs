@@ -108,7 +108,13 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
 
     if same_account && resource_allows {
         match resource.best_principal {
-            Some(PrincipalMatch::Exact) => return allow(resource.allows),
+            // Trust policies (resource_policy_required): the caller's boundary and session
+            // policies still apply, even when the caller is named exactly.
+            Some(PrincipalMatch::Exact)
+                if !set.resource_policy_required || (boundary_ok && session_ok) =>
+            {
+                return allow(resource.allows);
+            }
             Some(PrincipalMatch::Role) if boundary_ok && session_ok => {
                 return allow(resource.allows);
             }

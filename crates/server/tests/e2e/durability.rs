@@ -45,7 +45,7 @@ pub async fn wait_ready(port: u16) {
             drop(stream);
             let (status, _, _) = raw(
                 &format!("http://127.0.0.1:{port}"),
-                format!("GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"),
+                "GET /readyz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".to_owned(),
             )
             .await;
             if status == 200 {

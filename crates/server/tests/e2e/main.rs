@@ -6,7 +6,9 @@ mod cli_walkthrough;
 mod concurrency;
 mod durability;
 mod iam_entities;
+mod mfa;
 mod signing;
+mod sts;
 mod support;
 mod terraform;
 
@@ -44,4 +46,10 @@ on_both_backends! {
     concurrency::case_insensitive_names_race => sqlite_concurrent_names, postgres_concurrent_names;
     authorization::user_policies_are_enforced => sqlite_authorization, postgres_authorization;
     signing::edge_cases => sqlite_signing, postgres_signing;
+    sts::assume_role_rules => sqlite_assume_role, postgres_assume_role;
+    sts::third_party_controls => sqlite_third_party, postgres_third_party;
+    sts::revocation_and_forgery => sqlite_revocation, postgres_revocation;
+    sts::session_and_federation_tokens => sqlite_session_tokens, postgres_session_tokens;
+    sts::authorization_messages => sqlite_authorization_messages, postgres_authorization_messages;
+    mfa::virtual_mfa => sqlite_mfa, postgres_mfa;
 }

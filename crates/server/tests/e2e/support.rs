@@ -50,9 +50,15 @@ fn base_config() -> Config {
 
 /// A server on embedded SQLite in a fresh directory.
 pub async fn sqlite() -> Server {
+    sqlite_with(rolegate_server::ClockHandle::default()).await
+}
+
+/// A server on embedded SQLite running on the given clock.
+pub async fn sqlite_with(clock: rolegate_server::ClockHandle) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
     let config = Config {
         data_dir: dir.path().to_path_buf(),
+        clock,
         ..base_config()
     };
     let running = start(config, false).await.expect("server starts");
@@ -119,6 +125,25 @@ pub fn iam(endpoint: &str, key: &str, secret: &str) -> aws_sdk_iam::Client {
 
 pub fn sts(endpoint: &str, key: &str, secret: &str) -> aws_sdk_sts::Client {
     aws_sdk_sts::Client::new(&sdk_config(endpoint, key, secret, None))
+}
+
+/// Clients signing with temporary credentials.
+pub fn iam_session(endpoint: &str, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_iam::Client {
+    aws_sdk_iam::Client::new(&sdk_config(
+        endpoint,
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token()),
+    ))
+}
+
+pub fn sts_session(endpoint: &str, c: &aws_sdk_sts::types::Credentials) -> aws_sdk_sts::Client {
+    aws_sdk_sts::Client::new(&sdk_config(
+        endpoint,
+        c.access_key_id(),
+        c.secret_access_key(),
+        Some(c.session_token()),
+    ))
 }
 
 pub fn root_iam(s: &Server) -> aws_sdk_iam::Client {

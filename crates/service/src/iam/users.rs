@@ -47,6 +47,11 @@ impl Service {
             (Some(n), _) => Some(n.to_owned()),
             (None, Identity::User { name, .. }) => Some(name.clone()),
             (None, Identity::Root) => None,
+            (None, Identity::AssumedRole { .. } | Identity::FederatedUser { .. }) => {
+                return Err(ServiceError::Validation(
+                    "Must specify userName when calling with non-User credentials".into(),
+                ));
+            }
         })
     }
 
@@ -74,6 +79,7 @@ impl Service {
             attached: Vec::new(),
             groups: Vec::new(),
             access_keys: Vec::new(),
+            mfa_devices: Vec::new(),
         };
         self.retry(|| async {
             let mut tx = self.tx();
@@ -195,6 +201,8 @@ impl Service {
                 .ok_or_else(|| not_found("user", &i.user_name))?;
             let conflict = if !user.access_keys.is_empty() {
                 Some("must delete access keys first")
+            } else if !user.mfa_devices.is_empty() {
+                Some("must delete MFA device first")
             } else if !user.inline.is_empty() {
                 Some("must delete policies first")
             } else if !user.attached.is_empty() {

@@ -1,0 +1,313 @@
+//! Virtual MFA devices and MFA-protected roles and sessions, with codes computed by an
+//! independent TOTP implementation (totp-rs), and session expiry on a shifted clock.
+
+use std::sync::Arc;
+
+use aws_sdk_sts::types::Credentials;
+use rolegate_service::clock::ShiftedClock;
+use totp_rs::{Algorithm, TOTP};
+
+use crate::{
+    sts::{role, user_with_key},
+    support::*,
+};
+
+fn code(seed_b32: &str, t: i64) -> String {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(seed_b32.as_bytes())
+        .expect("seed");
+    TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, secret).generate(u64::try_from(t).expect("t"))
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+pub async fn virtual_mfa(s: &Server) {
+    let ep = &s.endpoint;
+    let root = root_iam(s);
+    let policy = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["sts:AssumeRole","iam:ListUsers"],"Resource":"*"}]}"#;
+    let (dk, ds) = user_with_key(s, "dev", Some(policy)).await;
+    let created = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("devmfa")
+        .send()
+        .await
+        .expect("create device")
+        .virtual_mfa_device
+        .expect("device");
+    let serial = created.serial_number().to_owned();
+    assert_eq!(serial, format!("arn:aws:iam::{ACCOUNT}:mfa/devmfa"));
+    let seed = String::from_utf8(
+        created
+            .base32_string_seed()
+            .expect("seed")
+            .as_ref()
+            .to_vec(),
+    )
+    .expect("seed text");
+    let png = created.qr_code_png().expect("qr").as_ref().to_vec();
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let dup = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("devmfa")
+        .send()
+        .await
+        .expect_err("dup");
+    assert_eq!(super::support::code(&dup), "EntityAlreadyExists");
+
+    // Enabling needs two consecutive codes.
+    let t = now();
+    let bad = root
+        .enable_mfa_device()
+        .user_name("dev")
+        .serial_number(&serial)
+        .authentication_code1(code(&seed, t - 30))
+        .authentication_code2(code(&seed, t - 90))
+        .send()
+        .await
+        .expect_err("not consecutive");
+    assert_eq!(super::support::code(&bad), "InvalidAuthenticationCode");
+    root.enable_mfa_device()
+        .user_name("dev")
+        .serial_number(&serial)
+        .authentication_code1(code(&seed, t - 60))
+        .authentication_code2(code(&seed, t - 30))
+        .send()
+        .await
+        .expect("enable");
+    let listed = root
+        .list_mfa_devices()
+        .user_name("dev")
+        .send()
+        .await
+        .expect("list");
+    assert_eq!(listed.mfa_devices().len(), 1);
+    assert_eq!(listed.mfa_devices()[0].serial_number(), serial);
+    let assigned = root
+        .list_virtual_mfa_devices()
+        .assignment_status(aws_sdk_iam::types::AssignmentStatusType::Assigned)
+        .send()
+        .await
+        .expect("list virtual");
+    assert_eq!(assigned.virtual_mfa_devices().len(), 1);
+    assert_eq!(
+        assigned.virtual_mfa_devices()[0]
+            .user()
+            .map(|u| u.user_name()),
+        Some("dev")
+    );
+    assert!(
+        assigned.virtual_mfa_devices()[0]
+            .base32_string_seed()
+            .is_none()
+    );
+
+    // An MFA-protected role.
+    role(
+        s,
+        "Guarded",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:user/dev"}},"Action":"sts:AssumeRole","Condition":{{"Bool":{{"aws:MultiFactorAuthPresent":"true"}}}}}}]}}"#
+        ),
+        Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*","Condition":{"NumericLessThan":{"aws:MultiFactorAuthAge":"3600"}}}]}"#),
+    )
+    .await;
+    let dev = sts(ep, &dk, &ds);
+    let arn = format!("arn:aws:iam::{ACCOUNT}:role/Guarded");
+    let e = dev
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("mm")
+        .send()
+        .await
+        .expect_err("no MFA");
+    assert_eq!(super::support::code(&e), "AccessDenied");
+    let e = dev
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("mm")
+        .serial_number(&serial)
+        .token_code("000000")
+        .send()
+        .await;
+    if let Err(e) = e {
+        assert_eq!(super::support::code(&e), "AccessDenied");
+    }
+    let e = dev
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("mm")
+        .serial_number(&serial)
+        .token_code("12345")
+        .send()
+        .await
+        .expect_err("5 digits");
+    assert_eq!(super::support::code(&e), "ValidationError");
+    let good = code(&seed, now());
+    let creds = dev
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("mm")
+        .serial_number(&serial)
+        .token_code(&good)
+        .send()
+        .await
+        .expect("with MFA")
+        .credentials
+        .expect("c");
+    iam_session(ep, &creds)
+        .list_users()
+        .send()
+        .await
+        .expect("MFA age condition holds");
+    let e = dev
+        .assume_role()
+        .role_arn(&arn)
+        .role_session_name("mm")
+        .serial_number(&serial)
+        .token_code(&good)
+        .send()
+        .await
+        .expect_err("replay");
+    assert_eq!(super::support::code(&e), "AccessDenied");
+
+    // GetSessionToken with MFA may call IAM.
+    tokio::time::sleep(std::time::Duration::from_secs(
+        u64::try_from(31 - now() % 30).expect("wait"),
+    ))
+    .await;
+    let gst = dev
+        .get_session_token()
+        .serial_number(&serial)
+        .token_code(code(&seed, now()))
+        .send()
+        .await
+        .expect("GST with MFA")
+        .credentials
+        .expect("c");
+    iam_session(ep, &gst)
+        .list_users()
+        .send()
+        .await
+        .expect("IAM with MFA session");
+    let e = dev
+        .get_session_token()
+        .serial_number(&serial)
+        .token_code("123456")
+        .send()
+        .await
+        .expect_err("bad code");
+    assert_eq!(
+        super::support::message(&e),
+        "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user."
+    );
+
+    // The device blocks user deletion until deactivated and deleted.
+    root.delete_access_key()
+        .user_name("dev")
+        .access_key_id(&dk)
+        .send()
+        .await
+        .expect("dk");
+    root.delete_user_policy()
+        .user_name("dev")
+        .policy_name("p")
+        .send()
+        .await
+        .expect("dp");
+    let e = root
+        .delete_user()
+        .user_name("dev")
+        .send()
+        .await
+        .expect_err("mfa device");
+    assert_eq!(
+        super::support::message(&e),
+        "Cannot delete entity, must delete MFA device first."
+    );
+    let e = root
+        .delete_virtual_mfa_device()
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect_err("in use");
+    assert_eq!(super::support::code(&e), "DeleteConflict");
+    root.deactivate_mfa_device()
+        .user_name("dev")
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect("deactivate");
+    root.delete_virtual_mfa_device()
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect("delete device");
+    root.delete_user()
+        .user_name("dev")
+        .send()
+        .await
+        .expect("delete user");
+}
+
+/// Sessions expire: `ExpiredToken` once the clock passes Expiration; key rotation keeps live
+/// sessions working.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_expire_and_survive_rotation() {
+    let clock = Arc::new(ShiftedClock::default());
+    let s = sqlite_with(rolegate_server::ClockHandle(clock.clone())).await;
+    let (dk, ds) = user_with_key(&s, "dev", Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#)).await;
+    role(&s, "R", &trust_account(ACCOUNT), None).await;
+    let out = sts(&s.endpoint, &dk, &ds)
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/R"))
+        .role_session_name("ee")
+        .duration_seconds(900)
+        .send()
+        .await
+        .expect("assume");
+    let c: Credentials = out.credentials.expect("c");
+    let running = s.running.as_ref().expect("running");
+    running.service.rotate_keyring().await.expect("rotate");
+    running.service.sync_changes().await.expect("sync");
+    sts_session(&s.endpoint, &c)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("old key still opens");
+
+    // 899 s later the session still works; at 900 s it has expired. Requests are signed with
+    // the shifted time so only the session's expiry differs.
+    for (shift, expired) in [(899, false), (1, true)] {
+        clock.advance(shift);
+        let when = clock_now(&clock);
+        let body = "Action=GetCallerIdentity&Version=2011-06-15";
+        let req = signed_post(
+            &s.endpoint,
+            "sts",
+            body,
+            c.access_key_id(),
+            c.secret_access_key(),
+            when,
+            &[("x-amz-security-token", c.session_token())],
+        );
+        let (status, _, text) = raw(&s.endpoint, req).await;
+        if expired {
+            assert_eq!(status, 403, "{text}");
+            assert!(text.contains("<Code>ExpiredToken</Code>"), "{text}");
+            assert!(
+                text.contains("The security token included in the request is expired"),
+                "{text}"
+            );
+        } else {
+            assert_eq!(status, 200, "{text}");
+        }
+    }
+    s.stop().await;
+}
+
+fn clock_now(c: &ShiftedClock) -> time::OffsetDateTime {
+    use rolegate_service::clock::Clock;
+    c.now()
+}

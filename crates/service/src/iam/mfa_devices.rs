@@ -1,0 +1,487 @@
+//! Virtual MFA devices and TOTP codes (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps).
+//!
+//! A code is accepted once: the device remembers the last time step it accepted and refuses
+//! that step and every earlier one, so a code cannot be replayed inside its window.
+//!
+//! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html>
+
+use rolegate_proto::{dto::mfa_devices::*, xml::Blob};
+use rolegate_store::record;
+use subtle::ConstantTimeEq;
+use totp_rs::{Algorithm, TOTP};
+
+use super::Tagged as _;
+use crate::{
+    Service,
+    error::{Result, ServiceError},
+    iam::{
+        Ctx, arn, key_of, merge_tags, not_found, path_or_root, tags_if_any, ts, users::user_shape,
+    },
+    ids,
+};
+
+/// TOTP time step, seconds.
+pub const STEP: i64 = 30;
+/// Steps either side of now accepted for a sign-in code (clock drift).
+const DRIFT_STEPS: i64 = 1;
+/// How far back EnableMFADevice and ResyncMFADevice look for two consecutive codes.
+const SYNC_WINDOW_STEPS: i64 = 10;
+/// MFA devices per user.
+const MAX_DEVICES_PER_USER: usize = 8;
+
+impl super::Tagged for record::MfaDevice {
+    const WHAT: &'static str = "MFA device";
+    const TAG_RULES: super::TagRules = super::TagRules {
+        case_insensitive_keys: false,
+        quota: "TagsPerMFADevice",
+    };
+    fn tags(&mut self) -> &mut Vec<record::Tag> {
+        &mut self.tags
+    }
+}
+
+fn totp(seed_base32: &str) -> Result<TOTP> {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(seed_base32.as_bytes())
+        .map_err(|_| ServiceError::Internal("MFA seed is not base32".into()))?;
+    Ok(TOTP::new_unchecked(Algorithm::SHA1, 6, 0, 30, secret))
+}
+
+/// The code of one time step.
+pub fn code_at(seed_base32: &str, step: i64) -> Result<String> {
+    let t = u64::try_from(step * STEP)
+        .map_err(|_| ServiceError::Internal("time before 1970".into()))?;
+    Ok(totp(seed_base32)?.generate(t))
+}
+
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len() && bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+}
+
+/// The serial number (ARN) of a virtual device.
+pub fn serial_of(account: &str, d: &record::MfaDevice) -> String {
+    arn(account, "mfa", &d.path, &d.name)
+}
+
+/// The store key of the device a serial number names in `account`, if it names one there.
+fn device_key(account: &str, serial: &str) -> Option<String> {
+    let rest = serial.strip_prefix(&format!("arn:aws:iam::{account}:mfa/"))?;
+    let name = rest.rsplit('/').next()?;
+    (!name.is_empty()).then(|| key_of(name))
+}
+
+fn qr_png(uri: &str) -> Result<Vec<u8>> {
+    use qrcodegen::{QrCode, QrCodeEcc};
+    let qr = QrCode::encode_text(uri, QrCodeEcc::Medium)
+        .map_err(|_| ServiceError::Internal("QR code too long".into()))?;
+    const SCALE: i32 = 6;
+    const BORDER: i32 = 4;
+    let modules = qr.size() + 2 * BORDER;
+    let side =
+        u32::try_from(modules * SCALE).map_err(|_| ServiceError::Internal("QR size".into()))?;
+    let mut pixels = Vec::with_capacity(usize::try_from(side * side).unwrap_or(0));
+    for y in 0..modules * SCALE {
+        for x in 0..modules * SCALE {
+            let dark = qr.get_module(x / SCALE - BORDER, y / SCALE - BORDER);
+            pixels.push(if dark { 0u8 } else { 255u8 });
+        }
+    }
+    let mut out = Vec::new();
+    {
+        let mut enc = png::Encoder::new(&mut out, side, side);
+        enc.set_color(png::ColorType::Grayscale);
+        enc.set_depth(png::BitDepth::Eight);
+        let mut w = enc
+            .write_header()
+            .map_err(|e| ServiceError::Internal(format!("png: {e}")))?;
+        w.write_image_data(&pixels)
+            .map_err(|e| ServiceError::Internal(format!("png: {e}")))?;
+    }
+    Ok(out)
+}
+
+impl Service {
+    pub(crate) async fn create_virtual_mfa_device(
+        &self,
+        c: &Ctx<'_>,
+        i: CreateVirtualMFADeviceInput,
+    ) -> Result<CreateVirtualMFADeviceOutput> {
+        let account = c.account();
+        let mut seed = [0u8; 40];
+        ids::random_bytes(&mut seed)?;
+        let mut tags = Vec::new();
+        merge_tags(record::MfaDevice::TAG_RULES, &mut tags, &i.tags)?;
+        let device = record::MfaDevice {
+            name: i.virtual_mfa_device_name.clone(),
+            path: path_or_root(i.path.clone()),
+            created: self.now(),
+            seed: data_encoding::BASE32_NOPAD.encode(&seed),
+            user: None,
+            last_step: 0,
+            tags,
+        };
+        self.retry(|| async {
+            let mut tx = self.tx();
+            if tx
+                .get::<record::MfaDevice>(account, &key_of(&device.name))
+                .await?
+                .is_some()
+            {
+                return Err(ServiceError::EntityAlreadyExists(
+                    "MFADevice entity at the same path and name already exists.".into(),
+                ));
+            }
+            tx.put(account, &key_of(&device.name), &device)?;
+            tx.commit().await
+        })
+        .await?;
+        let label = match &c.caller.identity {
+            crate::Identity::User { name, .. } => name.clone(),
+            _ => account.to_owned(),
+        };
+        let uri = format!(
+            "otpauth://totp/{}@{label}?secret={}",
+            device.name, device.seed
+        );
+        Ok(CreateVirtualMFADeviceOutput {
+            virtual_mfa_device: VirtualMfaDevice {
+                serial_number: serial_of(account, &device),
+                base32_string_seed: Some(Blob(device.seed.clone().into_bytes())),
+                qr_code_png: Some(Blob(qr_png(&uri)?)),
+                user: None,
+                enable_date: None,
+                tags: tags_if_any(&device.tags),
+            },
+        })
+    }
+
+    pub(crate) async fn enable_mfa_device(
+        &self,
+        c: &Ctx<'_>,
+        i: EnableMFADeviceInput,
+    ) -> Result<()> {
+        let account = c.account();
+        let now_step = self.now() / STEP;
+        let key =
+            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let mut user = tx
+                .get::<record::User>(account, &key_of(&i.user_name))
+                .await?
+                .ok_or_else(|| not_found("user", &i.user_name))?;
+            let mut device = tx
+                .get::<record::MfaDevice>(account, &key)
+                .await?
+                .filter(|d| serial_of(account, d) == i.serial_number)
+                .ok_or_else(|| no_device(&i.serial_number))?;
+            if device.user.is_some() {
+                return Err(ServiceError::EntityAlreadyExists(
+                    "MFA device is already in use.".into(),
+                ));
+            }
+            if user.mfa_devices.len() >= MAX_DEVICES_PER_USER {
+                return Err(ServiceError::LimitExceeded(format!(
+                    "Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}"
+                )));
+            }
+            let step = consecutive(
+                &device.seed,
+                now_step,
+                &i.authentication_code1,
+                &i.authentication_code2,
+            )?
+            .ok_or_else(invalid_codes)?;
+            device.user = Some(record::MfaUser {
+                name: user.name.clone(),
+                id: user.id.clone(),
+                enabled: self.now(),
+            });
+            device.last_step = step + 1;
+            user.mfa_devices.push(i.serial_number.clone());
+            tx.put(account, &key, &device)?;
+            tx.put(account, &key_of(&user.name), &user)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn resync_mfa_device(
+        &self,
+        c: &Ctx<'_>,
+        i: ResyncMFADeviceInput,
+    ) -> Result<()> {
+        let account = c.account();
+        let now_step = self.now() / STEP;
+        let key =
+            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let mut device = tx
+                .get::<record::MfaDevice>(account, &key)
+                .await?
+                .filter(|d| serial_of(account, d) == i.serial_number)
+                .filter(|d| {
+                    d.user
+                        .as_ref()
+                        .is_some_and(|u| u.name.eq_ignore_ascii_case(&i.user_name))
+                })
+                .ok_or_else(|| no_device(&i.serial_number))?;
+            let step = consecutive(
+                &device.seed,
+                now_step,
+                &i.authentication_code1,
+                &i.authentication_code2,
+            )?
+            .ok_or_else(invalid_codes)?;
+            device.last_step = device.last_step.max(step + 1);
+            tx.put(account, &key, &device)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn deactivate_mfa_device(
+        &self,
+        c: &Ctx<'_>,
+        i: DeactivateMFADeviceInput,
+    ) -> Result<()> {
+        let account = c.account();
+        let user_name = self
+            .user_name_or_caller(c, i.user_name.as_deref())?
+            .ok_or_else(|| no_device(&i.serial_number))?;
+        let key =
+            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let mut user = tx
+                .get::<record::User>(account, &key_of(&user_name))
+                .await?
+                .ok_or_else(|| not_found("user", &user_name))?;
+            let mut device = tx
+                .get::<record::MfaDevice>(account, &key)
+                .await?
+                .filter(|d| serial_of(account, d) == i.serial_number)
+                .filter(|d| d.user.as_ref().is_some_and(|u| u.id == user.id))
+                .ok_or_else(|| no_device(&i.serial_number))?;
+            device.user = None;
+            user.mfa_devices.retain(|s| *s != i.serial_number);
+            tx.put(account, &key, &device)?;
+            tx.put(account, &key_of(&user.name), &user)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn delete_virtual_mfa_device(
+        &self,
+        c: &Ctx<'_>,
+        i: DeleteVirtualMFADeviceInput,
+    ) -> Result<()> {
+        let account = c.account();
+        let key =
+            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let device = tx
+                .get::<record::MfaDevice>(account, &key)
+                .await?
+                .filter(|d| serial_of(account, d) == i.serial_number)
+                .ok_or_else(|| no_device(&i.serial_number))?;
+            if device.user.is_some() {
+                return Err(ServiceError::DeleteConflict(
+                    "MFA device is in use; deactivate it first.".into(),
+                ));
+            }
+            tx.delete::<record::MfaDevice>(account, &key)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    pub(crate) async fn list_mfa_devices(
+        &self,
+        c: &Ctx<'_>,
+        i: ListMFADevicesInput,
+    ) -> Result<ListMFADevicesOutput> {
+        let account = c.account();
+        let Some(user_name) = self.user_name_or_caller(c, i.user_name.as_deref())? else {
+            return Ok(ListMFADevicesOutput::default());
+        };
+        let user = self
+            .cache
+            .get::<record::User>(&*self.store, account, &key_of(&user_name))
+            .await?
+            .ok_or_else(|| not_found("user", &user_name))?;
+        let mut devices = Vec::new();
+        for serial in &user.mfa_devices {
+            let Some(key) = device_key(account, serial) else {
+                continue;
+            };
+            if let Some(d) = self
+                .cache
+                .get::<record::MfaDevice>(&*self.store, account, &key)
+                .await?
+            {
+                devices.push(MfaDevice {
+                    user_name: user.name.clone(),
+                    serial_number: serial.clone(),
+                    enable_date: d.user.as_ref().and_then(|u| ts(u.enabled)),
+                });
+            }
+        }
+        let page = super::paginate(
+            devices,
+            |d| d.serial_number.clone(),
+            i.marker.as_deref(),
+            i.max_items,
+        )?;
+        Ok(ListMFADevicesOutput {
+            mfa_devices: page.items,
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    pub(crate) async fn list_virtual_mfa_devices(
+        &self,
+        c: &Ctx<'_>,
+        i: ListVirtualMFADevicesInput,
+    ) -> Result<ListVirtualMFADevicesOutput> {
+        let account = c.account();
+        let status = i.assignment_status.clone().unwrap_or_else(|| "Any".into());
+        let page = self
+            .list_records::<record::MfaDevice>(account, i.marker.as_deref(), i.max_items, |d| {
+                match status.as_str() {
+                    "Assigned" => d.user.is_some(),
+                    "Unassigned" => d.user.is_none(),
+                    _ => true,
+                }
+            })
+            .await?;
+        let mut out = Vec::new();
+        for d in page.items {
+            let user = match &d.user {
+                Some(u) => self
+                    .cache
+                    .get::<record::User>(&*self.store, account, &key_of(&u.name))
+                    .await?
+                    .map(|r| user_shape(account, &r, false)),
+                None => None,
+            };
+            out.push(VirtualMfaDevice {
+                serial_number: serial_of(account, &d),
+                base32_string_seed: None,
+                qr_code_png: None,
+                user,
+                enable_date: d.user.as_ref().and_then(|u| ts(u.enabled)),
+                tags: tags_if_any(&d.tags),
+            });
+        }
+        Ok(ListVirtualMFADevicesOutput {
+            virtual_mfa_devices: out,
+            is_truncated: page.truncated,
+            marker: page.marker,
+        })
+    }
+
+    /// Verifies a sign-in code for the MFA device `serial` of the user `user_id` and consumes
+    /// its time step. `Ok(Some(now))` when it verifies; `Ok(None)` when it does not (wrong
+    /// serial, device not the user's, wrong or replayed code).
+    pub(crate) async fn verify_mfa_code(
+        &self,
+        account: &str,
+        user_id: &str,
+        serial: &str,
+        code: &str,
+    ) -> Result<Option<i64>> {
+        let now = self.now();
+        let now_step = now / STEP;
+        let Some(key) = device_key(account, serial) else {
+            return Ok(None);
+        };
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let Some(mut device) = tx
+                .get::<record::MfaDevice>(account, &key)
+                .await?
+                .filter(|d| serial_of(account, d) == serial)
+                .filter(|d| d.user.as_ref().is_some_and(|u| u.id == user_id))
+            else {
+                return Ok(None);
+            };
+            let mut accepted = None;
+            for step in now_step - DRIFT_STEPS..=now_step + DRIFT_STEPS {
+                if step > device.last_step && same(&code_at(&device.seed, step)?, code) {
+                    accepted = Some(step);
+                }
+            }
+            let Some(step) = accepted else {
+                return Ok(None);
+            };
+            device.last_step = step;
+            tx.put(account, &key, &device)?;
+            tx.commit().await?;
+            Ok(Some(now))
+        })
+        .await
+    }
+}
+
+/// The step of `code1` when `code1`, `code2` are the codes of two consecutive steps recently.
+fn consecutive(seed: &str, now_step: i64, code1: &str, code2: &str) -> Result<Option<i64>> {
+    for step in (now_step - SYNC_WINDOW_STEPS..=now_step).rev() {
+        if same(&code_at(seed, step)?, code1) && same(&code_at(seed, step + 1)?, code2) {
+            return Ok(Some(step));
+        }
+    }
+    Ok(None)
+}
+
+fn no_device(serial: &str) -> ServiceError {
+    ServiceError::NoSuchEntity(format!(
+        "VirtualMFADevice with serial number {serial} doesn't exist."
+    ))
+}
+
+fn invalid_codes() -> ServiceError {
+    ServiceError::InvalidAuthenticationCode("Authentication code for device is not valid.".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc6238_sha1_vectors() {
+        // RFC 6238 appendix B, SHA-1 seed "12345678901234567890", truncated to 6 digits.
+        let seed = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        for (t, code) in [
+            (59, "287082"),
+            (1_111_111_109, "081804"),
+            (1_111_111_111, "050471"),
+            (1_234_567_890, "005924"),
+            (2_000_000_000, "279037"),
+            (20_000_000_000, "353130"),
+        ] {
+            assert_eq!(code_at(&seed, t / STEP).expect("code"), code, "t={t}");
+        }
+    }
+
+    #[test]
+    fn consecutive_codes_find_their_step() {
+        let seed = data_encoding::BASE32_NOPAD.encode(b"12345678901234567890");
+        let now = 1_000_000;
+        let a = code_at(&seed, now - 3).expect("a");
+        let b = code_at(&seed, now - 2).expect("b");
+        assert_eq!(consecutive(&seed, now, &a, &b).expect("ok"), Some(now - 3));
+        assert_eq!(consecutive(&seed, now, &b, &a).expect("ok"), None);
+    }
+
+    #[test]
+    fn qr_is_a_png() {
+        let png = qr_png("otpauth://totp/x@y?secret=ABC").expect("png");
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    }
+}

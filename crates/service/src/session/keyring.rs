@@ -1,0 +1,131 @@
+//! The keyring that seals session tokens, kept in the store so every node opens every token.
+//!
+//! The newest unretired key seals. Rotation retires it and adds a new one; a retired key keeps
+//! opening tokens for [`RETIRED_KEY_GRACE`] (the longest a session can live, plus a chained
+//! hour), then it is dropped and its tokens stop working.
+
+use base64::Engine;
+use rolegate_store::{GLOBAL, record};
+use zeroize::Zeroizing;
+
+use crate::{
+    Service,
+    error::{Result, ServiceError},
+    ids,
+    session::SealingKey,
+};
+
+/// How long a retired key keeps opening tokens: 36 h (GetSessionToken's maximum) + 1 h.
+pub const RETIRED_KEY_GRACE: i64 = 129_600 + 3_600;
+
+fn decode_material(m: &str) -> Result<Zeroizing<[u8; 32]>> {
+    let raw = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(m)
+            .map_err(|_| ServiceError::Internal("keyring material is not base64".into()))?,
+    );
+    let mut k = Zeroizing::new([0u8; 32]);
+    if raw.len() != 32 {
+        return Err(ServiceError::Internal("keyring key is not 32 bytes".into()));
+    }
+    k.copy_from_slice(&raw);
+    Ok(k)
+}
+
+fn new_key(id: u32, now: i64) -> Result<record::SessionKey> {
+    let mut k = Zeroizing::new([0u8; 32]);
+    ids::random_bytes(k.as_mut())?;
+    Ok(record::SessionKey {
+        id,
+        material: base64::engine::general_purpose::STANDARD.encode(k.as_ref()),
+        created: now,
+        retired: None,
+    })
+}
+
+impl Service {
+    /// Creates the keyring if there is none. Idempotent; safe when several nodes start at once.
+    pub async fn ensure_keyring(&self) -> Result<()> {
+        let now = self.now();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            if tx
+                .get::<record::Keyring>(GLOBAL, record::KEYRING_KEY)
+                .await?
+                .is_some()
+            {
+                return Ok(());
+            }
+            let ring = record::Keyring {
+                keys: vec![new_key(1, now)?],
+            };
+            tx.put(GLOBAL, record::KEYRING_KEY, &ring)?;
+            tx.commit().await
+        })
+        .await
+    }
+
+    /// Retires the sealing key, adds a new one, and drops keys past their grace period.
+    /// Returns the new key's id.
+    pub async fn rotate_keyring(&self) -> Result<u32> {
+        let now = self.now();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let mut ring = tx
+                .get::<record::Keyring>(GLOBAL, record::KEYRING_KEY)
+                .await?
+                .unwrap_or_default();
+            for k in &mut ring.keys {
+                k.retired.get_or_insert(now);
+            }
+            ring.keys
+                .retain(|k| k.retired.is_none_or(|r| r + RETIRED_KEY_GRACE > now));
+            let id = ring.keys.iter().map(|k| k.id).max().unwrap_or(0) + 1;
+            ring.keys.push(new_key(id, now)?);
+            tx.put(GLOBAL, record::KEYRING_KEY, &ring)?;
+            tx.commit().await?;
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn keyring(&self) -> Result<std::sync::Arc<record::Keyring>> {
+        self.cache
+            .get::<record::Keyring>(&*self.store, GLOBAL, record::KEYRING_KEY)
+            .await?
+            .ok_or_else(|| ServiceError::Unavailable("the session keyring is missing".into()))
+    }
+
+    /// The key that seals new tokens.
+    pub(crate) async fn sealing_key(&self) -> Result<SealingKey> {
+        let ring = self.keyring().await?;
+        let k = ring
+            .keys
+            .iter()
+            .rev()
+            .find(|k| k.retired.is_none())
+            .ok_or_else(|| {
+                ServiceError::Unavailable("the session keyring has no active key".into())
+            })?;
+        Ok(SealingKey {
+            id: k.id,
+            key: decode_material(&k.material)?,
+        })
+    }
+
+    /// The keys that may open tokens now, by id.
+    pub(crate) async fn opening_keys(&self) -> Result<Vec<SealingKey>> {
+        let now = self.now();
+        let ring = self.keyring().await?;
+        ring.keys
+            .iter()
+            .filter(|k| k.retired.is_none_or(|r| r + RETIRED_KEY_GRACE > now))
+            .map(|k| {
+                Ok(SealingKey {
+                    id: k.id,
+                    key: decode_material(&k.material)?,
+                })
+            })
+            .collect()
+    }
+}

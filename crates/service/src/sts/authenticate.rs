@@ -1,0 +1,107 @@
+//! Authenticating temporary credentials: open the token, bind it to the access key id, check
+//! its time window and, for sessions made from a long-term key (GetSessionToken,
+//! GetFederationToken), that the key is still active.
+//!
+//! Deactivating or deleting an access key ends its GetSessionToken and GetFederationToken
+//! sessions at once (the token carries the key id); role sessions are unaffected, as in AWS,
+//! and are revoked with `AWSRevokeOlderSessions`.
+
+use std::sync::Arc;
+
+use rolegate_sigv4::SecretKey;
+use rolegate_store::{GLOBAL, record};
+
+use super::MAX_ISSUE_SKEW_MS;
+use crate::{
+    Authenticated, Caller, Identity, Service,
+    error::{Result, ServiceError},
+    session::{self, SessionPrincipal},
+};
+
+impl Service {
+    pub(crate) async fn authenticate_session(
+        &self,
+        access_key_id: &str,
+        token: &str,
+    ) -> Result<Authenticated> {
+        if token.is_empty() {
+            return Err(ServiceError::InvalidClientTokenId);
+        }
+        let keys = self.opening_keys().await?;
+        let opened = session::open(token, |id| {
+            keys.iter().find(|k| k.id == id).map(|k| k.key.clone())
+        });
+        let s = match opened {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::debug!(reason = ?e, "session token refused");
+                return Err(ServiceError::InvalidClientTokenId);
+            }
+        };
+        if s.access_key_id != access_key_id {
+            return Err(ServiceError::InvalidClientTokenId);
+        }
+        let now = self.clock.now();
+        let now_ms = i64::try_from(now.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        if s.issued_ms > now_ms + MAX_ISSUE_SKEW_MS {
+            tracing::warn!(
+                issued_ms = s.issued_ms,
+                now_ms,
+                "session token issued in the future: a node's clock is wrong"
+            );
+            return Err(ServiceError::InvalidClientTokenId);
+        }
+        if s.expires <= now.unix_timestamp() {
+            return Err(ServiceError::ExpiredToken);
+        }
+        let identity = match &s.principal {
+            SessionPrincipal::Role {
+                id,
+                name,
+                path,
+                session,
+            } => Identity::AssumedRole {
+                role_name: name.clone(),
+                role_id: id.clone(),
+                role_path: path.clone(),
+                session_name: session.clone(),
+            },
+            SessionPrincipal::User { id, name, path } => {
+                self.origin_key_active(&s.origin.key, &s.account).await?;
+                Identity::User {
+                    name: name.clone(),
+                    id: id.clone(),
+                    path: path.clone(),
+                }
+            }
+            SessionPrincipal::Root => {
+                self.origin_key_active(&s.origin.key, &s.account).await?;
+                Identity::Root
+            }
+            SessionPrincipal::Federated { name, .. } => {
+                self.origin_key_active(&s.origin.key, &s.account).await?;
+                Identity::FederatedUser { name: name.clone() }
+            }
+        };
+        Ok(Authenticated {
+            secret: SecretKey::new(s.secret.clone()),
+            caller: Caller {
+                account: s.account.clone(),
+                identity,
+                access_key_id: access_key_id.to_owned(),
+                session: Some(Arc::new(s)),
+            },
+        })
+    }
+
+    async fn origin_key_active(&self, key: &str, account: &str) -> Result<()> {
+        match self
+            .cache
+            .get::<record::AccessKey>(&*self.store, GLOBAL, key)
+            .await?
+        {
+            Some(k) if k.active && k.account == account => Ok(()),
+            _ => Err(ServiceError::InvalidClientTokenId),
+        }
+    }
+}
