@@ -2,6 +2,7 @@
 //! the aws-cli) and by raw signed requests for the SigV4 edge cases.
 
 mod authorization;
+mod cli_roles;
 mod cli_walkthrough;
 mod concurrency;
 mod durability;
