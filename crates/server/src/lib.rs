@@ -133,6 +133,22 @@ fn write_root_credentials(
     Ok(path)
 }
 
+/// Retires the key that seals session tokens and adds a new one, in the configured store;
+/// running nodes pick it up through the change log. Returns the new key's id.
+pub async fn rotate_session_key(config: &Config) -> anyhow::Result<u32> {
+    let store = open_store(config).await?;
+    let account_id = management_account(&*store, config.account_id.as_deref()).await?;
+    let service = Service::new(store, config.clock.0.clone(), ServiceConfig { account_id });
+    service
+        .ensure_keyring()
+        .await
+        .map_err(|e| anyhow::anyhow!("session keyring: {e}"))?;
+    service
+        .rotate_keyring()
+        .await
+        .map_err(|e| anyhow::anyhow!("rotating the session key: {e}"))
+}
+
 /// Opens the store, bootstraps, binds and starts serving. Stops on [`Running::shutdown`],
 /// or on SIGTERM/ctrl-c when `signals` is set.
 pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {

@@ -1,4 +1,5 @@
-//! `rolegate`: the server (`rolegate serve`) and, in later releases, the client commands.
+//! `rolegate`: the server (`rolegate serve`) and the client (`assume`, `exec`,
+//! `credential-process`, `whoami`, `shell-init`).
 
 use clap::{Parser, Subcommand};
 use rolegate_server::{ServeArgs, init_logging, start};
@@ -18,11 +19,47 @@ struct Cli {
 enum Command {
     /// Run the IAM/STS server.
     Serve(ServeArgs),
+    /// Rotate the key that seals session tokens (live sessions keep working).
+    RotateSessionKey(ServeArgs),
+    #[command(flatten)]
+    Client(rolegate_cli::ClientCommand),
 }
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Client(c) => {
+            let runtime = match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("rolegate: cannot start the runtime: {e}");
+                    return std::process::ExitCode::FAILURE;
+                }
+            };
+            let code = runtime.block_on(rolegate_cli::run(c));
+            std::process::ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(1))
+        }
+        Command::RotateSessionKey(args) => {
+            let result = args.resolve().and_then(|config| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(rolegate_server::rotate_session_key(&config))
+            });
+            match result {
+                Ok(id) => {
+                    println!("session tokens are now sealed with key {id}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("rolegate: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
         Command::Serve(args) => {
             let config = match args.resolve() {
                 Ok(c) => c,

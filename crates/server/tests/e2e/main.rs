@@ -4,6 +4,7 @@
 mod authorization;
 mod cli_roles;
 mod cli_walkthrough;
+mod client;
 mod concurrency;
 mod durability;
 mod iam_entities;
