@@ -3,7 +3,7 @@
 //! token, sealed with XChaCha20-Poly1305 under a keyring key.
 //!
 //! Token layout (before standard base64 with padding, the one accepted encoding):
-//! `"RG" ‖ version (1) ‖ key id (u32 BE) ‖ nonce (24) ‖ AEAD(claims JSON)`, where the
+//! `"RG" ‖ version (1) ‖ key id (u32 BE) ‖ nonce (24) ‖ AEAD(claims, postcard)`, where the
 //! associated data is the 7-byte header. The key id only selects among this deployment's keys;
 //! there is no algorithm agility and no fallback decoder. The claims bind the access key id,
 //! so a token presented with another access key id is refused.
@@ -32,7 +32,6 @@ pub const MAX_TOKEN_LEN: usize = 16 * 1024;
 
 /// Who a session belongs to.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "t")]
 pub enum SessionPrincipal {
     /// A role session (AssumeRole and, later, federation).
     #[serde(rename = "r")]
@@ -139,19 +138,19 @@ pub struct Session {
     #[serde(rename = "e")]
     pub expires: i64,
     /// `aws:SourceIdentity`.
-    #[serde(rename = "si", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "si")]
     pub source_identity: Option<String>,
     /// Session tags (passed and inherited transitive ones).
-    #[serde(rename = "t", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "t")]
     pub tags: Vec<(String, String)>,
     /// Keys of the tags that pass on to chained sessions.
-    #[serde(rename = "tt", default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(rename = "tt")]
     pub transitive: Vec<String>,
     /// Session policies; `None` when none were passed.
-    #[serde(rename = "sp", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "sp")]
     pub policies: Option<Vec<SessionPolicy>>,
     /// When MFA was verified (unix seconds), if it was.
-    #[serde(rename = "m", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "m")]
     pub mfa_at: Option<i64>,
     /// The lineage.
     #[serde(rename = "o")]
@@ -273,7 +272,7 @@ pub fn seal(
     key: &SealingKey,
     nonce: &[u8; NONCE],
 ) -> Result<String, TokenError> {
-    let claims = Zeroizing::new(serde_json::to_vec(session).map_err(|_| TokenError::Claims)?);
+    let claims = Zeroizing::new(postcard::to_allocvec(session).map_err(|_| TokenError::Claims)?);
     seal_bytes(MAGIC, &claims, key, nonce)
 }
 
@@ -284,7 +283,7 @@ pub fn open(
     key_of: impl FnOnce(u32) -> Option<Zeroizing<[u8; 32]>>,
 ) -> Result<Session, TokenError> {
     let claims = open_bytes(MAGIC, token, key_of)?;
-    serde_json::from_slice(&claims).map_err(|_| TokenError::Claims)
+    postcard::from_bytes(&claims).map_err(|_| TokenError::Claims)
 }
 
 #[cfg(test)]

@@ -27,6 +27,8 @@ fn aws(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> Result<Value, St
         .env_remove("AWS_SESSION_TOKEN")
         .env_remove("AWS_PROFILE")
         .env("AWS_ENDPOINT_URL", endpoint)
+        // The aws-cli caches assumed-role credentials under ~/.aws/cli/cache.
+        .env("HOME", dir)
         .env("AWS_CONFIG_FILE", dir.join("config"))
         .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
         .current_dir(dir)
