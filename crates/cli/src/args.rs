@@ -184,16 +184,28 @@ fn prompt_mfa(serial: &str) -> anyhow::Result<String> {
     Ok(line.trim().to_owned())
 }
 
+/// The `~/.aws/config` role profile `--role` names, if it names one.
+fn role_profile(a: &RoleArgs) -> Option<profile::Section> {
+    if a.role.starts_with("arn:") {
+        return None;
+    }
+    profile::load(&a.role).filter(|p| p.contains_key("role_arn"))
+}
+
+/// The profile the calling credentials come from: `--profile`, else the role profile's
+/// `source_profile`.
+fn source_profile(a: &RoleArgs, role_profile: Option<&profile::Section>) -> Option<String> {
+    a.profile
+        .clone()
+        .or_else(|| role_profile.and_then(|p| p.get("source_profile").cloned()))
+}
+
 /// The request, the source and the target a set of role options describes.
 async fn resolve(a: &RoleArgs) -> anyhow::Result<(Request, Source, Target)> {
-    let role_profile = if a.role.starts_with("arn:") {
-        None
-    } else {
-        profile::load(&a.role).filter(|p| p.contains_key("role_arn"))
-    };
+    let role_profile = role_profile(a);
     let setting = |k: &str| role_profile.as_ref().and_then(|p| p.get(k).cloned());
     let federated = a.web_identity_token_file.is_some() || a.saml_assertion_file.is_some();
-    let source_profile = a.profile.clone().or_else(|| setting("source_profile"));
+    let source_profile = source_profile(a, role_profile.as_ref());
     let src = if federated {
         Source::Anonymous
     } else {
@@ -391,7 +403,7 @@ async fn execute(cmd: ClientCommand) -> anyhow::Result<i32> {
                 && env(shell::MARK_KEY).is_some_and(|m| m == s.key)
             {
                 out["Expiration"] = exp.clone().into();
-                if let Some(left) = cache::time_left(&exp) {
+                if let Some(left) = cache::seconds_left(&exp) {
                     out["SecondsLeft"] = left.max(0).into();
                 }
             }
@@ -408,12 +420,8 @@ async fn execute(cmd: ClientCommand) -> anyhow::Result<i32> {
 /// What makes two credential-process requests the same: every option and the source of the
 /// calling credentials (never a secret).
 fn cache_key(a: &RoleArgs) -> Vec<String> {
-    let role_profile = profile::load(&a.role).filter(|p| p.contains_key("role_arn"));
-    let source_profile = a.profile.clone().or_else(|| {
-        role_profile
-            .as_ref()
-            .and_then(|p| p.get("source_profile").cloned())
-    });
+    let role_profile = role_profile(a);
+    let source_profile = source_profile(a, role_profile.as_ref());
     let mut profile_settings: Vec<String> = role_profile
         .map(|p| p.into_iter().map(|(k, v)| format!("{k}={v}")).collect())
         .unwrap_or_default();

@@ -28,7 +28,8 @@ pub fn path(parts: &[&str]) -> Option<PathBuf> {
     Some(dir()?.join(format!("{}.json", hex::encode(&h.finalize()[..16]))))
 }
 
-fn seconds_left(expiration: &str) -> Option<i64> {
+/// Seconds until `expiration` (RFC 3339), if it parses.
+pub fn seconds_left(expiration: &str) -> Option<i64> {
     let t = time::OffsetDateTime::parse(expiration, &time::format_description::well_known::Rfc3339)
         .ok()?;
     Some(t.unix_timestamp() - time::OffsetDateTime::now_utc().unix_timestamp())
@@ -76,9 +77,4 @@ pub fn store(path: &PathBuf, c: &Creds) -> std::io::Result<()> {
     f.write_all(serde_json::to_string(c).unwrap_or_default().as_bytes())?;
     f.sync_all()?;
     std::fs::rename(&tmp, path)
-}
-
-/// Seconds until `expiration` (RFC 3339), if it parses.
-pub fn time_left(expiration: &str) -> Option<i64> {
-    seconds_left(expiration)
 }

@@ -106,7 +106,13 @@ enum Res<'a> {
     Star,
 }
 
-fn tags(t: &[Tag]) -> Vec<(String, String)> {
+/// Request tags as key/value pairs.
+pub(crate) fn tags(t: &[Tag]) -> Vec<(String, String)> {
+    t.iter().map(|t| (t.key.clone(), t.value.clone())).collect()
+}
+
+/// Stored tags as key/value pairs.
+pub(crate) fn stored_tags(t: &[record::Tag]) -> Vec<(String, String)> {
     t.iter().map(|t| (t.key.clone(), t.value.clone())).collect()
 }
 
@@ -231,12 +237,22 @@ impl Service {
         let Some(target) = self.target(caller, op).await? else {
             return Ok(());
         };
+        self.authorize_target(caller, &target, env).await
+    }
+
+    /// Evaluates one target against the caller's own policies; the root is not subject to
+    /// identity policies.
+    async fn authorize_target(
+        &self,
+        caller: &Caller,
+        target: &Target,
+        env: &RequestEnv,
+    ) -> Result<()> {
         if caller.identity == Identity::Root {
-            // The account root is not subject to identity policies.
             return Ok(());
         }
         let held = self.held(caller).await?;
-        let context = self.context(caller, &held, &target, env);
+        let context = self.context(caller, &held, target, env);
         let principal = caller.principal();
         let request = Request {
             action: &target.action,
@@ -260,29 +276,13 @@ impl Service {
         resource: &str,
         request_tags: &[Tag],
     ) -> Result<()> {
-        if c.caller.identity == Identity::Root {
-            return Ok(());
-        }
         let target = Target {
             action: action.to_owned(),
             resource: resource.to_owned(),
             request_tags: tags(request_tags),
             ..Default::default()
         };
-        let held = self.held(c.caller).await?;
-        let context = self.context(c.caller, &held, &target, c.env);
-        let principal = c.caller.principal();
-        let request = Request {
-            action,
-            resource,
-            principal: &principal,
-            context: &context,
-        };
-        let evaluation = evaluate(&request, &held.policy_set());
-        if evaluation.decision == Decision::Allow {
-            return Ok(());
-        }
-        Err(self.deny(&request, &evaluation, c.env).await)
+        self.authorize_target(c.caller, &target, c.env).await
     }
 
     /// Logs the explanation of a denial and builds AWS's AccessDenied, with an encoded
@@ -335,11 +335,7 @@ impl Service {
                     identity,
                     boundary,
                     session: None,
-                    tags: user
-                        .tags
-                        .iter()
-                        .map(|t| (t.key.clone(), t.value.clone()))
-                        .collect(),
+                    tags: stored_tags(&user.tags),
                     username: Some(user.name.clone()),
                 })
             }
@@ -379,10 +375,7 @@ impl Service {
                     identity,
                     boundary,
                     session,
-                    tags: crate::sts::overlay_tags(
-                        role.tags.iter().map(|t| (t.key.clone(), t.value.clone())),
-                        &session_tags,
-                    ),
+                    tags: crate::sts::overlay_tags(stored_tags(&role.tags), &session_tags),
                     username: None,
                 })
             }
@@ -404,11 +397,7 @@ impl Service {
                             return Err(ServiceError::InvalidClientTokenId);
                         }
                         let (i, b) = self.user_policies(account, &user).await?;
-                        let t = user
-                            .tags
-                            .iter()
-                            .map(|t| (t.key.clone(), t.value.clone()))
-                            .collect::<Vec<_>>();
+                        let t = stored_tags(&user.tags);
                         (i, b, t)
                     }
                 };

@@ -37,6 +37,10 @@ pub const PACKED_BUDGET: usize = 2048;
 pub const MAX_POLICY_ARNS: usize = 10;
 /// How far in the future a token's issue time may lie before it is refused (clock skew).
 pub const MAX_ISSUE_SKEW_MS: i64 = 5 * 60 * 1000;
+/// Default duration of GetSessionToken and GetFederationToken sessions for IAM users (12 h).
+pub const LONG_TERM_DEFAULT: i64 = 43_200;
+/// GetSessionToken and GetFederationToken sessions of the root are capped (silently) at 1 h.
+pub const ROOT_MAX: i64 = 3_600;
 /// A chained session never outlives the start of its lineage by more than this.
 pub const CHAIN_GRACE: i64 = 3600;
 

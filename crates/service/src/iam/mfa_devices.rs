@@ -19,6 +19,7 @@ use crate::{
         Ctx, arn, key_of, merge_tags, not_found, path_or_root, tags_if_any, ts, users::user_shape,
     },
     ids,
+    tx::Tx,
 };
 
 /// TOTP time step, seconds.
@@ -69,6 +70,22 @@ fn device_key(account: &str, serial: &str) -> Option<String> {
     let rest = serial.strip_prefix(&format!("arn:aws:iam::{account}:mfa/"))?;
     let name = rest.rsplit('/').next()?;
     (!name.is_empty()).then(|| key_of(name))
+}
+
+/// The device a serial number names in `account`, read inside a transaction, with its key.
+async fn read_device(
+    tx: &mut Tx<'_>,
+    account: &str,
+    serial: &str,
+) -> Result<Option<(String, record::MfaDevice)>> {
+    let Some(key) = device_key(account, serial) else {
+        return Ok(None);
+    };
+    Ok(tx
+        .get::<record::MfaDevice>(account, &key)
+        .await?
+        .filter(|d| serial_of(account, d) == serial)
+        .map(|d| (key, d)))
 }
 
 fn qr_png(uri: &str) -> Result<Vec<u8>> {
@@ -163,18 +180,14 @@ impl Service {
     ) -> Result<()> {
         let account = c.account();
         let now_step = self.now() / STEP;
-        let key =
-            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
         self.retry(|| async {
             let mut tx = self.tx();
             let mut user = tx
                 .get::<record::User>(account, &key_of(&i.user_name))
                 .await?
                 .ok_or_else(|| not_found("user", &i.user_name))?;
-            let mut device = tx
-                .get::<record::MfaDevice>(account, &key)
+            let (key, mut device) = read_device(&mut tx, account, &i.serial_number)
                 .await?
-                .filter(|d| serial_of(account, d) == i.serial_number)
                 .ok_or_else(|| no_device(&i.serial_number))?;
             if device.user.is_some() {
                 return Err(ServiceError::EntityAlreadyExists(
@@ -214,15 +227,11 @@ impl Service {
     ) -> Result<()> {
         let account = c.account();
         let now_step = self.now() / STEP;
-        let key =
-            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
         self.retry(|| async {
             let mut tx = self.tx();
-            let mut device = tx
-                .get::<record::MfaDevice>(account, &key)
+            let (key, mut device) = read_device(&mut tx, account, &i.serial_number)
                 .await?
-                .filter(|d| serial_of(account, d) == i.serial_number)
-                .filter(|d| {
+                .filter(|(_, d)| {
                     d.user
                         .as_ref()
                         .is_some_and(|u| u.name.eq_ignore_ascii_case(&i.user_name))
@@ -251,19 +260,15 @@ impl Service {
         let user_name = self
             .user_name_or_caller(c, i.user_name.as_deref())?
             .ok_or_else(|| no_device(&i.serial_number))?;
-        let key =
-            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
         self.retry(|| async {
             let mut tx = self.tx();
             let mut user = tx
                 .get::<record::User>(account, &key_of(&user_name))
                 .await?
                 .ok_or_else(|| not_found("user", &user_name))?;
-            let mut device = tx
-                .get::<record::MfaDevice>(account, &key)
+            let (key, mut device) = read_device(&mut tx, account, &i.serial_number)
                 .await?
-                .filter(|d| serial_of(account, d) == i.serial_number)
-                .filter(|d| d.user.as_ref().is_some_and(|u| u.id == user.id))
+                .filter(|(_, d)| d.user.as_ref().is_some_and(|u| u.id == user.id))
                 .ok_or_else(|| no_device(&i.serial_number))?;
             device.user = None;
             user.mfa_devices.retain(|s| *s != i.serial_number);
@@ -280,14 +285,10 @@ impl Service {
         i: DeleteVirtualMFADeviceInput,
     ) -> Result<()> {
         let account = c.account();
-        let key =
-            device_key(account, &i.serial_number).ok_or_else(|| no_device(&i.serial_number))?;
         self.retry(|| async {
             let mut tx = self.tx();
-            let device = tx
-                .get::<record::MfaDevice>(account, &key)
+            let (key, device) = read_device(&mut tx, account, &i.serial_number)
                 .await?
-                .filter(|d| serial_of(account, d) == i.serial_number)
                 .ok_or_else(|| no_device(&i.serial_number))?;
             if device.user.is_some() {
                 return Err(ServiceError::DeleteConflict(
@@ -398,16 +399,11 @@ impl Service {
     ) -> Result<Option<i64>> {
         let now = self.now();
         let now_step = now / STEP;
-        let Some(key) = device_key(account, serial) else {
-            return Ok(None);
-        };
         self.retry(|| async {
             let mut tx = self.tx();
-            let Some(mut device) = tx
-                .get::<record::MfaDevice>(account, &key)
+            let Some((key, mut device)) = read_device(&mut tx, account, serial)
                 .await?
-                .filter(|d| serial_of(account, d) == serial)
-                .filter(|d| d.user.as_ref().is_some_and(|u| u.id == user_id))
+                .filter(|(_, d)| d.user.as_ref().is_some_and(|u| u.id == user_id))
             else {
                 return Ok(None);
             };

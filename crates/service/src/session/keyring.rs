@@ -113,19 +113,29 @@ impl Service {
         })
     }
 
-    /// The keys that may open tokens now, by id.
-    pub(crate) async fn opening_keys(&self) -> Result<Vec<SealingKey>> {
-        let now = self.now();
-        let ring = self.keyring().await?;
-        ring.keys
+    /// What opens tokens now: only the key a token names is decoded.
+    pub(crate) async fn opener(&self) -> Result<Opener> {
+        Ok(Opener {
+            ring: self.keyring().await?,
+            now: self.now(),
+        })
+    }
+}
+
+/// The keyring as it stood when a request began, for opening tokens.
+pub(crate) struct Opener {
+    ring: std::sync::Arc<record::Keyring>,
+    now: i64,
+}
+
+impl Opener {
+    /// The key with this id, unless it is unknown or past its grace period.
+    pub(crate) fn key(&self, id: u32) -> Option<Zeroizing<[u8; 32]>> {
+        self.ring
+            .keys
             .iter()
-            .filter(|k| k.retired.is_none_or(|r| r + RETIRED_KEY_GRACE > now))
-            .map(|k| {
-                Ok(SealingKey {
-                    id: k.id,
-                    key: decode_material(&k.material)?,
-                })
-            })
-            .collect()
+            .find(|k| k.id == id)
+            .filter(|k| k.retired.is_none_or(|r| r + RETIRED_KEY_GRACE > self.now))
+            .and_then(|k| decode_material(&k.material).ok())
     }
 }

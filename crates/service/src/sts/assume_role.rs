@@ -87,11 +87,7 @@ impl Service {
 
         // 2. Input rules.
         check_session_tags(&i.tags)?;
-        let passed: Vec<(String, String)> = i
-            .tags
-            .iter()
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .collect();
+        let passed = crate::authorize::tags(&i.tags);
         for k in &i.transitive_tag_keys {
             if !passed.iter().any(|(p, _)| p.eq_ignore_ascii_case(k)) {
                 return Err(ServiceError::InvalidParameterValue(format!(
@@ -179,12 +175,7 @@ impl Service {
         };
         let resource_tags = overlay_tags(
             role.as_ref()
-                .map(|r| {
-                    r.tags
-                        .iter()
-                        .map(|t| (t.key.clone(), t.value.clone()))
-                        .collect::<Vec<_>>()
-                })
+                .map(|r| crate::authorize::stored_tags(&r.tags))
                 .unwrap_or_default(),
             &inherited,
         );

@@ -27,10 +27,8 @@ impl Service {
         if token.is_empty() {
             return Err(ServiceError::InvalidClientTokenId);
         }
-        let keys = self.opening_keys().await?;
-        let opened = session::open(token, |id| {
-            keys.iter().find(|k| k.id == id).map(|k| k.key.clone())
-        });
+        let keys = self.opener().await?;
+        let opened = session::open(token, |id| keys.key(id));
         let s = match opened {
             Ok(s) => s,
             Err(e) => {

@@ -170,11 +170,9 @@ impl Service {
                 "The encoded authorization message is invalid or has expired.".into(),
             )
         };
-        let keys = self.opening_keys().await?;
-        let raw = open_bytes(MAGIC, i.encoded_message.trim(), |id| {
-            keys.iter().find(|k| k.id == id).map(|k| k.key.clone())
-        })
-        .map_err(|_| invalid())?;
+        let keys = self.opener().await?;
+        let raw = open_bytes(MAGIC, i.encoded_message.trim(), |id| keys.key(id))
+            .map_err(|_| invalid())?;
         let body: AuthorizationMessage = serde_json::from_slice(&raw).map_err(|_| invalid())?;
         if body.issued_at + MESSAGE_LIFETIME < self.now() {
             return Err(invalid());

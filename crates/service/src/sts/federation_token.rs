@@ -7,16 +7,13 @@
 
 use rolegate_proto::dto::sts::{FederatedUser, GetFederationTokenInput, GetFederationTokenOutput};
 
-use super::{Draft, check_session_tags, packed_size};
+use super::{Draft, LONG_TERM_DEFAULT, ROOT_MAX, check_session_tags, packed_size};
 use crate::{
     Identity, Service,
     error::{Result, ServiceError},
     iam::Ctx,
     session::{ParentUser, SessionPrincipal},
 };
-
-const USER_DEFAULT: i64 = 43_200;
-const ROOT_MAX: i64 = 3_600;
 
 impl Service {
     pub(crate) async fn get_federation_token(
@@ -34,7 +31,7 @@ impl Service {
                     name: name.clone(),
                     path: path.clone(),
                 }),
-                i.duration_seconds.unwrap_or(USER_DEFAULT),
+                i.duration_seconds.unwrap_or(LONG_TERM_DEFAULT),
             ),
             _ => {
                 return Err(ServiceError::AccessDenied(
@@ -51,11 +48,7 @@ impl Service {
         let policies = self
             .session_policies(account, i.policy.as_deref(), &i.policy_arns)
             .await?;
-        let tags: Vec<(String, String)> = i
-            .tags
-            .iter()
-            .map(|t| (t.key.clone(), t.value.clone()))
-            .collect();
+        let tags = crate::authorize::tags(&i.tags);
         let packed = if policies.carried.is_some() || !tags.is_empty() {
             Some(packed_size(policies.chars, &tags)?)
         } else {

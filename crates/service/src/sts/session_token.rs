@@ -6,18 +6,13 @@
 
 use rolegate_proto::dto::sts::{GetSessionTokenInput, GetSessionTokenOutput};
 
-use super::Draft;
+use super::{Draft, LONG_TERM_DEFAULT, ROOT_MAX};
 use crate::{
     Identity, Service,
     error::{Result, ServiceError},
     iam::Ctx,
     session::SessionPrincipal,
 };
-
-/// Default duration for IAM users (12 h).
-const USER_DEFAULT: i64 = 43_200;
-/// Root sessions are capped (silently) at one hour.
-const ROOT_MAX: i64 = 3_600;
 
 impl Service {
     pub(crate) async fn get_session_token(
@@ -37,7 +32,7 @@ impl Service {
                     name: name.clone(),
                     path: path.clone(),
                 },
-                i.duration_seconds.unwrap_or(USER_DEFAULT),
+                i.duration_seconds.unwrap_or(LONG_TERM_DEFAULT),
             ),
             _ => {
                 return Err(ServiceError::AccessDenied(
