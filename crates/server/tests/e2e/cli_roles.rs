@@ -6,17 +6,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::{
-    durability::{free_port, spawn_server, wait_ready},
-    support::*,
-};
-
-fn tool_available(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd)
-        .arg(arg)
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
+use crate::{durability::binary_server, support::*};
 
 fn aws(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> Result<Value, String> {
     let out = Command::new("aws")
@@ -47,32 +37,12 @@ fn aws(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> Result<Value, St
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn roles_with_aws_cli_and_boto3() {
-    if !tool_available("aws", "--version") {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the aws-cli must be installed in CI"
-        );
-        eprintln!("SKIPPED: aws-cli not installed");
+    if !aws_cli_available() {
         return;
     }
     let dir = tempfile::tempdir().expect("dir");
-    let port = free_port();
-    let mut child = spawn_server(
-        dir.path(),
-        port,
-        &[
-            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
-            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
-        ],
-    );
-    wait_ready(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let s = Server {
-        running: None,
-        endpoint: endpoint.clone(),
-        _dir: None,
-        pg_schema: None,
-    };
+    let (mut child, s) = binary_server(dir.path()).await;
+    let endpoint = s.endpoint.clone();
     let (dk, ds) = crate::sts::user_with_key(
         &s,
         "dev",

@@ -7,7 +7,7 @@ use std::process::Command;
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{
-    durability::{free_port, spawn_server, wait_ready},
+    durability::binary_server,
     sts::{role, user_with_key},
     support::*,
 };
@@ -52,36 +52,12 @@ fn bash(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rolegate_client_switches_roles() {
-    let aws_cli = Command::new("aws")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !aws_cli {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "the aws-cli must be installed in CI"
-        );
-        eprintln!("SKIPPED: aws-cli not installed");
+    if !aws_cli_available() {
         return;
     }
     let dir = tempfile::tempdir().expect("dir");
-    let port = free_port();
-    let mut child = spawn_server(
-        dir.path(),
-        port,
-        &[
-            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
-            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
-        ],
-    );
-    wait_ready(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let s = Server {
-        running: None,
-        endpoint: endpoint.clone(),
-        _dir: None,
-        pg_schema: None,
-    };
+    let (mut child, s) = binary_server(dir.path()).await;
+    let endpoint = s.endpoint.clone();
     let (dk, ds) = user_with_key(&s, "dev", Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#)).await;
     let trust_dev = |cond: &str| {
         format!(

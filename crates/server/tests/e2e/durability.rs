@@ -9,6 +9,27 @@ use std::{
 
 use crate::support::*;
 
+/// The real binary on a free port with the test root key, and a handle for SDK clients.
+pub async fn binary_server(dir: &Path) -> (Child, Server) {
+    let port = free_port();
+    let child = spawn_server(
+        dir,
+        port,
+        &[
+            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
+            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
+        ],
+    );
+    wait_ready(port).await;
+    let server = Server {
+        running: None,
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _dir: None,
+        pg_schema: None,
+    };
+    (child, server)
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")

@@ -249,3 +249,19 @@ pub fn signed_post(
     ));
     req
 }
+
+/// Whether the aws-cli can run; in CI (which installs it) its absence fails the test.
+pub fn aws_cli_available() -> bool {
+    let ok = std::process::Command::new("aws")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        ok || std::env::var_os("CI").is_none(),
+        "the aws-cli must be installed in CI (.ci/run installs it)"
+    );
+    if !ok {
+        eprintln!("SKIPPED: aws-cli not installed");
+    }
+    ok
+}
