@@ -31,6 +31,11 @@ impl ArnPattern {
         }
     }
 
+    /// The context keys of the resource part's variables, as written.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.tail.variables()
+    }
+
     /// Whether `arn` matches in this request's context.
     pub fn matches(&self, arn: &str, ctx: &Context) -> bool {
         let parts: Vec<&str> = arn.splitn(6, ':').collect();

@@ -4,7 +4,8 @@
 //! - Different operators, and different keys under one operator: AND.
 //! - Several values for one key: OR for positive operators, NOR for negated ones.
 //! - Key missing: positive operators false, negated operators true, `…IfExists` true,
-//!   `ForAllValues` true, `ForAnyValue` false.
+//!   `ForAllValues` true, `ForAnyValue` false. To `ForAllValues`, a key whose values are all
+//!   empty strings is missing too.
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html>
@@ -159,17 +160,33 @@ pub struct Clause {
     pub op_name: String,
     /// The key, lowercased.
     pub key: String,
+    /// The key as written (what GetContextKeys* report).
+    pub key_name: String,
     /// The values (OR / NOR).
     pub values: Vec<Value>,
 }
 
 impl Clause {
+    /// The keys this clause reads, as written: its own key, then its values' variables.
+    pub fn context_keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key_name.as_str()).chain(self.values.iter().flat_map(|v| {
+            let vars: Box<dyn Iterator<Item = &str>> = match v {
+                Value::Text(t) => Box::new(t.variables()),
+                Value::Arn(a) => Box::new(a.variables()),
+                _ => Box::new(std::iter::empty()),
+            };
+            vars
+        }))
+    }
+
     /// Evaluates against the context. `missing` collects keys the request lacked.
     pub fn holds(&self, ctx: &Context) -> bool {
+        // An empty list is no value. An empty string is a value (`s3:prefix` is "" when
+        // listing a bucket's root), except to ForAllValues, where it is a null data set.
         let present = ctx
             .get(&self.key)
             .map(|v| v.values())
-            .filter(|v| !(v.is_empty() || v.len() == 1 && v.iter().all(String::is_empty)));
+            .filter(|v| !v.is_empty());
         if self.op.base == Base::Null {
             return self
                 .values
@@ -183,6 +200,11 @@ impl Clause {
                 None => self.op.if_exists || self.op.negated,
             };
         };
+        if self.op.qualifier == Some(Qualifier::ForAllValues)
+            && request_values.iter().all(String::is_empty)
+        {
+            return true;
+        }
         let matches_any_policy_value = |rv: &str| -> Option<bool> {
             let mut any = false;
             for pv in &self.values {

@@ -6,9 +6,11 @@
 
 mod error;
 mod parse;
+mod span;
 
 pub use error::ParseError;
 pub use parse::parse;
+pub use span::{Position, statement_spans};
 
 use crate::{arn::ArnPattern, condition::Clause, glob::Glob};
 
@@ -124,6 +126,44 @@ pub struct Policy {
     pub id: Option<String>,
     /// `Statement`.
     pub statements: Vec<Statement>,
+}
+
+impl Statement {
+    /// The context keys the statement reads, as written: variables in `Resource`, then each
+    /// condition's key and the variables in its values.
+    pub fn context_keys(&self) -> impl Iterator<Item = &str> {
+        let resources: &[ResourcePattern] = match &self.resource {
+            Some(ResourceRule::Resource(r) | ResourceRule::NotResource(r)) => r,
+            None => &[],
+        };
+        resources
+            .iter()
+            .flat_map(|r| match r {
+                ResourcePattern::Arn(a) => Some(a.variables()),
+                ResourcePattern::Any => None,
+            })
+            .flatten()
+            .chain(self.conditions.iter().flat_map(Clause::context_keys))
+    }
+}
+
+impl Policy {
+    /// Every context key the policy reads, once each (compared case-insensitively), as first
+    /// written, in document order (`GetContextKeysForCustomPolicy`).
+    pub fn context_keys(&self) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for key in self.statements.iter().flat_map(Statement::context_keys) {
+            push_key(&mut out, key);
+        }
+        out
+    }
+}
+
+/// Appends `key` unless an equal key (ignoring ASCII case) is already there.
+pub fn push_key(keys: &mut Vec<String>, key: &str) {
+    if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+        keys.push(key.to_owned());
+    }
 }
 
 /// Characters of `text` that are not white space (how AWS measures managed policy size).

@@ -8,7 +8,9 @@ mod combine;
 mod statement;
 
 pub use combine::evaluate;
-pub use statement::{PrincipalMatch, statement_applies};
+pub use statement::{
+    PrincipalMatch, action_matches, missing_context_keys, resource_matches, statement_applies,
+};
 
 use crate::{Policy, document::Effect};
 

@@ -15,6 +15,8 @@ pub mod arn;
 pub mod condition;
 pub mod document;
 pub mod eval;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod glob;
 mod json;
 pub mod request;

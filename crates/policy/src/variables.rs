@@ -21,6 +21,8 @@ pub enum Piece {
     Var {
         /// The context key, lowercased.
         key: String,
+        /// The context key as written.
+        name: String,
         /// The default when the key is absent.
         default: Option<String>,
     },
@@ -70,11 +72,13 @@ pub fn pieces(s: &str) -> Option<Vec<Piece>> {
                         .unwrap_or(default);
                     Piece::Var {
                         key: key.trim().to_ascii_lowercase(),
+                        name: key.trim().to_owned(),
                         default: Some(default.to_owned()),
                     }
                 }
                 None => Piece::Var {
                     key: inner.trim().to_ascii_lowercase(),
+                    name: inner.trim().to_owned(),
                     default: None,
                 },
             },
@@ -99,6 +103,18 @@ impl Template {
         }
     }
 
+    /// The context keys of its variables, as written.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        let pieces: &[Piece] = match self {
+            Template::Static { .. } => &[],
+            Template::Dynamic(p) => p,
+        };
+        pieces.iter().filter_map(|p| match p {
+            Piece::Var { name, .. } => Some(name.as_str()),
+            _ => None,
+        })
+    }
+
     /// The pattern for this request; `None` when a variable has no value and no default.
     pub fn glob(&self, ctx: &Context) -> Option<std::borrow::Cow<'_, Glob>> {
         match self {
@@ -113,7 +129,7 @@ impl Template {
                             c => Tok::Lit(c),
                         })),
                         Piece::Escaped(c) => toks.push(Tok::Lit(*c)),
-                        Piece::Var { key, default } => {
+                        Piece::Var { key, default, .. } => {
                             let value = ctx
                                 .single(key)
                                 .map(str::to_owned)
@@ -137,7 +153,7 @@ impl Template {
                     match p {
                         Piece::Text(t) => out.push_str(t),
                         Piece::Escaped(c) => out.push(*c),
-                        Piece::Var { key, default } => {
+                        Piece::Var { key, default, .. } => {
                             out.push_str(ctx.single(key).or(default.as_deref())?)
                         }
                     }

@@ -13,6 +13,7 @@ pub mod mfa_devices;
 pub mod policies;
 pub mod roles;
 pub mod shapes;
+pub mod simulation;
 pub mod sts;
 pub mod users;
 

@@ -5,7 +5,8 @@ use crate::{
     DecodeError, IAM_NAMESPACE, IAM_VERSION, Params, STS_NAMESPACE, STS_VERSION, Struct,
     dto::{
         access_keys::*, account::*, attached_policies::*, groups::*, inline_policies::*,
-        instance_profiles::*, mfa_devices::*, policies::*, roles::*, sts::*, users::*,
+        instance_profiles::*, mfa_devices::*, policies::*, roles::*, simulation::*, sts::*,
+        users::*,
     },
 };
 
@@ -199,6 +200,11 @@ operations! {
 
         GetAccountAuthorizationDetails(GetAccountAuthorizationDetailsInput),
         GetAccountSummary(GetAccountSummaryInput),
+
+        SimulateCustomPolicy(SimulateCustomPolicyInput),
+        SimulatePrincipalPolicy(SimulatePrincipalPolicyInput),
+        GetContextKeysForCustomPolicy(GetContextKeysForCustomPolicyInput),
+        GetContextKeysForPrincipalPolicy(GetContextKeysForPrincipalPolicyInput),
     }
     Sts {
         GetCallerIdentity(GetCallerIdentityInput),

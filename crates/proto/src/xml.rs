@@ -160,9 +160,9 @@ impl XmlValue for Blob {
 
 /// A map rendered as `<tag><entry><key>k</key><value>v</value></entry>…</tag>`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct XmlMap(pub Vec<(String, i64)>);
+pub struct XmlMap<V = i64>(pub Vec<(String, V)>);
 
-impl XmlValue for XmlMap {
+impl<V: std::fmt::Display> XmlValue for XmlMap<V> {
     fn write(&self, tag: &str, x: &mut Xml) {
         x.open(tag);
         for (k, v) in &self.0 {

@@ -178,7 +178,8 @@ fn allow_all() -> Arc<Policy> {
     .clone()
 }
 
-fn empty_policy() -> Arc<Policy> {
+/// A policy that allows nothing.
+pub(crate) fn empty_policy() -> Arc<Policy> {
     Arc::new(Policy {
         version: rolegate_policy::document::Version::V2012,
         id: None,
@@ -757,6 +758,9 @@ impl Service {
                 Res::Exact(format!("arn:aws:iam::{}:mfa/", caller.account))
             }
             O::GetAccountAuthorizationDetails(_) | O::GetAccountSummary(_) => Res::Star,
+            O::SimulateCustomPolicy(_) | O::GetContextKeysForCustomPolicy(_) => Res::Star,
+            O::SimulatePrincipalPolicy(i) => Res::Exact(i.policy_source_arn.clone()),
+            O::GetContextKeysForPrincipalPolicy(i) => Res::Exact(i.policy_source_arn.clone()),
         };
         t.action = format!("{}:{}", op.service().signing_name(), op.name());
         let account = caller.account.as_str();

@@ -12,6 +12,7 @@ mod instance_profiles;
 mod mfa_devices;
 mod policies;
 mod roles;
+mod simulation;
 mod users;
 
 use rolegate_policy::PolicyKind;

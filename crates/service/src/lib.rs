@@ -81,7 +81,8 @@ pub struct Service {
     pub(crate) cache: Cache,
     pub(crate) clock: Arc<dyn Clock>,
     pub(crate) config: ServiceConfig,
-    parsed: Mutex<HashMap<(PolicyKind, String), Arc<Policy>>>,
+    /// Parsed documents by kind, then by text (looked up by `&str`: no allocation per hit).
+    parsed: Mutex<[HashMap<String, Arc<Policy>>; 4]>,
     last_change: AtomicI64,
 }
 
@@ -98,7 +99,7 @@ impl Service {
             cache: Cache::default(),
             clock,
             config,
-            parsed: Mutex::new(HashMap::new()),
+            parsed: Mutex::new(Default::default()),
             last_change: AtomicI64::new(0),
         }
     }
@@ -143,27 +144,31 @@ impl Service {
 
     /// A parsed policy document, from the parse cache (keyed by content, so never stale).
     pub(crate) fn parsed_policy(&self, text: &str, kind: PolicyKind) -> Result<Arc<Policy>> {
-        let key = (kind, text.to_owned());
-        if let Some(p) = self
-            .parsed
-            .lock()
-            .map_err(|_| ServiceError::Internal("parse cache".into()))?
-            .get(&key)
-        {
+        let slot = match kind {
+            PolicyKind::Identity => 0,
+            PolicyKind::Trust => 1,
+            PolicyKind::Resource => 2,
+            PolicyKind::Session => 3,
+        };
+        let lock = || {
+            self.parsed
+                .lock()
+                .map_err(|_| ServiceError::Internal("parse cache".into()))
+        };
+        if let Some(p) = lock()?.get(slot).and_then(|m| m.get(text)) {
             return Ok(p.clone());
         }
         let policy = Arc::new(
             rolegate_policy::parse(text, kind)
                 .map_err(|e| ServiceError::MalformedPolicyDocument(e.message().to_owned()))?,
         );
-        let mut map = self
-            .parsed
-            .lock()
-            .map_err(|_| ServiceError::Internal("parse cache".into()))?;
-        if map.len() >= MAX_PARSED {
-            map.clear();
+        let mut maps = lock()?;
+        if let Some(map) = maps.get_mut(slot) {
+            if map.len() >= MAX_PARSED {
+                map.clear();
+            }
+            map.insert(text.to_owned(), policy.clone());
         }
-        map.insert(key, policy.clone());
         Ok(policy)
     }
 
@@ -244,6 +249,9 @@ impl Service {
             ListInstanceProfiles => list_instance_profiles, ListInstanceProfilesForRole => list_instance_profiles_for_role,
             ListInstanceProfileTags => list_instance_profile_tags,
             GetAccountAuthorizationDetails => get_account_authorization_details, GetAccountSummary => get_account_summary,
+            SimulateCustomPolicy => simulate_custom_policy, SimulatePrincipalPolicy => simulate_principal_policy,
+            GetContextKeysForCustomPolicy => get_context_keys_for_custom_policy,
+            GetContextKeysForPrincipalPolicy => get_context_keys_for_principal_policy,
             CreateVirtualMFADevice => create_virtual_mfa_device, ListMFADevices => list_mfa_devices,
             ListVirtualMFADevices => list_virtual_mfa_devices,
             GetCallerIdentity => get_caller_identity, AssumeRole => assume_role, GetSessionToken => get_session_token,

@@ -411,6 +411,7 @@ fn condition_block(v: Json, version: Version, at: &str) -> Result<Vec<Clause>, P
                 op,
                 op_name: op_name.clone(),
                 key: key.to_ascii_lowercase(),
+                key_name: key.clone(),
                 values,
             });
         }

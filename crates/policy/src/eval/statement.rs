@@ -61,6 +61,32 @@ pub fn principal_match(set: &Principals, req: &Request<'_>) -> Option<PrincipalM
     best
 }
 
+/// Whether the statement's `Action`/`NotAction` covers the action (pass it lowercased).
+pub fn action_matches(st: &Statement, action_lower: &str) -> bool {
+    let hit =
+        |list: &[crate::document::ActionPattern]| list.iter().any(|a| a.0.matches(action_lower));
+    match &st.action {
+        ActionRule::Action(list) => hit(list),
+        ActionRule::NotAction(list) => !hit(list),
+    }
+}
+
+/// Whether the statement's `Resource`/`NotResource` covers the request's resource (no
+/// element, as in trust policies: every resource).
+pub fn resource_matches(st: &Statement, req: &Request<'_>) -> bool {
+    let hit = |list: &[ResourcePattern]| {
+        list.iter().any(|r| match r {
+            ResourcePattern::Any => true,
+            ResourcePattern::Arn(p) => p.matches(req.resource, req.context),
+        })
+    };
+    match &st.resource {
+        None => true,
+        Some(ResourceRule::Resource(list)) => hit(list),
+        Some(ResourceRule::NotResource(list)) => !hit(list),
+    }
+}
+
 /// Whether the statement applies: action, resource, principal (for resource policies) and
 /// every condition. Returns the principal match for resource policies.
 pub fn statement_applies(
@@ -68,39 +94,65 @@ pub fn statement_applies(
     req: &Request<'_>,
     action_lower: &str,
 ) -> Option<Option<PrincipalMatch>> {
-    let action_hit =
-        |list: &[crate::document::ActionPattern]| list.iter().any(|a| a.0.matches(action_lower));
-    let action_ok = match &st.action {
-        ActionRule::Action(list) => action_hit(list),
-        ActionRule::NotAction(list) => !action_hit(list),
-    };
-    if !action_ok {
-        return None;
-    }
-    let resource_hit = |list: &[ResourcePattern]| {
-        list.iter().any(|r| match r {
-            ResourcePattern::Any => true,
-            ResourcePattern::Arn(p) => p.matches(req.resource, req.context),
-        })
-    };
-    let resource_ok = match &st.resource {
-        None => true,
-        Some(ResourceRule::Resource(list)) => resource_hit(list),
-        Some(ResourceRule::NotResource(list)) => !resource_hit(list),
-    };
-    if !resource_ok {
+    if !action_matches(st, action_lower) || !resource_matches(st, req) {
         return None;
     }
     let principal = match &st.principal {
         None => None,
         Some(PrincipalRule::Principal(set)) => Some(principal_match(set, req)?),
+        // NotPrincipal excludes only the principal itself (or, for a role session, its role):
+        // listing the account does not exclude everybody in it. AWS asks for the account to
+        // be listed as well because some services evaluate the account first; Rolegate takes
+        // the reading that denies more.
         Some(PrincipalRule::NotPrincipal(set)) => match principal_match(set, req) {
-            Some(_) => return None,
-            None => Some(PrincipalMatch::Exact),
+            Some(PrincipalMatch::Exact | PrincipalMatch::Role) => return None,
+            Some(PrincipalMatch::Account) | None => Some(PrincipalMatch::Exact),
         },
     };
     if !st.conditions.iter().all(|c| c.holds(req.context)) {
         return None;
     }
     Some(principal)
+}
+
+/// The context keys that statements relevant to the request read and the request lacks, once
+/// each, as first written: the simulator's `MissingContextValues`. A statement is relevant
+/// when it covers the action and either covers the resource or could once its `Resource`
+/// variables had values.
+pub fn missing_context_keys<'p>(
+    policies: impl IntoIterator<Item = &'p crate::Policy>,
+    req: &Request<'_>,
+) -> Vec<String> {
+    let action_lower = req.action.to_ascii_lowercase();
+    let mut out = Vec::new();
+    for st in policies.into_iter().flat_map(|p| &p.statements) {
+        if !action_matches(st, &action_lower) {
+            continue;
+        }
+        let mut keys = st.context_keys().peekable();
+        if keys.peek().is_none() {
+            continue;
+        }
+        let patterns: &[ResourcePattern] = match &st.resource {
+            Some(ResourceRule::Resource(r) | ResourceRule::NotResource(r)) => r,
+            None => &[],
+        };
+        let unresolved = patterns
+            .iter()
+            .filter_map(|p| match p {
+                ResourcePattern::Arn(a) => Some(a.variables()),
+                ResourcePattern::Any => None,
+            })
+            .flatten()
+            .any(|k| req.context.get(&k.to_ascii_lowercase()).is_none());
+        if !resource_matches(st, req) && !unresolved {
+            continue;
+        }
+        for key in keys {
+            if req.context.get(&key.to_ascii_lowercase()).is_none() {
+                crate::document::push_key(&mut out, key);
+            }
+        }
+    }
+    out
 }

@@ -10,6 +10,7 @@ mod durability;
 mod iam_entities;
 mod mfa;
 mod signing;
+mod simulator;
 mod sts;
 mod support;
 mod terraform;
@@ -54,4 +55,6 @@ on_both_backends! {
     sts::session_and_federation_tokens => sqlite_session_tokens, postgres_session_tokens;
     sts::authorization_messages => sqlite_authorization_messages, postgres_authorization_messages;
     mfa::virtual_mfa => sqlite_mfa, postgres_mfa;
+    simulator::simulations => sqlite_simulations, postgres_simulations;
+    simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
 }
