@@ -38,26 +38,25 @@ impl ArnPattern {
 
     /// Whether `arn` matches in this request's context.
     pub fn matches(&self, arn: &str, ctx: &Context) -> bool {
-        let parts: Vec<&str> = arn.splitn(6, ':').collect();
-        if parts.len() < self.head.len() + 1 {
-            return false;
-        }
-        for (glob, part) in self.head.iter().zip(&parts) {
+        // Walk the leading segments in place (no allocation): what remains after them is the
+        // rest of the ARN, colons included.
+        let mut rest = arn;
+        for glob in &self.head {
+            let Some((part, after)) = rest.split_once(':') else {
+                return false;
+            };
             if !glob.matches(part) {
                 return false;
             }
+            rest = after;
         }
-        let rest = parts
-            .get(self.head.len()..)
-            .map(|r| r.join(":"))
-            .unwrap_or_default();
         if !self.full
             && !matches!(&self.tail, Template::Static { text, .. } if text.ends_with('*'))
             && rest.contains(':')
         {
             return false;
         }
-        self.tail.glob(ctx).is_some_and(|g| g.matches(&rest))
+        self.tail.glob(ctx).is_some_and(|g| g.matches(rest))
     }
 }
 

@@ -13,10 +13,7 @@
 pub mod keyring;
 
 use base64::Engine;
-use chacha20poly1305::{
-    KeyInit, XChaCha20Poly1305, XNonce,
-    aead::{Aead, Payload},
-};
+use chacha20poly1305::{KeyInit, XChaCha20Poly1305, XNonce, aead::AeadInPlace};
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
@@ -217,19 +214,19 @@ pub fn seal_bytes(
 ) -> Result<String, TokenError> {
     let head = header(magic, key.id);
     let cipher = XChaCha20Poly1305::new(key.key.as_ref().into());
-    let sealed = cipher
-        .encrypt(
-            XNonce::from_slice(nonce),
-            Payload {
-                msg: plaintext,
-                aad: &head,
-            },
-        )
-        .map_err(|_| TokenError::Forged)?;
-    let mut out = Vec::with_capacity(HEADER + NONCE + sealed.len());
+    // One buffer, encrypted in place: header ‖ nonce ‖ ciphertext ‖ tag.
+    let mut out = Vec::with_capacity(HEADER + NONCE + plaintext.len() + TAG);
     out.extend_from_slice(&head);
     out.extend_from_slice(nonce);
-    out.extend_from_slice(&sealed);
+    out.extend_from_slice(plaintext);
+    let tag = cipher
+        .encrypt_in_place_detached(
+            XNonce::from_slice(nonce),
+            &head,
+            out.get_mut(HEADER + NONCE..).unwrap_or_default(),
+        )
+        .map_err(|_| TokenError::Forged)?;
+    out.extend_from_slice(&tag);
     Ok(base64::engine::general_purpose::STANDARD.encode(out))
 }
 
@@ -242,28 +239,37 @@ pub fn open_bytes(
     if token.len() > MAX_TOKEN_LEN {
         return Err(TokenError::Malformed);
     }
-    let raw = base64::engine::general_purpose::STANDARD
-        .decode(token)
-        .map_err(|_| TokenError::Malformed)?;
-    if raw.len() < HEADER + NONCE + TAG || &raw[..2] != magic || raw[2] != VERSION {
+    let mut raw = Zeroizing::new(
+        base64::engine::general_purpose::STANDARD
+            .decode(token)
+            .map_err(|_| TokenError::Malformed)?,
+    );
+    if raw.len() < HEADER + NONCE + TAG || raw.get(..2) != Some(&magic[..]) || raw[2] != VERSION {
         return Err(TokenError::Malformed);
     }
-    let (head, rest) = raw.split_at(HEADER);
-    let (nonce, sealed) = rest.split_at(NONCE);
+    let mut head = [0u8; HEADER];
+    head.copy_from_slice(&raw[..HEADER]);
+    let mut nonce = [0u8; NONCE];
+    nonce.copy_from_slice(&raw[HEADER..HEADER + NONCE]);
     let mut id = [0u8; 4];
     id.copy_from_slice(&head[3..]);
     let key = key_of(u32::from_be_bytes(id)).ok_or(TokenError::UnknownKey)?;
     let cipher = XChaCha20Poly1305::new(key.as_ref().into());
+    // Decrypted in place; the plaintext is then moved to the front of the same buffer.
+    let tag_at = raw.len() - TAG;
+    let (body, tag) = raw.split_at_mut(tag_at);
+    let tag = chacha20poly1305::Tag::clone_from_slice(tag);
     cipher
-        .decrypt(
-            XNonce::from_slice(nonce),
-            Payload {
-                msg: sealed,
-                aad: head,
-            },
+        .decrypt_in_place_detached(
+            XNonce::from_slice(&nonce),
+            &head,
+            body.get_mut(HEADER + NONCE..).unwrap_or_default(),
+            &tag,
         )
-        .map(Zeroizing::new)
-        .map_err(|_| TokenError::Forged)
+        .map_err(|_| TokenError::Forged)?;
+    raw.truncate(tag_at);
+    raw.drain(..HEADER + NONCE);
+    Ok(raw)
 }
 
 /// Seals a session into a token. `nonce` must be 24 fresh random bytes.

@@ -103,6 +103,84 @@ pub async fn virtual_mfa(s: &Server) {
             .is_none()
     );
 
+    // ResyncMFADevice: two consecutive codes newer than any accepted before; a replayed or
+    // non-consecutive pair is refused. (A second user's device, so the timeline is its own.)
+    root.create_user()
+        .user_name("ops")
+        .send()
+        .await
+        .expect("ops");
+    let ops_device = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name("opsmfa")
+        .send()
+        .await
+        .expect("ops device")
+        .virtual_mfa_device
+        .expect("device");
+    let ops_serial = ops_device.serial_number().to_owned();
+    let ops_seed = String::from_utf8(
+        ops_device
+            .base32_string_seed()
+            .expect("seed")
+            .as_ref()
+            .to_vec(),
+    )
+    .expect("seed text");
+    let t = now();
+    root.enable_mfa_device()
+        .user_name("ops")
+        .serial_number(&ops_serial)
+        .authentication_code1(code(&ops_seed, t - 150))
+        .authentication_code2(code(&ops_seed, t - 120))
+        .send()
+        .await
+        .expect("enable ops");
+    let resync = |c1: String, c2: String| {
+        root.resync_mfa_device()
+            .user_name("ops")
+            .serial_number(&ops_serial)
+            .authentication_code1(c1)
+            .authentication_code2(c2)
+            .send()
+    };
+    let e = resync(code(&ops_seed, t - 90), code(&ops_seed, t - 30))
+        .await
+        .expect_err("not consecutive");
+    assert_eq!(super::support::code(&e), "InvalidAuthenticationCode");
+    let e = resync(code(&ops_seed, t - 150), code(&ops_seed, t - 120))
+        .await
+        .expect_err("the enabling codes again");
+    assert_eq!(super::support::code(&e), "InvalidAuthenticationCode");
+    resync(code(&ops_seed, t - 90), code(&ops_seed, t - 60))
+        .await
+        .expect("resync");
+    let e = resync(code(&ops_seed, t - 90), code(&ops_seed, t - 60))
+        .await
+        .expect_err("replayed resync");
+    assert_eq!(super::support::code(&e), "InvalidAuthenticationCode");
+    let e = root
+        .resync_mfa_device()
+        .user_name("dev")
+        .serial_number(&ops_serial)
+        .authentication_code1(code(&ops_seed, t - 30))
+        .authentication_code2(code(&ops_seed, t))
+        .send()
+        .await
+        .expect_err("another user's device");
+    assert_ne!(super::support::code(&e), "");
+    root.deactivate_mfa_device()
+        .user_name("ops")
+        .serial_number(&ops_serial)
+        .send()
+        .await
+        .expect("deactivate ops");
+    root.delete_virtual_mfa_device()
+        .serial_number(&ops_serial)
+        .send()
+        .await
+        .expect("delete ops device");
+
     // An MFA-protected role.
     role(
         s,

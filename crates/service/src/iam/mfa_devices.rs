@@ -202,6 +202,7 @@ impl Service {
             let step = consecutive(
                 &device.seed,
                 now_step,
+                device.last_step,
                 &i.authentication_code1,
                 &i.authentication_code2,
             )?
@@ -240,11 +241,12 @@ impl Service {
             let step = consecutive(
                 &device.seed,
                 now_step,
+                device.last_step,
                 &i.authentication_code1,
                 &i.authentication_code2,
             )?
             .ok_or_else(invalid_codes)?;
-            device.last_step = device.last_step.max(step + 1);
+            device.last_step = step + 1;
             tx.put(account, &key, &device)?;
             tx.commit().await
         })
@@ -425,9 +427,17 @@ impl Service {
     }
 }
 
-/// The step of `code1` when `code1`, `code2` are the codes of two consecutive steps recently.
-fn consecutive(seed: &str, now_step: i64, code1: &str, code2: &str) -> Result<Option<i64>> {
-    for step in (now_step - SYNC_WINDOW_STEPS..=now_step).rev() {
+/// The step of `code1` when `code1`, `code2` are the codes of two consecutive steps recently,
+/// both later than `after` (the last step the device accepted: codes are never reused).
+fn consecutive(
+    seed: &str,
+    now_step: i64,
+    after: i64,
+    code1: &str,
+    code2: &str,
+) -> Result<Option<i64>> {
+    let first = (now_step - SYNC_WINDOW_STEPS).max(after.saturating_add(1));
+    for step in (first..=now_step).rev() {
         if same(&code_at(seed, step)?, code1) && same(&code_at(seed, step + 1)?, code2) {
             return Ok(Some(step));
         }
@@ -471,8 +481,16 @@ mod tests {
         let now = 1_000_000;
         let a = code_at(&seed, now - 3).expect("a");
         let b = code_at(&seed, now - 2).expect("b");
-        assert_eq!(consecutive(&seed, now, &a, &b).expect("ok"), Some(now - 3));
-        assert_eq!(consecutive(&seed, now, &b, &a).expect("ok"), None);
+        assert_eq!(
+            consecutive(&seed, now, 0, &a, &b).expect("ok"),
+            Some(now - 3)
+        );
+        assert_eq!(consecutive(&seed, now, 0, &b, &a).expect("ok"), None);
+        assert_eq!(
+            consecutive(&seed, now, now - 3, &a, &b).expect("ok"),
+            None,
+            "a step already accepted is never accepted again"
+        );
     }
 
     #[test]

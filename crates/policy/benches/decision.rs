@@ -1,0 +1,92 @@
+//! One authorization decision against a realistic policy set (see `scenario.rs`): a user with
+//! 3 groups, 10 policies, 40 statements, conditions on IPs, tags and dates. Target: ≤ 2 µs
+//! median on one core. Compile once (parse outside the loop), evaluate many.
+//!
+//! `cargo bench -p rolegate-policy --bench decision`; side by side with Cedar:
+//! `cargo bench --manifest-path bench/policy-vs-cedar/Cargo.toml`.
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use rolegate_policy::{
+    Context, ContextValue, Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy,
+    evaluate, parse,
+    request::{Principal, PrincipalKind},
+};
+
+#[path = "scenario.rs"]
+#[allow(dead_code, reason = "the Cedar half is used by bench/policy-vs-cedar")]
+mod scenario;
+
+fn principal() -> Principal {
+    Principal {
+        account: "111122223333".into(),
+        arn: "arn:aws:iam::111122223333:user/alice".into(),
+        kind: PrincipalKind::User,
+        unique_id: Some("AIDAEXAMPLEALICE00001".into()),
+        role_arn: None,
+        federated: None,
+        service: None,
+    }
+}
+
+fn context() -> Context {
+    let mut c = Context::default();
+    c.insert("aws:SourceIp", ContextValue::single(scenario::SOURCE_IP));
+    c.insert(
+        "aws:PrincipalTag/team",
+        ContextValue::single(scenario::TEAM),
+    );
+    c.insert("aws:CurrentTime", ContextValue::single(scenario::NOW_ISO));
+    c.insert("aws:username", ContextValue::single("alice"));
+    c.insert("aws:SecureTransport", ContextValue::single("true"));
+    c
+}
+
+fn bench(c: &mut Criterion) {
+    let policies: Vec<Policy> = scenario::iam_policies()
+        .iter()
+        .map(|p| parse(p, PolicyKind::Identity).expect("valid"))
+        .collect();
+    let principal = principal();
+    let ctx = context();
+    let set = PolicySet {
+        identity: policies
+            .iter()
+            .map(|p| SourcedPolicy {
+                label: "p",
+                policy: p,
+            })
+            .collect(),
+        ..Default::default()
+    };
+    let request = Request {
+        action: scenario::ACTION,
+        resource: scenario::RESOURCE,
+        principal: &principal,
+        context: &ctx,
+    };
+    let e = evaluate(&request, &set);
+    assert_eq!(e.decision, Decision::Allow);
+    assert_eq!(e.matched[0].sid.as_deref(), Some("S36"));
+    c.bench_function("decision/40_statements_allow", |b| {
+        b.iter(|| evaluate(std::hint::black_box(&request), &set))
+    });
+    let denied = Request {
+        resource: "arn:aws:s3:::bucket-99/x",
+        ..request
+    };
+    assert_eq!(evaluate(&denied, &set).decision, Decision::ImplicitDeny);
+    c.bench_function("decision/40_statements_implicit_deny", |b| {
+        b.iter(|| evaluate(std::hint::black_box(&denied), &set))
+    });
+    let text = scenario::iam_policies();
+    c.bench_function("parse/10_policies", |b| {
+        b.iter(|| {
+            text.iter()
+                .filter(|p| parse(std::hint::black_box(p), PolicyKind::Identity).is_ok())
+                .count()
+        })
+    });
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
