@@ -8,31 +8,21 @@ mod scenario;
 
 fn rolegate(c: &mut Criterion) {
     use rolegate_policy::{
-        Context, ContextValue, Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy,
-        evaluate, parse,
-        request::{Principal, PrincipalKind},
+        Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate, parse,
     };
     let policies: Vec<Policy> = scenario::iam_policies()
         .iter()
         .map(|p| parse(p, PolicyKind::Identity).expect("valid"))
         .collect();
-    let principal = Principal {
-        account: "111122223333".into(),
-        arn: "arn:aws:iam::111122223333:user/alice".into(),
-        kind: PrincipalKind::User,
-        unique_id: Some("AIDAEXAMPLEALICE00001".into()),
-        role_arn: None,
-        federated: None,
-        service: None,
-    };
-    let mut ctx = Context::default();
-    ctx.insert("aws:SourceIp", ContextValue::single(scenario::SOURCE_IP));
-    ctx.insert("aws:PrincipalTag/team", ContextValue::single(scenario::TEAM));
-    ctx.insert("aws:CurrentTime", ContextValue::single(scenario::NOW_ISO));
+    let principal = scenario::iam_principal();
+    let ctx = scenario::iam_context();
     let set = PolicySet {
         identity: policies
             .iter()
-            .map(|p| SourcedPolicy { label: "p", policy: p })
+            .map(|p| SourcedPolicy {
+                label: "p",
+                policy: p,
+            })
             .collect(),
         ..Default::default()
     };
@@ -64,7 +54,12 @@ fn cedar(c: &mut Criterion) {
     .expect("request");
     let authorizer = Authorizer::new();
     let answer = authorizer.is_authorized(&request, &policies, &entities);
-    assert_eq!(answer.decision(), Decision::Allow, "{:?}", answer.diagnostics());
+    assert_eq!(
+        answer.decision(),
+        Decision::Allow,
+        "{:?}",
+        answer.diagnostics()
+    );
     c.bench_function("side_by_side/cedar", |b| {
         b.iter(|| authorizer.is_authorized(std::hint::black_box(&request), &policies, &entities))
     });

@@ -7,47 +7,20 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use rolegate_policy::{
-    Context, ContextValue, Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy,
-    evaluate, parse,
-    request::{Principal, PrincipalKind},
+    Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate, parse,
 };
 
 #[path = "scenario.rs"]
 #[allow(dead_code, reason = "the Cedar half is used by bench/policy-vs-cedar")]
 mod scenario;
 
-fn principal() -> Principal {
-    Principal {
-        account: "111122223333".into(),
-        arn: "arn:aws:iam::111122223333:user/alice".into(),
-        kind: PrincipalKind::User,
-        unique_id: Some("AIDAEXAMPLEALICE00001".into()),
-        role_arn: None,
-        federated: None,
-        service: None,
-    }
-}
-
-fn context() -> Context {
-    let mut c = Context::default();
-    c.insert("aws:SourceIp", ContextValue::single(scenario::SOURCE_IP));
-    c.insert(
-        "aws:PrincipalTag/team",
-        ContextValue::single(scenario::TEAM),
-    );
-    c.insert("aws:CurrentTime", ContextValue::single(scenario::NOW_ISO));
-    c.insert("aws:username", ContextValue::single("alice"));
-    c.insert("aws:SecureTransport", ContextValue::single("true"));
-    c
-}
-
 fn bench(c: &mut Criterion) {
     let policies: Vec<Policy> = scenario::iam_policies()
         .iter()
         .map(|p| parse(p, PolicyKind::Identity).expect("valid"))
         .collect();
-    let principal = principal();
-    let ctx = context();
+    let principal = scenario::iam_principal();
+    let ctx = scenario::iam_context();
     let set = PolicySet {
         identity: policies
             .iter()

@@ -6,6 +6,11 @@
 //! on the source IP, a principal tag or the time. The request (s3:GetObject on an object in
 //! bucket-36) is allowed by statement 36, after every other statement has been tried.
 
+use rolegate_policy::{
+    Context, ContextValue,
+    request::{Principal, PrincipalKind},
+};
+
 /// Statements in all.
 pub const STATEMENTS: usize = 40;
 /// Statements per policy.
@@ -157,4 +162,28 @@ pub fn cedar_context() -> String {
     format!(
         r#"{{"sourceIp": {{"__extn": {{"fn": "ip", "arg": "{SOURCE_IP}"}}}}, "time": {NOW_EPOCH}}}"#
     )
+}
+
+/// The requester, for Rolegate's engine.
+pub fn iam_principal() -> Principal {
+    Principal {
+        account: "111122223333".into(),
+        arn: "arn:aws:iam::111122223333:user/alice".into(),
+        kind: PrincipalKind::User,
+        unique_id: Some("AIDAEXAMPLEALICE00001".into()),
+        role_arn: None,
+        federated: None,
+        service: None,
+    }
+}
+
+/// The request context, for Rolegate's engine (the keys the service would supply).
+pub fn iam_context() -> Context {
+    let mut c = Context::default();
+    c.insert("aws:SourceIp", ContextValue::single(SOURCE_IP));
+    c.insert("aws:PrincipalTag/team", ContextValue::single(TEAM));
+    c.insert("aws:CurrentTime", ContextValue::single(NOW_ISO));
+    c.insert("aws:username", ContextValue::single("alice"));
+    c.insert("aws:SecureTransport", ContextValue::single("true"));
+    c
 }

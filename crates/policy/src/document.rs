@@ -129,9 +129,8 @@ pub struct Policy {
 }
 
 impl Statement {
-    /// The context keys the statement reads, as written: variables in `Resource`, then each
-    /// condition's key and the variables in its values.
-    pub fn context_keys(&self) -> impl Iterator<Item = &str> {
+    /// The context keys of the variables in `Resource`/`NotResource`, as written.
+    pub fn resource_variables(&self) -> impl Iterator<Item = &str> {
         let resources: &[ResourcePattern] = match &self.resource {
             Some(ResourceRule::Resource(r) | ResourceRule::NotResource(r)) => r,
             None => &[],
@@ -143,6 +142,12 @@ impl Statement {
                 ResourcePattern::Any => None,
             })
             .flatten()
+    }
+
+    /// The context keys the statement reads, as written: variables in `Resource`, then each
+    /// condition's key and the variables in its values.
+    pub fn context_keys(&self) -> impl Iterator<Item = &str> {
+        self.resource_variables()
             .chain(self.conditions.iter().flat_map(Clause::context_keys))
     }
 }

@@ -19,14 +19,15 @@
 //! (principal, context, identity, …) apply to its cases unless a case sets its own; a case's
 //! context keys are added to the file's, and a `null` value removes one.
 
-use std::path::Path;
-
 use rolegate_policy::{
     Context, ContextValue, Decision, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate,
     parse,
     request::{Principal, PrincipalKind},
 };
 use serde_json::{Map, Value};
+
+#[path = "support/case_files.rs"]
+mod case_files;
 
 fn kind(name: &str) -> PrincipalKind {
     match name {
@@ -179,21 +180,13 @@ fn run(case: &Value, defaults: &Map<String, Value>) -> Result<(), String> {
 
 #[test]
 fn documented_cases() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut files: Vec<_> = std::fs::read_dir(&dir)
-        .expect("tests/cases")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|e| e == "json"))
-        .collect();
-    files.sort();
+    let files = case_files::case_files();
     assert!(files.len() >= 10, "case files are missing");
     let mut failures = Vec::new();
     let mut count = 0;
-    for file in &files {
-        let doc: Value = serde_json::from_str(&std::fs::read_to_string(file).expect("read"))
-            .unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+    for (file, doc) in &files {
         assert!(
-            text(&doc, "source").is_some_and(|s| s.starts_with("https://docs.aws.amazon.com/")),
+            text(doc, "source").is_some_and(|s| s.starts_with("https://docs.aws.amazon.com/")),
             "{}: every file names the AWS page it reproduces",
             file.display()
         );

@@ -6,31 +6,29 @@
 use proptest::prelude::*;
 use rolegate_policy::fuzzing::{evaluate_target, parse_target};
 
-/// Every policy document in the case files, as text.
-fn seeds() -> Vec<String> {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/cases");
-    let mut out = Vec::new();
-    let mut files: Vec<_> = std::fs::read_dir(dir)
-        .expect("cases")
-        .map(|e| e.expect("entry").path())
-        .collect();
-    files.sort();
-    fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
-        match v {
-            serde_json::Value::Object(m) if m.contains_key("Statement") => {
-                out.push(serde_json::to_string_pretty(v).expect("json"));
+#[path = "support/case_files.rs"]
+mod case_files;
+
+/// Every policy document in the case files, as text (read once, not per generated case).
+fn seeds() -> &'static [String] {
+    static SEEDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    SEEDS.get_or_init(|| {
+        fn collect(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) if m.contains_key("Statement") => {
+                    out.push(serde_json::to_string_pretty(v).expect("json"));
+                }
+                serde_json::Value::Object(m) => m.values().for_each(|v| collect(v, out)),
+                serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, out)),
+                _ => {}
             }
-            serde_json::Value::Object(m) => m.values().for_each(|v| collect(v, out)),
-            serde_json::Value::Array(a) => a.iter().for_each(|v| collect(v, out)),
-            _ => {}
         }
-    }
-    for f in files {
-        let v: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(f).expect("read")).expect("json");
-        collect(&v, &mut out);
-    }
-    out
+        let mut out = Vec::new();
+        for (_, doc) in case_files::case_files() {
+            collect(&doc, &mut out);
+        }
+        out
+    })
 }
 
 /// An edit of a document: flip, insert, delete or duplicate bytes, or truncate.

@@ -133,17 +133,8 @@ pub fn missing_context_keys<'p>(
         if keys.peek().is_none() {
             continue;
         }
-        let patterns: &[ResourcePattern] = match &st.resource {
-            Some(ResourceRule::Resource(r) | ResourceRule::NotResource(r)) => r,
-            None => &[],
-        };
-        let unresolved = patterns
-            .iter()
-            .filter_map(|p| match p {
-                ResourcePattern::Arn(a) => Some(a.variables()),
-                ResourcePattern::Any => None,
-            })
-            .flatten()
+        let unresolved = st
+            .resource_variables()
             .any(|k| req.context.get(&k.to_ascii_lowercase()).is_none());
         if !resource_matches(st, req) && !unresolved {
             continue;

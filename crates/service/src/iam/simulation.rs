@@ -60,6 +60,16 @@ struct Scenario {
     trust_policies: bool,
 }
 
+/// What to simulate, and which page of the results.
+#[derive(Clone, Copy)]
+struct Ask<'a> {
+    actions: &'a [String],
+    /// Empty: the resource `*`.
+    resources: &'a [String],
+    marker: Option<&'a str>,
+    max_items: Option<i64>,
+}
+
 /// The entity a `PolicySourceArn` names.
 enum Source {
     User(Arc<record::User>),
@@ -204,6 +214,14 @@ fn user_principal(arn: &str, unique_id: Option<String>) -> Result<Principal> {
     }
 }
 
+/// The caller when none is named and none is needed (no resource policy to name it).
+fn stand_in_caller(account: &str) -> Result<Principal> {
+    user_principal(
+        &format!("arn:aws:iam::{account}:user/simulated-caller"),
+        None,
+    )
+}
+
 /// The scenario's statements that decided, as `MatchedStatements`.
 fn matched_statements(e: &Evaluation, policies: &[&Simulated]) -> Vec<MatchedStatement> {
     e.matched
@@ -244,19 +262,13 @@ impl Service {
         let boundary = self.boundary_inputs(&i.permissions_boundary_policy_input_list)?;
         let resource = self.resource_input(i.resource_policy.as_deref())?;
         let principal = match i.caller_arn.as_deref() {
-            Some(arn) => {
-                let id = self.user_id_of(c.account(), arn).await?;
-                user_principal(arn, id)?
-            }
+            Some(arn) => self.caller_principal(c.account(), arn).await?,
             None if resource.is_some() => {
                 return Err(ServiceError::InvalidInput(
                     "CallerArn is required when a ResourcePolicy is included.".into(),
                 ));
             }
-            None => user_principal(
-                &format!("arn:aws:iam::{}:user/simulated-caller", c.account()),
-                None,
-            )?,
+            None => stand_in_caller(c.account())?,
         };
         let scenario = Scenario {
             identity,
@@ -267,15 +279,13 @@ impl Service {
             resource_owner: owner_account(i.resource_owner.as_deref())?,
             trust_policies: false,
         };
-        self.simulate(
-            c.account(),
-            &scenario,
-            &i.action_names,
-            &i.resource_arns,
-            i.marker.as_deref(),
-            i.max_items,
-        )
-        .await
+        let page = Ask {
+            actions: &i.action_names,
+            resources: &i.resource_arns,
+            marker: i.marker.as_deref(),
+            max_items: i.max_items,
+        };
+        self.simulate(c.account(), &scenario, &page).await
     }
 
     /// SimulatePrincipalPolicy.
@@ -295,10 +305,7 @@ impl Service {
             .or(stored_boundary);
         let resource = self.resource_input(i.resource_policy.as_deref())?;
         let principal = match (&source, i.caller_arn.as_deref()) {
-            (_, Some(arn)) => {
-                let id = self.user_id_of(c.account(), arn).await?;
-                user_principal(arn, id)?
-            }
+            (_, Some(arn)) => self.caller_principal(c.account(), arn).await?,
             (Source::User(u), None) => user_principal(&i.policy_source_arn, Some(u.id.clone()))?,
             (Source::Role(r), None) => Principal {
                 account: c.account().to_owned(),
@@ -316,10 +323,7 @@ impl Service {
                         .into(),
                 ));
             }
-            (Source::Group(_), None) => user_principal(
-                &format!("arn:aws:iam::{}:user/simulated-caller", c.account()),
-                None,
-            )?,
+            (Source::Group(_), None) => stand_in_caller(c.account())?,
         };
         let scenario = Scenario {
             identity,
@@ -330,15 +334,13 @@ impl Service {
             resource_owner: owner_account(i.resource_owner.as_deref())?,
             trust_policies: true,
         };
-        self.simulate(
-            c.account(),
-            &scenario,
-            &i.action_names,
-            &i.resource_arns,
-            i.marker.as_deref(),
-            i.max_items,
-        )
-        .await
+        let page = Ask {
+            actions: &i.action_names,
+            resources: &i.resource_arns,
+            marker: i.marker.as_deref(),
+            max_items: i.max_items,
+        };
+        self.simulate(c.account(), &scenario, &page).await
     }
 
     /// GetContextKeysForCustomPolicy.
@@ -410,18 +412,19 @@ impl Service {
         })
     }
 
-    /// The unique id of a user ARN of this account, when that user exists.
-    async fn user_id_of(&self, account: &str, arn: &str) -> Result<Option<String>> {
-        if account_of(arn) != Some(account) {
-            return Ok(None);
-        }
-        let name = last_segment(arn);
-        Ok(self
-            .cache
-            .get::<record::User>(&*self.store, account, &key_of(name))
-            .await?
-            .filter(|u| crate::iam::arn(account, "user", &u.path, &u.name) == arn)
-            .map(|u| u.id.clone()))
+    /// The principal a `CallerArn` names: an IAM user ARN, with the user's unique id when the
+    /// user exists in this account (so resource policies naming the unique id match).
+    async fn caller_principal(&self, account: &str, arn: &str) -> Result<Principal> {
+        let unique_id = if account_of(arn) == Some(account) {
+            self.cache
+                .get::<record::User>(&*self.store, account, &key_of(last_segment(arn)))
+                .await?
+                .filter(|u| crate::iam::arn(account, "user", &u.path, &u.name) == arn)
+                .map(|u| u.id.clone())
+        } else {
+            None
+        };
+        user_principal(arn, unique_id)
     }
 
     /// The user, group or role a `PolicySourceArn` names, in the caller's account.
@@ -563,11 +566,14 @@ impl Service {
         &self,
         account: &str,
         scenario: &Scenario,
-        actions: &[String],
-        resources: &[String],
-        marker: Option<&str>,
-        max_items: Option<i64>,
+        ask: &Ask<'_>,
     ) -> Result<SimulatePolicyOutput> {
+        let Ask {
+            actions,
+            resources,
+            marker,
+            max_items,
+        } = *ask;
         for a in actions {
             check_action(a)?;
         }
