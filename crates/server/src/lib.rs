@@ -1,7 +1,8 @@
 //! The Rolegate server: the only crate with sockets, configuration and a concrete store.
 //!
 //! Owns: choosing and opening the store, bootstrap (management account, root key, the
-//! root-credentials file), the HTTP edge with SigV4 authentication, metrics, health, the
+//! root-credentials file), administrative commands (adding accounts, rotating the session
+//! key), the HTTP edge with SigV4 authentication, metrics, health, the
 //! change-log poller, and graceful shutdown.
 
 pub mod authn;
@@ -81,14 +82,7 @@ async fn management_account(store: &dyn Store, configured: Option<&str>) -> anyh
     }
     let id = match configured {
         Some(c) => c.to_owned(),
-        None => {
-            let mut b = [0u8; 12];
-            getrandom::fill(&mut b).map_err(|e| anyhow::anyhow!("random source: {e}"))?;
-            b.iter()
-                .enumerate()
-                .map(|(i, x)| char::from(b'0' + if i == 0 { 1 + x % 9 } else { x % 10 }))
-                .collect()
-        }
+        None => rolegate_service::ids::account_id().map_err(|e| anyhow::anyhow!("{e}"))?,
     };
     let write = Write::Put {
         scope: GLOBAL.into(),
@@ -107,14 +101,12 @@ async fn management_account(store: &dyn Store, configured: Option<&str>) -> anyh
     }
 }
 
-fn write_root_credentials(
-    dir: &Path,
-    access_key_id: &str,
-    secret: &str,
-) -> anyhow::Result<std::path::PathBuf> {
+/// Writes a root user's key as an aws-cli credentials file (`[default]` profile), mode 0600.
+fn write_root_credentials(path: &Path, access_key_id: &str, secret: &str) -> anyhow::Result<()> {
     use std::io::Write as _;
-    std::fs::create_dir_all(dir)?;
-    let path = dir.join("root-credentials");
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
     #[cfg(unix)]
@@ -123,22 +115,57 @@ fn write_root_credentials(
         options.mode(0o600);
     }
     let mut f = options
-        .open(&path)
+        .open(path)
         .with_context(|| format!("writing {}", path.display()))?;
+    // A file left from before keeps its mode on open: tighten it before writing the secret.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+    }
     writeln!(
         f,
         "[default]\naws_access_key_id = {access_key_id}\naws_secret_access_key = {secret}"
     )?;
     f.sync_all()?;
-    Ok(path)
+    Ok(())
+}
+
+/// Opens the configured store as a service for an administrative command.
+async fn admin_service(config: &Config) -> anyhow::Result<Service> {
+    let store = open_store(config).await?;
+    let account_id = management_account(&*store, config.account_id.as_deref()).await?;
+    Ok(Service::new(
+        store,
+        config.clock.0.clone(),
+        ServiceConfig { account_id },
+    ))
+}
+
+/// Adds an account (12 digits, generated when `None`) to the configured store, with a
+/// generated root access key written to `DATA_DIR/root-credentials-ACCOUNT` (mode 0600).
+/// Running nodes see it through the change log (within `sync_interval_seconds`).
+/// Returns the account id and the credentials file's path; the secret is only in the file.
+pub async fn add_account(
+    config: &Config,
+    account_id: Option<&str>,
+) -> anyhow::Result<(String, std::path::PathBuf)> {
+    let service = admin_service(config).await?;
+    let new = service
+        .create_account(account_id)
+        .await
+        .map_err(|e| anyhow::anyhow!("adding the account: {e}"))?;
+    let path = config
+        .data_dir
+        .join(format!("root-credentials-{}", new.account_id));
+    write_root_credentials(&path, &new.access_key_id, new.secret.expose())?;
+    Ok((new.account_id, path))
 }
 
 /// Retires the key that seals session tokens and adds a new one, in the configured store;
 /// running nodes pick it up through the change log. Returns the new key's id.
 pub async fn rotate_session_key(config: &Config) -> anyhow::Result<u32> {
-    let store = open_store(config).await?;
-    let account_id = management_account(&*store, config.account_id.as_deref()).await?;
-    let service = Service::new(store, config.clock.0.clone(), ServiceConfig { account_id });
+    let service = admin_service(config).await?;
     service
         .ensure_keyring()
         .await
@@ -174,7 +201,8 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             access_key_id,
             secret,
         } => {
-            let path = write_root_credentials(&config.data_dir, &access_key_id, secret.expose())?;
+            let path = config.data_dir.join("root-credentials");
+            write_root_credentials(&path, &access_key_id, secret.expose())?;
             tracing::info!(account = %account_id, access_key_id = %access_key_id, path = %path.display(), "generated the root access key; its secret is in the credentials file");
         }
         Bootstrap::Configured => {

@@ -21,6 +21,15 @@ enum Command {
     Serve(ServeArgs),
     /// Rotate the key that seals session tokens (live sessions keep working).
     RotateSessionKey(ServeArgs),
+    /// Add an account with a generated root access key, written to
+    /// DATA_DIR/root-credentials-ACCOUNT (mode 0600).
+    AddAccount {
+        /// The new account's id (12 digits) [default: generated].
+        #[arg(long = "new-account-id", value_name = "ID")]
+        new_account_id: Option<String>,
+        #[command(flatten)]
+        store: ServeArgs,
+    },
     #[command(flatten)]
     Client(rolegate_cli::ClientCommand),
 }
@@ -52,6 +61,33 @@ fn main() -> std::process::ExitCode {
             match result {
                 Ok(id) => {
                     println!("session tokens are now sealed with key {id}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("rolegate: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Command::AddAccount {
+            new_account_id,
+            store,
+        } => {
+            let result = store.resolve().and_then(|config| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(rolegate_server::add_account(
+                        &config,
+                        new_account_id.as_deref(),
+                    ))
+            });
+            match result {
+                Ok((account, path)) => {
+                    println!(
+                        "added account {account}; its root access key is in {}",
+                        path.display()
+                    );
                     std::process::ExitCode::SUCCESS
                 }
                 Err(e) => {

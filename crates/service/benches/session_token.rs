@@ -41,7 +41,7 @@ fn bench(c: &mut Criterion) {
         key: Zeroizing::new([7u8; 32]),
     };
     let s = session();
-    let nonce = [3u8; 24];
+    let nonce = [3u8; rolegate_service::session::NONCE];
     let token = seal(&s, &key, &nonce).expect("seal");
     c.bench_function("session_token/seal", |b| {
         b.iter(|| seal(std::hint::black_box(&s), &key, &nonce))

@@ -1,4 +1,8 @@
-//! First start: the management account and its root access key.
+//! Accounts and their root users: the management account with its root access key at first
+//! start, and further (member) accounts an operator adds. Every entity lives in exactly one
+//! account; the caller's access key says which.
+//!
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html>
 
 use rolegate_store::{GLOBAL, record};
 
@@ -89,6 +93,69 @@ impl Service {
         })
         .await
     }
+}
+
+/// An account just created, with its root user's only access key.
+#[derive(Debug)]
+pub struct NewAccount {
+    /// 12 digits.
+    pub account_id: String,
+    /// The root user's access key id.
+    pub access_key_id: String,
+    /// Its secret (shown once; never logged).
+    pub secret: rolegate_sigv4::SecretKey,
+}
+
+impl Service {
+    /// Creates another account with a generated root access key. `account_id` is 12 digits
+    /// (generated when `None`); an account that exists already is `EntityAlreadyExists` and
+    /// nothing changes.
+    pub async fn create_account(&self, account_id: Option<&str>) -> Result<NewAccount> {
+        if let Some(id) = account_id
+            && !is_account_id(id)
+        {
+            return Err(ServiceError::InvalidInput(format!(
+                "the account id must be exactly 12 digits, not `{id}`"
+            )));
+        }
+        let now = self.now();
+        self.retry(|| async {
+            let account = match account_id {
+                Some(id) => id.to_owned(),
+                None => ids::account_id()?,
+            };
+            let mut tx = self.tx();
+            if tx.get::<record::Account>(GLOBAL, &account).await?.is_some() {
+                return Err(ServiceError::EntityAlreadyExists(format!(
+                    "Account {account} already exists."
+                )));
+            }
+            let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
+            let secret = ids::secret_access_key()?;
+            tx.put(GLOBAL, &id, &root_key(&account, &id, &secret, now))?;
+            tx.put(
+                GLOBAL,
+                &account,
+                &record::Account {
+                    id: account.clone(),
+                    created: now,
+                    root_access_keys: vec![id.clone()],
+                },
+            )?;
+            tx.commit().await?;
+            Ok(NewAccount {
+                account_id: account,
+                access_key_id: id,
+                secret: rolegate_sigv4::SecretKey::new(secret),
+            })
+        })
+        .await
+    }
+}
+
+/// Whether `id` is an account id: exactly 12 ASCII digits.
+pub fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 fn root_key(account: &str, id: &str, secret: &str, now: i64) -> record::AccessKey {

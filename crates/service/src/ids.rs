@@ -60,6 +60,16 @@ pub fn account_of_session_key(id: &str) -> Option<String> {
     (n < 1_000_000_000_000).then(|| format!("{n:012}"))
 }
 
+/// A fresh account id: 12 random digits, the first not zero.
+pub fn account_id() -> Result<String> {
+    let mut b = [0u8; 12];
+    random_bytes(&mut b)?;
+    Ok(b.iter()
+        .enumerate()
+        .map(|(i, x)| char::from(b'0' + if i == 0 { 1 + x % 9 } else { x % 10 }))
+        .collect())
+}
+
 /// A 40-character secret access key (30 random bytes, base64).
 pub fn secret_access_key() -> Result<String> {
     use base64::Engine;

@@ -109,7 +109,7 @@ impl Service {
             origin,
         };
         let key = self.sealing_key().await?;
-        let mut nonce = [0u8; 24];
+        let mut nonce = [0u8; session::NONCE];
         ids::random_bytes(&mut nonce)?;
         let token = session::seal(&session, &key, &nonce)
             .map_err(|e| ServiceError::Internal(format!("sealing a session failed: {e:?}")))?;

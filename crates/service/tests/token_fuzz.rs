@@ -38,7 +38,7 @@ fn token() -> String {
             depth: 0,
         },
     };
-    seal(&s, &key(), &[7u8; 24]).expect("seal")
+    seal(&s, &key(), &[7u8; rolegate_service::session::NONCE]).expect("seal")
 }
 
 fn opener(id: u32) -> Option<Zeroizing<[u8; 32]>> {

@@ -1,5 +1,6 @@
 //! The real binary: an acknowledged write survives `kill -9`; SIGTERM shuts down cleanly;
-//! the generated root credentials are written once, mode 0600, and never logged.
+//! the generated root credentials are written once, mode 0600, and never logged;
+//! `rolegate add-account` adds an account whose root key works at once.
 
 use std::{
     path::Path,
@@ -26,6 +27,7 @@ pub async fn binary_server(dir: &Path) -> (Child, Server) {
         endpoint: format!("http://127.0.0.1:{port}"),
         _dir: None,
         pg_schema: None,
+        config: None,
     };
     (child, server)
 }
@@ -79,14 +81,7 @@ pub async fn wait_ready(port: u16) {
 }
 
 fn root_credentials(dir: &Path) -> (String, String) {
-    let text = std::fs::read_to_string(dir.join("root-credentials")).expect("credentials file");
-    let get = |k: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(k))
-            .map(|v| v.trim_start_matches([' ', '=']).trim().to_owned())
-            .expect(k)
-    };
-    (get("aws_access_key_id"), get("aws_secret_access_key"))
+    credentials_file(&dir.join("root-credentials"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,4 +148,68 @@ async fn acknowledged_writes_survive_kill_9() {
         .expect("join")
         .expect("wait");
     assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+}
+
+fn rolegate(args: &[&str], dir: &Path) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(args)
+        .arg("--data-dir")
+        .arg(dir)
+        .args(["--account-id", ACCOUNT])
+        .output()
+        .expect("run rolegate")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn add_account_command() {
+    const OTHER: &str = "210987654321";
+    let dir = tempfile::tempdir().expect("dir");
+    let out = rolegate(&["add-account", "--new-account-id", OTHER], dir.path());
+    assert!(out.status.success(), "{out:?}");
+    let file = dir.path().join(format!("root-credentials-{OTHER}"));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains(&*file.to_string_lossy()), "{stdout}");
+    let (ak, sk) = credentials_file(&file);
+    assert!(ak.starts_with("AKIA") && sk.len() == 40);
+    assert!(
+        !stdout.contains(&sk) && !String::from_utf8_lossy(&out.stderr).contains(&sk),
+        "B-18: the secret is only in the file"
+    );
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&file).expect("meta").permissions().mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    // The same account twice, and an id that is not 12 digits: refused, nothing changes.
+    let again = rolegate(&["add-account", "--new-account-id", OTHER], dir.path());
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("already exists"),
+        "{again:?}"
+    );
+    assert_eq!(credentials_file(&file), (ak.clone(), sk.clone()));
+    let bad = rolegate(&["add-account", "--new-account-id", "12345"], dir.path());
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("12 digits"),
+        "{bad:?}"
+    );
+
+    let (mut child, server) = binary_server(dir.path()).await;
+    let me = sts(&server.endpoint, &ak, &sk)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("the new account's root key works");
+    assert_eq!(me.account(), Some(OTHER));
+    assert_eq!(me.arn(), Some(&*format!("arn:aws:iam::{OTHER}:root")));
+    let users = iam(&server.endpoint, &ak, &sk)
+        .list_users()
+        .send()
+        .await
+        .expect("list users");
+    assert!(users.users().is_empty(), "a new account starts empty");
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
 }

@@ -6,6 +6,7 @@ mod cli_roles;
 mod cli_walkthrough;
 mod client;
 mod concurrency;
+mod cross_account;
 mod durability;
 mod iam_entities;
 mod mfa;
@@ -53,6 +54,7 @@ on_both_backends! {
     sts::third_party_controls => sqlite_third_party, postgres_third_party;
     sts::revocation_and_forgery => sqlite_revocation, postgres_revocation;
     sts::session_and_federation_tokens => sqlite_session_tokens, postgres_session_tokens;
+    cross_account::cross_account => sqlite_cross_account, postgres_cross_account;
     sts::authorization_messages => sqlite_authorization_messages, postgres_authorization_messages;
     mfa::virtual_mfa => sqlite_mfa, postgres_mfa;
     simulator::simulations => sqlite_simulations, postgres_simulations;

@@ -14,6 +14,8 @@ pub struct Server {
     pub endpoint: String,
     pub _dir: Option<tempfile::TempDir>,
     pub pg_schema: Option<String>,
+    /// How the in-process server was configured (for administrative commands on its store).
+    pub config: Option<Config>,
 }
 
 impl Server {
@@ -61,12 +63,13 @@ pub async fn sqlite_with(clock: rolegate_server::ClockHandle) -> Server {
         clock,
         ..base_config()
     };
-    let running = start(config, false).await.expect("server starts");
+    let running = start(config.clone(), false).await.expect("server starts");
     Server {
         endpoint: format!("http://{}", running.addr),
         running: Some(running),
         _dir: Some(dir),
         pg_schema: None,
+        config: Some(config),
     }
 }
 
@@ -81,12 +84,13 @@ pub async fn postgres() -> Option<Server> {
         database_schema: Some(schema.clone()),
         ..base_config()
     };
-    match start(config, false).await {
+    match start(config.clone(), false).await {
         Ok(running) => Some(Server {
             endpoint: format!("http://{}", running.addr),
             running: Some(running),
             _dir: Some(dir),
             pg_schema: Some(schema),
+            config: Some(config),
         }),
         Err(e) if std::env::var_os("CI").is_none() => {
             eprintln!("SKIPPED: PostgreSQL unreachable: {e:#}");
@@ -264,4 +268,32 @@ pub fn aws_cli_available() -> bool {
         eprintln!("SKIPPED: aws-cli not installed");
     }
     ok
+}
+
+/// Adds an account to the server's store with `rolegate_server::add_account` (what
+/// `rolegate add-account` runs) and returns its root user's key from the credentials file.
+pub async fn add_account(s: &Server, account: &str) -> (String, String) {
+    let config = s.config.as_ref().expect("an in-process server");
+    let (id, path) = rolegate_server::add_account(config, Some(account))
+        .await
+        .expect("add account");
+    assert_eq!(id, account);
+    credentials_file(&path)
+}
+
+/// The key in an aws-cli credentials file's `[default]` profile.
+pub fn credentials_file(path: &std::path::Path) -> (String, String) {
+    let text = std::fs::read_to_string(path).expect("credentials file");
+    let value = |name: &str| {
+        text.lines()
+            .find_map(|l| {
+                l.strip_prefix(name)?
+                    .trim()
+                    .strip_prefix('=')
+                    .map(str::trim)
+            })
+            .unwrap_or_else(|| panic!("{name} in {}", path.display()))
+            .to_owned()
+    };
+    (value("aws_access_key_id"), value("aws_secret_access_key"))
 }

@@ -52,9 +52,11 @@ pub fn role_shape(account: &str, r: &record::Role, detailed: bool) -> shapes::Ro
 }
 
 impl Service {
-    /// Validates a trust policy: grammar, size, and that the users and roles it names in this
-    /// account exist (AWS stores them by unique id, so a missing one cannot be named).
-    pub(crate) async fn check_trust_policy(&self, account: &str, text: &str) -> Result<()> {
+    /// Validates a trust policy: grammar, size, and that the users and roles it names exist,
+    /// in whichever account (AWS stores them by unique id, so a missing one cannot be named;
+    /// every account there is lives in this deployment). Account principals are kept as
+    /// written, so an account may be trusted before it is added.
+    pub(crate) async fn check_trust_policy(&self, text: &str) -> Result<()> {
         let policy = self.parsed_policy(text, PolicyKind::Trust)?;
         if policy_size(text) > MAX_TRUST_POLICY_SIZE {
             return Err(ServiceError::LimitExceeded(format!(
@@ -66,19 +68,21 @@ impl Service {
                 continue;
             };
             for p in &set.aws {
-                let Some(rest) = p.strip_prefix(&format!("arn:aws:iam::{account}:")) else {
+                let Some((account, rest)) = p
+                    .strip_prefix("arn:aws:iam::")
+                    .and_then(|r| r.split_once(':'))
+                else {
                     continue;
                 };
+                let mut tx = self.tx();
                 let exists = if let Some(user) = rest.strip_prefix("user/") {
                     let name = user.rsplit('/').next().unwrap_or_default();
-                    self.tx()
-                        .get::<record::User>(account, &key_of(name))
+                    tx.get::<record::User>(account, &key_of(name))
                         .await?
                         .is_some()
                 } else if let Some(role) = rest.strip_prefix("role/") {
                     let name = role.rsplit('/').next().unwrap_or_default();
-                    self.tx()
-                        .get::<record::Role>(account, &key_of(name))
+                    tx.get::<record::Role>(account, &key_of(name))
                         .await?
                         .is_some()
                 } else {
@@ -100,7 +104,7 @@ impl Service {
         i: CreateRoleInput,
     ) -> Result<CreateRoleOutput> {
         let account = c.account();
-        self.check_trust_policy(account, &i.assume_role_policy_document)
+        self.check_trust_policy(&i.assume_role_policy_document)
             .await?;
         let boundary = i
             .permissions_boundary
@@ -202,8 +206,7 @@ impl Service {
         c: &Ctx<'_>,
         i: UpdateAssumeRolePolicyInput,
     ) -> Result<()> {
-        self.check_trust_policy(c.account(), &i.policy_document)
-            .await?;
+        self.check_trust_policy(&i.policy_document).await?;
         self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             r.trust.clone_from(&i.policy_document);
             Ok(())

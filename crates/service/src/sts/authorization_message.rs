@@ -18,7 +18,7 @@ use crate::{
     error::{Result, ServiceError},
     iam::Ctx,
     ids,
-    session::{open_bytes, seal_bytes},
+    session::{NONCE, open_bytes, seal_bytes},
 };
 
 /// Magic bytes of an encoded authorization message.
@@ -153,7 +153,7 @@ impl Service {
             },
             issued_at: self.now(),
         };
-        let mut nonce = [0u8; 24];
+        let mut nonce = [0u8; NONCE];
         serde_json::to_vec(&body)
             .ok()
             .filter(|_| ids::random_bytes(&mut nonce).is_ok())
