@@ -18,15 +18,21 @@ pub struct Xml {
 
 /// Escapes text for element content (quotes need no escaping there, and AWS leaves them).
 pub fn escape(s: &str, out: &mut String) {
-    for c in s.chars() {
-        match c {
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '&' => out.push_str("&amp;"),
-            '\r' => out.push_str("&#13;"),
-            c => out.push(c),
-        }
+    // Runs without a special character are copied whole (session tokens are long and have
+    // none); the special characters are all ASCII, so byte offsets are char boundaries.
+    let mut rest = s;
+    while let Some(at) = rest.find(['<', '>', '&', '\r']) {
+        let (plain, special) = rest.split_at(at);
+        out.push_str(plain);
+        out.push_str(match special.as_bytes().first() {
+            Some(b'<') => "&lt;",
+            Some(b'>') => "&gt;",
+            Some(b'&') => "&amp;",
+            _ => "&#13;",
+        });
+        rest = special.get(1..).unwrap_or_default();
     }
+    out.push_str(rest);
 }
 
 impl Xml {
@@ -277,6 +283,21 @@ mod tests {
              <Arn>arn:aws:iam::123456789012:root</Arn><UserId>123456789012</UserId><Account>123456789012</Account>\
              </GetCallerIdentityResult><ResponseMetadata><RequestId>rid</RequestId></ResponseMetadata></GetCallerIdentityResponse>"
         );
+    }
+
+    #[test]
+    fn escape_replaces_only_the_special_characters() {
+        for (input, want) in [
+            ("", ""),
+            ("plain/Token+==", "plain/Token+=="),
+            ("<>&\r", "&lt;&gt;&amp;&#13;"),
+            ("é<ü>\"'ß&", "é&lt;ü&gt;\"'ß&amp;"),
+            ("a\r\nb&&", "a&#13;\nb&amp;&amp;"),
+        ] {
+            let mut out = String::from("x");
+            escape(input, &mut out);
+            assert_eq!(out, format!("x{want}"), "{input:?}");
+        }
     }
 
     #[test]

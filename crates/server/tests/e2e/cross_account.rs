@@ -47,6 +47,11 @@ async fn put_partner_policy(partner_root: &aws_sdk_iam::Client, document: Option
     }
 }
 
+fn out_account(out: &aws_sdk_sts::operation::assume_role::AssumeRoleOutput) -> &str {
+    let arn = out.assumed_role_user().expect("user").arn();
+    arn.split(':').nth(4).expect("account in the ARN")
+}
+
 pub async fn cross_account(s: &Server) {
     let ep = &s.endpoint;
     let (pk, ps) = add_account(s, PARTNER).await;
@@ -300,6 +305,27 @@ pub async fn cross_account(s: &Server) {
         .send()
         .await
         .expect("the right external id");
+
+    // A trust of "*" admits any account's principal whose own policies allow it (AWS's
+    // behaviour; the partner's policy allows sts:AssumeRole on "*" at this point).
+    root.create_role()
+        .role_name("Open")
+        .assume_role_policy_document(trust_of("*", ""))
+        .send()
+        .await
+        .expect("open role");
+    let open = integrator
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/Open"))
+        .role_session_name("anyone")
+        .send()
+        .await
+        .expect("trust of *");
+    assert_eq!(
+        out_account(&open),
+        ACCOUNT,
+        "the session belongs to the role's account"
+    );
 
     // The partner account's root may not assume roles, here or anywhere.
     let e = sts(ep, &pk, &ps)
