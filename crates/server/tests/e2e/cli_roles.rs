@@ -143,15 +143,7 @@ async fn roles_with_aws_cli_and_boto3() {
     );
 
     // boto3: the exact AccessDenied message and the encoded authorization message beside it.
-    let boto3 = Command::new("python3")
-        .args(["-c", "import boto3"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        boto3 || std::env::var_os("CI").is_none(),
-        "boto3 must be installed in CI (.ci/run installs it)"
-    );
-    if boto3 {
+    if boto3_available() {
         let script = format!(
             r#"
 import boto3, botocore, json

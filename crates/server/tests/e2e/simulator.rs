@@ -555,40 +555,19 @@ pub async fn principal_simulations(s: &Server) {
 /// simulator, through boto3.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policies_with_boto3() {
-    let boto3 = std::process::Command::new("python3")
-        .args(["-c", "import boto3"])
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        boto3 || std::env::var_os("CI").is_none(),
-        "boto3 must be installed in CI (.ci/run installs it)"
-    );
-    if !boto3 {
+    if !boto3_available() {
         return;
     }
     let s = sqlite().await;
-    let script = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/tests/e2e/scripts/policies_boto3.py"
-    );
-    let endpoint = s.endpoint.clone();
-    let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
-            .args([script, &endpoint, ROOT_KEY, ROOT_SECRET, ACCOUNT])
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .expect("python3")
-    })
-    .await
-    .expect("join");
-    assert!(
-        out.status.success(),
-        "boto3 script failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+    run_boto3_script(
+        "policies_boto3.py",
+        vec![
+            s.endpoint.clone(),
+            ROOT_KEY.into(),
+            ROOT_SECRET.into(),
+            ACCOUNT.into(),
+        ],
+    )
+    .await;
     s.stop().await;
 }

@@ -1036,3 +1036,29 @@ pub async fn authorization_messages(s: &Server) {
         .expect_err("tampered");
     assert_eq!(code(&e), "InvalidAuthorizationMessageException");
 }
+
+/// Every kind of temporary credentials and every control on AssumeRole, through boto3
+/// (`scripts/sts_boto3.py`), with a second account for the cross-account rules.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sts_with_boto3() {
+    if !boto3_available() {
+        return;
+    }
+    let s = sqlite().await;
+    const PARTNER: &str = "345678901234";
+    let (pk, ps) = add_account(&s, PARTNER).await;
+    run_boto3_script(
+        "sts_boto3.py",
+        vec![
+            s.endpoint.clone(),
+            ROOT_KEY.into(),
+            ROOT_SECRET.into(),
+            ACCOUNT.into(),
+            PARTNER.into(),
+            pk,
+            ps,
+        ],
+    )
+    .await;
+    s.stop().await;
+}

@@ -297,3 +297,41 @@ pub fn credentials_file(path: &std::path::Path) -> (String, String) {
     };
     (value("aws_access_key_id"), value("aws_secret_access_key"))
 }
+
+/// Whether python3 can import boto3; in CI it must (`.ci/run` installs it).
+pub fn boto3_available() -> bool {
+    let boto3 = std::process::Command::new("python3")
+        .args(["-c", "import boto3"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    assert!(
+        boto3 || std::env::var_os("CI").is_none(),
+        "boto3 must be installed in CI (.ci/run installs it)"
+    );
+    boto3
+}
+
+/// Runs `tests/e2e/scripts/<script>` with python3 (no aws config files) and asserts that it
+/// succeeded and printed `ok`.
+pub async fn run_boto3_script(script: &str, args: Vec<String>) {
+    let path = format!("{}/tests/e2e/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("python3")
+            .arg(path)
+            .args(args)
+            .env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .expect("python3")
+    })
+    .await
+    .expect("join");
+    assert!(
+        out.status.success(),
+        "boto3 script {script} failed:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+}
