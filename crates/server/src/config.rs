@@ -160,7 +160,7 @@ impl ServeArgs {
             clock: d.clock,
         };
         if let Some(a) = &config.account_id
-            && (a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+            && !rolegate_service::bootstrap::is_account_id(a)
         {
             anyhow::bail!("--account-id must be exactly 12 digits, not `{a}`");
         }

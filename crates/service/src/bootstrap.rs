@@ -79,11 +79,9 @@ impl Service {
                     }
                 }
                 None if acct.root_access_keys.is_empty() => {
-                    let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
-                    let secret = ids::secret_access_key()?;
-                    tx.put(GLOBAL, &id, &root_key(&account, &id, &secret, now))?;
+                    let (id, secret) = generate_root_key(&mut tx, &account, now)?;
                     acct.root_access_keys.push(id.clone());
-                    Bootstrap::Generated { access_key_id: id, secret: rolegate_sigv4::SecretKey::new(secret) }
+                    Bootstrap::Generated { access_key_id: id, secret }
                 }
                 None => Bootstrap::Existing,
             };
@@ -130,9 +128,7 @@ impl Service {
                     "Account {account} already exists."
                 )));
             }
-            let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
-            let secret = ids::secret_access_key()?;
-            tx.put(GLOBAL, &id, &root_key(&account, &id, &secret, now))?;
+            let (id, secret) = generate_root_key(&mut tx, &account, now)?;
             tx.put(
                 GLOBAL,
                 &account,
@@ -146,7 +142,7 @@ impl Service {
             Ok(NewAccount {
                 account_id: account,
                 access_key_id: id,
-                secret: rolegate_sigv4::SecretKey::new(secret),
+                secret,
             })
         })
         .await
@@ -156,6 +152,18 @@ impl Service {
 /// Whether `id` is an account id: exactly 12 ASCII digits.
 pub fn is_account_id(id: &str) -> bool {
     id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
+}
+
+/// Generates a root access key for `account` and writes it in `tx`; returns its id and secret.
+fn generate_root_key(
+    tx: &mut crate::tx::Tx<'_>,
+    account: &str,
+    now: i64,
+) -> Result<(String, rolegate_sigv4::SecretKey)> {
+    let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
+    let secret = ids::secret_access_key()?;
+    tx.put(GLOBAL, &id, &root_key(account, &id, &secret, now))?;
+    Ok((id, rolegate_sigv4::SecretKey::new(secret)))
 }
 
 fn root_key(account: &str, id: &str, secret: &str, now: i64) -> record::AccessKey {

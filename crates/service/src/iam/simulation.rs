@@ -191,8 +191,7 @@ fn check_resource(arn: &str) -> Result<()> {
 
 /// The simulator's principal for an IAM user ARN (`CallerArn`).
 fn user_principal(arn: &str, unique_id: Option<String>) -> Result<Principal> {
-    let account =
-        account_of(arn).filter(|a| a.len() == 12 && a.bytes().all(|b| b.is_ascii_digit()));
+    let account = account_of(arn).filter(|a| crate::bootstrap::is_account_id(a));
     let is_user = arn.starts_with("arn:aws:iam::")
         && arn
             .split(':')
@@ -724,7 +723,7 @@ impl Service {
 fn owner_account(owner: Option<&str>) -> Result<Option<String>> {
     let Some(owner) = owner else { return Ok(None) };
     let account = account_of(owner).unwrap_or(owner);
-    if account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit()) {
+    if crate::bootstrap::is_account_id(account) {
         Ok(Some(account.to_owned()))
     } else {
         Err(ServiceError::InvalidInput(format!(

@@ -40,7 +40,7 @@ fn parse_role_arn(arn: &str) -> Option<(String, String, String)> {
     let rest = arn.strip_prefix("arn:aws:iam::")?;
     let (account, resource) = rest.split_once(':')?;
     let path_name = resource.strip_prefix("role/")?;
-    if account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+    if !crate::bootstrap::is_account_id(account) {
         return None;
     }
     let (path, name) = match path_name.rsplit_once('/') {
