@@ -84,6 +84,9 @@ pub struct Service {
     /// Parsed documents by kind, then by text (looked up by `&str`: no allocation per hit).
     parsed: Mutex<[HashMap<String, Arc<Policy>>; 4]>,
     last_change: AtomicI64,
+    /// When the keyring was last re-read for a token naming a key this node did not know
+    /// (unix ms; see `session::keyring`).
+    pub(crate) keyring_reloaded_ms: AtomicI64,
 }
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
@@ -101,6 +104,7 @@ impl Service {
             config,
             parsed: Mutex::new(Default::default()),
             last_change: AtomicI64::new(0),
+            keyring_reloaded_ms: AtomicI64::new(0),
         }
     }
 

@@ -10,6 +10,7 @@ mod cross_account;
 mod durability;
 mod iam_entities;
 mod mfa;
+mod multi_node;
 mod signing;
 mod simulator;
 mod sts;

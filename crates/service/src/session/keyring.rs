@@ -3,20 +3,29 @@
 //! The newest unretired key seals. Rotation retires it and adds a new one; a retired key keeps
 //! opening tokens for [`RETIRED_KEY_GRACE`] (the longest a session can live, plus a chained
 //! hour), then it is dropped and its tokens stop working.
+//!
+//! Right after a rotation another node may seal with a key this node has not read yet (its
+//! change-log poll is up to a second behind): a token naming a key id newer than any this
+//! node knows makes it re-read the keyring from the store, at most once per
+//! [`RELOAD_EVERY_MS`], so forged key ids cannot turn every request into a store read.
+
+use std::sync::atomic::Ordering;
 
 use base64::Engine;
-use rolegate_store::{GLOBAL, record};
+use rolegate_store::{Entity as _, GLOBAL, record};
 use zeroize::Zeroizing;
 
 use crate::{
     Service,
     error::{Result, ServiceError},
     ids,
-    session::SealingKey,
+    session::{SealingKey, TokenError},
 };
 
 /// How long a retired key keeps opening tokens: 36 h (GetSessionToken's maximum) + 1 h.
 pub const RETIRED_KEY_GRACE: i64 = 129_600 + 3_600;
+/// The least time between two re-reads of the keyring for an unknown, newer key id.
+pub const RELOAD_EVERY_MS: i64 = 100;
 
 fn decode_material(m: &str) -> Result<Zeroizing<[u8; 32]>> {
     let raw = Zeroizing::new(
@@ -120,6 +129,36 @@ impl Service {
             now: self.now(),
         })
     }
+
+    /// Opens what `open` opens with the keyring, re-reading the keyring once when the token
+    /// names a key newer than this node knows (see the module docs).
+    pub(crate) async fn open_with_keyring<T>(
+        &self,
+        open: impl Fn(&Opener, &mut Option<u32>) -> std::result::Result<T, TokenError>,
+    ) -> Result<std::result::Result<T, TokenError>> {
+        let keys = self.opener().await?;
+        let mut named = None;
+        let first = open(&keys, &mut named);
+        let newer = named.is_some_and(|id| keys.ring.keys.iter().all(|k| k.id < id));
+        if !matches!(first, Err(TokenError::UnknownKey)) || !newer {
+            return Ok(first);
+        }
+        let now_ms =
+            i64::try_from(self.clock.now().unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX);
+        let last = self.keyring_reloaded_ms.load(Ordering::Acquire);
+        if now_ms - last < RELOAD_EVERY_MS
+            || self
+                .keyring_reloaded_ms
+                .compare_exchange(last, now_ms, Ordering::AcqRel, Ordering::Acquire)
+                .is_err()
+        {
+            return Ok(first);
+        }
+        self.cache
+            .invalidate(GLOBAL, record::Keyring::KIND, record::KEYRING_KEY);
+        let keys = self.opener().await?;
+        Ok(open(&keys, &mut named))
+    }
 }
 
 /// The keyring as it stood when a request began, for opening tokens.
@@ -129,8 +168,19 @@ pub(crate) struct Opener {
 }
 
 impl Opener {
+    /// The key with this id, unless it is unknown or past its grace period; records the id
+    /// the token named in `named`.
+    pub(crate) fn key_noting(
+        &self,
+        id: u32,
+        named: &mut Option<u32>,
+    ) -> Option<Zeroizing<[u8; 32]>> {
+        *named = Some(id);
+        self.key(id)
+    }
+
     /// The key with this id, unless it is unknown or past its grace period.
-    pub(crate) fn key(&self, id: u32) -> Option<Zeroizing<[u8; 32]>> {
+    fn key(&self, id: u32) -> Option<Zeroizing<[u8; 32]>> {
         self.ring
             .keys
             .iter()

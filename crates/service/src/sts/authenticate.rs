@@ -27,8 +27,9 @@ impl Service {
         if token.is_empty() {
             return Err(ServiceError::InvalidClientTokenId);
         }
-        let keys = self.opener().await?;
-        let opened = session::open(token, |id| keys.key(id));
+        let opened = self
+            .open_with_keyring(|keys, named| session::open(token, |id| keys.key_noting(id, named)))
+            .await?;
         let s = match opened {
             Ok(s) => s,
             Err(e) => {

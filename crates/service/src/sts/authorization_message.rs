@@ -170,8 +170,12 @@ impl Service {
                 "The encoded authorization message is invalid or has expired.".into(),
             )
         };
-        let keys = self.opener().await?;
-        let raw = open_bytes(MAGIC, i.encoded_message.trim(), |id| keys.key(id))
+        let message = i.encoded_message.trim();
+        let raw = self
+            .open_with_keyring(|keys, named| {
+                open_bytes(MAGIC, message, |id| keys.key_noting(id, named))
+            })
+            .await?
             .map_err(|_| invalid())?;
         let body: AuthorizationMessage = serde_json::from_slice(&raw).map_err(|_| invalid())?;
         if body.issued_at + MESSAGE_LIFETIME < self.now() {
