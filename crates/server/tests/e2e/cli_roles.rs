@@ -9,30 +9,21 @@ use serde_json::Value;
 use crate::{durability::binary_server, support::*};
 
 fn aws(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> Result<Value, String> {
-    let out = Command::new("aws")
-        .args(args)
-        .args(["--output", "json"])
-        .env_remove("AWS_ACCESS_KEY_ID")
-        .env_remove("AWS_SECRET_ACCESS_KEY")
-        .env_remove("AWS_SESSION_TOKEN")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_ENDPOINT_URL", endpoint)
-        // The aws-cli caches assumed-role credentials under ~/.aws/cli/cache.
-        .env("HOME", dir)
-        .env("AWS_CONFIG_FILE", dir.join("config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
-        .current_dir(dir)
-        .output()
-        .expect("run aws");
-    if !out.status.success() {
-        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-    }
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    Ok(if stdout.trim().is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(&stdout).expect("json output")
-    })
+    aws_json(
+        Command::new("aws")
+            .args(args)
+            .args(["--output", "json"])
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
+            .env_remove("AWS_PROFILE")
+            .env("AWS_ENDPOINT_URL", endpoint)
+            // The aws-cli caches assumed-role credentials under ~/.aws/cli/cache.
+            .env("HOME", dir)
+            .env("AWS_CONFIG_FILE", dir.join("config"))
+            .env("AWS_SHARED_CREDENTIALS_FILE", dir.join("credentials"))
+            .current_dir(dir),
+    )
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -17,31 +17,22 @@ struct Cli {
 
 impl Cli {
     fn run(&self, args: &[&str]) -> Result<Value, String> {
-        let out = Command::new("aws")
-            .args(args)
-            .args(["--endpoint-url", &self.endpoint, "--output", "json"])
-            .env("AWS_ACCESS_KEY_ID", &self.key.0)
-            .env("AWS_SECRET_ACCESS_KEY", &self.key.1)
-            .env_remove("AWS_SESSION_TOKEN")
-            .env_remove("AWS_PROFILE")
-            .env("AWS_DEFAULT_REGION", "us-east-1")
-            .env("AWS_CONFIG_FILE", self.dir.join("no-config"))
-            .env(
-                "AWS_SHARED_CREDENTIALS_FILE",
-                self.dir.join("no-credentials"),
-            )
-            .current_dir(&self.dir)
-            .output()
-            .expect("run aws");
-        if !out.status.success() {
-            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
-        }
-        let stdout = String::from_utf8_lossy(&out.stdout);
-        Ok(if stdout.trim().is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&stdout).expect("json output")
-        })
+        aws_json(
+            Command::new("aws")
+                .args(args)
+                .args(["--endpoint-url", &self.endpoint, "--output", "json"])
+                .env("AWS_ACCESS_KEY_ID", &self.key.0)
+                .env("AWS_SECRET_ACCESS_KEY", &self.key.1)
+                .env_remove("AWS_SESSION_TOKEN")
+                .env_remove("AWS_PROFILE")
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .env("AWS_CONFIG_FILE", self.dir.join("no-config"))
+                .env(
+                    "AWS_SHARED_CREDENTIALS_FILE",
+                    self.dir.join("no-credentials"),
+                )
+                .current_dir(&self.dir),
+        )
     }
 }
 

@@ -335,3 +335,18 @@ pub async fn run_boto3_script(script: &str, args: Vec<String>) {
     );
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }
+
+/// Runs a prepared `aws` command: its JSON output (`Null` when it printed nothing), or its
+/// stderr when it failed.
+pub fn aws_json(cmd: &mut std::process::Command) -> Result<serde_json::Value, String> {
+    let out = cmd.output().expect("run aws");
+    if !out.status.success() {
+        return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+    }
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    Ok(if stdout.trim().is_empty() {
+        serde_json::Value::Null
+    } else {
+        serde_json::from_str(&stdout).expect("json output")
+    })
+}
