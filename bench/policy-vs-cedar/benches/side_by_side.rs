@@ -8,24 +8,12 @@ mod scenario;
 
 fn rolegate(c: &mut Criterion) {
     use rolegate_policy::{
-        Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate, parse,
+        Decision, Request, evaluate,
     };
-    let policies: Vec<Policy> = scenario::iam_policies()
-        .iter()
-        .map(|p| parse(p, PolicyKind::Identity).expect("valid"))
-        .collect();
+    let policies = scenario::parsed_iam_policies();
     let principal = scenario::iam_principal();
     let ctx = scenario::iam_context();
-    let set = PolicySet {
-        identity: policies
-            .iter()
-            .map(|p| SourcedPolicy {
-                label: "p",
-                policy: p,
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let set = scenario::iam_policy_set(&policies);
     let request = Request {
         action: scenario::ACTION,
         resource: scenario::RESOURCE,

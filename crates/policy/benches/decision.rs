@@ -6,31 +6,17 @@
 //! `cargo bench --manifest-path bench/policy-vs-cedar/Cargo.toml`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use rolegate_policy::{
-    Decision, Policy, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate, parse,
-};
+use rolegate_policy::{Decision, PolicyKind, Request, evaluate, parse};
 
 #[path = "scenario.rs"]
 #[allow(dead_code, reason = "the Cedar half is used by bench/policy-vs-cedar")]
 mod scenario;
 
 fn bench(c: &mut Criterion) {
-    let policies: Vec<Policy> = scenario::iam_policies()
-        .iter()
-        .map(|p| parse(p, PolicyKind::Identity).expect("valid"))
-        .collect();
+    let policies = scenario::parsed_iam_policies();
     let principal = scenario::iam_principal();
     let ctx = scenario::iam_context();
-    let set = PolicySet {
-        identity: policies
-            .iter()
-            .map(|p| SourcedPolicy {
-                label: "p",
-                policy: p,
-            })
-            .collect(),
-        ..Default::default()
-    };
+    let set = scenario::iam_policy_set(&policies);
     let request = Request {
         action: scenario::ACTION,
         resource: scenario::RESOURCE,

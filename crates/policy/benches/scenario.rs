@@ -7,7 +7,7 @@
 //! bucket-36) is allowed by statement 36, after every other statement has been tried.
 
 use rolegate_policy::{
-    Context, ContextValue,
+    Context, ContextValue, Policy, PolicyKind, PolicySet, SourcedPolicy, parse,
     request::{Principal, PrincipalKind},
 };
 
@@ -186,4 +186,26 @@ pub fn iam_context() -> Context {
     c.insert("aws:username", ContextValue::single("alice"));
     c.insert("aws:SecureTransport", ContextValue::single("true"));
     c
+}
+
+/// [`iam_policies`], parsed.
+pub fn parsed_iam_policies() -> Vec<Policy> {
+    iam_policies()
+        .iter()
+        .map(|p| parse(p, PolicyKind::Identity).expect("valid"))
+        .collect()
+}
+
+/// The user's policies as the identity half of a policy set.
+pub fn iam_policy_set(policies: &[Policy]) -> PolicySet<'_> {
+    PolicySet {
+        identity: policies
+            .iter()
+            .map(|p| SourcedPolicy {
+                label: "p",
+                policy: p,
+            })
+            .collect(),
+        ..Default::default()
+    }
 }

@@ -1,30 +1,10 @@
 //! Every call passes one authorization step: IAM users get exactly what their policies allow.
 
-use crate::support::*;
-
-async fn user_with_key(iam: &aws_sdk_iam::Client, name: &str) -> (String, String) {
-    iam.create_user()
-        .user_name(name)
-        .send()
-        .await
-        .expect("user");
-    let k = iam
-        .create_access_key()
-        .user_name(name)
-        .send()
-        .await
-        .expect("key")
-        .access_key
-        .expect("k");
-    (
-        k.access_key_id().to_owned(),
-        k.secret_access_key().to_owned(),
-    )
-}
+use crate::{sts::user_with_key, support::*};
 
 pub async fn user_policies_are_enforced(s: &Server) {
     let root = root_iam(s);
-    let (ak, sk) = user_with_key(&root, "uma").await;
+    let (ak, sk) = user_with_key(s, "uma", None).await;
     let uma = iam(&s.endpoint, &ak, &sk);
 
     // No policy: everything IAM is denied, with AWS's message; GetCallerIdentity still works.

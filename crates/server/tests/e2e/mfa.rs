@@ -169,17 +169,7 @@ pub async fn virtual_mfa(s: &Server) {
         .await
         .expect_err("another user's device");
     assert_ne!(super::support::code(&e), "");
-    root.deactivate_mfa_device()
-        .user_name("ops")
-        .serial_number(&ops_serial)
-        .send()
-        .await
-        .expect("deactivate ops");
-    root.delete_virtual_mfa_device()
-        .serial_number(&ops_serial)
-        .send()
-        .await
-        .expect("delete ops device");
+    remove_device(&root, "ops", &ops_serial).await;
 
     // An MFA-protected role.
     role(
@@ -311,17 +301,7 @@ pub async fn virtual_mfa(s: &Server) {
         .await
         .expect_err("in use");
     assert_eq!(super::support::code(&e), "DeleteConflict");
-    root.deactivate_mfa_device()
-        .user_name("dev")
-        .serial_number(&serial)
-        .send()
-        .await
-        .expect("deactivate");
-    root.delete_virtual_mfa_device()
-        .serial_number(&serial)
-        .send()
-        .await
-        .expect("delete device");
+    remove_device(&root, "dev", &serial).await;
     root.delete_user()
         .user_name("dev")
         .send()
@@ -388,4 +368,19 @@ async fn sessions_expire_and_survive_rotation() {
 fn clock_now(c: &ShiftedClock) -> time::OffsetDateTime {
     use rolegate_service::clock::Clock;
     c.now()
+}
+
+/// Deactivates a user's virtual MFA device and deletes it.
+async fn remove_device(root: &aws_sdk_iam::Client, user: &str, serial: &str) {
+    root.deactivate_mfa_device()
+        .user_name(user)
+        .serial_number(serial)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("deactivate {user}'s device: {e:?}"));
+    root.delete_virtual_mfa_device()
+        .serial_number(serial)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("delete {user}'s device: {e:?}"));
 }
