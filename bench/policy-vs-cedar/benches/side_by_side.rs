@@ -7,9 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 mod scenario;
 
 fn rolegate(c: &mut Criterion) {
-    use rolegate_policy::{
-        Decision, Request, evaluate,
-    };
+    use rolegate_policy::{Decision, Request, evaluate};
     let policies = scenario::parsed_iam_policies();
     let principal = scenario::iam_principal();
     let ctx = scenario::iam_context();
