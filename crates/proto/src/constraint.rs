@@ -58,8 +58,14 @@ fn word(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
-fn tag_char(c: char) -> bool {
-    c.is_alphabetic() || c.is_numeric() || c.is_whitespace() || "_.:/=+-@".contains(c)
+/// The model's tag pattern, exactly: `\p{Z}` is the Unicode separators (no tab, vertical
+/// tab, form feed or line break, which `char::is_whitespace` would let through) and `\p{L}`
+/// the letters (no combining marks).
+fn tag_chars(s: &str) -> bool {
+    static TAG: std::sync::OnceLock<Option<regex::Regex>> = std::sync::OnceLock::new();
+    TAG.get_or_init(|| regex::Regex::new(r"^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$").ok())
+        .as_ref()
+        .is_some_and(|r| r.is_match(s))
 }
 
 impl Pattern {
@@ -113,8 +119,8 @@ impl Pattern {
                         matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{85}' | '\u{a0}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}' | '\u{10000}'..='\u{10ffff}')
                     })
             }
-            Pattern::TagKey => !s.is_empty() && s.chars().all(tag_char),
-            Pattern::TagValue => s.chars().all(tag_char),
+            Pattern::TagKey => !s.is_empty() && tag_chars(s),
+            Pattern::TagValue => tag_chars(s),
             Pattern::AccessKeyId => !s.is_empty() && s.chars().all(word),
             Pattern::Marker => !s.is_empty() && s.chars().all(|c| ('\u{20}'..='\u{ff}').contains(&c)),
             Pattern::Description => s.chars().all(|c| matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{7e}' | '\u{a1}'..='\u{ff}')),
@@ -230,6 +236,28 @@ mod tests {
         assert!(Pattern::PolicyPath.matches("/team/x/"));
         assert!(!Pattern::PolicyPath.matches("//"));
         assert!(!Pattern::PolicyPath.matches("/a!/"));
+    }
+
+    #[test]
+    fn tags_follow_the_model_pattern_exactly() {
+        for ok in [
+            "Owner",
+            "cost center",
+            "é_ü.:/=+-@9",
+            "a\u{a0}b\u{3000}c",
+            "٣",
+        ] {
+            assert!(Pattern::TagKey.matches(ok), "{ok:?}");
+        }
+        // Vertical tab, form feed, tab and line breaks are white space but not \p{Z}.
+        for bad in [
+            "a\u{b}", "a\u{c}", "a\tb", "a\nb", "a\rb", "a\u{85}", "<x>", "a\u{0}", "\u{301}",
+        ] {
+            assert!(!Pattern::TagKey.matches(bad), "{bad:?}");
+            assert!(!Pattern::TagValue.matches(bad), "{bad:?}");
+        }
+        assert!(Pattern::TagValue.matches(""));
+        assert!(!Pattern::TagKey.matches(""));
     }
 
     #[test]

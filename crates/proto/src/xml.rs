@@ -19,20 +19,33 @@ pub struct Xml {
 /// Escapes text for element content (quotes need no escaping there, and AWS leaves them).
 pub fn escape(s: &str, out: &mut String) {
     // Runs without a special character are copied whole (session tokens are long and have
-    // none); the special characters are all ASCII, so byte offsets are char boundaries.
+    // none). A character XML 1.0 cannot carry at all (C0 controls other than tab, line feed
+    // and carriage return; U+FFFE, U+FFFF) becomes U+FFFD, so no input echoed into a
+    // response (an error message quoting a bad name, say) can make it unparseable.
     let mut rest = s;
-    while let Some(at) = rest.find(['<', '>', '&', '\r']) {
+    while let Some(at) =
+        rest.find(|c: char| matches!(c, '<' | '>' | '&' | '\r') || forbidden_in_xml(c))
+    {
         let (plain, special) = rest.split_at(at);
         out.push_str(plain);
-        out.push_str(match special.as_bytes().first() {
-            Some(b'<') => "&lt;",
-            Some(b'>') => "&gt;",
-            Some(b'&') => "&amp;",
-            _ => "&#13;",
+        let mut chars = special.chars();
+        let c = chars.next().unwrap_or_default();
+        out.push_str(match c {
+            '<' => "&lt;",
+            '>' => "&gt;",
+            '&' => "&amp;",
+            '\r' => "&#13;",
+            _ => "\u{FFFD}",
         });
-        rest = special.get(1..).unwrap_or_default();
+        rest = chars.as_str();
     }
     out.push_str(rest);
+}
+
+/// Whether XML 1.0 cannot carry a character, even escaped
+/// (<https://www.w3.org/TR/xml/#charsets>).
+pub fn forbidden_in_xml(c: char) -> bool {
+    (c < ' ' && !matches!(c, '\t' | '\n' | '\r')) || matches!(c, '\u{FFFE}' | '\u{FFFF}')
 }
 
 impl Xml {
@@ -293,6 +306,11 @@ mod tests {
             ("<>&\r", "&lt;&gt;&amp;&#13;"),
             ("é<ü>\"'ß&", "é&lt;ü&gt;\"'ß&amp;"),
             ("a\r\nb&&", "a&#13;\nb&amp;&amp;"),
+            (
+                "v\u{b}f\u{c}n\u{0}e\u{1b}",
+                "v\u{FFFD}f\u{FFFD}n\u{FFFD}e\u{FFFD}",
+            ),
+            ("\t\n\u{85}\u{2028}\u{FFFF}", "\t\n\u{85}\u{2028}\u{FFFD}"),
         ] {
             let mut out = String::from("x");
             escape(input, &mut out);

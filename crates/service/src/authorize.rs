@@ -38,6 +38,44 @@ pub struct Target {
     pub keys: Vec<(&'static str, String)>,
     /// Multivalued service-specific keys (`sts:TransitiveTagKeys`).
     pub multi_keys: Vec<(&'static str, Vec<String>)>,
+    /// Further targets the same call needs, each authorized like this one: the new name or
+    /// path of a rename or move, `iam:PassRole` on the role an instance profile receives.
+    pub also: Vec<Target>,
+    /// The stored entities the ARNs above were resolved from.
+    pub acted_on: Vec<ActedOn>,
+}
+
+/// A stored entity an authorization was about, as it was when authorized: the handler must
+/// act on that entity (same unique id) or on nothing, never on one created, deleted or
+/// re-created in between (see [`crate::tx::Tx::get`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActedOn {
+    /// The account.
+    pub scope: String,
+    /// The record kind.
+    pub kind: &'static str,
+    /// The store key (lowercased name).
+    pub key: String,
+    /// Its unique id; `None` when it did not exist.
+    pub id: Option<String>,
+}
+
+/// `arn:…:<kind><path><name>` with a new path and/or name (a rename's or move's target).
+fn renamed(stored: &str, new_path: Option<&str>, new_name: Option<&str>) -> String {
+    let Some((head, name)) = stored.rsplit_once('/') else {
+        return stored.to_owned();
+    };
+    // `head` is `arn:…:user` followed by the path without its last slash.
+    let (kind_end, path) = match head.find('/') {
+        Some(i) => (i, format!("{}/", &head[i..])),
+        None => (head.len(), "/".to_owned()),
+    };
+    format!(
+        "{}{}{}",
+        &head[..kind_end],
+        new_path.unwrap_or(&path),
+        new_name.unwrap_or(name)
+    )
 }
 
 /// `aws:TokenIssueTime`: ISO 8601 with milliseconds.
@@ -102,8 +140,89 @@ enum Res<'a> {
     Profile(&'a str, Option<&'a str>),
     Kind(&'static str, Option<&'a str>),
     Key(&'a str),
+    /// A user, group or role named by ARN (the simulator's PolicySourceArn).
+    Principal(&'a str),
+    /// A virtual MFA device named by its serial number.
+    Device(&'a str),
     Exact(String),
     Star,
+}
+
+/// What authorization reads of a named entity: its stored name, path and tags.
+pub(crate) trait Named: rolegate_store::Entity {
+    /// `user`, `role`, `group`, `instance-profile` (the ARN's resource type).
+    const ARN_KIND: &'static str;
+    /// The unique id.
+    fn id(&self) -> &str;
+    /// The name as created.
+    fn name(&self) -> &str;
+    /// The path.
+    fn path(&self) -> &str;
+    /// The tags (`aws:ResourceTag/*`).
+    fn tags(&self) -> &[record::Tag] {
+        &[]
+    }
+}
+
+impl Named for record::User {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    const ARN_KIND: &'static str = "user";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn tags(&self) -> &[record::Tag] {
+        &self.tags
+    }
+}
+
+impl Named for record::Role {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    const ARN_KIND: &'static str = "role";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn tags(&self) -> &[record::Tag] {
+        &self.tags
+    }
+}
+
+impl Named for record::Group {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    const ARN_KIND: &'static str = "group";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+}
+
+impl Named for record::InstanceProfile {
+    fn id(&self) -> &str {
+        &self.id
+    }
+    const ARN_KIND: &'static str = "instance-profile";
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn path(&self) -> &str {
+        &self.path
+    }
+    fn tags(&self) -> &[record::Tag] {
+        &self.tags
+    }
 }
 
 /// Request tags as key/value pairs.
@@ -232,13 +351,45 @@ pub(crate) fn explain(e: &Evaluation) -> Vec<String> {
 }
 
 impl Service {
-    /// Authorizes one call; `Ok(())` or AWS's AccessDenied.
-    pub async fn authorize(&self, caller: &Caller, op: &Operation, env: &RequestEnv) -> Result<()> {
+    /// Authorizes one call: the stored entities it was authorized on, or AWS's AccessDenied.
+    pub async fn authorize(
+        &self,
+        caller: &Caller,
+        op: &Operation,
+        env: &RequestEnv,
+    ) -> Result<Vec<ActedOn>> {
         session_restrictions(caller, op)?;
-        let Some(target) = self.target(caller, op).await? else {
-            return Ok(());
+        let Some(mut target) = self.target(caller, op).await? else {
+            return Ok(Vec::new());
         };
-        self.authorize_target(caller, &target, env).await
+        // Condition keys compare without case, so `Owner` and `owner` would be one
+        // `aws:RequestTag/…` key with two values: an ambiguous request is refused before any
+        // condition sees it, for every kind of resource.
+        if let Some((k, _)) = target
+            .request_tags
+            .iter()
+            .enumerate()
+            .find_map(|(n, (k, _))| {
+                target.request_tags[n + 1..]
+                    .iter()
+                    .find(|(o, _)| o.eq_ignore_ascii_case(k))
+            })
+        {
+            tracing::debug!(key = %k, "request tags differ only in case");
+            let message =
+                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
+                    .to_owned();
+            return Err(match op.service() {
+                rolegate_proto::Service::Sts => ServiceError::InvalidParameterValue(message),
+                _ => ServiceError::InvalidInput(message),
+            });
+        }
+        self.authorize_target(caller, &target, env).await?;
+        let mut acted_on = std::mem::take(&mut target.acted_on);
+        for more in &mut target.also {
+            acted_on.append(&mut more.acted_on);
+        }
+        Ok(acted_on)
     }
 
     /// Evaluates one target against the caller's own policies; the root is not subject to
@@ -262,10 +413,23 @@ impl Service {
             context: &context,
         };
         let evaluation = evaluate(&request, &held.policy_set());
-        if evaluation.decision == Decision::Allow {
-            return Ok(());
+        if evaluation.decision != Decision::Allow {
+            return Err(self.deny(&request, &evaluation, env).await);
         }
-        Err(self.deny(&request, &evaluation, env).await)
+        for more in &target.also {
+            let context = self.context(caller, &held, more, env);
+            let request = Request {
+                action: &more.action,
+                resource: &more.resource,
+                principal: &principal,
+                context: &context,
+            };
+            let evaluation = evaluate(&request, &held.policy_set());
+            if evaluation.decision != Decision::Allow {
+                return Err(self.deny(&request, &evaluation, env).await);
+            }
+        }
+        Ok(())
     }
 
     /// Authorizes one more action of a call on the caller's own side (`sts:TagSession` for
@@ -329,8 +493,13 @@ impl Service {
                 tags: Vec::new(),
                 username: None,
             }),
-            Identity::User { name, .. } => {
+            Identity::User { name, id, .. } => {
+                // The user the credentials belong to, by unique id: a namesake created after a
+                // rename or a delete holds nothing of it.
                 let user = self.caller_user(account, name).await?;
+                if user.id != *id {
+                    return Err(ServiceError::InvalidClientTokenId);
+                }
                 let (identity, boundary) = self.user_policies(account, &user).await?;
                 Ok(Held {
                     identity,
@@ -573,11 +742,106 @@ impl Service {
         c
     }
 
+    /// The ARN of a named entity as stored (its tags go to the target), or, when none
+    /// exists, the name as given under `new_path` (or `/`).
+    async fn stored_arn<T: Named>(
+        &self,
+        account: &str,
+        name: &str,
+        new_path: Option<&str>,
+        t: &mut Target,
+    ) -> Result<String> {
+        let key = key_of(name);
+        let existing = self.cache.get::<T>(&*self.store, account, &key).await?;
+        t.acted_on.push(ActedOn {
+            scope: account.to_owned(),
+            kind: T::KIND,
+            key,
+            id: existing.as_ref().map(|e| e.id().to_owned()),
+        });
+        Ok(match existing {
+            Some(e) => {
+                t.resource_tags = e.tags().to_vec();
+                arn(account, T::ARN_KIND, e.path(), e.name())
+            }
+            None => arn(account, T::ARN_KIND, new_path.unwrap_or("/"), name),
+        })
+    }
+
+    /// The stored ARN of the customer managed policy an ARN names in the caller's account
+    /// (any spelling of its name); any other ARN as given.
+    async fn stored_policy_arn(
+        &self,
+        account: &str,
+        policy_arn: &str,
+        acted_on: &mut Vec<ActedOn>,
+    ) -> Result<String> {
+        let Ok(crate::iam::ManagedRef::Customer { key, path, .. }) =
+            self.resolve_policy_arn(account, policy_arn)
+        else {
+            return Ok(policy_arn.to_owned());
+        };
+        let stored = self
+            .cache
+            .get::<record::Policy>(&*self.store, account, &key)
+            .await?;
+        acted_on.push(ActedOn {
+            scope: account.to_owned(),
+            kind: <record::Policy as rolegate_store::Entity>::KIND,
+            key,
+            id: stored.as_ref().map(|p| p.id.clone()),
+        });
+        Ok(match stored.filter(|p| p.path == path) {
+            Some(p) => arn(account, "policy", &p.path, &p.name),
+            None => policy_arn.to_owned(),
+        })
+    }
+
+    /// The stored ARN of the user, group or role an ARN names in the caller's account (any
+    /// spelling of its name); any other ARN as given.
+    async fn stored_principal_arn(
+        &self,
+        account: &str,
+        given: &str,
+        t: &mut Target,
+    ) -> Result<String> {
+        let Some((kind, path_and_name)) = given
+            .strip_prefix(&format!("arn:aws:iam::{account}:"))
+            .and_then(|rest| rest.split_once('/'))
+        else {
+            return Ok(given.to_owned());
+        };
+        let name = path_and_name.rsplit('/').next().unwrap_or_default();
+        let stored = match kind {
+            _ if name.is_empty() => return Ok(given.to_owned()),
+            "user" => {
+                self.stored_arn::<record::User>(account, name, None, t)
+                    .await?
+            }
+            "role" => {
+                self.stored_arn::<record::Role>(account, name, None, t)
+                    .await?
+            }
+            "group" => {
+                self.stored_arn::<record::Group>(account, name, None, t)
+                    .await?
+            }
+            _ => return Ok(given.to_owned()),
+        };
+        // Names compare without case; paths do not (another path names no entity).
+        Ok(if stored.eq_ignore_ascii_case(given) {
+            stored
+        } else {
+            given.to_owned()
+        })
+    }
+
     /// The action, resource and request-specific context of an operation; `None` for calls
     /// that are never denied (GetCallerIdentity).
     pub async fn target(&self, caller: &Caller, op: &Operation) -> Result<Option<Target>> {
         use Operation as O;
         let mut t = Target::default();
+        let mut acted_on = Vec::new();
         let res = match op {
             // GetCallerIdentity is never denied; GetSessionToken needs no permission;
             // AssumeRole is authorized by its handler, against the role's trust policy.
@@ -593,7 +857,11 @@ impl Service {
             O::CreateUser(i) => {
                 t.request_tags = tags(&i.tags);
                 if let Some(b) = &i.permissions_boundary {
-                    t.keys.push(("iam:PermissionsBoundary", b.clone()));
+                    t.keys.push((
+                        "iam:PermissionsBoundary",
+                        self.stored_policy_arn(&caller.account, b, &mut acted_on)
+                            .await?,
+                    ));
                 }
                 Res::User(Some(&i.user_name), Some(i.path.as_deref().unwrap_or("/")))
             }
@@ -611,8 +879,11 @@ impl Service {
             }
             O::ListUserTags(i) => Res::User(Some(&i.user_name), None),
             O::PutUserPermissionsBoundary(i) => {
-                t.keys
-                    .push(("iam:PermissionsBoundary", i.permissions_boundary.clone()));
+                t.keys.push((
+                    "iam:PermissionsBoundary",
+                    self.stored_policy_arn(&caller.account, &i.permissions_boundary, &mut acted_on)
+                        .await?,
+                ));
                 Res::User(Some(&i.user_name), None)
             }
             O::DeleteUserPermissionsBoundary(i) => Res::User(Some(&i.user_name), None),
@@ -627,7 +898,11 @@ impl Service {
             O::CreateRole(i) => {
                 t.request_tags = tags(&i.tags);
                 if let Some(b) = &i.permissions_boundary {
-                    t.keys.push(("iam:PermissionsBoundary", b.clone()));
+                    t.keys.push((
+                        "iam:PermissionsBoundary",
+                        self.stored_policy_arn(&caller.account, b, &mut acted_on)
+                            .await?,
+                    ));
                 }
                 Res::Role(&i.role_name, Some(i.path.as_deref().unwrap_or("/")))
             }
@@ -647,8 +922,11 @@ impl Service {
             }
             O::ListRoleTags(i) => Res::Role(&i.role_name, None),
             O::PutRolePermissionsBoundary(i) => {
-                t.keys
-                    .push(("iam:PermissionsBoundary", i.permissions_boundary.clone()));
+                t.keys.push((
+                    "iam:PermissionsBoundary",
+                    self.stored_policy_arn(&caller.account, &i.permissions_boundary, &mut acted_on)
+                        .await?,
+                ));
                 Res::Role(&i.role_name, None)
             }
             O::DeleteRolePermissionsBoundary(i) => Res::Role(&i.role_name, None),
@@ -687,29 +965,53 @@ impl Service {
             O::DeleteRolePolicy(i) => Res::Role(&i.role_name, None),
             O::ListRolePolicies(i) => Res::Role(&i.role_name, None),
             O::AttachUserPolicy(i) => {
-                t.keys.push(("iam:PolicyARN", i.policy_arn.clone()));
+                t.keys.push((
+                    "iam:PolicyARN",
+                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
+                        .await?,
+                ));
                 Res::User(Some(&i.user_name), None)
             }
             O::DetachUserPolicy(i) => {
-                t.keys.push(("iam:PolicyARN", i.policy_arn.clone()));
+                t.keys.push((
+                    "iam:PolicyARN",
+                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
+                        .await?,
+                ));
                 Res::User(Some(&i.user_name), None)
             }
             O::ListAttachedUserPolicies(i) => Res::User(Some(&i.user_name), None),
             O::AttachGroupPolicy(i) => {
-                t.keys.push(("iam:PolicyARN", i.policy_arn.clone()));
+                t.keys.push((
+                    "iam:PolicyARN",
+                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
+                        .await?,
+                ));
                 Res::Group(&i.group_name, None)
             }
             O::DetachGroupPolicy(i) => {
-                t.keys.push(("iam:PolicyARN", i.policy_arn.clone()));
+                t.keys.push((
+                    "iam:PolicyARN",
+                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
+                        .await?,
+                ));
                 Res::Group(&i.group_name, None)
             }
             O::ListAttachedGroupPolicies(i) => Res::Group(&i.group_name, None),
             O::AttachRolePolicy(i) => {
-                t.keys.push(("iam:PolicyARN", i.policy_arn.clone()));
+                t.keys.push((
+                    "iam:PolicyARN",
+                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
+                        .await?,
+                ));
                 Res::Role(&i.role_name, None)
             }
             O::DetachRolePolicy(i) => {
-                t.keys.push(("iam:PolicyARN", i.policy_arn.clone()));
+                t.keys.push((
+                    "iam:PolicyARN",
+                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
+                        .await?,
+                ));
                 Res::Role(&i.role_name, None)
             }
             O::ListAttachedRolePolicies(i) => Res::Role(&i.role_name, None),
@@ -753,17 +1055,21 @@ impl Service {
             O::ResyncMFADevice(i) => Res::User(Some(&i.user_name), None),
             O::DeactivateMFADevice(i) => Res::User(i.user_name.as_deref(), None),
             O::ListMFADevices(i) => Res::User(i.user_name.as_deref(), None),
-            O::DeleteVirtualMFADevice(i) => Res::Exact(i.serial_number.clone()),
+            O::DeleteVirtualMFADevice(i) => Res::Device(&i.serial_number),
             O::ListVirtualMFADevices(_) => {
                 Res::Exact(format!("arn:aws:iam::{}:mfa/", caller.account))
             }
             O::GetAccountAuthorizationDetails(_) | O::GetAccountSummary(_) => Res::Star,
             O::SimulateCustomPolicy(_) | O::GetContextKeysForCustomPolicy(_) => Res::Star,
-            O::SimulatePrincipalPolicy(i) => Res::Exact(i.policy_source_arn.clone()),
-            O::GetContextKeysForPrincipalPolicy(i) => Res::Exact(i.policy_source_arn.clone()),
+            O::SimulatePrincipalPolicy(i) => Res::Principal(&i.policy_source_arn),
+            O::GetContextKeysForPrincipalPolicy(i) => Res::Principal(&i.policy_source_arn),
         };
         t.action = format!("{}:{}", op.service().signing_name(), op.name());
         let account = caller.account.as_str();
+        // Every ARN below is the entity's stored identity (name and path as created), never
+        // the caller's spelling: names are unique case-insensitively but ARNs match
+        // case-sensitively, so a respelled name must not dodge a Deny. An entity that does
+        // not exist is named as given (a create makes exactly that name).
         t.resource = match res {
             Res::User(name, new_path) => {
                 let name = match (name, &caller.identity) {
@@ -781,59 +1087,32 @@ impl Service {
                         }));
                     }
                 };
-                let existing = self
-                    .cache
-                    .get::<record::User>(&*self.store, account, &key_of(&name))
-                    .await?;
-                let path = match (new_path, &existing) {
-                    (Some(p), _) => p.to_owned(),
-                    (None, Some(u)) => u.path.clone(),
-                    (None, None) => "/".to_owned(),
-                };
-                if let Some(u) = existing {
-                    t.resource_tags.clone_from(&u.tags);
-                }
-                arn(account, "user", &path, &name)
+                self.stored_arn::<record::User>(account, &name, new_path, &mut t)
+                    .await?
             }
             Res::Role(name, new_path) => {
-                let existing = self
-                    .cache
-                    .get::<record::Role>(&*self.store, account, &key_of(name))
-                    .await?;
-                let path = match (new_path, &existing) {
-                    (Some(p), _) => p.to_owned(),
-                    (None, Some(r)) => r.path.clone(),
-                    (None, None) => "/".to_owned(),
-                };
-                if let Some(r) = existing {
-                    t.resource_tags.clone_from(&r.tags);
-                }
-                arn(account, "role", &path, name)
+                self.stored_arn::<record::Role>(account, name, new_path, &mut t)
+                    .await?
             }
             Res::Group(name, new_path) => {
-                let path = match new_path {
-                    Some(p) => p.to_owned(),
-                    None => self
-                        .cache
-                        .get::<record::Group>(&*self.store, account, &key_of(name))
-                        .await?
-                        .map_or_else(|| "/".to_owned(), |g| g.path.clone()),
-                };
-                arn(account, "group", &path, name)
+                self.stored_arn::<record::Group>(account, name, new_path, &mut t)
+                    .await?
             }
             Res::Profile(name, new_path) => {
-                let path = match new_path {
-                    Some(p) => p.to_owned(),
-                    None => self
-                        .cache
-                        .get::<record::InstanceProfile>(&*self.store, account, &key_of(name))
-                        .await?
-                        .map_or_else(|| "/".to_owned(), |p| p.path.clone()),
-                };
-                arn(account, "instance-profile", &path, name)
+                self.stored_arn::<record::InstanceProfile>(account, name, new_path, &mut t)
+                    .await?
             }
-            Res::Policy(a) => a.to_owned(),
-            Res::NewPolicy(name, path) => arn(account, "policy", path.unwrap_or("/"), name),
+            Res::Policy(a) => self.stored_policy_arn(account, a, &mut t.acted_on).await?,
+            Res::NewPolicy(name, path) => {
+                match self
+                    .cache
+                    .get::<record::Policy>(&*self.store, account, &key_of(name))
+                    .await?
+                {
+                    Some(p) => arn(account, "policy", &p.path, &p.name),
+                    None => arn(account, "policy", path.unwrap_or("/"), name),
+                }
+            }
             Res::Kind(kind, prefix) => {
                 let prefix = prefix.unwrap_or("/");
                 format!("arn:aws:iam::{account}:{kind}{prefix}")
@@ -845,19 +1124,112 @@ impl Service {
                     .await?;
                 match key.as_deref().map(|k| &k.owner) {
                     Some(record::KeyOwner::User { name, .. }) => {
-                        let path = self
-                            .cache
-                            .get::<record::User>(&*self.store, account, &key_of(name))
+                        self.stored_arn::<record::User>(account, name, None, &mut t)
                             .await?
-                            .map_or_else(|| "/".to_owned(), |u| u.path.clone());
-                        arn(account, "user", &path, name)
                     }
                     _ => format!("arn:aws:iam::{account}:root"),
                 }
             }
+            Res::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
+            Res::Device(serial) => match crate::iam::device_key(account, serial) {
+                Some(key) => self
+                    .cache
+                    .get::<record::MfaDevice>(&*self.store, account, &key)
+                    .await?
+                    .map_or_else(|| serial.to_owned(), |d| crate::iam::serial_of(account, &d)),
+                None => serial.to_owned(),
+            },
             Res::Exact(a) => a,
             Res::Star => "*".to_owned(),
         };
+        // Users' and roles' tag keys are case-insensitive: a key the request spells differently
+        // from the stored tag it replaces or removes is in `aws:TagKeys` in both spellings.
+        if matches!(
+            op,
+            O::TagUser(_) | O::UntagUser(_) | O::TagRole(_) | O::UntagRole(_)
+        ) {
+            let requested: Vec<String> = t
+                .request_tags
+                .iter()
+                .map(|(k, _)| k.clone())
+                .chain(t.tag_keys.iter().cloned())
+                .collect();
+            for stored in &t.resource_tags {
+                if requested
+                    .iter()
+                    .any(|k| k.eq_ignore_ascii_case(&stored.key) && *k != stored.key)
+                {
+                    t.tag_keys.push(stored.key.clone());
+                }
+            }
+        }
+        // A call that names a second entity authorizes it too.
+        match op {
+            O::UpdateUser(i) if i.new_user_name.is_some() || i.new_path.is_some() => {
+                let to = renamed(
+                    &t.resource,
+                    i.new_path.as_deref(),
+                    i.new_user_name.as_deref(),
+                );
+                t.also.push(Target {
+                    resource: to,
+                    ..t.clone()
+                });
+            }
+            O::UpdateGroup(i) if i.new_group_name.is_some() || i.new_path.is_some() => {
+                let to = renamed(
+                    &t.resource,
+                    i.new_path.as_deref(),
+                    i.new_group_name.as_deref(),
+                );
+                t.also.push(Target {
+                    resource: to,
+                    ..t.clone()
+                });
+            }
+            O::AddRoleToInstanceProfile(i) => {
+                let mut pass = Target {
+                    action: "iam:PassRole".to_owned(),
+                    ..Default::default()
+                };
+                pass.resource = self
+                    .stored_arn::<record::Role>(account, &i.role_name, None, &mut pass)
+                    .await?;
+                t.also.push(pass);
+            }
+            _ => {}
+        }
+        t.acted_on.extend(acted_on);
         Ok(Some(t))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::renamed;
+
+    #[test]
+    fn rename_and_move_targets() {
+        let a = "arn:aws:iam::123456789012:user/interns/bob";
+        assert_eq!(
+            renamed(a, Some("/admins/"), None),
+            "arn:aws:iam::123456789012:user/admins/bob"
+        );
+        assert_eq!(
+            renamed(a, None, Some("Robert")),
+            "arn:aws:iam::123456789012:user/interns/Robert"
+        );
+        assert_eq!(
+            renamed(
+                "arn:aws:iam::123456789012:group/devs",
+                Some("/a/b/"),
+                Some("ops")
+            ),
+            "arn:aws:iam::123456789012:group/a/b/ops"
+        );
+        assert_eq!(
+            renamed("arn:aws:iam::123456789012:user/bob", None, None),
+            "arn:aws:iam::123456789012:user/bob"
+        );
     }
 }

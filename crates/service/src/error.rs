@@ -82,6 +82,10 @@ pub enum ServiceError {
     /// A commit lost a race; the operation is retried from the start (never reaches a caller).
     #[error("retry")]
     Retry,
+    /// The entity a handler found is not the one authorization was about (created, deleted
+    /// or re-created since); the call is authorized again (never reaches a caller).
+    #[error("reauthorize")]
+    Reauthorize,
     /// A request that could not be decoded.
     #[error("{0}")]
     Decode(DecodeError),
@@ -119,9 +123,9 @@ impl ServiceError {
             ServiceError::InvalidAuthorizationMessage(_) => {
                 ErrorCode::InvalidAuthorizationMessageException
             }
-            ServiceError::ConcurrentModification(_) | ServiceError::Retry => {
-                ErrorCode::ConcurrentModification
-            }
+            ServiceError::ConcurrentModification(_)
+            | ServiceError::Retry
+            | ServiceError::Reauthorize => ErrorCode::ConcurrentModification,
             ServiceError::Decode(e) => match e {
                 DecodeError::MissingAction => ErrorCode::MissingAction,
                 DecodeError::InvalidAction { .. } => ErrorCode::InvalidAction,
@@ -136,6 +140,13 @@ impl ServiceError {
 }
 
 impl ServiceError {
+    /// `ConcurrentModification` with AWS's message (retries or re-authorizations ran out).
+    pub(crate) fn concurrent_modification() -> Self {
+        ServiceError::ConcurrentModification(
+            "The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.".into(),
+        )
+    }
+
     /// The encoded authorization message of a policy denial.
     pub fn encoded_message(&self) -> Option<&str> {
         match self {

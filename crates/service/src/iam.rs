@@ -20,6 +20,7 @@ use rolegate_proto::dto::shapes;
 use rolegate_store::record;
 use time::OffsetDateTime;
 
+pub(crate) use self::mfa_devices::{device_key, serial_of};
 pub use self::policies::ManagedRef;
 use crate::{
     Caller, RequestEnv, Service,

@@ -91,6 +91,8 @@ pub struct Service {
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
 const MAX_ATTEMPTS: usize = 64;
+/// Times a call is authorized again when the entity it acts on changed under it.
+const MAX_REAUTHORIZATIONS: usize = 3;
 /// Parsed documents kept before the parse cache starts over.
 const MAX_PARSED: usize = 20_000;
 
@@ -141,9 +143,7 @@ impl Service {
                 other => return other,
             }
         }
-        Err(ServiceError::ConcurrentModification(
-            "The request was rejected because multiple requests to change this object were submitted simultaneously. Wait a few minutes and submit your request again.".into(),
-        ))
+        Err(ServiceError::concurrent_modification())
     }
 
     /// A parsed policy document, from the parse cache (keyed by content, so never stale).
@@ -232,13 +232,27 @@ impl Service {
 
     /// Authorizes, then performs, one operation.
     pub async fn execute(&self, caller: &Caller, op: Operation, env: &RequestEnv) -> Result<Reply> {
-        self.authorize(caller, &op, env).await?;
         let c = iam::Ctx { caller, env };
-        Ok(dispatch!(self, &c, op;
+        for _ in 0..MAX_REAUTHORIZATIONS {
+            let acted_on = self.authorize(caller, &op, env).await?;
+            match tx::ACTED_ON
+                .scope(acted_on, self.dispatch(&c, op.clone()))
+                .await
+            {
+                Err(ServiceError::Reauthorize) => {}
+                other => return other,
+            }
+        }
+        Err(ServiceError::concurrent_modification())
+    }
+
+    /// The handler of an authorized operation.
+    async fn dispatch(&self, c: &iam::Ctx<'_>, op: Operation) -> Result<Reply> {
+        Ok(dispatch!(self, c, op;
             CreateUser => create_user, GetUser => get_user, ListUsers => list_users, ListUserTags => list_user_tags,
             CreateGroup => create_group, GetGroup => get_group, ListGroups => list_groups, ListGroupsForUser => list_groups_for_user,
             CreateRole => create_role, GetRole => get_role, ListRoles => list_roles, ListRoleTags => list_role_tags,
-            UpdateRoleDescription => update_role_description,
+            UpdateRole => update_role, UpdateRoleDescription => update_role_description,
             CreatePolicy => create_policy, GetPolicy => get_policy, ListPolicies => list_policies,
             CreatePolicyVersion => create_policy_version, GetPolicyVersion => get_policy_version,
             ListPolicyVersions => list_policy_versions, ListPolicyTags => list_policy_tags,
@@ -265,7 +279,7 @@ impl Service {
             UpdateUser => update_user, DeleteUser => delete_user, TagUser => tag_user, UntagUser => untag_user,
             PutUserPermissionsBoundary => put_user_permissions_boundary, DeleteUserPermissionsBoundary => delete_user_permissions_boundary,
             UpdateGroup => update_group, DeleteGroup => delete_group, AddUserToGroup => add_user_to_group, RemoveUserFromGroup => remove_user_from_group,
-            UpdateRole => update_role, UpdateAssumeRolePolicy => update_assume_role_policy, DeleteRole => delete_role,
+            UpdateAssumeRolePolicy => update_assume_role_policy, DeleteRole => delete_role,
             TagRole => tag_role, UntagRole => untag_role,
             PutRolePermissionsBoundary => put_role_permissions_boundary, DeleteRolePermissionsBoundary => delete_role_permissions_boundary,
             DeletePolicy => delete_policy, DeletePolicyVersion => delete_policy_version, SetDefaultPolicyVersion => set_default_policy_version,

@@ -7,8 +7,47 @@ use rolegate_store::{Entity, Expect, Write, record};
 
 use crate::{
     Service,
+    authorize::ActedOn,
     error::{Result, ServiceError},
 };
+
+tokio::task_local! {
+    /// The stored entities the running operation was authorized on (set by
+    /// [`Service::execute`] around the handler).
+    pub(crate) static ACTED_ON: Vec<ActedOn>;
+}
+
+/// Refuses to act on a record that is not the entity the operation was authorized on: one
+/// created, deleted or re-created (another unique id) since authorization read it. The
+/// authorization named that entity's stored ARN; acting on another would act under a decision
+/// made about something else, so the call is authorized again (`Service::execute`).
+fn check_acted_on(scope: &str, kind: &str, key: &str, data: Option<&str>) -> Result<()> {
+    let mismatch = ACTED_ON
+        .try_with(|facts| {
+            facts
+                .iter()
+                .filter(|f| f.scope == scope && f.kind == kind && f.key == key)
+                .any(|f| {
+                    #[derive(serde::Deserialize)]
+                    struct Id {
+                        id: Option<String>,
+                    }
+                    let now = data.and_then(|d| serde_json::from_str::<Id>(d).ok()?.id);
+                    now != f.id
+                })
+        })
+        .unwrap_or(false);
+    if mismatch {
+        tracing::debug!(
+            scope,
+            kind,
+            key,
+            "entity changed between authorization and the handler"
+        );
+        return Err(ServiceError::Reauthorize);
+    }
+    Ok(())
+}
 
 /// (scope, kind, key) of a record.
 type Address = (String, &'static str, String);
@@ -39,6 +78,12 @@ impl<'a> Tx<'a> {
     /// Reads a record from the store (not the cache) and remembers its version.
     pub async fn get<T: Entity>(&mut self, scope: &str, key: &str) -> Result<Option<T>> {
         let record = self.svc.store.get(scope, T::KIND, key).await?;
+        check_acted_on(
+            scope,
+            T::KIND,
+            key,
+            record.as_ref().map(|r| r.data.as_str()),
+        )?;
         let version = record.as_ref().map(|r| r.version);
         if self.seen_version(scope, T::KIND, key).is_none() {
             self.seen

@@ -170,6 +170,11 @@ mod v1 {
         pub created: i64,
         /// The trust policy, as written.
         pub trust: String,
+        /// The user and role ARNs the trust policy names, each with the unique id of the
+        /// principal it named when the policy was saved (AWS trusts the principal, not a later
+        /// namesake).
+        #[serde(default)]
+        pub trust_ids: BTreeMap<String, String>,
         /// Description.
         pub description: Option<String>,
         /// Maximum session duration, seconds.

@@ -31,6 +31,11 @@ structure!(UpdateRoleInput {
     description: Option<String> = "Description" [LEN_0_1000, DESCRIPTION],
     max_session_duration: Option<i64> = "MaxSessionDuration" [MAX_SESSION],
 });
+shape!(
+    /// UpdateRole's output has no members, but botocore's model gives it a result wrapper:
+    /// `<UpdateRoleResult/>` must be present or clients fail to parse the reply.
+    UpdateRoleOutput {}
+);
 structure!(UpdateRoleDescriptionInput {
     role_name: String = "RoleName" [LEN_1_64, NAME],
     description: String = "Description" [LEN_0_1000, DESCRIPTION],

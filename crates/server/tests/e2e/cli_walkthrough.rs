@@ -127,6 +127,21 @@ async fn seed_walkthrough_with_aws_cli() {
             .expect("id")
             .starts_with("AROA")
     );
+    // UpdateRole's reply carries its empty result wrapper: the aws-cli exits 0.
+    admin
+        .run(&[
+            "iam",
+            "update-role",
+            "--role-name",
+            "s3reader",
+            "--max-session-duration",
+            "7200",
+        ])
+        .expect("update-role");
+    let updated = admin
+        .run(&["iam", "get-role", "--role-name", "S3Reader"])
+        .expect("get-role");
+    assert_eq!(updated["Role"]["MaxSessionDuration"], 7200);
     admin
         .run(&[
             "iam",

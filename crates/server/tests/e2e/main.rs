@@ -8,6 +8,7 @@ mod client;
 mod concurrency;
 mod cross_account;
 mod durability;
+mod escalation;
 mod iam_entities;
 mod mfa;
 mod multi_node;
@@ -60,4 +61,5 @@ on_both_backends! {
     mfa::virtual_mfa => sqlite_mfa, postgres_mfa;
     simulator::simulations => sqlite_simulations, postgres_simulations;
     simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
+    escalation::escalation_paths => sqlite_escalation, postgres_escalation;
 }

@@ -115,7 +115,9 @@ impl Service {
                     role_id: r.id.clone(),
                     arn: arn(account, "role", &r.path, &r.name),
                     create_date: ts(r.created),
-                    assume_role_policy_document: PolicyDocumentText(r.trust.clone()),
+                    assume_role_policy_document: PolicyDocumentText(
+                        self.displayed_trust(&r).await?,
+                    ),
                     instance_profile_list: profiles,
                     role_policy_list: details(&r.inline),
                     attached_managed_policies: self.attached_shapes(account, &r.attached),

@@ -88,6 +88,16 @@ impl Bounded for record::Role {
     }
 }
 
+/// Whether two managed-policy ARNs of one account name the same policy: policy names are
+/// unique case-insensitively and a name has one path, so the ARNs compare without case.
+fn same_arn(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a.eq_ignore_ascii_case(b),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
 /// Managed policies attached per user, group or role.
 pub const MAX_ATTACHED: usize = 10;
 
@@ -110,16 +120,18 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
-            let new_arn = new.as_ref().map(ManagedRef::arn);
-            if *holder.boundary() == new_arn {
+            // The stored ARN of the new boundary (the caller's spelling never reaches the
+            // record).
+            let new_arn = match &new {
+                Some(n) => Some(self.adjust_usage(&mut tx, account, n, 0, 1).await?),
+                None => None,
+            };
+            if same_arn(holder.boundary().as_deref(), new_arn.as_deref()) {
                 return Ok(());
             }
             if let Some(old) = holder.boundary().take() {
                 let old = self.resolve_policy_arn(account, &old)?;
                 self.adjust_usage(&mut tx, account, &old, 0, -1).await?;
-            }
-            if let Some(n) = &new {
-                self.adjust_usage(&mut tx, account, n, 0, 1).await?;
             }
             *holder.boundary() = new_arn;
             tx.put(account, &key, &holder)?;
@@ -239,10 +251,14 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
-            let arn = r.arn();
-            if holder.attached().contains(&arn) {
-                // Attaching again is a no-op, but the policy must still exist.
-                self.adjust_usage(&mut tx, account, &r, 0, 0).await?;
+            // The stored ARN: attachments never keep the caller's spelling.
+            let arn = self.adjust_usage(&mut tx, account, &r, 1, 0).await?;
+            if holder
+                .attached()
+                .iter()
+                .any(|a| same_arn(Some(a), Some(&arn)))
+            {
+                // Attaching again is a no-op (the policy exists; nothing is committed).
                 return Ok(());
             }
             if holder.attached().len() >= MAX_ATTACHED {
@@ -251,7 +267,6 @@ impl Service {
                     T::ATTACH_QUOTA
                 )));
             }
-            self.adjust_usage(&mut tx, account, &r, 1, 0).await?;
             holder.attached().push(arn);
             tx.put(account, &key, &holder)?;
             tx.commit().await
@@ -274,12 +289,16 @@ impl Service {
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
             let arn = r.arn();
-            if !holder.attached().contains(&arn) {
+            if !holder
+                .attached()
+                .iter()
+                .any(|a| same_arn(Some(a), Some(&arn)))
+            {
                 return Err(ServiceError::NoSuchEntity(format!(
                     "Policy {arn} was not found."
                 )));
             }
-            holder.attached().retain(|a| *a != arn);
+            holder.attached().retain(|a| !same_arn(Some(a), Some(&arn)));
             self.adjust_usage(&mut tx, account, &r, -1, 0).await?;
             tx.put(account, &key, &holder)?;
             tx.commit().await

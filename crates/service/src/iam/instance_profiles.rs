@@ -27,7 +27,7 @@ impl Service {
         let mut roles = Vec::new();
         for r in &p.roles {
             if let Some(role) = tx.get::<record::Role>(account, &key_of(r)).await? {
-                roles.push(role_shape(account, &role, false));
+                roles.push(role_shape(account, &self.shown_role(&role).await?, false));
             }
         }
         Ok(shapes::InstanceProfile {

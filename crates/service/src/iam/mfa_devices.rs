@@ -66,7 +66,7 @@ pub fn serial_of(account: &str, d: &record::MfaDevice) -> String {
 }
 
 /// The store key of the device a serial number names in `account`, if it names one there.
-fn device_key(account: &str, serial: &str) -> Option<String> {
+pub(crate) fn device_key(account: &str, serial: &str) -> Option<String> {
     let rest = serial.strip_prefix(&format!("arn:aws:iam::{account}:mfa/"))?;
     let name = rest.rsplit('/').next()?;
     (!name.is_empty()).then(|| key_of(name))

@@ -151,8 +151,9 @@ impl Service {
         })
     }
 
-    /// Adds to a managed policy's attachment and boundary-use counters, inside `tx`;
-    /// `NoSuchEntity` when the policy does not exist.
+    /// Adds to a managed policy's attachment and boundary-use counters, inside `tx`, and
+    /// returns the policy's stored ARN (its name and path as created, whatever the spelling of
+    /// `r`); `NoSuchEntity` when the policy does not exist.
     pub(crate) async fn adjust_usage(
         &self,
         tx: &mut Tx<'_>,
@@ -160,7 +161,7 @@ impl Service {
         r: &ManagedRef,
         attach: i64,
         boundary: i64,
-    ) -> Result<()> {
+    ) -> Result<String> {
         match r {
             ManagedRef::Aws(p) => {
                 let key = p.arn();
@@ -170,7 +171,8 @@ impl Service {
                     .unwrap_or_default();
                 usage.attachment_count = (usage.attachment_count + attach).max(0);
                 usage.boundary_usage_count = (usage.boundary_usage_count + boundary).max(0);
-                tx.put(account, &key, &usage)
+                tx.put(account, &key, &usage)?;
+                Ok(key)
             }
             ManagedRef::Customer { arn, key, path } => {
                 let mut p = tx
@@ -180,7 +182,8 @@ impl Service {
                     .ok_or_else(|| not_attachable(arn))?;
                 p.attachment_count = (p.attachment_count + attach).max(0);
                 p.boundary_usage_count = (p.boundary_usage_count + boundary).max(0);
-                tx.put(account, key, &p)
+                tx.put(account, key, &p)?;
+                Ok(customer_arn(account, &p.path, &p.name))
             }
         }
     }

@@ -1,6 +1,8 @@
 //! Roles: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html> and siblings.
 
-use rolegate_policy::{PolicyKind, document::PrincipalRule};
+use std::{collections::BTreeMap, sync::Arc};
+
+use rolegate_policy::{Policy, PolicyKind, document::PrincipalRule};
 use rolegate_proto::{
     dto::{roles::*, shapes, users::ListTagsOutput},
     xml::PolicyDocumentText,
@@ -56,46 +58,108 @@ impl Service {
     /// in whichever account (AWS stores them by unique id, so a missing one cannot be named;
     /// every account there is lives in this deployment). Account principals are kept as
     /// written, so an account may be trusted before it is added.
-    pub(crate) async fn check_trust_policy(&self, text: &str) -> Result<()> {
+    /// Validates a trust policy and resolves the user and role ARNs it names (in any
+    /// account) to their unique ids, as AWS does when a policy is saved: a principal that does
+    /// not exist is `MalformedPolicyDocument` "Invalid principal in policy".
+    pub(crate) async fn check_trust_policy(&self, text: &str) -> Result<BTreeMap<String, String>> {
         let policy = self.parsed_policy(text, PolicyKind::Trust)?;
         if policy_size(text) > MAX_TRUST_POLICY_SIZE {
             return Err(ServiceError::LimitExceeded(format!(
                 "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
             )));
         }
+        let mut ids = BTreeMap::new();
         for st in &policy.statements {
-            let Some(PrincipalRule::Principal(set)) = &st.principal else {
-                continue;
+            let set = match &st.principal {
+                Some(PrincipalRule::Principal(set) | PrincipalRule::NotPrincipal(set)) => set,
+                None => continue,
             };
             for p in &set.aws {
-                let Some((account, rest)) = p
-                    .strip_prefix("arn:aws:iam::")
-                    .and_then(|r| r.split_once(':'))
-                else {
-                    continue;
-                };
-                let mut tx = self.tx();
-                let exists = if let Some(user) = rest.strip_prefix("user/") {
-                    let name = user.rsplit('/').next().unwrap_or_default();
-                    tx.get::<record::User>(account, &key_of(name))
-                        .await?
-                        .is_some()
-                } else if let Some(role) = rest.strip_prefix("role/") {
-                    let name = role.rsplit('/').next().unwrap_or_default();
-                    tx.get::<record::Role>(account, &key_of(name))
-                        .await?
-                        .is_some()
-                } else {
-                    true
-                };
-                if !exists {
-                    return Err(ServiceError::MalformedPolicyDocument(format!(
-                        "Invalid principal in policy: \"AWS\":\"{p}\""
-                    )));
+                if let Some(id) = self.principal_id(p).await? {
+                    ids.insert(p.clone(), id);
                 }
             }
         }
-        Ok(())
+        Ok(ids)
+    }
+
+    /// The unique id of the user or role an ARN names (`None` for other principals);
+    /// `MalformedPolicyDocument` when it names none.
+    async fn principal_id(&self, p: &str) -> Result<Option<String>> {
+        let Some((account, rest)) = p
+            .strip_prefix("arn:aws:iam::")
+            .and_then(|r| r.split_once(':'))
+        else {
+            return Ok(None);
+        };
+        let invalid = || {
+            ServiceError::MalformedPolicyDocument(format!(
+                "Invalid principal in policy: \"AWS\":\"{p}\""
+            ))
+        };
+        let same = |kind: &str, path: &str, name: &str| {
+            arn(account, kind, path, name).eq_ignore_ascii_case(p)
+        };
+        if let Some(user) = rest.strip_prefix("user/") {
+            let name = user.rsplit('/').next().unwrap_or_default();
+            let u = self
+                .cache
+                .get::<record::User>(&*self.store, account, &key_of(name))
+                .await?
+                .filter(|u| same("user", &u.path, &u.name))
+                .ok_or_else(invalid)?;
+            return Ok(Some(u.id.clone()));
+        }
+        if let Some(role) = rest.strip_prefix("role/") {
+            let name = role.rsplit('/').next().unwrap_or_default();
+            let r = self
+                .cache
+                .get::<record::Role>(&*self.store, account, &key_of(name))
+                .await?
+                .filter(|r| same("role", &r.path, &r.name))
+                .ok_or_else(invalid)?;
+            return Ok(Some(r.id.clone()));
+        }
+        Ok(None)
+    }
+
+    /// The trust policy as evaluated: every user and role ARN replaced by the unique id it
+    /// named when the policy was saved, so a deleted and re-created namesake is not trusted.
+    pub(crate) fn trust_policy(&self, role: &record::Role) -> Result<Arc<Policy>> {
+        let parsed = self.parsed_policy(&role.trust, PolicyKind::Trust)?;
+        if role.trust_ids.is_empty() {
+            return Ok(parsed);
+        }
+        let mut policy = (*parsed).clone();
+        for st in &mut policy.statements {
+            if let Some(PrincipalRule::Principal(set) | PrincipalRule::NotPrincipal(set)) =
+                &mut st.principal
+            {
+                for v in &mut set.aws {
+                    if let Some(id) = role.trust_ids.get(v.as_str()) {
+                        v.clone_from(id);
+                    }
+                }
+            }
+        }
+        Ok(Arc::new(policy))
+    }
+
+    /// The trust policy as shown: a principal that no longer exists (or was re-created: another
+    /// unique id) appears as the unique id it had, as AWS shows it.
+    pub(crate) async fn displayed_trust(&self, role: &record::Role) -> Result<String> {
+        let mut text = role.trust.clone();
+        for (p, id) in &role.trust_ids {
+            let current = match self.principal_id(p).await {
+                Ok(current) => current,
+                Err(ServiceError::MalformedPolicyDocument(_)) => None,
+                Err(e) => return Err(e),
+            };
+            if current.as_deref() != Some(id.as_str()) {
+                text = text.replace(&format!("\"{p}\""), &format!("\"{id}\""));
+            }
+        }
+        Ok(text)
     }
 
     pub(crate) async fn create_role(
@@ -104,7 +168,8 @@ impl Service {
         i: CreateRoleInput,
     ) -> Result<CreateRoleOutput> {
         let account = c.account();
-        self.check_trust_policy(&i.assume_role_policy_document)
+        let trust_ids = self
+            .check_trust_policy(&i.assume_role_policy_document)
             .await?;
         let boundary = i
             .permissions_boundary
@@ -119,6 +184,7 @@ impl Service {
             path: path_or_root(i.path.clone()),
             created: self.now(),
             trust: i.assume_role_policy_document.clone(),
+            trust_ids,
             description: i.description.clone(),
             max_session_duration: i
                 .max_session_duration
@@ -130,25 +196,29 @@ impl Service {
             instance_profiles: Vec::new(),
             last_used: None,
         };
-        self.retry(|| async {
-            let mut tx = self.tx();
-            if tx
-                .get::<record::Role>(account, &key_of(&role.name))
-                .await?
-                .is_some()
-            {
-                return Err(ServiceError::EntityAlreadyExists(format!(
-                    "Role with name {} already exists.",
-                    role.name
-                )));
-            }
-            if let Some(b) = &boundary {
-                self.adjust_usage(&mut tx, account, b, 0, 1).await?;
-            }
-            tx.put(account, &key_of(&role.name), &role)?;
-            tx.commit().await
-        })
-        .await?;
+        let role = self
+            .retry(|| async {
+                let mut tx = self.tx();
+                if tx
+                    .get::<record::Role>(account, &key_of(&role.name))
+                    .await?
+                    .is_some()
+                {
+                    return Err(ServiceError::EntityAlreadyExists(format!(
+                        "Role with name {} already exists.",
+                        role.name
+                    )));
+                }
+                let mut role = role.clone();
+                if let Some(b) = &boundary {
+                    // The stored ARN, not the caller's spelling.
+                    role.boundary = Some(self.adjust_usage(&mut tx, account, b, 0, 1).await?);
+                }
+                tx.put(account, &key_of(&role.name), &role)?;
+                tx.commit().await?;
+                Ok(role)
+            })
+            .await?;
         let mut shape = role_shape(account, &role, true);
         shape.role_last_used = None;
         Ok(CreateRoleOutput { role: shape })
@@ -164,14 +234,26 @@ impl Service {
             .ok_or_else(|| not_found("role", name))
     }
 
+    /// A role as shown: its trust policy as [`Service::displayed_trust`] renders it.
+    pub(crate) async fn shown_role(&self, role: &record::Role) -> Result<record::Role> {
+        let mut shown = role.clone();
+        shown.trust = self.displayed_trust(role).await?;
+        Ok(shown)
+    }
+
     pub(crate) async fn get_role(&self, c: &Ctx<'_>, i: GetRoleInput) -> Result<GetRoleOutput> {
         let role = self.load_role(c.account(), &i.role_name).await?;
+        let role = self.shown_role(&role).await?;
         Ok(GetRoleOutput {
             role: role_shape(c.account(), &role, true),
         })
     }
 
-    pub(crate) async fn update_role(&self, c: &Ctx<'_>, i: UpdateRoleInput) -> Result<()> {
+    pub(crate) async fn update_role(
+        &self,
+        c: &Ctx<'_>,
+        i: UpdateRoleInput,
+    ) -> Result<UpdateRoleOutput> {
         self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             if let Some(d) = &i.description {
                 r.description = Some(d.clone());
@@ -182,7 +264,7 @@ impl Service {
             Ok(())
         })
         .await
-        .map(|_| ())
+        .map(|_| UpdateRoleOutput {})
     }
 
     pub(crate) async fn update_role_description(
@@ -196,6 +278,7 @@ impl Service {
                 Ok(())
             })
             .await?;
+        let role = self.shown_role(&role).await?;
         Ok(UpdateRoleDescriptionOutput {
             role: role_shape(c.account(), &role, true),
         })
@@ -206,9 +289,10 @@ impl Service {
         c: &Ctx<'_>,
         i: UpdateAssumeRolePolicyInput,
     ) -> Result<()> {
-        self.check_trust_policy(&i.policy_document).await?;
+        let trust_ids = self.check_trust_policy(&i.policy_document).await?;
         self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
             r.trust.clone_from(&i.policy_document);
+            r.trust_ids.clone_from(&trust_ids);
             Ok(())
         })
         .await
@@ -260,12 +344,12 @@ impl Service {
                 path_matches(&r.path, i.path_prefix.as_deref())
             })
             .await?;
+        let mut roles = Vec::with_capacity(page.items.len());
+        for r in &page.items {
+            roles.push(role_shape(account, &self.shown_role(r).await?, false));
+        }
         Ok(ListRolesOutput {
-            roles: page
-                .items
-                .iter()
-                .map(|r| role_shape(account, r, false))
-                .collect(),
+            roles,
             is_truncated: page.truncated,
             marker: page.marker,
         })

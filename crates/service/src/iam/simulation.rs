@@ -650,7 +650,7 @@ impl Service {
             id: resource.to_owned(),
             ty: "resource",
             text: role.trust.clone(),
-            policy: self.parsed_policy(&role.trust, PolicyKind::Trust)?,
+            policy: self.trust_policy(&role)?,
         }))
     }
 

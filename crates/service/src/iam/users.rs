@@ -81,25 +81,29 @@ impl Service {
             access_keys: Vec::new(),
             mfa_devices: Vec::new(),
         };
-        self.retry(|| async {
-            let mut tx = self.tx();
-            if tx
-                .get::<record::User>(account, &key_of(&user.name))
-                .await?
-                .is_some()
-            {
-                return Err(ServiceError::EntityAlreadyExists(format!(
-                    "User with name {} already exists.",
-                    user.name
-                )));
-            }
-            if let Some(b) = &boundary {
-                self.adjust_usage(&mut tx, account, b, 0, 1).await?;
-            }
-            tx.put(account, &key_of(&user.name), &user)?;
-            tx.commit().await
-        })
-        .await?;
+        let user = self
+            .retry(|| async {
+                let mut tx = self.tx();
+                if tx
+                    .get::<record::User>(account, &key_of(&user.name))
+                    .await?
+                    .is_some()
+                {
+                    return Err(ServiceError::EntityAlreadyExists(format!(
+                        "User with name {} already exists.",
+                        user.name
+                    )));
+                }
+                let mut user = user.clone();
+                if let Some(b) = &boundary {
+                    // The stored ARN, not the caller's spelling.
+                    user.boundary = Some(self.adjust_usage(&mut tx, account, b, 0, 1).await?);
+                }
+                tx.put(account, &key_of(&user.name), &user)?;
+                tx.commit().await?;
+                Ok(user)
+            })
+            .await?;
         Ok(CreateUserOutput {
             user: user_shape(account, &user, true),
         })

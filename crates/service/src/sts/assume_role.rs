@@ -17,7 +17,7 @@
 
 use std::sync::Arc;
 
-use rolegate_policy::{Decision, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate};
+use rolegate_policy::{Decision, PolicySet, Request, SourcedPolicy, evaluate};
 use rolegate_proto::dto::sts::{AssumeRoleInput, AssumeRoleOutput, AssumedRoleUser};
 use rolegate_store::record;
 
@@ -135,6 +135,12 @@ impl Service {
         let role_account = parsed
             .as_ref()
             .map_or_else(|| caller.account.clone(), |p| p.0.clone());
+        // Authorization is about the role as stored, never the caller's spelling of its name
+        // (a Deny on `role/Prod` must stop `role/prod`).
+        let role_arn = role.as_ref().map_or_else(
+            || i.role_arn.clone(),
+            |r| crate::iam::arn(&role_account, "role", &r.path, &r.name),
+        );
 
         // 3. MFA.
         let mfa_at = match (&i.serial_number, &i.token_code) {
@@ -170,7 +176,7 @@ impl Service {
         let mut session_tags = inherited.clone();
         session_tags.extend(passed.iter().cloned());
         let trust = match &role {
-            Some(r) => Some(self.parsed_policy(&r.trust, PolicyKind::Trust)?),
+            Some(r) => Some(self.trust_policy(r)?),
             None => None,
         };
         let resource_tags = overlay_tags(
@@ -182,7 +188,7 @@ impl Service {
         let source_identity = i.source_identity.clone().or_else(|| inherited_si.clone());
         let mut target = Target {
             action: String::new(),
-            resource: i.role_arn.clone(),
+            resource: role_arn.clone(),
             request_tags: passed.clone(),
             resource_tags: resource_tags
                 .iter()
@@ -232,7 +238,7 @@ impl Service {
             let principal = caller.principal();
             let request = Request {
                 action,
-                resource: &i.role_arn,
+                resource: &role_arn,
                 principal: &principal,
                 context: &context,
             };

@@ -65,12 +65,23 @@ impl Service {
                 role_path: path.clone(),
                 session_name: session.clone(),
             },
-            SessionPrincipal::User { id, name, path } => {
-                self.origin_key_active(&s.origin.key, &s.account).await?;
+            SessionPrincipal::User { id, .. } => {
+                // Bound to the user, not its name: the origin key names its owner's current
+                // name (kept through renames), and the owner must still be the same user.
+                let key = self.origin_key_active(&s.origin.key, &s.account).await?;
+                let record::KeyOwner::User { name, .. } = &key.owner else {
+                    return Err(ServiceError::InvalidClientTokenId);
+                };
+                let user = self
+                    .cache
+                    .get::<record::User>(&*self.store, &s.account, &crate::iam::key_of(name))
+                    .await?
+                    .filter(|u| u.id == *id)
+                    .ok_or(ServiceError::InvalidClientTokenId)?;
                 Identity::User {
-                    name: name.clone(),
-                    id: id.clone(),
-                    path: path.clone(),
+                    name: user.name.clone(),
+                    id: user.id.clone(),
+                    path: user.path.clone(),
                 }
             }
             SessionPrincipal::Root => {
@@ -93,13 +104,13 @@ impl Service {
         })
     }
 
-    async fn origin_key_active(&self, key: &str, account: &str) -> Result<()> {
+    async fn origin_key_active(&self, key: &str, account: &str) -> Result<Arc<record::AccessKey>> {
         match self
             .cache
             .get::<record::AccessKey>(&*self.store, GLOBAL, key)
             .await?
         {
-            Some(k) if k.active && k.account == account => Ok(()),
+            Some(k) if k.active && k.account == account => Ok(k),
             _ => Err(ServiceError::InvalidClientTokenId),
         }
     }

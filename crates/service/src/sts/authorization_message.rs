@@ -81,6 +81,23 @@ struct MessageContext {
     conditions: Items<Condition>,
 }
 
+/// Whether a context key describes the resource rather than the caller or the request.
+fn reveals_resource(key: &str) -> bool {
+    let k = key.to_ascii_lowercase();
+    k.starts_with("aws:resourcetag/")
+        || k.starts_with("iam:resourcetag/")
+        || k.starts_with("aws:resourceaccount")
+        || k.starts_with("aws:resourceorg")
+}
+
+/// What is sealed: the message and the account it was issued in (only that account may
+/// decode it).
+#[derive(Debug, Serialize, Deserialize)]
+struct Sealed {
+    account: String,
+    message: AuthorizationMessage,
+}
+
 impl Service {
     /// AccessDenied with AWS's message and the encoded authorization message (absent if it
     /// cannot be sealed).
@@ -100,9 +117,12 @@ impl Service {
         evaluation: &Evaluation,
     ) -> Option<String> {
         let key = self.sealing_key().await.ok()?;
+        // Nothing about the resource: its tags are not the caller's to read (a denied
+        // AssumeRole would otherwise hand out another account's role tags).
         let mut conditions: Vec<Condition> = request
             .context
             .iter()
+            .filter(|(k, _)| !reveals_resource(k))
             .map(|(k, v)| Condition {
                 key: k.to_owned(),
                 values: Items {
@@ -153,8 +173,12 @@ impl Service {
             },
             issued_at: self.now(),
         };
+        let sealed = Sealed {
+            account: request.principal.account.clone(),
+            message: body,
+        };
         let mut nonce = [0u8; NONCE];
-        serde_json::to_vec(&body)
+        serde_json::to_vec(&sealed)
             .ok()
             .filter(|_| ids::random_bytes(&mut nonce).is_ok())
             .and_then(|json| seal_bytes(MAGIC, &json, &key, &nonce).ok())
@@ -162,7 +186,7 @@ impl Service {
 
     pub(crate) async fn decode_authorization_message(
         &self,
-        _c: &Ctx<'_>,
+        c: &Ctx<'_>,
         i: DecodeAuthorizationMessageInput,
     ) -> Result<DecodeAuthorizationMessageOutput> {
         let invalid = || {
@@ -177,7 +201,12 @@ impl Service {
             })
             .await?
             .map_err(|_| invalid())?;
-        let body: AuthorizationMessage = serde_json::from_slice(&raw).map_err(|_| invalid())?;
+        let sealed: Sealed = serde_json::from_slice(&raw).map_err(|_| invalid())?;
+        // A message of another account is answered exactly like a forged one.
+        if sealed.account != c.caller.account {
+            return Err(invalid());
+        }
+        let body = sealed.message;
         if body.issued_at + MESSAGE_LIFETIME < self.now() {
             return Err(invalid());
         }
