@@ -307,6 +307,16 @@ mod v1 {
         pub last_step: i64,
         /// Tags.
         pub tags: Vec<Tag>,
+        /// Failed code checks since the last accepted code (the throttle's count; records
+        /// written before the throttle read as 0).
+        #[serde(default)]
+        pub failures: u32,
+        /// When the last failed check happened (unix seconds; 0: never).
+        #[serde(default)]
+        pub failed_at: i64,
+        /// Until when every check is refused without looking at the code (unix seconds).
+        #[serde(default)]
+        pub locked_until: i64,
     }
 }
 

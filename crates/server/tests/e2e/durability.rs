@@ -28,6 +28,7 @@ pub async fn binary_server(dir: &Path) -> (Child, Server) {
         _dir: None,
         pg_schema: None,
         config: None,
+        clock: None,
     };
     (child, server)
 }

@@ -59,6 +59,7 @@ on_both_backends! {
     cross_account::cross_account => sqlite_cross_account, postgres_cross_account;
     sts::authorization_messages => sqlite_authorization_messages, postgres_authorization_messages;
     mfa::virtual_mfa => sqlite_mfa, postgres_mfa;
+    mfa::lockout => sqlite_mfa_lockout, postgres_mfa_lockout;
     simulator::simulations => sqlite_simulations, postgres_simulations;
     simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
     escalation::escalation_paths => sqlite_escalation, postgres_escalation;

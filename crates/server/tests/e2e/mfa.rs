@@ -1,5 +1,6 @@
 //! Virtual MFA devices and MFA-protected roles and sessions, with codes computed by an
-//! independent TOTP implementation (totp-rs), and session expiry on a shifted clock.
+//! independent TOTP implementation (totp-rs), session expiry on a shifted clock, and the
+//! per-device throttle on guessing codes (lockouts ended by moving the server's clock).
 
 use std::sync::Arc;
 
@@ -12,7 +13,7 @@ use crate::{
     support::*,
 };
 
-fn code(seed_b32: &str, t: i64) -> String {
+pub fn code(seed_b32: &str, t: i64) -> String {
     let secret = data_encoding::BASE32_NOPAD
         .decode(seed_b32.as_bytes())
         .expect("seed");
@@ -365,7 +366,7 @@ async fn sessions_expire_and_survive_rotation() {
     s.stop().await;
 }
 
-fn clock_now(c: &ShiftedClock) -> time::OffsetDateTime {
+pub fn clock_now(c: &ShiftedClock) -> time::OffsetDateTime {
     use rolegate_service::clock::Clock;
     c.now()
 }
@@ -383,4 +384,241 @@ async fn remove_device(root: &aws_sdk_iam::Client, user: &str, serial: &str) {
         .send()
         .await
         .unwrap_or_else(|e| panic!("delete {user}'s device: {e:?}"));
+}
+
+/// AWS's refusal of a GetSessionToken MFA code (two spaces before "Please").
+pub const GST_MFA_FAILED: &str = "MultiFactorAuthentication failed, unable to validate MFA code.  Please verify your MFA serial number is valid and associated with this user.";
+/// AWS's refusal of an AssumeRole MFA code (the service adds a trailing space).
+const ASSUME_MFA_FAILED: &str =
+    "MultiFactorAuthentication failed with invalid MFA one time pass code.";
+
+/// The server's time (unix seconds) on a moved clock.
+pub fn server_now(clock: &ShiftedClock) -> i64 {
+    clock_now(clock).unix_timestamp()
+}
+
+/// A six-digit code that is none of the device's codes from two steps before `t` to two
+/// after (so it is wrong whatever drift the server allows).
+pub fn wrong_code(seed_b32: &str, t: i64) -> String {
+    let near: Vec<String> = (-2..=2).map(|k| code(seed_b32, t + 30 * k)).collect();
+    (0..10u32)
+        .map(|n| format!("{:06}", 123_456 + n))
+        .find(|c| !near.contains(c))
+        .expect("one of ten codes is not among five")
+}
+
+/// Creates a virtual MFA device: its serial number and base32 seed.
+pub async fn new_device(root: &aws_sdk_iam::Client, name: &str) -> (String, String) {
+    let d = root
+        .create_virtual_mfa_device()
+        .virtual_mfa_device_name(name)
+        .send()
+        .await
+        .expect("create device")
+        .virtual_mfa_device
+        .expect("device");
+    let seed = String::from_utf8(d.base32_string_seed().expect("seed").as_ref().to_vec())
+        .expect("seed text");
+    (d.serial_number().to_owned(), seed)
+}
+
+/// Creates a virtual MFA device and enables it for `user` with the codes of the two steps
+/// before `t`.
+pub async fn enabled_device(
+    root: &aws_sdk_iam::Client,
+    user: &str,
+    name: &str,
+    t: i64,
+) -> (String, String) {
+    let (serial, seed) = new_device(root, name).await;
+    root.enable_mfa_device()
+        .user_name(user)
+        .serial_number(&serial)
+        .authentication_code1(code(&seed, t - 60))
+        .authentication_code2(code(&seed, t - 30))
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("enable {name}: {e:?}"));
+    (serial, seed)
+}
+
+/// GetSessionToken with an MFA code.
+pub async fn session_with_code(
+    client: &aws_sdk_sts::Client,
+    serial: &str,
+    code: &str,
+) -> Result<Credentials, String> {
+    client
+        .get_session_token()
+        .serial_number(serial)
+        .token_code(code)
+        .send()
+        .await
+        .map(|o| o.credentials.expect("credentials"))
+        .map_err(|e| {
+            assert_eq!(super::support::code(&e), "AccessDenied", "{e:?}");
+            super::support::message(&e)
+        })
+}
+
+/// The stored record of a device (by its name): its version and its throttle count.
+async fn device_state(s: &Server, name: &str) -> (i64, u32) {
+    let store = s.running.as_ref().expect("running").service.store().clone();
+    let r = store
+        .get(ACCOUNT, "mfa-device", &name.to_lowercase())
+        .await
+        .expect("read")
+        .expect("the device");
+    let d: rolegate_store::record::MfaDevice =
+        rolegate_store::record::decode(&r.data).expect("decode");
+    (r.version, d.failures)
+}
+
+/// MFA codes cannot be guessed: after 5 wrong codes the device is locked and even the
+/// correct code is refused, with the error of a wrong code, by every operation that checks
+/// codes; a locked device costs no writes; other devices, other users and calls without MFA
+/// are unaffected; the lockout ends, grows with each further failure, and a success clears
+/// the count. Enabling a device is throttled the same way.
+pub async fn lockout(s: &Server) {
+    let clock = s.clock.clone().expect("a server on a movable clock");
+    let root = root_iam(s);
+    let assume = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#;
+    let (ok, os) = user_with_key(s, "owner", Some(assume)).await;
+    let (bk, bs) = user_with_key(s, "bystander", None).await;
+    let t = server_now(&clock);
+    let (serial, seed) = enabled_device(&root, "owner", "ownermfa", t).await;
+    let (by_serial, by_seed) = enabled_device(&root, "bystander", "bystandermfa", t).await;
+    let (spare_serial, spare_seed) = new_device(&root, "sparemfa").await;
+    role(s, "Guarded", &trust_account(ACCOUNT), None).await;
+    let owner = sts(&s.endpoint, &ok, &os);
+    let bystander = sts(&s.endpoint, &bk, &bs);
+    let right = || code(&seed, server_now(&clock));
+    let wrong = || wrong_code(&seed, server_now(&clock));
+
+    // 20 wrong codes, all refused alike; only the first 5 are checked, one write each.
+    let (v0, _) = device_state(s, "ownermfa").await;
+    for n in 0..20 {
+        let e = session_with_code(&owner, &serial, &wrong())
+            .await
+            .expect_err("a wrong code");
+        assert_eq!(e, GST_MFA_FAILED, "attempt {n}");
+    }
+    assert_eq!(
+        device_state(s, "ownermfa").await,
+        (v0 + 5, 5),
+        "5 failures counted and written; nothing written while locked"
+    );
+
+    // Locked: the correct code is refused too, with the same error, by GetSessionToken,
+    // AssumeRole and ResyncMFADevice; none of them writes.
+    let e = session_with_code(&owner, &serial, &right())
+        .await
+        .expect_err("the correct code while locked");
+    assert_eq!(e, GST_MFA_FAILED);
+    let e = owner
+        .assume_role()
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/Guarded"))
+        .role_session_name("locked")
+        .serial_number(&serial)
+        .token_code(right())
+        .send()
+        .await
+        .expect_err("AssumeRole with the correct code while locked");
+    assert_eq!(super::support::code(&e), "AccessDenied");
+    assert_eq!(super::support::message(&e).trim_end(), ASSUME_MFA_FAILED);
+    let now = server_now(&clock);
+    let e = root
+        .resync_mfa_device()
+        .user_name("owner")
+        .serial_number(&serial)
+        .authentication_code1(code(&seed, now - 30))
+        .authentication_code2(code(&seed, now))
+        .send()
+        .await
+        .expect_err("resync with correct codes while locked");
+    assert_eq!(super::support::code(&e), "InvalidAuthenticationCode");
+    assert_eq!(device_state(s, "ownermfa").await, (v0 + 5, 5));
+
+    // No lever beyond the device: another user's device, and the owner without MFA.
+    session_with_code(&bystander, &by_serial, &code(&by_seed, server_now(&clock)))
+        .await
+        .expect("another user's device is not locked");
+    owner
+        .get_session_token()
+        .send()
+        .await
+        .expect("the locked device's user without MFA");
+
+    // Enabling is throttled alike: 5 wrong pairs, then the right pair is refused.
+    let enable = |c1: String, c2: String| {
+        root.enable_mfa_device()
+            .user_name("bystander")
+            .serial_number(&spare_serial)
+            .authentication_code1(c1)
+            .authentication_code2(c2)
+            .send()
+    };
+    for n in 0..5 {
+        let now = server_now(&clock);
+        let e = enable(
+            wrong_code(&spare_seed, now),
+            wrong_code(&spare_seed, now - 30),
+        )
+        .await
+        .expect_err("wrong codes");
+        assert_eq!(super::support::code(&e), "InvalidAuthenticationCode", "{n}");
+    }
+    let now = server_now(&clock);
+    let e = enable(code(&spare_seed, now - 30), code(&spare_seed, now))
+        .await
+        .expect_err("the right codes while locked");
+    assert_eq!(super::support::code(&e), "InvalidAuthenticationCode");
+
+    // 30 s later one guess is checked again, and failing it locks for 60 s.
+    clock.advance(31);
+    let now = server_now(&clock);
+    enable(code(&spare_seed, now - 30), code(&spare_seed, now))
+        .await
+        .expect("the lockout of the spare device is over");
+    session_with_code(&owner, &serial, &wrong())
+        .await
+        .expect_err("a wrong code after the lockout");
+    assert_eq!(device_state(s, "ownermfa").await, (v0 + 6, 6));
+    clock.advance(31);
+    let e = session_with_code(&owner, &serial, &right())
+        .await
+        .expect_err("the second lockout is 60 s");
+    assert_eq!(e, GST_MFA_FAILED);
+    clock.advance(30);
+    session_with_code(&owner, &serial, &right())
+        .await
+        .expect("the correct code once the lockout is over");
+    assert_eq!(
+        device_state(s, "ownermfa").await.1,
+        0,
+        "a success clears the count"
+    );
+
+    // After a success 4 failures do not lock, and the 5th locks for 30 s again.
+    for _ in 0..4 {
+        session_with_code(&owner, &serial, &wrong())
+            .await
+            .expect_err("wrong");
+    }
+    clock.advance(31);
+    session_with_code(&owner, &serial, &right())
+        .await
+        .expect("4 failures do not lock");
+    for _ in 0..5 {
+        session_with_code(&owner, &serial, &wrong())
+            .await
+            .expect_err("wrong");
+    }
+    session_with_code(&owner, &serial, &right())
+        .await
+        .expect_err("locked again");
+    clock.advance(31);
+    session_with_code(&owner, &serial, &right())
+        .await
+        .expect("the first lockout after a success is 30 s again");
 }

@@ -2,7 +2,8 @@
 //! others (no lookup, one keyring); rotating the sealing key with the administrative command
 //! cuts no live session, and a node that has not read the change log yet still opens tokens
 //! another node sealed under the new key; a policy change or a new account made through one
-//! node reaches the others through the change log.
+//! node reaches the others through the change log; the MFA throttle's count is one for all
+//! nodes.
 
 use std::time::Duration;
 
@@ -10,6 +11,10 @@ use base64::Engine as _;
 use rolegate_server::{Config, start};
 
 use crate::{
+    mfa::{
+        GST_MFA_FAILED, code as totp_code, enabled_device, server_now, session_with_code,
+        wrong_code,
+    },
     sts::{role, user_with_key},
     support::*,
 };
@@ -171,5 +176,39 @@ async fn sessions_and_changes_cross_nodes() {
     }
     b.shutdown().await.expect("node B stops");
     c.shutdown().await.expect("node C stops");
+    sa.stop().await;
+}
+
+/// Wrong MFA codes sent to two nodes add up to one count: 3 on A and 2 on B lock the device
+/// on both, and the lockout ends on both.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mfa_throttle_is_shared_by_nodes() {
+    let Some(sa) = postgres().await else { return };
+    let clock = sa.clock.clone().expect("a movable clock");
+    // Node B runs on the same (moved) clock, as nodes of one deployment run on one time.
+    let b = start(sa.config.clone().expect("config"), false)
+        .await
+        .expect("node B");
+    let (a_ep, b_ep) = (sa.endpoint.clone(), format!("http://{}", b.addr));
+    let (dk, ds) = user_with_key(&sa, "dev", None).await;
+    let (serial, seed) = enabled_device(&root_iam(&sa), "dev", "devmfa", server_now(&clock)).await;
+    let (on_a, on_b) = (sts(&a_ep, &dk, &ds), sts(&b_ep, &dk, &ds));
+    for client in [&on_a, &on_b, &on_a, &on_b, &on_a] {
+        let e = session_with_code(client, &serial, &wrong_code(&seed, server_now(&clock)))
+            .await
+            .expect_err("a wrong code");
+        assert_eq!(e, GST_MFA_FAILED);
+    }
+    for client in [&on_a, &on_b] {
+        let e = session_with_code(client, &serial, &totp_code(&seed, server_now(&clock)))
+            .await
+            .expect_err("locked on every node");
+        assert_eq!(e, GST_MFA_FAILED);
+    }
+    clock.advance(31);
+    session_with_code(&on_b, &serial, &totp_code(&seed, server_now(&clock)))
+        .await
+        .expect("the lockout is over on B");
+    b.shutdown().await.expect("node B stops");
     sa.stop().await;
 }

@@ -1,8 +1,11 @@
 //! Starts a server on loopback and builds real AWS SDK clients for it.
 
+use std::sync::Arc;
+
 use aws_config::BehaviorVersion;
 use aws_credential_types::Credentials;
-use rolegate_server::{Config, Running, start};
+use rolegate_server::{ClockHandle, Config, Running, start};
+use rolegate_service::clock::ShiftedClock;
 use rolegate_sigv4::SecretKey;
 
 pub const ACCOUNT: &str = "123456789012";
@@ -16,6 +19,9 @@ pub struct Server {
     pub pg_schema: Option<String>,
     /// How the in-process server was configured (for administrative commands on its store).
     pub config: Option<Config>,
+    /// The clock the in-process server runs on, when the test may move it (`sqlite()`,
+    /// `postgres()`: the system clock until moved).
+    pub clock: Option<Arc<ShiftedClock>>,
 }
 
 impl Server {
@@ -50,9 +56,13 @@ fn base_config() -> Config {
     }
 }
 
-/// A server on embedded SQLite in a fresh directory.
+/// A server on embedded SQLite in a fresh directory, on a clock the test may move.
 pub async fn sqlite() -> Server {
-    sqlite_with(rolegate_server::ClockHandle::default()).await
+    let clock = Arc::new(ShiftedClock::default());
+    Server {
+        clock: Some(clock.clone()),
+        ..sqlite_with(ClockHandle(clock)).await
+    }
 }
 
 /// A server on embedded SQLite running on the given clock.
@@ -70,18 +80,21 @@ pub async fn sqlite_with(clock: rolegate_server::ClockHandle) -> Server {
         _dir: Some(dir),
         pg_schema: None,
         config: Some(config),
+        clock: None,
     }
 }
 
-/// A server on PostgreSQL in a fresh schema; `None` (skipped) only when PostgreSQL is
-/// unreachable and `CI` is not set.
+/// A server on PostgreSQL in a fresh schema, on a clock the test may move; `None` (skipped)
+/// only when PostgreSQL is unreachable and `CI` is not set.
 pub async fn postgres() -> Option<Server> {
     let dir = tempfile::tempdir().expect("tempdir");
     let schema = format!("rg_e2e_{}", random_suffix());
+    let clock = Arc::new(ShiftedClock::default());
     let config = Config {
         data_dir: dir.path().to_path_buf(),
         database_url: Some(pg_url()),
         database_schema: Some(schema.clone()),
+        clock: ClockHandle(clock.clone()),
         ..base_config()
     };
     match start(config.clone(), false).await {
@@ -91,6 +104,7 @@ pub async fn postgres() -> Option<Server> {
             _dir: Some(dir),
             pg_schema: Some(schema),
             config: Some(config),
+            clock: Some(clock),
         }),
         Err(e) if std::env::var_os("CI").is_none() => {
             eprintln!("SKIPPED: PostgreSQL unreachable: {e:#}");

@@ -1,7 +1,10 @@
 //! Virtual MFA devices and TOTP codes (RFC 6238: HMAC-SHA1, 6 digits, 30-second steps).
 //!
 //! A code is accepted once: the device remembers the last time step it accepted and refuses
-//! that step and every earlier one, so a code cannot be replayed inside its window.
+//! that step and every earlier one, so a code cannot be replayed inside its window. Every
+//! check of a code (sign-in codes for GetSessionToken and AssumeRole, the two codes of
+//! EnableMFADevice and ResyncMFADevice) goes through the device's [`throttle`], and every
+//! refusal is logged (who, which device, from where; never the code).
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html>
@@ -21,6 +24,8 @@ use crate::{
     ids,
     tx::Tx,
 };
+
+pub mod throttle;
 
 /// TOTP time step, seconds.
 pub const STEP: i64 = 30;
@@ -137,6 +142,9 @@ impl Service {
             user: None,
             last_step: 0,
             tags,
+            failures: 0,
+            failed_at: 0,
+            locked_until: 0,
         };
         self.retry(|| async {
             let mut tx = self.tx();
@@ -179,7 +187,7 @@ impl Service {
         i: EnableMFADeviceInput,
     ) -> Result<()> {
         let account = c.account();
-        let now_step = self.now() / STEP;
+        let now = self.now();
         self.retry(|| async {
             let mut tx = self.tx();
             let mut user = tx
@@ -199,14 +207,16 @@ impl Service {
                     "Cannot exceed quota for MFADevicesPerUser: {MAX_DEVICES_PER_USER}"
                 )));
             }
-            let step = consecutive(
-                &device.seed,
-                now_step,
-                device.last_step,
+            let step = match two_codes(
+                &device,
+                now,
                 &i.authentication_code1,
                 &i.authentication_code2,
-            )?
-            .ok_or_else(invalid_codes)?;
+            )? {
+                Some(step) => step,
+                None => return refuse_two_codes(c, tx, &key, device, now).await,
+            };
+            throttle::succeeded(&mut device);
             device.user = Some(record::MfaUser {
                 name: user.name.clone(),
                 id: user.id.clone(),
@@ -227,7 +237,7 @@ impl Service {
         i: ResyncMFADeviceInput,
     ) -> Result<()> {
         let account = c.account();
-        let now_step = self.now() / STEP;
+        let now = self.now();
         self.retry(|| async {
             let mut tx = self.tx();
             let (key, mut device) = read_device(&mut tx, account, &i.serial_number)
@@ -238,14 +248,16 @@ impl Service {
                         .is_some_and(|u| u.name.eq_ignore_ascii_case(&i.user_name))
                 })
                 .ok_or_else(|| no_device(&i.serial_number))?;
-            let step = consecutive(
-                &device.seed,
-                now_step,
-                device.last_step,
+            let step = match two_codes(
+                &device,
+                now,
                 &i.authentication_code1,
                 &i.authentication_code2,
-            )?
-            .ok_or_else(invalid_codes)?;
+            )? {
+                Some(step) => step,
+                None => return refuse_two_codes(c, tx, &key, device, now).await,
+            };
+            throttle::succeeded(&mut device);
             device.last_step = step + 1;
             tx.put(account, &key, &device)?;
             tx.commit().await
@@ -389,41 +401,137 @@ impl Service {
         })
     }
 
-    /// Verifies a sign-in code for the MFA device `serial` of the user `user_id` and consumes
-    /// its time step. `Ok(Some(now))` when it verifies; `Ok(None)` when it does not (wrong
-    /// serial, device not the user's, wrong or replayed code).
+    /// Verifies a sign-in code for the MFA device `serial` of the calling user `user_id` and
+    /// consumes its time step. `Ok(Some(now))` when it verifies; `Ok(None)` when it does not
+    /// (wrong serial, device not the user's, device locked by the throttle, wrong or replayed
+    /// code). A wrong or replayed code counts against the device (one write); a refusal
+    /// while locked writes nothing.
     pub(crate) async fn verify_mfa_code(
         &self,
-        account: &str,
+        c: &Ctx<'_>,
         user_id: &str,
         serial: &str,
         code: &str,
     ) -> Result<Option<i64>> {
+        let account = c.account();
         let now = self.now();
-        let now_step = now / STEP;
         self.retry(|| async {
             let mut tx = self.tx();
             let Some((key, mut device)) = read_device(&mut tx, account, serial)
                 .await?
                 .filter(|(_, d)| d.user.as_ref().is_some_and(|u| u.id == user_id))
             else {
+                log_refusal(c, serial, Refusal::NotTheCallersDevice);
                 return Ok(None);
             };
-            let mut accepted = None;
-            for step in now_step - DRIFT_STEPS..=now_step + DRIFT_STEPS {
-                if step > device.last_step && same(&code_at(&device.seed, step)?, code) {
-                    accepted = Some(step);
-                }
+            if throttle::locked(&device, now) {
+                log_refusal(c, serial, Refusal::Locked(&device));
+                return Ok(None);
             }
-            let Some(step) = accepted else {
+            let Some(step) = sign_in_step(&device, now, code)? else {
+                let lockout = throttle::failed(&mut device, now);
+                tx.put(account, &key, &device)?;
+                tx.commit().await?;
+                log_refusal(c, serial, Refusal::WrongCode(&device, lockout));
                 return Ok(None);
             };
             device.last_step = step;
+            throttle::succeeded(&mut device);
             tx.put(account, &key, &device)?;
             tx.commit().await?;
             Ok(Some(now))
         })
         .await
+    }
+}
+
+/// The time step of a sign-in code: one within [`DRIFT_STEPS`] of now and later than the
+/// last step the device accepted.
+fn sign_in_step(device: &record::MfaDevice, now: i64, code: &str) -> Result<Option<i64>> {
+    let now_step = now / STEP;
+    let mut accepted = None;
+    for step in now_step - DRIFT_STEPS..=now_step + DRIFT_STEPS {
+        if step > device.last_step && same(&code_at(&device.seed, step)?, code) {
+            accepted = Some(step);
+        }
+    }
+    Ok(accepted)
+}
+
+/// The step of `code1` for EnableMFADevice and ResyncMFADevice, unless the device is locked
+/// (then the codes are not looked at) or the codes are not two consecutive recent ones.
+fn two_codes(
+    device: &record::MfaDevice,
+    now: i64,
+    code1: &str,
+    code2: &str,
+) -> Result<Option<i64>> {
+    if throttle::locked(device, now) {
+        return Ok(None);
+    }
+    consecutive(&device.seed, now / STEP, device.last_step, code1, code2)
+}
+
+/// Refuses the two codes [`two_codes`] did not accept: a device that is not locked counts the
+/// failure first (one write); a locked one writes nothing.
+async fn refuse_two_codes(
+    c: &Ctx<'_>,
+    mut tx: Tx<'_>,
+    key: &str,
+    mut device: record::MfaDevice,
+    now: i64,
+) -> Result<()> {
+    let serial = serial_of(c.account(), &device);
+    if throttle::locked(&device, now) {
+        log_refusal(c, &serial, Refusal::Locked(&device));
+    } else {
+        let lockout = throttle::failed(&mut device, now);
+        tx.put(c.account(), key, &device)?;
+        tx.commit().await?;
+        log_refusal(c, &serial, Refusal::WrongCode(&device, lockout));
+    }
+    Err(invalid_codes())
+}
+
+/// Why a code check was refused.
+enum Refusal<'a> {
+    /// The serial names no device of the calling user (nothing is counted: only a device's
+    /// own user can make checks that count against it).
+    NotTheCallersDevice,
+    /// The device is locked; the code was not looked at.
+    Locked(&'a record::MfaDevice),
+    /// A wrong or replayed code, counted; the lockout it started, seconds.
+    WrongCode(&'a record::MfaDevice, Option<i64>),
+}
+
+/// Logs a refused code check at warn: the caller, the device, the source address, and the
+/// throttle's state. Never the code.
+fn log_refusal(c: &Ctx<'_>, serial: &str, why: Refusal<'_>) {
+    let principal = c.caller.arn();
+    let source_ip = c
+        .env
+        .source_ip
+        .map_or_else(|| "-".to_owned(), |ip| ip.to_string());
+    let request_id = &c.env.request_id;
+    match why {
+        Refusal::NotTheCallersDevice => tracing::warn!(
+            request_id, %principal, serial, %source_ip,
+            "MFA code refused: no such device of the caller"
+        ),
+        Refusal::Locked(d) => tracing::warn!(
+            request_id, %principal, serial, %source_ip,
+            failures = d.failures, locked_until = d.locked_until,
+            "MFA code refused: device locked by repeated failures, code not checked"
+        ),
+        Refusal::WrongCode(d, None) => tracing::warn!(
+            request_id, %principal, serial, %source_ip, failures = d.failures,
+            "MFA code refused: wrong or reused code"
+        ),
+        Refusal::WrongCode(d, Some(seconds)) => tracing::warn!(
+            request_id, %principal, serial, %source_ip, failures = d.failures,
+            lockout_seconds = seconds,
+            "MFA code refused: wrong or reused code; device locked"
+        ),
     }
 }
 
