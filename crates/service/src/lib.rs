@@ -235,6 +235,10 @@ impl Service {
         let c = iam::Ctx { caller, env };
         for _ in 0..MAX_REAUTHORIZATIONS {
             let acted_on = self.authorize(caller, &op, env).await?;
+            if acted_on.is_empty() {
+                // Nothing stored was resolved (STS calls, lists): nothing can change under it.
+                return self.dispatch(&c, op).await;
+            }
             match tx::ACTED_ON
                 .scope(acted_on, self.dispatch(&c, op.clone()))
                 .await
