@@ -164,65 +164,32 @@ pub(crate) trait Named: rolegate_store::Entity {
     }
 }
 
-impl Named for record::User {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    const ARN_KIND: &'static str = "user";
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn tags(&self) -> &[record::Tag] {
-        &self.tags
-    }
+/// `impl Named` for a record with `id`, `name` and `path` fields (and `tags`, when listed).
+macro_rules! named {
+    ($($t:ty => $kind:literal $(, $tags:ident)?;)*) => {$(
+        impl Named for $t {
+            const ARN_KIND: &'static str = $kind;
+            fn id(&self) -> &str {
+                &self.id
+            }
+            fn name(&self) -> &str {
+                &self.name
+            }
+            fn path(&self) -> &str {
+                &self.path
+            }
+            $(fn tags(&self) -> &[record::Tag] {
+                &self.$tags
+            })?
+        }
+    )*};
 }
 
-impl Named for record::Role {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    const ARN_KIND: &'static str = "role";
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn tags(&self) -> &[record::Tag] {
-        &self.tags
-    }
-}
-
-impl Named for record::Group {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    const ARN_KIND: &'static str = "group";
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-}
-
-impl Named for record::InstanceProfile {
-    fn id(&self) -> &str {
-        &self.id
-    }
-    const ARN_KIND: &'static str = "instance-profile";
-    fn name(&self) -> &str {
-        &self.name
-    }
-    fn path(&self) -> &str {
-        &self.path
-    }
-    fn tags(&self) -> &[record::Tag] {
-        &self.tags
-    }
+named! {
+    record::User => "user", tags;
+    record::Role => "role", tags;
+    record::Group => "group";
+    record::InstanceProfile => "instance-profile", tags;
 }
 
 /// Request tags as key/value pairs.

@@ -14,17 +14,10 @@ pub async fn escalation_paths(s: &Server) {
         return;
     }
     let (partner_key, partner_secret) = add_account(s, PARTNER).await;
-    run_boto3_script(
+    run_boto3_as_root(
+        s,
         "escalation_boto3.py",
-        vec![
-            s.endpoint.clone(),
-            ROOT_KEY.into(),
-            ROOT_SECRET.into(),
-            ACCOUNT.into(),
-            PARTNER.into(),
-            partner_key,
-            partner_secret,
-        ],
+        vec![PARTNER.into(), partner_key, partner_secret],
     )
     .await;
 }
@@ -37,15 +30,6 @@ async fn generated_over_the_models() {
         return;
     }
     let s = sqlite().await;
-    run_boto3_script(
-        "generated_boto3.py",
-        vec![
-            s.endpoint.clone(),
-            ROOT_KEY.into(),
-            ROOT_SECRET.into(),
-            ACCOUNT.into(),
-        ],
-    )
-    .await;
+    run_boto3_as_root(&s, "generated_boto3.py", Vec::new()).await;
     s.stop().await;
 }

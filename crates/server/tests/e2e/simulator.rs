@@ -559,15 +559,6 @@ async fn policies_with_boto3() {
         return;
     }
     let s = sqlite().await;
-    run_boto3_script(
-        "policies_boto3.py",
-        vec![
-            s.endpoint.clone(),
-            ROOT_KEY.into(),
-            ROOT_SECRET.into(),
-            ACCOUNT.into(),
-        ],
-    )
-    .await;
+    run_boto3_as_root(&s, "policies_boto3.py", Vec::new()).await;
     s.stop().await;
 }

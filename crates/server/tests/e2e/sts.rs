@@ -1047,18 +1047,6 @@ async fn sts_with_boto3() {
     let s = sqlite().await;
     const PARTNER: &str = "345678901234";
     let (pk, ps) = add_account(&s, PARTNER).await;
-    run_boto3_script(
-        "sts_boto3.py",
-        vec![
-            s.endpoint.clone(),
-            ROOT_KEY.into(),
-            ROOT_SECRET.into(),
-            ACCOUNT.into(),
-            PARTNER.into(),
-            pk,
-            ps,
-        ],
-    )
-    .await;
+    run_boto3_as_root(&s, "sts_boto3.py", vec![PARTNER.into(), pk, ps]).await;
     s.stop().await;
 }

@@ -350,6 +350,19 @@ pub async fn run_boto3_script(script: &str, args: Vec<String>) {
     assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 }
 
+/// Runs a boto3 scenario against `s` as its management account's root: argv is the endpoint,
+/// the root key, the root secret, the account id, then `more`.
+pub async fn run_boto3_as_root(s: &Server, script: &str, more: Vec<String>) {
+    let mut args = vec![
+        s.endpoint.clone(),
+        ROOT_KEY.into(),
+        ROOT_SECRET.into(),
+        ACCOUNT.into(),
+    ];
+    args.extend(more);
+    run_boto3_script(script, args).await;
+}
+
 /// Runs a prepared `aws` command: its JSON output (`Null` when it printed nothing), or its
 /// stderr when it failed.
 pub fn aws_json(cmd: &mut std::process::Command) -> Result<serde_json::Value, String> {

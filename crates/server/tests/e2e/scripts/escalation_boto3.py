@@ -12,37 +12,24 @@ import urllib.parse
 import urllib.request
 import xml.etree.ElementTree as ET
 
-import boto3
 import botocore
 import botocore.auth
 import botocore.awsrequest
-import botocore.config
 import botocore.credentials
+
+import rolegate_boto3
+from rolegate_boto3 import error
 
 (endpoint, root_key, root_secret, account,
  partner, partner_key, partner_secret) = sys.argv[1:8]
 
 
 def client(service, key, secret, token=None):
-    return boto3.session.Session(
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        aws_session_token=token,
-        region_name="us-east-1",
-    ).client(service, endpoint_url=endpoint,
-             config=botocore.config.Config(retries={"max_attempts": 1}))
+    return rolegate_boto3.client(endpoint, service, key, secret, token)
 
 
 def of(creds, service):
     return client(service, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
-
-
-def error(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]
-    raise AssertionError("the call succeeded")
 
 
 def denied(call, what=""):
@@ -52,7 +39,7 @@ def denied(call, what=""):
 
 
 def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return rolegate_boto3.doc(statements)
 
 
 def allow(action, resource="*", **condition):

@@ -18,10 +18,11 @@ import json
 import sys
 import xml.etree.ElementTree as ET
 
-import boto3
 import botocore
-import botocore.config
+import botocore.session
 from botocore import xform_name
+
+import rolegate_boto3
 
 endpoint, root_key, root_secret, account = sys.argv[1:5]
 RESPONSES = []
@@ -32,18 +33,13 @@ def capture(http_response=None, **_):
 
 
 def client(service, key, secret, token=None):
-    c = boto3.session.Session(
-        aws_access_key_id=key, aws_secret_access_key=secret, aws_session_token=token,
-        region_name="us-east-1",
-    ).client(service, endpoint_url=endpoint,
-             config=botocore.config.Config(retries={"max_attempts": 1},
-                                           parameter_validation=False))
+    c = rolegate_boto3.client(endpoint, service, key, secret, token, parameter_validation=False)
     c.meta.events.register("after-call", capture)
     return c
 
 
 def doc(*statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": list(statements)})
+    return rolegate_boto3.doc(statements)
 
 
 def arn(kind, name):

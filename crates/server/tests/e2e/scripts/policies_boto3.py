@@ -6,19 +6,15 @@ failing check) on the first difference from what AWS would answer.
 import json
 import sys
 
-import boto3
 import botocore
+
+import rolegate_boto3
 
 endpoint, root_key, root_secret, account = sys.argv[1:5]
 
 
 def client(service, key, secret, token=None):
-    return boto3.session.Session(
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        aws_session_token=token,
-        region_name="us-east-1",
-    ).client(service, endpoint_url=endpoint)
+    return rolegate_boto3.client(endpoint, service, key, secret, token)
 
 
 def denied(call, action, why_suffix):

@@ -13,37 +13,25 @@ import struct
 import sys
 import time
 
-import boto3
 import botocore
+
+import rolegate_boto3
+from rolegate_boto3 import doc, error
 
 (endpoint, root_key, root_secret, account,
  partner, partner_key, partner_secret) = sys.argv[1:8]
 
 
 def client(service, key, secret, token=None):
-    return boto3.session.Session(
-        aws_access_key_id=key,
-        aws_secret_access_key=secret,
-        aws_session_token=token,
-        region_name="us-east-1",
-    ).client(service, endpoint_url=endpoint,
-             config=botocore.config.Config(retries={"max_attempts": 1}))
+    return rolegate_boto3.client(endpoint, service, key, secret, token)
 
 
 def of(creds, service):
     return client(service, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
 
 
-def error(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as e:
-        return e.response["Error"]
-    raise AssertionError("the call succeeded")
 
 
-def doc(statements):
-    return json.dumps({"Version": "2012-10-17", "Statement": statements})
 
 
 def trust(principal, actions=("sts:AssumeRole",), condition=None):
