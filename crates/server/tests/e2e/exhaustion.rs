@@ -4,7 +4,8 @@
 //! slow ones are gone; a body that trickles in gets `RequestTimeout`; a client that stops
 //! reading responses is disconnected after the send timeout; a keep-alive connection
 //! carries a bounded number of requests and is closed when idle; running out of file
-//! descriptors makes the accept loop back off, not spin.
+//! descriptors makes the accept loop back off, not spin; shutdown stops accepting and still
+//! answers the request in flight.
 
 use std::{
     path::Path,
@@ -553,4 +554,59 @@ async fn out_of_file_descriptors_backs_off() {
         .expect("join")
         .expect("wait");
     assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn shutdown_finishes_in_flight_requests() {
+    let mut s = sqlite().await;
+    let e = s.endpoint.clone();
+    let addr = e.trim_start_matches("http://").to_owned();
+    let request = signed_post(
+        &e,
+        "sts",
+        "Action=GetCallerIdentity&Version=2011-06-15",
+        ROOT_KEY,
+        ROOT_SECRET,
+        time::OffsetDateTime::now_utc(),
+        &[],
+    );
+    // The head and part of the body: the request is in flight.
+    let (first, rest) = request.split_at(request.len() - 5);
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    stream.write_all(first.as_bytes()).await.expect("write");
+
+    let running = s.running.take().expect("running");
+    let stopping = tokio::spawn(running.shutdown());
+    // Shutdown stops accepting first.
+    let mut refused = false;
+    for _ in 0..200 {
+        if TcpStream::connect(&addr).await.is_err() {
+            refused = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    assert!(refused, "no new connections once shutdown has begun");
+    assert!(
+        !stopping.is_finished(),
+        "it waits for the request in flight"
+    );
+
+    // The rest of the body arrives: the request is answered, then the server is gone.
+    stream.write_all(rest.as_bytes()).await.expect("write");
+    let mut buf = Vec::new();
+    let read = tokio::time::timeout(CLOSE_BOUND, stream.read_to_end(&mut buf)).await;
+    assert!(read.is_ok(), "answered and closed");
+    let text = String::from_utf8_lossy(&buf);
+    assert!(text.starts_with("HTTP/1.1 200"), "{text}");
+    assert!(
+        text.contains(&format!("<Arn>arn:aws:iam::{ACCOUNT}:root</Arn>")),
+        "{text}"
+    );
+    tokio::time::timeout(CLOSE_BOUND, stopping)
+        .await
+        .expect("shutdown completes")
+        .expect("join")
+        .expect("clean shutdown");
+    s.stop().await;
 }
