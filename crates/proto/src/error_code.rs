@@ -68,6 +68,8 @@ error_codes! {
     Throttling = ("Throttling", 400),
     /// The request body is too large.
     RequestEntityTooLarge = ("RequestEntityTooLarge", 413),
+    /// The request body did not arrive in time (S3's code and status; the SDKs retry it).
+    RequestTimeout = ("RequestTimeout", 400),
     /// Unexpected server failure.
     InternalFailure = ("InternalFailure", 500),
     /// The service is unavailable (e.g. the store is unreachable).

@@ -27,14 +27,23 @@ impl Params {
         Ok(Self { map })
     }
 
-    /// Decodes an `application/x-www-form-urlencoded` body or query string.
+    /// Decodes an `application/x-www-form-urlencoded` body or query string: `&`-separated
+    /// `name=value` pairs, `+` is a space, `%XX` is a byte, and the decoded bytes must be UTF-8.
+    /// The server decodes the query with this function once and hands the same pairs to SigV4
+    /// verification (the canonical query) and to [`Params::from_pairs`], so a request cannot
+    /// mean anything but what was signed; a body goes through it too.
     pub fn parse_form(bytes: &[u8]) -> Result<Vec<(String, String)>, DecodeError> {
-        if std::str::from_utf8(bytes).is_err() {
-            return Err(DecodeError::Malformed(
-                "The request body is not valid UTF-8.".to_owned(),
-            ));
-        }
-        Ok(form_urlencoded::parse(bytes).into_owned().collect())
+        bytes
+            .split(|b| *b == b'&')
+            .filter(|pair| !pair.is_empty())
+            .map(|pair| {
+                let (name, value) = match pair.iter().position(|b| *b == b'=') {
+                    Some(i) => (&pair[..i], &pair[i + 1..]),
+                    None => (pair, &[][..]),
+                };
+                Ok((form_decode(name)?, form_decode(value)?))
+            })
+            .collect()
     }
 
     /// One value.
@@ -70,6 +79,19 @@ impl Params {
     }
 }
 
+/// One name or value: `+` → space, then percent-decoding; refused unless UTF-8 (a lossy
+/// decoding would let different bytes read as the same text).
+fn form_decode(raw: &[u8]) -> Result<String, DecodeError> {
+    let spaced: Vec<u8> = raw
+        .iter()
+        .map(|b| if *b == b'+' { b' ' } else { *b })
+        .collect();
+    let bytes: Vec<u8> = percent_encoding::percent_decode(&spaced).collect();
+    String::from_utf8(bytes).map_err(|_| {
+        DecodeError::Malformed("The request's parameters are not valid UTF-8.".to_owned())
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -102,6 +124,40 @@ mod tests {
             ("Action".into(), "B".into()),
         ]);
         assert_eq!(e, Err(DecodeError::DuplicateParameter("Action".into())));
+    }
+
+    #[test]
+    fn plus_is_a_space_and_an_encoded_plus_is_a_plus() {
+        let pairs = Params::parse_form(b"A=x+y&B=x%2By&C=x%20y&D&&E=1=2&F+G=").expect("form");
+        assert_eq!(
+            pairs,
+            [
+                ("A", "x y"),
+                ("B", "x+y"),
+                ("C", "x y"),
+                ("D", ""),
+                ("E", "1=2"),
+                ("F G", ""),
+            ]
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .to_vec()
+        );
+    }
+
+    #[test]
+    fn decoded_bytes_must_be_utf8() {
+        assert!(matches!(
+            Params::parse_form(b"A=%FF"),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            Params::parse_form(&[b'A', b'=', 0xff]),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert_eq!(
+            Params::parse_form(b"A=%E2%9C%93").expect("utf-8"),
+            vec![("A".to_owned(), "\u{2713}".to_owned())]
+        );
     }
 
     #[test]

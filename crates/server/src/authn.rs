@@ -4,7 +4,7 @@
 use rolegate_proto::Service as Api;
 use rolegate_service::{Caller, Service, ServiceError};
 use rolegate_sigv4::{
-    Request, hash_payload, parse_authorization_header, parse_presigned_query, query_pairs, verify,
+    Request, hash_payload, parse_authorization_header, parse_presigned_query, verify,
 };
 use time::OffsetDateTime;
 
@@ -33,7 +33,8 @@ fn single_header<'a>(
     Ok(first)
 }
 
-/// Authenticates a request for `service`.
+/// Authenticates a request for `service`. `query` is the request's decoded query, the same
+/// pairs its parameters were read from (one decoding: what is verified is what is executed).
 #[allow(
     clippy::too_many_arguments,
     reason = "the parts of an HTTP request SigV4 covers"
@@ -42,15 +43,14 @@ pub async fn authenticate(
     svc: &Service,
     method: &str,
     path: &str,
-    query: &str,
+    query: &[(String, String)],
     headers: &[(String, String)],
     body: &[u8],
     service: Api,
     now: OffsetDateTime,
 ) -> Result<Authenticated, ServiceError> {
-    let raw_query = query_pairs(query);
     let header = single_header(headers, "authorization")?;
-    let presigned = parse_presigned_query(&raw_query)?;
+    let presigned = parse_presigned_query(query)?;
     let params = match (header, presigned) {
         (Some(_), Some(_)) => {
             return Err(ServiceError::InvalidParameterValue(
@@ -64,7 +64,7 @@ pub async fn authenticate(
     let token_header = single_header(headers, "x-amz-security-token")?;
     let token = match (
         token_header,
-        raw_query.iter().find(|(k, _)| k == "X-Amz-Security-Token"),
+        query.iter().find(|(k, _)| k == "X-Amz-Security-Token"),
     ) {
         (Some(h), _) => {
             if !params

@@ -38,6 +38,25 @@ pub struct ServeArgs {
     /// Seconds between reads of the change log (cache invalidation across nodes) [default: 1].
     #[arg(long, env = "ROLEGATE_SYNC_INTERVAL_SECONDS")]
     pub sync_interval_seconds: Option<u64>,
+    /// Seconds a client has to send a complete request head, from connecting or from its
+    /// previous response; slower and idle keep-alive connections are closed [default: 10].
+    #[arg(long, env = "ROLEGATE_HEADER_READ_TIMEOUT_SECONDS")]
+    pub header_read_timeout_seconds: Option<u64>,
+    /// Seconds a client has to send a request's body once its head has arrived; slower ones get
+    /// `RequestTimeout` and their connection is closed [default: 30].
+    #[arg(long, env = "ROLEGATE_BODY_READ_TIMEOUT_SECONDS")]
+    pub body_read_timeout_seconds: Option<u64>,
+    /// Seconds a client may accept no bytes of a response before it is disconnected
+    /// [default: 30].
+    #[arg(long, env = "ROLEGATE_SEND_TIMEOUT_SECONDS")]
+    pub send_timeout_seconds: Option<u64>,
+    /// Open client connections at most; beyond it new connections are closed at once
+    /// [default: 4096].
+    #[arg(long, env = "ROLEGATE_MAX_CONNECTIONS")]
+    pub max_connections: Option<usize>,
+    /// Requests one keep-alive connection may carry before the server closes it [default: 1000].
+    #[arg(long, env = "ROLEGATE_MAX_REQUESTS_PER_CONNECTION")]
+    pub max_requests_per_connection: Option<u64>,
 }
 
 /// The same settings as a file.
@@ -53,7 +72,15 @@ struct FileConfig {
     log_format: Option<String>,
     log: Option<String>,
     sync_interval_seconds: Option<u64>,
+    header_read_timeout_seconds: Option<u64>,
+    body_read_timeout_seconds: Option<u64>,
+    send_timeout_seconds: Option<u64>,
+    max_connections: Option<usize>,
+    max_requests_per_connection: Option<u64>,
 }
+
+/// The largest `--max-connections` accepted.
+pub const MAX_CONNECTIONS: usize = 1_000_000;
 
 /// Resolved configuration.
 #[derive(Debug, Clone)]
@@ -76,6 +103,16 @@ pub struct Config {
     pub log: String,
     /// Change-log poll interval.
     pub sync_interval_seconds: u64,
+    /// Time to send a request head (also the keep-alive idle timeout).
+    pub header_read_timeout_seconds: u64,
+    /// Time to receive a request body.
+    pub body_read_timeout_seconds: u64,
+    /// Time a client may accept no response bytes.
+    pub send_timeout_seconds: u64,
+    /// Open connections at most.
+    pub max_connections: usize,
+    /// Requests per connection at most.
+    pub max_requests_per_connection: u64,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -110,6 +147,11 @@ impl Default for Config {
             log_format: "text".into(),
             log: "info".into(),
             sync_interval_seconds: 1,
+            header_read_timeout_seconds: 10,
+            body_read_timeout_seconds: 30,
+            send_timeout_seconds: 30,
+            max_connections: 4096,
+            max_requests_per_connection: 1000,
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -156,6 +198,26 @@ impl ServeArgs {
                 .sync_interval_seconds
                 .or(file.sync_interval_seconds)
                 .unwrap_or(d.sync_interval_seconds),
+            header_read_timeout_seconds: self
+                .header_read_timeout_seconds
+                .or(file.header_read_timeout_seconds)
+                .unwrap_or(d.header_read_timeout_seconds),
+            body_read_timeout_seconds: self
+                .body_read_timeout_seconds
+                .or(file.body_read_timeout_seconds)
+                .unwrap_or(d.body_read_timeout_seconds),
+            send_timeout_seconds: self
+                .send_timeout_seconds
+                .or(file.send_timeout_seconds)
+                .unwrap_or(d.send_timeout_seconds),
+            max_connections: self
+                .max_connections
+                .or(file.max_connections)
+                .unwrap_or(d.max_connections),
+            max_requests_per_connection: self
+                .max_requests_per_connection
+                .or(file.max_requests_per_connection)
+                .unwrap_or(d.max_requests_per_connection),
             root_key,
             clock: d.clock,
         };
@@ -166,6 +228,21 @@ impl ServeArgs {
         }
         if !matches!(config.log_format.as_str(), "text" | "json") {
             anyhow::bail!("--log-format must be `text` or `json`");
+        }
+        if !(1..=3600).contains(&config.header_read_timeout_seconds) {
+            anyhow::bail!("--header-read-timeout-seconds must be from 1 to 3600");
+        }
+        if !(1..=3600).contains(&config.body_read_timeout_seconds) {
+            anyhow::bail!("--body-read-timeout-seconds must be from 1 to 3600");
+        }
+        if !(1..=3600).contains(&config.send_timeout_seconds) {
+            anyhow::bail!("--send-timeout-seconds must be from 1 to 3600");
+        }
+        if !(1..=MAX_CONNECTIONS).contains(&config.max_connections) {
+            anyhow::bail!("--max-connections must be from 1 to {MAX_CONNECTIONS}");
+        }
+        if config.max_requests_per_connection == 0 {
+            anyhow::bail!("--max-requests-per-connection must be at least 1");
         }
         Ok(config)
     }
@@ -179,7 +256,7 @@ mod tests {
     fn flags_beat_the_file_and_the_file_beats_defaults() {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("rolegate.toml");
-        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/rolegate\"\naccount_id = \"111122223333\"\nlog_format = \"json\"\n")
+        std::fs::write(&file, "listen = \"127.0.0.1:9000\"\ndata_dir = \"/var/lib/rolegate\"\naccount_id = \"111122223333\"\nlog_format = \"json\"\nmax_connections = 100\nheader_read_timeout_seconds = 5\n")
             .expect("write");
         let args = ServeArgs {
             config: Some(file.clone()),
@@ -196,6 +273,8 @@ mod tests {
         assert_eq!(c.account_id.as_deref(), Some("111122223333"));
         assert_eq!(c.log_format, "json");
         assert_eq!(c.max_body_bytes, 1 << 20, "default");
+        assert_eq!((c.max_connections, c.header_read_timeout_seconds), (100, 5));
+        assert_eq!(c.max_requests_per_connection, 1000, "default");
     }
 
     #[test]
@@ -230,5 +309,44 @@ mod tests {
             .is_err(),
             "log format"
         );
+        for (args, what) in [
+            (
+                ServeArgs {
+                    max_connections: Some(0),
+                    ..Default::default()
+                },
+                "no connections",
+            ),
+            (
+                ServeArgs {
+                    header_read_timeout_seconds: Some(0),
+                    ..Default::default()
+                },
+                "no header timeout",
+            ),
+            (
+                ServeArgs {
+                    body_read_timeout_seconds: Some(0),
+                    ..Default::default()
+                },
+                "no body timeout",
+            ),
+            (
+                ServeArgs {
+                    send_timeout_seconds: Some(0),
+                    ..Default::default()
+                },
+                "no send timeout",
+            ),
+            (
+                ServeArgs {
+                    max_requests_per_connection: Some(0),
+                    ..Default::default()
+                },
+                "no requests",
+            ),
+        ] {
+            assert!(args.resolve().is_err(), "{what}");
+        }
     }
 }

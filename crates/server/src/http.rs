@@ -2,17 +2,21 @@
 //! and `/metrics`. Each API request is parsed into a typed operation, authenticated, handed to
 //! the service, and rendered as AWS's XML.
 
-use std::{net::SocketAddr, sync::Arc, time::Instant};
+use std::{
+    net::SocketAddr,
+    sync::Arc,
+    time::{Duration, Instant},
+};
 
 use axum::{
     Router,
-    body::{Body, Bytes},
+    body::Bytes,
     extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, request::Parts},
     response::{IntoResponse, Response},
     routing::get,
 };
-use rolegate_proto::{IAM_NAMESPACE, Operation, Params, Service as Api, xml};
+use rolegate_proto::{ErrorCode, IAM_NAMESPACE, Operation, Params, Service as Api, xml};
 use rolegate_service::{Reply, RequestEnv, Service, ServiceError, ids};
 
 use crate::{
@@ -24,10 +28,12 @@ use crate::{
 pub struct AppState {
     /// The service.
     pub service: Arc<Service>,
-    /// Metrics.
-    pub metrics: Metrics,
+    /// Metrics (shared with the accept loop).
+    pub metrics: Arc<Metrics>,
     /// Body limit.
     pub max_body_bytes: usize,
+    /// Time to receive a request's body once its head has arrived.
+    pub body_read_timeout: Duration,
 }
 
 /// The router.
@@ -76,6 +82,14 @@ async fn api(
     let started = Instant::now();
     let request_id = ids::request_id();
     let (parts, body) = req.into_parts();
+    let Ok(body) = tokio::time::timeout(
+        state.body_read_timeout,
+        axum::body::to_bytes(body, state.max_body_bytes),
+    )
+    .await
+    else {
+        return body_timed_out(&state, &request_id, started);
+    };
     let mut outcome = Outcome {
         action: "unknown",
         service: None,
@@ -155,6 +169,42 @@ async fn api(
     response
 }
 
+/// The body did not arrive within `--body-read-timeout-seconds` (a slow client holding a
+/// connection): `RequestTimeout`, and the connection is closed.
+fn body_timed_out(state: &AppState, request_id: &str, started: Instant) -> Response {
+    let code = ErrorCode::RequestTimeout;
+    tracing::debug!(request_id = %request_id, "request body timed out");
+    state
+        .metrics
+        .requests
+        .get_or_create(&RequestLabels {
+            action: "unknown",
+            code: code.as_str(),
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&ActionLabels { action: "unknown" })
+        .observe(started.elapsed().as_secs_f64());
+    let body = xml::render_error(
+        IAM_NAMESPACE,
+        code,
+        "Your socket connection to the server was not read from or written to within the timeout period.",
+        &[],
+        request_id,
+    );
+    let status = StatusCode::from_u16(code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = (status, body).into_response();
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static("text/xml"));
+    headers.insert("connection", HeaderValue::from_static("close"));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    response
+}
+
 fn header_pairs(headers: &HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
@@ -187,7 +237,7 @@ fn is_auth_param(name: &str) -> bool {
 async fn handle(
     state: &AppState,
     parts: &Parts,
-    body: Body,
+    body: Result<Bytes, axum::Error>,
     peer: SocketAddr,
     request_id: &str,
     action_out: &mut &'static str,
@@ -198,13 +248,14 @@ async fn handle(
             "Only GET and POST are supported.".into(),
         ));
     }
-    let body: Bytes = axum::body::to_bytes(body, state.max_body_bytes)
-        .await
-        .map_err(|_| ServiceError::RequestEntityTooLarge(state.max_body_bytes))?;
-    let query = parts.uri.query().unwrap_or("");
-    let mut pairs: Vec<(String, String)> = Params::parse_form(query.as_bytes())?
-        .into_iter()
+    let body: Bytes =
+        body.map_err(|_| ServiceError::RequestEntityTooLarge(state.max_body_bytes))?;
+    // The query is decoded once: these pairs are both what SigV4 verifies and the parameters.
+    let query = Params::parse_form(parts.uri.query().unwrap_or("").as_bytes())?;
+    let mut pairs: Vec<(String, String)> = query
+        .iter()
         .filter(|(k, _)| !is_auth_param(k))
+        .cloned()
         .collect();
     if !body.is_empty() {
         let content_type = parts
@@ -247,7 +298,7 @@ async fn handle(
         &state.service,
         parts.method.as_str(),
         parts.uri.path(),
-        query,
+        &query,
         &headers,
         &body,
         service,

@@ -2,13 +2,14 @@
 //!
 //! Owns: choosing and opening the store, bootstrap (management account, root key, the
 //! root-credentials file), administrative commands (adding accounts, rotating the session
-//! key), the HTTP edge with SigV4 authentication, metrics, health, the
-//! change-log poller, and graceful shutdown.
+//! key), the HTTP edge with SigV4 authentication, the accept loop and its limits, metrics,
+//! health, the change-log poller, and graceful shutdown.
 
 pub mod authn;
 pub mod config;
 pub mod http;
 pub mod metrics;
+pub mod serve;
 
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
@@ -215,16 +216,19 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         .await
         .map_err(|e| anyhow::anyhow!("change log: {e}"))?;
 
+    let metrics = Arc::new(metrics::Metrics::new());
     let state = Arc::new(http::AppState {
         service: service.clone(),
-        metrics: metrics::Metrics::new(),
+        metrics: metrics.clone(),
         max_body_bytes: config.max_body_bytes,
+        body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
     });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = store.backend(), "listening");
+    tracing::info!(%addr, backend = store.backend(), max_connections = config.max_connections, "listening");
+    fit_open_file_limit(config.max_connections);
 
     let (tx, rx) = oneshot::channel::<()>();
     let poller = {
@@ -250,7 +254,13 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             }
         })
     };
-    let app = http::router(state).into_make_service_with_connect_info::<SocketAddr>();
+    let app = http::router(state);
+    let limits = serve::Limits {
+        header_read_timeout: Duration::from_secs(config.header_read_timeout_seconds),
+        send_timeout: Duration::from_secs(config.send_timeout_seconds),
+        max_connections: config.max_connections,
+        max_requests_per_connection: config.max_requests_per_connection,
+    };
     let handle = tokio::spawn(async move {
         let stop = async move {
             if signals {
@@ -263,9 +273,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             }
             tracing::info!("shutting down: finishing in-flight requests");
         };
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await;
+        let result = serve::serve(listener, app, metrics, limits, stop).await;
         poller.abort();
         result.context("serving")
     });
@@ -277,6 +285,52 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         handle,
     })
 }
+
+/// File descriptors kept for the store, the log and the listener beside client connections.
+const RESERVED_FILES: u64 = 256;
+
+/// Makes room for `--max-connections` under the open file limit: raises the soft limit up to
+/// the hard one when it is lower than needed, and warns when even that is not enough (then the
+/// kernel queues further connections until some close; the accept loop backs off on `EMFILE`
+/// instead of spinning).
+#[cfg(unix)]
+fn fit_open_file_limit(max_connections: usize) {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let needed = u64::try_from(max_connections)
+        .unwrap_or(u64::MAX)
+        .saturating_add(RESERVED_FILES);
+    let limit = getrlimit(Resource::Nofile);
+    let Some(soft) = limit.current else {
+        return;
+    };
+    let mut available = soft;
+    if soft < needed {
+        let target = limit.maximum.map_or(needed, |hard| hard.min(needed));
+        if target > soft
+            && setrlimit(
+                Resource::Nofile,
+                rustix::process::Rlimit {
+                    current: Some(target),
+                    maximum: limit.maximum,
+                },
+            )
+            .is_ok()
+        {
+            tracing::info!(from = soft, to = target, "raised the open file limit");
+            available = target;
+        }
+    }
+    if available < needed {
+        tracing::warn!(
+            max_connections,
+            open_file_limit = available,
+            "--max-connections is above what the open file limit allows: raise the limit (ulimit -n, LimitNOFILE=) or lower --max-connections"
+        );
+    }
+}
+
+#[cfg(not(unix))]
+fn fit_open_file_limit(_max_connections: usize) {}
 
 async fn shutdown_signal() {
     #[cfg(unix)]

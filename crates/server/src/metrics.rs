@@ -1,8 +1,9 @@
-//! Prometheus metrics: requests by action and error code, latency by action.
+//! Prometheus metrics: requests by action and error code, latency by action, open and refused
+//! connections.
 
 use prometheus_client::{
     encoding::EncodeLabelSet,
-    metrics::{counter::Counter, family::Family, histogram::Histogram},
+    metrics::{counter::Counter, family::Family, gauge::Gauge, histogram::Histogram},
     registry::Registry,
 };
 
@@ -35,6 +36,10 @@ pub struct Metrics {
     pub requests: Family<RequestLabels, Counter>,
     /// `rolegate_request_duration_seconds`.
     pub latency: Family<ActionLabels, Histogram, fn() -> Histogram>,
+    /// `rolegate_connections_open`.
+    pub connections_open: Gauge,
+    /// `rolegate_connections_refused_total`: closed at once because `--max-connections` were open.
+    pub connections_refused: Counter,
 }
 
 impl Metrics {
@@ -55,10 +60,24 @@ impl Metrics {
             "API request latency by action",
             latency.clone(),
         );
+        let connections_open = Gauge::default();
+        let connections_refused = Counter::default();
+        registry.register(
+            "rolegate_connections_open",
+            "Open client connections",
+            connections_open.clone(),
+        );
+        registry.register(
+            "rolegate_connections_refused",
+            "Connections closed on arrival because the connection limit was reached",
+            connections_refused.clone(),
+        );
         Self {
             registry,
             requests,
             latency,
+            connections_open,
+            connections_refused,
         }
     }
 

@@ -20,15 +20,18 @@ const URI_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
 /// The same, keeping `/` (path segments).
 const PATH_ENCODE: &AsciiSet = &URI_ENCODE.remove(b'/');
 
-/// A request as the verifier sees it: raw path and query, every header occurrence, the body hash.
+/// A request as the verifier sees it: raw path, decoded query, every header occurrence, the
+/// body hash.
 #[derive(Debug, Clone)]
 pub struct Request<'a> {
     /// `GET`, `POST`, …
     pub method: &'a str,
     /// The path exactly as it appeared on the request line (percent-encoded).
     pub path: &'a str,
-    /// The raw query string, without `?`.
-    pub query: &'a str,
+    /// The query's `(name, value)` pairs, decoded, in order: the very pairs the server reads the
+    /// request's parameters from, so what was signed is what is executed (the canonical query
+    /// is re-encoded from them).
+    pub query: &'a [(String, String)],
     /// Every header occurrence; names in any case.
     pub headers: &'a [(String, String)],
     /// Lowercase hex SHA-256 of the body.
@@ -79,31 +82,37 @@ fn canonical_uri(path: &str) -> String {
     utf8_percent_encode(&normalize_path(path), PATH_ENCODE).to_string()
 }
 
-/// Decoded `(name, value)` pairs of a raw query string, in order.
+/// Decoded `(name, value)` pairs of a raw query string, in order, the way the AWS SDKs' signer
+/// reads a query (`application/x-www-form-urlencoded`): `+` is a space, `%XX` a byte.
+/// For clients and tests; a server passes [`Request::query`] the pairs it reads its
+/// parameters from.
 pub fn query_pairs(query: &str) -> Vec<(String, String)> {
     query
         .split('&')
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            (
-                percent_decode_str(k).decode_utf8_lossy().into_owned(),
-                percent_decode_str(v).decode_utf8_lossy().into_owned(),
-            )
+            (form_decode(k), form_decode(v))
         })
         .collect()
 }
 
-/// Each name and value encoded, sorted by name then value, joined with `&`; `skip` drops
-/// `X-Amz-Signature` for presigned requests.
-pub fn canonical_query_string(query: &str, skip: Option<&str>) -> String {
-    let mut pairs: Vec<(String, String)> = query_pairs(query)
-        .into_iter()
+fn form_decode(s: &str) -> String {
+    percent_decode_str(&s.replace('+', " "))
+        .decode_utf8_lossy()
+        .into_owned()
+}
+
+/// Each decoded name and value URI-encoded, sorted by name then value, joined with `&`; `skip`
+/// drops `X-Amz-Signature` for presigned requests.
+pub fn canonical_query_string(pairs: &[(String, String)], skip: Option<&str>) -> String {
+    let mut encoded: Vec<(String, String)> = pairs
+        .iter()
         .filter(|(k, _)| Some(k.as_str()) != skip)
-        .map(|(k, v)| (uri_encode(&k), uri_encode(&v)))
+        .map(|(k, v)| (uri_encode(k), uri_encode(v)))
         .collect();
-    pairs.sort();
-    pairs
+    encoded.sort();
+    encoded
         .iter()
         .map(|(k, v)| format!("{k}={v}"))
         .collect::<Vec<_>>()
@@ -179,10 +188,32 @@ mod tests {
         assert_eq!(normalize_path("//example//"), "/example/");
     }
 
+    fn canonical(query: &str) -> String {
+        canonical_query_string(&query_pairs(query), None)
+    }
+
     #[test]
     fn query_is_sorted_and_encoded() {
-        assert_eq!(canonical_query_string("b=2&a=1&a=0", None), "a=0&a=1&b=2");
-        assert_eq!(canonical_query_string("x=a%20b&y", None), "x=a%20b&y=");
-        assert_eq!(canonical_query_string("k=%2F~", None), "k=%2F~");
+        assert_eq!(canonical("b=2&a=1&a=0"), "a=0&a=1&b=2");
+        assert_eq!(canonical("x=a%20b&y"), "x=a%20b&y=");
+        assert_eq!(canonical("k=%2F~"), "k=%2F~");
+    }
+
+    /// Finding 11: the canonical query is built from the decoded pairs, so a literal `+` (a
+    /// space, as in the parameters) and `%2B` (a plus) can never share a signature.
+    #[test]
+    fn plus_is_a_space_and_differs_from_an_encoded_plus() {
+        assert_eq!(
+            query_pairs("Value=a+b&Other=a%2Bb"),
+            vec![
+                ("Value".to_owned(), "a b".to_owned()),
+                ("Other".to_owned(), "a+b".to_owned())
+            ]
+        );
+        assert_eq!(canonical("Value=a+b"), "Value=a%20b");
+        assert_eq!(canonical("Value=a+b"), canonical("Value=a%20b"));
+        assert_eq!(canonical("Value=a%2Bb"), "Value=a%2Bb");
+        assert_ne!(canonical("Value=a+b"), canonical("Value=a%2Bb"));
+        assert_eq!(canonical("A+B=1"), "A%20B=1", "names too");
     }
 }

@@ -4,7 +4,7 @@ use time::OffsetDateTime;
 
 use crate::{
     AMZ_DATE_FORMAT, SecretKey,
-    canonical::{CanonicalRequest, Request, hash_payload},
+    canonical::{CanonicalRequest, Request, hash_payload, query_pairs},
     derive_signing_key,
     verify::string_to_sign,
 };
@@ -47,10 +47,11 @@ pub fn sign_request(
     names.sort();
     names.dedup();
     let payload_hash = hash_payload(body);
+    let query = query_pairs(query);
     let req = Request {
         method,
         path,
-        query,
+        query: &query,
         headers: &all,
         payload_hash: &payload_hash,
     };

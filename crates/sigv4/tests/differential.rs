@@ -8,7 +8,9 @@ use aws_sigv4::{
     http_request::{SignableBody, SignableRequest, SigningSettings, sign},
     sign::v4,
 };
-use rolegate_sigv4::{Request, SecretKey, hash_payload, parse_authorization_header, verify};
+use rolegate_sigv4::{
+    Request, SecretKey, hash_payload, parse_authorization_header, query_pairs, verify,
+};
 use time::OffsetDateTime;
 
 const AK: &str = "AKIDEXAMPLE";
@@ -98,10 +100,11 @@ fn our_verify(s: &Signed, service: &str, now: OffsetDateTime) -> Result<(), Stri
         .ok_or("no authorization")?;
     let params = parse_authorization_header(&auth).map_err(|e| e.to_string())?;
     let hash = hash_payload(&s.body);
+    let query = query_pairs(&s.query);
     let req = Request {
         method: &s.method,
         path: &s.path,
-        query: &s.query,
+        query: &query,
         headers: &s.headers,
         payload_hash: &hash,
     };
@@ -122,6 +125,8 @@ fn sdk_signatures_verify_and_mutations_do_not() {
         "b=2&a=1&a=0",
         "k=%2F~%20x",
         "empty=&z=%E2%9C%93",
+        // `+` is a space to the SDK's signer (and to our parameters); `%2B` is a plus.
+        "Action=TagUser&Tags.member.1.Value=a+b&Tags.member.2.Value=a%2Bb",
     ];
     let values = [
         "application/x-www-form-urlencoded; charset=utf-8",
@@ -178,6 +183,16 @@ fn sdk_signatures_verify_and_mutations_do_not() {
             our_verify(&m, service, now).is_err(),
             "case {case}: query change accepted"
         );
+        if signed.query.contains("%2B") {
+            m = Signed {
+                query: signed.query.replace("%2B", "+"),
+                ..clone(&signed)
+            };
+            assert!(
+                our_verify(&m, service, now).is_err(),
+                "case {case}: an encoded plus replayed as `+` accepted"
+            );
+        }
         m = Signed {
             path: format!("{}z", signed.path),
             ..clone(&signed)

@@ -9,6 +9,7 @@ mod concurrency;
 mod cross_account;
 mod durability;
 mod escalation;
+mod exhaustion;
 mod iam_entities;
 mod mfa;
 mod multi_node;
@@ -52,6 +53,7 @@ on_both_backends! {
     concurrency::case_insensitive_names_race => sqlite_concurrent_names, postgres_concurrent_names;
     authorization::user_policies_are_enforced => sqlite_authorization, postgres_authorization;
     signing::edge_cases => sqlite_signing, postgres_signing;
+    signing::query_plus_means_what_was_signed => sqlite_query_plus, postgres_query_plus;
     sts::assume_role_rules => sqlite_assume_role, postgres_assume_role;
     sts::third_party_controls => sqlite_third_party, postgres_third_party;
     sts::revocation_and_forgery => sqlite_revocation, postgres_revocation;

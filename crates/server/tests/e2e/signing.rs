@@ -1,8 +1,8 @@
 //! The SigV4 edge, with raw requests (catalogue group A) and AWS's error codes.
 
 use rolegate_sigv4::{
-    CanonicalRequest, Request, SecretKey, derive_signing_key, hash_payload, string_to_sign,
-    uri_encode,
+    CanonicalRequest, Request, SecretKey, derive_signing_key, hash_payload, query_pairs,
+    string_to_sign, uri_encode,
 };
 use time::{Duration, OffsetDateTime};
 
@@ -44,10 +44,11 @@ fn presigned_get(
     );
     let headers = vec![("host".to_owned(), host.to_owned())];
     let payload = hash_payload(b"");
+    let pairs = query_pairs(&query);
     let req = Request {
         method: "GET",
         path: "/",
-        query: &query,
+        query: &pairs,
         headers: &headers,
         payload_hash: &payload,
     };
@@ -357,4 +358,101 @@ pub async fn edge_cases(s: &Server) {
     );
     assert!(body.contains("code=\"SignatureDoesNotMatch\""));
     assert!(!body.contains(ROOT_SECRET), "I-09: no secret in metrics");
+}
+
+/// Finding 11: in a query, `+` is a space and `%2B` a plus, for the signature and the
+/// parameters alike (one decoding). A request signed with one cannot be replayed with the other
+/// to mean something else: it is refused, or (`%20` sent as `+`) it means exactly what was signed.
+pub async fn query_plus_means_what_was_signed(s: &Server) {
+    let e = &s.endpoint;
+    let now = OffsetDateTime::now_utc();
+    let iam = root_iam(s);
+    iam.create_user()
+        .user_name("plus")
+        .send()
+        .await
+        .expect("create user");
+    let tag = |key: &str, value: &str| {
+        format!(
+            "Action=TagUser&Version=2010-05-08&UserName=plus&Tags.member.1.Key={key}&Tags.member.1.Value={value}"
+        )
+    };
+    let tags = || async {
+        let out = iam
+            .list_user_tags()
+            .user_name("plus")
+            .send()
+            .await
+            .expect("list tags");
+        out.tags()
+            .iter()
+            .map(|t| (t.key().to_owned(), t.value().to_owned()))
+            .collect::<Vec<_>>()
+    };
+
+    // Signed with `%2B` (a plus), replayed with `+`: refused, nothing changes.
+    let signed = signed_get(
+        e,
+        "iam",
+        &tag("encoded", "x%2By"),
+        ROOT_KEY,
+        ROOT_SECRET,
+        now,
+    );
+    let replayed = signed.replacen("x%2By", "x+y", 1);
+    assert_ne!(signed, replayed);
+    let (status, _, body) = raw(e, replayed).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (403, "SignatureDoesNotMatch"),
+        "{body}"
+    );
+    assert!(
+        tags().await.is_empty(),
+        "the refused request changed nothing"
+    );
+    let (status, _, body) = raw(e, signed).await;
+    assert_eq!(status, 200, "as signed: {body}");
+    assert_eq!(tags().await, vec![("encoded".to_owned(), "x+y".to_owned())]);
+
+    // Signed with a literal `+` (a space), replayed with `%2B`: refused.
+    let signed = signed_get(e, "iam", &tag("literal", "x+y"), ROOT_KEY, ROOT_SECRET, now);
+    let (status, _, body) = raw(e, signed.replacen("x+y", "x%2By", 1)).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (403, "SignatureDoesNotMatch"),
+        "{body}"
+    );
+    assert_eq!(tags().await.len(), 1, "the refused request changed nothing");
+    let (status, _, body) = raw(e, signed).await;
+    assert_eq!(status, 200, "as signed: {body}");
+
+    // Signed with `%20`, sent with `+`: accepted, and it means the space that was signed.
+    let signed = signed_get(e, "iam", &tag("space", "x%20y"), ROOT_KEY, ROOT_SECRET, now);
+    let (status, _, body) = raw(e, signed.replacen("x%20y", "x+y", 1)).await;
+    assert_eq!(status, 200, "{body}");
+    let mut got = tags().await;
+    got.sort();
+    assert_eq!(
+        got,
+        vec![
+            ("encoded".to_owned(), "x+y".to_owned()),
+            ("literal".to_owned(), "x y".to_owned()),
+            ("space".to_owned(), "x y".to_owned()),
+        ]
+    );
+
+    // A query whose decoded bytes are not UTF-8 is malformed, whatever its signature.
+    let signed = signed_get(e, "iam", &tag("bad", "x%C3%A9"), ROOT_KEY, ROOT_SECRET, now);
+    let (status, _, body) = raw(e, signed.replacen("x%C3%A9", "x%C3", 1)).await;
+    assert_eq!(
+        (status, error_code(&body).as_str()),
+        (404, "MalformedQueryString"),
+        "{body}"
+    );
+    assert_eq!(
+        tags().await.len(),
+        3,
+        "the malformed request changed nothing"
+    );
 }

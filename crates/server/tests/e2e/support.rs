@@ -67,12 +67,16 @@ pub async fn sqlite() -> Server {
 
 /// A server on embedded SQLite running on the given clock.
 pub async fn sqlite_with(clock: rolegate_server::ClockHandle) -> Server {
+    sqlite_configured(|c| Config { clock, ..c }).await
+}
+
+/// A server on embedded SQLite with settings changed from the tests' defaults.
+pub async fn sqlite_configured(adjust: impl FnOnce(Config) -> Config) -> Server {
     let dir = tempfile::tempdir().expect("tempdir");
-    let config = Config {
+    let config = adjust(Config {
         data_dir: dir.path().to_path_buf(),
-        clock,
         ..base_config()
-    };
+    });
     let running = start(config.clone(), false).await.expect("server starts");
     Server {
         endpoint: format!("http://{}", running.addr),
@@ -266,6 +270,36 @@ pub fn signed_post(
         signed.amz_date, signed.authorization
     ));
     req
+}
+
+/// A GET whose parameters are all in `query` (sent exactly as given), signed in the header form
+/// with our client-side signer.
+pub fn signed_get(
+    endpoint: &str,
+    service: &str,
+    query: &str,
+    key: &str,
+    secret: &str,
+    now: time::OffsetDateTime,
+) -> String {
+    let host = endpoint.trim_start_matches("http://").to_owned();
+    let headers = vec![("host".to_owned(), host.clone())];
+    let signed = rolegate_sigv4::sign_request(
+        "GET",
+        "/",
+        query,
+        &headers,
+        b"",
+        key,
+        &SecretKey::new(secret),
+        "us-east-1",
+        service,
+        now,
+    );
+    format!(
+        "GET /?{query} HTTP/1.1\r\nConnection: close\r\nhost: {host}\r\nx-amz-date: {}\r\nauthorization: {}\r\n\r\n",
+        signed.amz_date, signed.authorization
+    )
 }
 
 /// Whether the aws-cli can run; in CI (which installs it) its absence fails the test.

@@ -1,0 +1,324 @@
+//! The accept loop: HTTP/1.1 connections under limits, so that slow or idle clients cannot
+//! starve the others (slowloris), and graceful shutdown.
+//!
+//! Owns: the header-read timeout (hyper's: counted from the moment a connection waits for a
+//! request head — just opened, or after its previous response — so it also closes idle
+//! keep-alive connections), the send timeout (a client that accepts no response bytes for that
+//! long is disconnected), the number of requests a connection may carry, the cap on open
+//! connections (beyond it new sockets are closed at once, with a rate-limited warning), backing
+//! off on accept errors such as `EMFILE` instead of spinning, and shutdown (stop accepting,
+//! finish in-flight requests, close idle connections). The body-read timeout is `http`'s.
+//!
+//! <https://docs.rs/hyper/1/hyper/server/conn/http1/struct.Builder.html#method.header_read_timeout>
+
+use std::{
+    convert::Infallible,
+    io,
+    net::SocketAddr,
+    pin::Pin,
+    sync::{
+        Arc,
+        atomic::{AtomicU64, Ordering},
+    },
+    task::{Context, Poll},
+    time::{Duration, Instant},
+};
+
+use axum::{Router, extract::ConnectInfo};
+use http::{HeaderValue, Request, header::CONNECTION};
+use hyper::{body::Incoming, server::conn::http1};
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::{
+    io::{AsyncRead, AsyncWrite, ReadBuf},
+    net::{TcpListener, TcpStream},
+    sync::{OwnedSemaphorePermit, Semaphore, watch},
+    time::Sleep,
+};
+use tower::ServiceExt as _;
+
+use crate::metrics::Metrics;
+
+/// How long to wait before accepting again after an accept error (file descriptors
+/// exhausted, …): the pending connection stays in the kernel's queue, and retrying at once
+/// would spin a core.
+const ACCEPT_BACKOFF: Duration = Duration::from_millis(100);
+
+/// At most one warning per this interval for refused connections and for accept errors.
+const WARN_EVERY: Duration = Duration::from_secs(10);
+
+/// The limits the accept loop enforces.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Time to send a complete request head, from connecting or from the previous response.
+    pub header_read_timeout: Duration,
+    /// Time a client may accept no response bytes before it is disconnected.
+    pub send_timeout: Duration,
+    /// Open connections at most; more are closed as soon as they are accepted.
+    pub max_connections: usize,
+    /// Requests on one connection at most; the last response says `Connection: close`.
+    pub max_requests_per_connection: u64,
+}
+
+/// A warning logged at most once per [`WARN_EVERY`], with how many events it stands for.
+struct RateLimitedWarning {
+    last: Option<Instant>,
+    suppressed: u64,
+}
+
+impl RateLimitedWarning {
+    fn new() -> Self {
+        Self {
+            last: None,
+            suppressed: 0,
+        }
+    }
+
+    /// Counts one event; `Some(n)` when a warning is due, `n` events since the last one.
+    fn note(&mut self) -> Option<u64> {
+        self.suppressed += 1;
+        let now = Instant::now();
+        if self
+            .last
+            .is_some_and(|t| now.duration_since(t) < WARN_EVERY)
+        {
+            return None;
+        }
+        self.last = Some(now);
+        Some(std::mem::take(&mut self.suppressed))
+    }
+}
+
+/// A connection's place under the cap: gives the permit back, then lowers the gauge, when
+/// dropped (so a gauge read as low means the permits are free).
+struct Slot {
+    permit: Option<OwnedSemaphorePermit>,
+    metrics: Arc<Metrics>,
+}
+
+impl Slot {
+    fn new(permit: OwnedSemaphorePermit, metrics: Arc<Metrics>) -> Self {
+        metrics.connections_open.inc();
+        Self {
+            permit: Some(permit),
+            metrics,
+        }
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        drop(self.permit.take());
+        self.metrics.connections_open.dec();
+    }
+}
+
+/// A stream whose writes fail with `TimedOut` once the peer has accepted nothing for
+/// `timeout`: a client that stops reading (slow read) cannot hold its connection forever.
+struct SendDeadline<T> {
+    inner: T,
+    timeout: Duration,
+    /// Running while writes are blocked; cleared by any progress.
+    stalled: Option<Pin<Box<Sleep>>>,
+}
+
+impl<T> SendDeadline<T> {
+    fn new(inner: T, timeout: Duration) -> Self {
+        Self {
+            inner,
+            timeout,
+            stalled: None,
+        }
+    }
+
+    /// After a write or flush: progress clears the stall; being blocked starts or checks it.
+    fn watch<R>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<R>>,
+    ) -> Poll<io::Result<R>> {
+        if polled.is_ready() {
+            self.stalled = None;
+            return polled;
+        }
+        let timeout = self.timeout;
+        let stalled = self
+            .stalled
+            .get_or_insert_with(|| Box::pin(tokio::time::sleep(timeout)));
+        match stalled.as_mut().poll(cx) {
+            Poll::Ready(()) => Poll::Ready(Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the client accepted no response bytes within the send timeout",
+            ))),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for SendDeadline<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for SendDeadline<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write(cx, buf);
+        self.watch(cx, polled)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let polled = Pin::new(&mut self.inner).poll_write_vectored(cx, bufs);
+        self.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_flush(cx);
+        self.watch(cx, polled)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let polled = Pin::new(&mut self.inner).poll_shutdown(cx);
+        self.watch(cx, polled)
+    }
+}
+
+/// Errors that concern one connection only (it went away before being accepted).
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+    )
+}
+
+/// Serves `router` on `listener` until `stop` completes, then stops accepting, lets every
+/// connection finish its in-flight request, and returns when the last one has closed.
+pub async fn serve(
+    listener: TcpListener,
+    router: Router,
+    metrics: Arc<Metrics>,
+    limits: Limits,
+    stop: impl Future<Output = ()>,
+) -> anyhow::Result<()> {
+    let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let (closing_tx, closing_rx) = watch::channel(false);
+    let mut refused_warning = RateLimitedWarning::new();
+    let mut accept_warning = RateLimitedWarning::new();
+    tokio::pin!(stop);
+    loop {
+        let accepted = tokio::select! {
+            () = &mut stop => break,
+            accepted = listener.accept() => accepted,
+        };
+        match accepted {
+            Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
+                Ok(permit) => {
+                    let slot = Slot::new(permit, metrics.clone());
+                    tokio::spawn(serve_connection(
+                        stream,
+                        peer,
+                        router.clone(),
+                        limits,
+                        closing_rx.clone(),
+                        slot,
+                    ));
+                }
+                Err(_) => {
+                    drop(stream);
+                    metrics.connections_refused.inc();
+                    if let Some(refused) = refused_warning.note() {
+                        tracing::warn!(
+                            max_connections = limits.max_connections,
+                            refused,
+                            "connection limit reached: closing new connections until some close (--max-connections)"
+                        );
+                    }
+                }
+            },
+            Err(e) if is_connection_error(&e) => {}
+            Err(e) => {
+                if let Some(errors) = accept_warning.note() {
+                    tracing::warn!(error = %e, errors, "accepting connections failed (open file limit?); retrying shortly");
+                }
+                tokio::select! {
+                    () = &mut stop => break,
+                    () = tokio::time::sleep(ACCEPT_BACKOFF) => {}
+                }
+            }
+        }
+    }
+    drop(listener);
+    let _ = closing_tx.send(true);
+    // Every connection holds a slot until it has closed: having them all means all are done.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    let _ = slots.acquire_many(all).await;
+    Ok(())
+}
+
+/// One connection, until the client or a limit closes it, or shutdown has let its in-flight
+/// request finish. Its slot is given back before the socket closes, so a client that sees the
+/// close can count on the slot being free.
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    router: Router,
+    limits: Limits,
+    mut closing: watch::Receiver<bool>,
+    slot: Slot,
+) {
+    let served = Arc::new(AtomicU64::new(0));
+    let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        request.extensions_mut().insert(ConnectInfo(peer));
+        let nth = served.fetch_add(1, Ordering::Relaxed) + 1;
+        let router = router.clone();
+        async move {
+            let mut response = router.oneshot(request).await?;
+            if nth >= limits.max_requests_per_connection {
+                response
+                    .headers_mut()
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+            }
+            Ok::<_, Infallible>(response)
+        }
+    });
+    let mut builder = http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_read_timeout)
+        .keep_alive(true);
+    let io = SendDeadline::new(stream, limits.send_timeout);
+    let connection = builder.serve_connection(TokioIo::new(io), service);
+    tokio::pin!(connection);
+    let shutdown = async move {
+        // The guard `wait_for` returns must not live across an await: drop it here.
+        let _ = closing.wait_for(|closing| *closing).await.map(|_| ());
+    };
+    let result = tokio::select! {
+        result = connection.as_mut() => result,
+        () = shutdown => {
+            connection.as_mut().graceful_shutdown();
+            connection.await
+        }
+    };
+    drop(slot);
+    if let Err(e) = result {
+        tracing::debug!(%peer, error = %e, "connection closed");
+    }
+}
