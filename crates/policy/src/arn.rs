@@ -1,11 +1,130 @@
-//! ARN patterns of the `Resource` element and the `Arn*` operators, matched segment by
-//! segment: wildcards in partition, service, region and account stay within their segment;
-//! in the resource part `*` crosses `/` and `:`. A pattern with fewer than six segments whose
-//! last segment ends in `*` expands over the rest.
+//! ARNs: [`Arn`], the one parser of ARNs (`arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE`,
+//! partition-aware) with IAM's `TYPE/PATH/NAME` resources, and [`ArnPattern`], the patterns of
+//! the `Resource` element and the `Arn*` operators, matched segment by segment: wildcards in
+//! partition, service, region and account stay within their segment; in the resource part `*`
+//! crosses `/` and `:`. A pattern with fewer than six segments whose last segment ends in `*`
+//! expands over the rest.
 //!
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference-arns.html>
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html>
 
 use crate::{glob::Glob, request::Context, variables::Template};
+
+/// The partitions an ARN can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Partition {
+    /// `aws`: the commercial regions.
+    Aws,
+    /// `aws-cn`: China.
+    AwsCn,
+    /// `aws-us-gov`: GovCloud (US).
+    AwsUsGov,
+}
+
+impl Partition {
+    /// The partition as ARNs spell it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Partition::Aws => "aws",
+            Partition::AwsCn => "aws-cn",
+            Partition::AwsUsGov => "aws-us-gov",
+        }
+    }
+
+    /// The partition an ARN spells, if it is one.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "aws" => Some(Partition::Aws),
+            "aws-cn" => Some(Partition::AwsCn),
+            "aws-us-gov" => Some(Partition::AwsUsGov),
+            _ => None,
+        }
+    }
+}
+
+/// A parsed ARN, borrowing its text: `arn:PARTITION:SERVICE:REGION:ACCOUNT:RESOURCE` (the
+/// resource part may itself hold `:` and `/`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Arn<'a> {
+    /// The partition.
+    pub partition: Partition,
+    /// `iam`, `sts`, `s3`, …
+    pub service: &'a str,
+    /// Empty for global services.
+    pub region: &'a str,
+    /// Empty where ARNs have none (S3 buckets); `aws` for AWS managed policies.
+    pub account: &'a str,
+    /// Everything after the fifth `:`, never empty.
+    pub resource: &'a str,
+}
+
+/// An IAM entity named by an ARN's resource part: `TYPE/PATH/NAME` (`user/division/alice`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IamResource<'a> {
+    /// `user`, `role`, `group`, `policy`, `instance-profile`, `mfa`, …
+    pub kind: &'a str,
+    /// The path with its slashes (`/` or `/division/`).
+    pub path: &'a str,
+    /// The name, never empty.
+    pub name: &'a str,
+}
+
+impl<'a> Arn<'a> {
+    /// Parses an ARN; `None` unless it has the six parts, a known partition, a service and a
+    /// resource.
+    pub fn parse(text: &'a str) -> Option<Self> {
+        let mut parts = text.splitn(6, ':');
+        if parts.next()? != "arn" {
+            return None;
+        }
+        let partition = Partition::parse(parts.next()?)?;
+        let service = parts.next().filter(|s| !s.is_empty())?;
+        let region = parts.next()?;
+        let account = parts.next()?;
+        let resource = parts.next().filter(|r| !r.is_empty())?;
+        Some(Self {
+            partition,
+            service,
+            region,
+            account,
+            resource,
+        })
+    }
+
+    /// The IAM entity of an `iam` ARN whose resource is `TYPE/PATH/NAME`.
+    pub fn iam_resource(&self) -> Option<IamResource<'a>> {
+        if self.service != "iam" {
+            return None;
+        }
+        let (kind, rest) = self.resource.split_once('/')?;
+        // `rest` is `PATH-WITHOUT-ITS-FIRST-SLASH + NAME`; the path is everything of
+        // `/` + rest up to and including the last slash.
+        let with_slash = &self.resource[kind.len()..];
+        let cut = with_slash.rfind('/').map_or(1, |i| i + 1);
+        let name = &with_slash[cut..];
+        if kind.is_empty() || name.is_empty() || rest.is_empty() {
+            return None;
+        }
+        Some(IamResource {
+            kind,
+            path: &with_slash[..cut],
+            name,
+        })
+    }
+
+    /// The IAM entity of an `iam` ARN of this kind.
+    pub fn iam(&self, kind: &str) -> Option<IamResource<'a>> {
+        self.iam_resource().filter(|r| r.kind == kind)
+    }
+}
+
+/// `arn:PARTITION:iam::ACCOUNT:KIND` + `PATH` + `NAME`: the one formatter of IAM ARNs.
+pub fn iam_arn(partition: Partition, account: &str, kind: &str, path: &str, name: &str) -> String {
+    format!(
+        "arn:{}:iam::{account}:{kind}{path}{name}",
+        partition.as_str()
+    )
+}
 
 /// A compiled ARN pattern (or `*`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,6 +188,48 @@ pub fn is_arn(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn arns_parse_with_their_partition_and_iam_resources() {
+        let a =
+            Arn::parse("arn:aws-us-gov:iam::123456789012:user/division/team/alice").expect("arn");
+        assert_eq!(a.partition, Partition::AwsUsGov);
+        assert_eq!(
+            (a.service, a.region, a.account),
+            ("iam", "", "123456789012")
+        );
+        let r = a.iam("user").expect("user");
+        assert_eq!(
+            (r.kind, r.path, r.name),
+            ("user", "/division/team/", "alice")
+        );
+        let r = Arn::parse("arn:aws:iam::123456789012:role/R").and_then(|a| a.iam("role"));
+        assert_eq!(r.map(|r| (r.path, r.name)), Some(("/", "R")));
+        assert_eq!(
+            Arn::parse("arn:aws-cn:s3:::bucket/key:with:colons").map(|a| a.resource),
+            Some("bucket/key:with:colons")
+        );
+        for bad in [
+            "arn:aws:iam::123456789012:role/",
+            "arn:aws:iam::123456789012:role",
+            "arn:aws:iam::123456789012:",
+            "arn:aws:iam::123456789012",
+            "arn:aws-xx:iam::123456789012:role/R",
+            "arn::iam::1:role/R",
+            "ARN:aws:iam::1:role/R",
+            "arn:aws:iam::1:role//",
+        ] {
+            assert_eq!(
+                Arn::parse(bad).and_then(|a| a.iam_resource()),
+                None,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            iam_arn(Partition::AwsCn, "123456789012", "group", "/a/", "g"),
+            "arn:aws-cn:iam::123456789012:group/a/g"
+        );
+    }
 
     fn m(p: &str, a: &str) -> bool {
         ArnPattern::new(p, true).matches(a, &Context::default())

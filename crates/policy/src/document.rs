@@ -164,9 +164,10 @@ impl Policy {
     }
 }
 
-/// Appends `key` unless an equal key (ignoring ASCII case) is already there.
+/// Appends `key` unless an equal key (ignoring case) is already there.
 pub fn push_key(keys: &mut Vec<String>, key: &str) {
-    if !keys.iter().any(|k| k.eq_ignore_ascii_case(key)) {
+    let folded = crate::request::fold_key(key);
+    if !keys.iter().any(|k| crate::request::fold_key(k) == folded) {
         keys.push(key.to_owned());
     }
 }

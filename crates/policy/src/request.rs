@@ -28,7 +28,14 @@ impl ContextValue {
     }
 }
 
-/// Context keys, compared case-insensitively (stored lowercased).
+/// A context key name folded for comparison: condition key names are case-insensitive, in
+/// every script (`aws:RequestTag/Équipe` is `aws:requesttag/équipe`), so a tag key cannot
+/// dodge a condition by changing the case of a non-ASCII letter.
+pub fn fold_key(key: &str) -> String {
+    key.to_lowercase()
+}
+
+/// Context keys, compared case-insensitively (stored folded by [`fold_key`]).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Context {
     map: HashMap<String, ContextValue>,
@@ -37,7 +44,7 @@ pub struct Context {
 impl Context {
     /// Sets a key.
     pub fn insert(&mut self, key: &str, value: ContextValue) {
-        self.map.insert(key.to_ascii_lowercase(), value);
+        self.map.insert(fold_key(key), value);
     }
 
     /// A key (pass it lowercased).

@@ -71,13 +71,13 @@ pub fn pieces(s: &str) -> Option<Vec<Piece>> {
                         .and_then(|d| d.strip_suffix('\''))
                         .unwrap_or(default);
                     Piece::Var {
-                        key: key.trim().to_ascii_lowercase(),
+                        key: crate::request::fold_key(key.trim()),
                         name: key.trim().to_owned(),
                         default: Some(default.to_owned()),
                     }
                 }
                 None => Piece::Var {
-                    key: inner.trim().to_ascii_lowercase(),
+                    key: crate::request::fold_key(inner.trim()),
                     name: inner.trim().to_owned(),
                     default: None,
                 },

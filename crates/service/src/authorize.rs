@@ -43,6 +43,9 @@ pub struct Target {
     pub also: Vec<Target>,
     /// The stored entities the ARNs above were resolved from.
     pub acted_on: Vec<ActedOn>,
+    /// The permissions boundary of the user or role acted on (`iam:PermissionsBoundary` of
+    /// the operations that change what it may do).
+    pub entity_boundary: Option<String>,
 }
 
 /// A stored entity an authorization was about, as it was when authorized: the handler must
@@ -144,6 +147,8 @@ enum Res<'a> {
     Principal(&'a str),
     /// A virtual MFA device named by its serial number.
     Device(&'a str),
+    /// A virtual MFA device to create: its name and path.
+    NewDevice(&'a str, &'a str),
     Exact(String),
     Star,
 }
@@ -162,11 +167,16 @@ pub(crate) trait Named: rolegate_store::Entity {
     fn tags(&self) -> &[record::Tag] {
         &[]
     }
+    /// The permissions boundary (users and roles).
+    fn boundary(&self) -> Option<&str> {
+        None
+    }
 }
 
-/// `impl Named` for a record with `id`, `name` and `path` fields (and `tags`, when listed).
+/// `impl Named` for a record with `id`, `name` and `path` fields (and the tags and boundary
+/// fields listed).
 macro_rules! named {
-    ($($t:ty => $kind:literal $(, $tags:ident)?;)*) => {$(
+    ($($t:ty => $kind:literal $(, tags: $tags:ident)? $(, boundary: $boundary:ident)?;)*) => {$(
         impl Named for $t {
             const ARN_KIND: &'static str = $kind;
             fn id(&self) -> &str {
@@ -181,15 +191,18 @@ macro_rules! named {
             $(fn tags(&self) -> &[record::Tag] {
                 &self.$tags
             })?
+            $(fn boundary(&self) -> Option<&str> {
+                self.$boundary.as_deref()
+            })?
         }
     )*};
 }
 
 named! {
-    record::User => "user", tags;
-    record::Role => "role", tags;
+    record::User => "user", tags: tags, boundary: boundary;
+    record::Role => "role", tags: tags, boundary: boundary;
     record::Group => "group";
-    record::InstanceProfile => "instance-profile", tags;
+    record::InstanceProfile => "instance-profile", tags: tags;
 }
 
 /// Request tags as key/value pairs.
@@ -339,7 +352,7 @@ impl Service {
             .find_map(|(n, (k, _))| {
                 target.request_tags[n + 1..]
                     .iter()
-                    .find(|(o, _)| o.eq_ignore_ascii_case(k))
+                    .find(|(o, _)| crate::iam::same_tag_key(o, k))
             })
         {
             tracing::debug!(key = %k, "request tags differ only in case");
@@ -729,6 +742,7 @@ impl Service {
         Ok(match existing {
             Some(e) => {
                 t.resource_tags = e.tags().to_vec();
+                t.entity_boundary = e.boundary().map(str::to_owned);
                 arn(account, T::ARN_KIND, e.path(), e.name())
             }
             None => arn(account, T::ARN_KIND, new_path.unwrap_or("/"), name),
@@ -1011,12 +1025,7 @@ impl Service {
             O::ListInstanceProfileTags(i) => Res::Profile(&i.instance_profile_name, None),
             O::CreateVirtualMFADevice(i) => {
                 t.request_tags = tags(&i.tags);
-                Res::Exact(arn(
-                    &caller.account,
-                    "mfa",
-                    i.path.as_deref().unwrap_or("/"),
-                    &i.virtual_mfa_device_name,
-                ))
+                Res::NewDevice(&i.virtual_mfa_device_name, i.path.as_deref().unwrap_or("/"))
             }
             O::EnableMFADevice(i) => Res::User(Some(&i.user_name), None),
             O::ResyncMFADevice(i) => Res::User(Some(&i.user_name), None),
@@ -1098,6 +1107,14 @@ impl Service {
                 }
             }
             Res::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
+            Res::NewDevice(name, path) => self
+                .cache
+                .get::<record::MfaDevice>(&*self.store, account, &key_of(name))
+                .await?
+                .map_or_else(
+                    || arn(account, "mfa", path, name),
+                    |d| crate::iam::serial_of(account, &d),
+                ),
             Res::Device(serial) => match crate::iam::device_key(account, serial) {
                 Some(key) => self
                     .cache
@@ -1124,11 +1141,30 @@ impl Service {
             for stored in &t.resource_tags {
                 if requested
                     .iter()
-                    .any(|k| k.eq_ignore_ascii_case(&stored.key) && *k != stored.key)
+                    .any(|k| crate::iam::same_tag_key(k, &stored.key) && *k != stored.key)
                 {
                     t.tag_keys.push(stored.key.clone());
                 }
             }
+        }
+        // `iam:PermissionsBoundary` of the calls that change what a user or role may do: the
+        // boundary in the request, else the one the entity has (AWS's delegated-administrator
+        // pattern depends on it).
+        if matches!(
+            op,
+            O::PutUserPolicy(_)
+                | O::DeleteUserPolicy(_)
+                | O::AttachUserPolicy(_)
+                | O::DetachUserPolicy(_)
+                | O::DeleteUserPermissionsBoundary(_)
+                | O::PutRolePolicy(_)
+                | O::DeleteRolePolicy(_)
+                | O::AttachRolePolicy(_)
+                | O::DetachRolePolicy(_)
+                | O::DeleteRolePermissionsBoundary(_)
+        ) && let Some(b) = t.entity_boundary.clone()
+        {
+            t.keys.push(("iam:PermissionsBoundary", b));
         }
         // A call that names a second entity authorizes it too.
         match op {
@@ -1155,8 +1191,16 @@ impl Service {
                 });
             }
             O::AddRoleToInstanceProfile(i) => {
+                // The role goes to EC2 instances: AWS's PassRole keys for this call.
                 let mut pass = Target {
                     action: "iam:PassRole".to_owned(),
+                    keys: vec![
+                        ("iam:PassedToService", "ec2.amazonaws.com".to_owned()),
+                        (
+                            "iam:AssociatedResourceArn",
+                            format!("arn:aws:ec2:*:{account}:instance/*"),
+                        ),
+                    ],
                     ..Default::default()
                 };
                 pass.resource = self

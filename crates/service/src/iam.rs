@@ -323,9 +323,15 @@ impl Service {
 /// Maximum tags per entity.
 pub const MAX_TAGS: usize = 50;
 
+/// Whether two tag keys are the same key where case does not count: in every script, as
+/// condition keys compare (`rolegate_policy::request::fold_key`).
+pub fn same_tag_key(a: &str, b: &str) -> bool {
+    a == b || rolegate_policy::request::fold_key(a) == rolegate_policy::request::fold_key(b)
+}
+
 fn same_key(rules: TagRules, a: &str, b: &str) -> bool {
     if rules.case_insensitive_keys {
-        a.eq_ignore_ascii_case(b)
+        same_tag_key(a, b)
     } else {
         a == b
     }

@@ -207,7 +207,7 @@ pub(crate) fn check_session_tags(tags: &[Tag]) -> Result<()> {
                 "The tag key 'aws:' prefix is reserved for AWS use.".into(),
             ));
         }
-        if !seen.insert(t.key.to_lowercase()) {
+        if !seen.insert(rolegate_policy::request::fold_key(&t.key)) {
             return Err(ServiceError::InvalidParameterValue(
                 "Duplicate tag keys found. Please note that Tag keys are case insensitive.".into(),
             ));
@@ -243,7 +243,7 @@ pub(crate) fn overlay_tags(
 ) -> Vec<(String, String)> {
     let mut out: Vec<(String, String)> = base
         .into_iter()
-        .filter(|(k, _)| !over.iter().any(|(o, _)| o.eq_ignore_ascii_case(k)))
+        .filter(|(k, _)| !over.iter().any(|(o, _)| crate::iam::same_tag_key(o, k)))
         .collect();
     out.extend(over.iter().cloned());
     out

@@ -410,7 +410,7 @@ fn condition_block(v: Json, version: Version, at: &str) -> Result<Vec<Clause>, P
             clauses.push(Clause {
                 op,
                 op_name: op_name.clone(),
-                key: key.to_ascii_lowercase(),
+                key: crate::request::fold_key(&key),
                 key_name: key.clone(),
                 values,
             });

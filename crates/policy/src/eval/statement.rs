@@ -135,12 +135,12 @@ pub fn missing_context_keys<'p>(
         }
         let unresolved = st
             .resource_variables()
-            .any(|k| req.context.get(&k.to_ascii_lowercase()).is_none());
+            .any(|k| req.context.get(&crate::request::fold_key(k)).is_none());
         if !resource_matches(st, req) && !unresolved {
             continue;
         }
         for key in keys {
-            if req.context.get(&key.to_ascii_lowercase()).is_none() {
+            if req.context.get(&crate::request::fold_key(key)).is_none() {
                 crate::document::push_key(&mut out, key);
             }
         }

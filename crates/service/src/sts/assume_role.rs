@@ -89,7 +89,7 @@ impl Service {
         check_session_tags(&i.tags)?;
         let passed = crate::authorize::tags(&i.tags);
         for k in &i.transitive_tag_keys {
-            if !passed.iter().any(|(p, _)| p.eq_ignore_ascii_case(k)) {
+            if !passed.iter().any(|(p, _)| crate::iam::same_tag_key(p, k)) {
                 return Err(ServiceError::InvalidParameterValue(format!(
                     "The transitive tag key {k} is not one of the session tags passed in the request."
                 )));
@@ -100,15 +100,16 @@ impl Service {
             .map(|p| {
                 p.tags
                     .iter()
-                    .filter(|(k, _)| p.transitive.iter().any(|t| t.eq_ignore_ascii_case(k)))
+                    .filter(|(k, _)| p.transitive.iter().any(|t| crate::iam::same_tag_key(t, k)))
                     .cloned()
                     .collect()
             })
             .unwrap_or_default();
-        if let Some((k, _)) = passed
-            .iter()
-            .find(|(k, _)| inherited.iter().any(|(t, _)| t.eq_ignore_ascii_case(k)))
-        {
+        if let Some((k, _)) = passed.iter().find(|(k, _)| {
+            inherited
+                .iter()
+                .any(|(t, _)| crate::iam::same_tag_key(t, k))
+        }) {
             return Err(ServiceError::InvalidParameterValue(format!(
                 "One or more session tags conflict with transitive tags from the calling session: {k}"
             )));

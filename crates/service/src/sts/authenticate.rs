@@ -59,12 +59,25 @@ impl Service {
                 name,
                 path,
                 session,
-            } => Identity::AssumedRole {
-                role_name: name.clone(),
-                role_id: id.clone(),
-                role_path: path.clone(),
-                session_name: session.clone(),
-            },
+            } => {
+                // A session of a role that was deleted (or re-created: another unique id) is
+                // nobody: it must not even chain into a role that trusted the old one, where
+                // its boundary and revocation would no longer apply.
+                let live = self
+                    .cache
+                    .get::<record::Role>(&*self.store, &s.account, &crate::iam::key_of(name))
+                    .await?
+                    .is_some_and(|r| r.id == *id);
+                if !live {
+                    return Err(ServiceError::InvalidClientTokenId);
+                }
+                Identity::AssumedRole {
+                    role_name: name.clone(),
+                    role_id: id.clone(),
+                    role_path: path.clone(),
+                    session_name: session.clone(),
+                }
+            }
             SessionPrincipal::User { id, .. } => {
                 // Bound to the user, not its name: the origin key names its owner's current
                 // name (kept through renames), and the owner must still be the same user.

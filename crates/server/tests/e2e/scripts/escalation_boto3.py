@@ -387,4 +387,64 @@ for s in ["EvePol", "evepol", "EVEPOL"]:
                                              PolicyDocument=doc(allow("*"))))
 denied(lambda: eve.list_users())
 
+# ---------------------------------------------------------------------------------------
+# Found by the attack on the fixes (a second adversarial pass).
+# A session of a deleted role is nobody: it cannot chain into a role that trusted the old role
+# (where its boundary and any revocation would no longer hold).
+root.create_policy(PolicyName="GetOnly", PolicyDocument=doc(allow("iam:GetUser")))
+root.create_role(RoleName="Low", AssumeRolePolicyDocument=trust(arn("user", "chainer")),
+                 PermissionsBoundary=arn("policy", "GetOnly"))
+root.put_role_policy(RoleName="Low", PolicyName="p", PolicyDocument=doc(allow("*")))
+root.create_role(RoleName="High", AssumeRolePolicyDocument=trust(arn("role", "Low")))
+root.attach_role_policy(RoleName="High", PolicyArn=ADMIN)
+low = chainer.assume_role(RoleArn=arn("role", "Low"), RoleSessionName="ll")["Credentials"]
+denied(lambda: of(low, "sts").assume_role(RoleArn=arn("role", "High"), RoleSessionName="hh"),
+       "the boundary holds")
+root.delete_role_policy(RoleName="Low", PolicyName="p")
+root.delete_role_permissions_boundary(RoleName="Low")
+root.delete_role(RoleName="Low")
+for call in [lambda: of(low, "sts").assume_role(RoleArn=arn("role", "High"), RoleSessionName="hh"),
+             lambda: of(low, "sts").get_caller_identity()]:
+    err = error(call)
+    assert err["Code"] == "InvalidClientTokenId", err
+
+# iam:PermissionsBoundary is the boundary the user or role has, for the calls that change what
+# it may do (AWS's delegated-administrator pattern).
+root.create_policy(PolicyName="XBound", PolicyDocument=doc(allow("iam:GetUser")))
+root.create_user(UserName="pbt", PermissionsBoundary=arn("policy", "XBound"))
+bounded = {"StringEquals": {"iam:PermissionsBoundary": arn("policy", "XBound")}}
+helpdesk, _ = user("helpdesk", allow("iam:*"),
+                   deny(["iam:DeleteUserPermissionsBoundary", "iam:PutUserPolicy",
+                         "iam:AttachUserPolicy"], "*", **bounded))
+denied(lambda: helpdesk.delete_user_permissions_boundary(UserName="pbt"))
+denied(lambda: helpdesk.put_user_policy(UserName="pbt", PolicyName="x", PolicyDocument=doc(allow("*"))))
+denied(lambda: helpdesk.attach_user_policy(UserName="pbt", PolicyArn=ADMIN))
+delegated, _ = user("delegated", allow("iam:PutUserPolicy", "*", **bounded))
+delegated.put_user_policy(UserName="pbt", PolicyName="ok", PolicyDocument=doc(allow("iam:GetUser")))
+denied(lambda: delegated.put_user_policy(UserName="mallory", PolicyName="x",
+                                         PolicyDocument=doc(allow("*"))), "no boundary")
+
+# Tag keys differing only in case are one key in every script, not only in ASCII.
+for a, b in [("Équipe", "équipe"), ("Σ", "σ"), ("Ａ", "ａ")]:
+    err = error(lambda: root.tag_user(UserName="tagged-user", Tags=[{"Key": a, "Value": "1"},
+                                                                    {"Key": b, "Value": "2"}]))
+    assert err["Code"] == "InvalidInput", err
+equipe, _ = user("equipe", allow("iam:TagUser"),
+                 deny("iam:TagUser", "*", StringEquals={"aws:RequestTag/Équipe": "admin"}))
+denied(lambda: equipe.tag_user(UserName="tagged-user", Tags=[{"Key": "équipe", "Value": "admin"}]))
+denied(lambda: equipe.tag_user(UserName="tagged-user", Tags=[{"Key": "ÉQUIPE", "Value": "admin"}]))
+
+# PassRole for an instance profile carries AWS's keys for it.
+root.create_instance_profile(InstanceProfileName="Ec2Profile")
+no_ec2, _ = user("no-ec2", allow("iam:*"),
+                 deny("iam:PassRole", "*", StringEquals={"iam:PassedToService": "ec2.amazonaws.com"}))
+denied(lambda: no_ec2.add_role_to_instance_profile(InstanceProfileName="Ec2Profile",
+                                                   RoleName="Worker"), "iam:PassedToService")
+
+# Creating an MFA device under a respelled name learns nothing about the denied one.
+root.create_virtual_mfa_device(VirtualMFADeviceName="AdminMFA")
+mfa_denied, _ = user("mfa-denied", allow("iam:*"), deny("iam:*", arn("mfa", "AdminMFA")))
+for n in spellings("AdminMFA"):
+    denied(lambda: mfa_denied.create_virtual_mfa_device(VirtualMFADeviceName=n), n)
+
 print("ok")
