@@ -350,8 +350,8 @@ async fn a_deletion_committed_late_is_not_skipped() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(waiting, 1, "the deletion waits on the lock");
-    // A later change commits first, and B reads the log past it.
-    root_iam(&sa)
+    // A later change commits first (through B), and B reads the log.
+    iam(&b_ep, ROOT_KEY, ROOT_SECRET)
         .create_user()
         .user_name("bob")
         .send()
