@@ -57,6 +57,12 @@ pub struct ServeArgs {
     /// Requests one keep-alive connection may carry before the server closes it [default: 1000].
     #[arg(long, env = "ROLEGATE_MAX_REQUESTS_PER_CONNECTION")]
     pub max_requests_per_connection: Option<u64>,
+    /// Longest a cached authorization fact (access key, user, group, role, policy, keyring) is
+    /// served before it is read again: a change on another node takes effect here within this
+    /// bound even when the change log is late; 0 reads the store on every request; at most
+    /// 3600 [default: 2].
+    #[arg(long, env = "ROLEGATE_MAX_STALENESS_SECONDS")]
+    pub max_staleness_seconds: Option<u64>,
 }
 
 /// The same settings as a file.
@@ -77,6 +83,7 @@ struct FileConfig {
     send_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
     max_requests_per_connection: Option<u64>,
+    max_staleness_seconds: Option<u64>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -113,6 +120,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Requests per connection at most.
     pub max_requests_per_connection: u64,
+    /// The cache's age bound.
+    pub max_staleness_seconds: u64,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -152,6 +161,7 @@ impl Default for Config {
             send_timeout_seconds: 30,
             max_connections: 4096,
             max_requests_per_connection: 1000,
+            max_staleness_seconds: rolegate_service::DEFAULT_MAX_STALENESS.as_secs(),
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -218,6 +228,10 @@ impl ServeArgs {
                 .max_requests_per_connection
                 .or(file.max_requests_per_connection)
                 .unwrap_or(d.max_requests_per_connection),
+            max_staleness_seconds: self
+                .max_staleness_seconds
+                .or(file.max_staleness_seconds)
+                .unwrap_or(d.max_staleness_seconds),
             root_key,
             clock: d.clock,
         };
@@ -243,6 +257,9 @@ impl ServeArgs {
         }
         if config.max_requests_per_connection == 0 {
             anyhow::bail!("--max-requests-per-connection must be at least 1");
+        }
+        if config.max_staleness_seconds > 3600 {
+            anyhow::bail!("--max-staleness-seconds must be from 0 to 3600");
         }
         Ok(config)
     }
@@ -275,6 +292,7 @@ mod tests {
         assert_eq!(c.max_body_bytes, 1 << 20, "default");
         assert_eq!((c.max_connections, c.header_read_timeout_seconds), (100, 5));
         assert_eq!(c.max_requests_per_connection, 1000, "default");
+        assert_eq!(c.max_staleness_seconds, 2, "default");
     }
 
     #[test]
@@ -337,6 +355,13 @@ mod tests {
                     ..Default::default()
                 },
                 "no send timeout",
+            ),
+            (
+                ServeArgs {
+                    max_staleness_seconds: Some(3601),
+                    ..Default::default()
+                },
+                "a staleness bound over an hour",
             ),
             (
                 ServeArgs {

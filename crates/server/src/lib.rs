@@ -139,13 +139,17 @@ async fn admin_service(config: &Config) -> anyhow::Result<Service> {
     Ok(Service::new(
         store,
         config.clock.0.clone(),
-        ServiceConfig { account_id },
+        ServiceConfig {
+            account_id,
+            max_staleness: Duration::from_secs(config.max_staleness_seconds),
+        },
     ))
 }
 
 /// Adds an account (12 digits, generated when `None`) to the configured store, with a
 /// generated root access key written to `DATA_DIR/root-credentials-ACCOUNT` (mode 0600).
-/// Running nodes see it through the change log (within `sync_interval_seconds`).
+/// Running nodes see it through the change log (within `sync_interval_seconds`, at the latest
+/// `max_staleness_seconds`).
 /// Returns the account id and the credentials file's path; the secret is only in the file.
 pub async fn add_account(
     config: &Config,
@@ -187,6 +191,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         config.clock.0.clone(),
         ServiceConfig {
             account_id: account_id.clone(),
+            max_staleness: Duration::from_secs(config.max_staleness_seconds),
         },
     ));
     service

@@ -23,6 +23,7 @@ pub mod tx;
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, atomic::AtomicI64},
+    time::Duration,
 };
 
 pub use caller::{Caller, Identity, RequestEnv};
@@ -30,7 +31,7 @@ pub use error::{Result, ServiceError};
 use rolegate_policy::{Policy, PolicyKind};
 use rolegate_proto::{Operation, xml::XmlStruct};
 use rolegate_sigv4::SecretKey;
-use rolegate_store::{GLOBAL, Store, record};
+use rolegate_store::{GLOBAL, LogPosition, Store, record};
 
 use crate::{cache::Cache, clock::Clock, tx::Tx};
 
@@ -49,7 +50,15 @@ macro_rules! dispatch {
 pub struct ServiceConfig {
     /// The management account id.
     pub account_id: String,
+    /// The longest a cached record (an access key, a user, a role, a policy, the keyring…) is
+    /// served before it is read from the store again: the bound on how long a change made on
+    /// another node can go unseen here, whatever happens to the change log.
+    pub max_staleness: Duration,
 }
+
+/// The default [`ServiceConfig::max_staleness`]: a revoked key or permission stops working on
+/// every node within 2 seconds.
+pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(2);
 
 /// A successful result: nothing, or an output shape.
 pub enum Reply {
@@ -83,7 +92,8 @@ pub struct Service {
     pub(crate) config: ServiceConfig,
     /// Parsed documents by kind, then by text (looked up by `&str`: no allocation per hit).
     parsed: Mutex<[HashMap<String, Arc<Policy>>; 4]>,
-    last_change: AtomicI64,
+    /// How far this node has read the change log (`None` before the first read).
+    log_position: Mutex<Option<LogPosition>>,
     /// When the keyring was last re-read for a token naming a key this node did not know
     /// (unix ms; see `session::keyring`).
     pub(crate) keyring_reloaded_ms: AtomicI64,
@@ -95,17 +105,19 @@ const MAX_ATTEMPTS: usize = 64;
 const MAX_REAUTHORIZATIONS: usize = 3;
 /// Parsed documents kept before the parse cache starts over.
 const MAX_PARSED: usize = 20_000;
+/// Changes read from the log at most per [`Service::sync_changes`].
+const SYNC_BATCH: usize = 10_000;
 
 impl Service {
     /// A service over a store.
     pub fn new(store: Arc<dyn Store>, clock: Arc<dyn Clock>, config: ServiceConfig) -> Self {
         Self {
             store,
-            cache: Cache::default(),
+            cache: Cache::new(config.max_staleness),
             clock,
             config,
             parsed: Mutex::new(Default::default()),
-            last_change: AtomicI64::new(0),
+            log_position: Mutex::new(None),
             keyring_reloaded_ms: AtomicI64::new(0),
         }
     }
@@ -304,24 +316,39 @@ impl Service {
     }
 
     /// Applies changes other nodes committed: invalidates their cache entries. Call it
-    /// periodically; the first call only records where the log stands.
+    /// periodically; the first call only records where the log stands. The store hands out
+    /// changes so that going on from the last one read never skips a commit that lands later
+    /// (see `rolegate_store::LogPosition`); the cache's age bound covers whatever the log is
+    /// late with.
     pub async fn sync_changes(&self) -> Result<usize> {
-        use std::sync::atomic::Ordering;
-        let from = self.last_change.load(Ordering::Acquire);
-        if from == 0 {
-            let last = self.store.last_change().await?;
-            self.last_change.store(last.max(1), Ordering::Release);
+        let read_to = *self.log_position()?;
+        let Some(from) = read_to else {
+            let start = self.store.last_change().await?;
+            self.advance_log(start)?;
             self.cache.clear();
             return Ok(0);
-        }
-        let changes = self.store.changes_since(from, 10_000).await?;
+        };
+        let changes = self.store.changes_since(from, SYNC_BATCH).await?;
         for c in &changes {
             self.cache.invalidate(&c.scope, &c.kind, &c.key);
         }
         if let Some(last) = changes.last() {
-            self.last_change.store(last.seq, Ordering::Release);
+            self.advance_log(last.position)?;
         }
         Ok(changes.len())
+    }
+
+    fn log_position(&self) -> Result<std::sync::MutexGuard<'_, Option<LogPosition>>> {
+        self.log_position
+            .lock()
+            .map_err(|_| ServiceError::Internal("change-log position".into()))
+    }
+
+    /// Moves the read position forward (two concurrent reads both went at least this far).
+    fn advance_log(&self, to: LogPosition) -> Result<()> {
+        let mut at = self.log_position()?;
+        *at = Some(at.map_or(to, |p| p.max(to)));
+        Ok(())
     }
 
     /// Whether [`Service::note_key_use`] has anything to record (answered from memory).

@@ -1,12 +1,16 @@
 //! The SQL both backends share. The statements are identical on SQLite and PostgreSQL
-//! (numbered `$n` parameters, `ON CONFLICT DO NOTHING`), so one macro implements [`Store`]
-//! for each pool type.
+//! (numbered `$n` parameters, `ON CONFLICT DO NOTHING`, row values), so one macro implements
+//! [`Store`] for each pool type. One expression differs: the change log's horizon, the
+//! transaction below which every transaction has ended (see [`LogPosition`]).
 //!
 //! [`Store`]: crate::Store
+//! [`LogPosition`]: crate::LogPosition
 
-/// Implements [`crate::Store`] for a struct with `write` and `read` pools.
+/// Implements [`crate::Store`] for a struct with `write` and `read` pools. `$horizon` is an
+/// SQL expression: no change with `tx` below it can still commit, and it is evaluated in the
+/// same statement (so the same snapshot) as the rows it bounds.
 macro_rules! sql_store {
-    ($store:ty, $backend:literal) => {
+    ($store:ty, $backend:literal, horizon = $horizon:literal) => {
         impl $store {
             async fn run_migrations(
                 pool: &sqlx::Pool<<$store as $crate::backend::HasDb>::Db>,
@@ -142,20 +146,42 @@ macro_rules! sql_store {
                 Ok(())
             }
 
-            async fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<$crate::Change>, $crate::StoreError> {
+            async fn changes_since(
+                &self,
+                from: $crate::LogPosition,
+                limit: usize,
+            ) -> Result<Vec<$crate::Change>, $crate::StoreError> {
                 let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-                let rows: Vec<(i64, String, String, String)> =
-                    sqlx::query_as("SELECT seq, scope, kind, key FROM changes WHERE seq > $1 ORDER BY seq LIMIT $2")
-                        .bind(seq)
-                        .bind(limit)
-                        .fetch_all(&self.read)
-                        .await?;
-                Ok(rows.into_iter().map(|(seq, scope, kind, key)| $crate::Change { seq, scope, kind, key }).collect())
+                let rows: Vec<(i64, i64, String, String, String)> = sqlx::query_as(concat!(
+                    "SELECT tx, seq, scope, kind, key FROM changes WHERE (tx, seq) > ($1, $2) AND tx < ",
+                    $horizon,
+                    " ORDER BY tx, seq LIMIT $3"
+                ))
+                .bind(from.tx)
+                .bind(from.seq)
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(tx, seq, scope, kind, key)| $crate::Change {
+                        position: $crate::LogPosition { tx, seq },
+                        scope,
+                        kind,
+                        key,
+                    })
+                    .collect())
             }
 
-            async fn last_change(&self) -> Result<i64, $crate::StoreError> {
-                let (seq,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM changes").fetch_one(&self.read).await?;
-                Ok(seq.unwrap_or(0))
+            async fn last_change(&self) -> Result<$crate::LogPosition, $crate::StoreError> {
+                let row: Option<(i64, i64)> = sqlx::query_as(concat!(
+                    "SELECT tx, seq FROM changes WHERE tx < ",
+                    $horizon,
+                    " ORDER BY tx DESC, seq DESC LIMIT 1"
+                ))
+                .fetch_optional(&self.read)
+                .await?;
+                Ok(row.map_or($crate::LogPosition::START, |(tx, seq)| $crate::LogPosition { tx, seq }))
             }
 
             async fn prune_changes(&self, before_ms: i64) -> Result<u64, $crate::StoreError> {

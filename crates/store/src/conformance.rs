@@ -1,9 +1,29 @@
 //! The one suite every backend must pass: reads, ordered pagination, atomic multi-record
-//! commits, preconditions under concurrency, and the change log.
+//! commits, preconditions under concurrency, and the change log — including a commit held
+//! open across another one, which a reader must neither skip nor see out of place.
 
 use std::sync::Arc;
 
-use crate::{Expect, GLOBAL, Store, StoreError, Write};
+use async_trait::async_trait;
+
+use crate::{Expect, GLOBAL, LogPosition, Store, StoreError, Write};
+
+/// A transaction that has written a change to the log and is held open (by the test, on its
+/// own connection to the backend's database).
+#[async_trait]
+pub trait HeldCommit: Send {
+    /// Commits it.
+    async fn commit(self: Box<Self>);
+}
+
+/// Opens [`HeldCommit`]s on a backend's database, beside the store under test.
+#[async_trait]
+pub trait HoldCommits: Send + Sync {
+    /// Begins a transaction that appends a change for `(scope, kind, key)` and leaves it open.
+    async fn hold(&self, scope: &str, kind: &str, key: &str) -> Box<dyn HeldCommit>;
+    /// Whether a held transaction makes other commits wait (SQLite: one writer at a time).
+    fn blocks_writers(&self) -> bool;
+}
 
 fn put(scope: &str, kind: &str, key: &str, expect: Expect, data: &str) -> Write {
     Write::Put {
@@ -15,8 +35,9 @@ fn put(scope: &str, kind: &str, key: &str, expect: Expect, data: &str) -> Write 
     }
 }
 
-/// Runs every check; panics with the name of the first that fails.
-pub async fn run(store: Arc<dyn Store>) {
+/// Runs every check; panics with the name of the first that fails. `hold` opens transactions
+/// on the same database as `store`.
+pub async fn run(store: Arc<dyn Store>, hold: &dyn HoldCommits) {
     create_read_update_delete(&*store).await;
     preconditions(&*store).await;
     atomic_commit(&*store).await;
@@ -24,6 +45,7 @@ pub async fn run(store: Arc<dyn Store>) {
     scopes_are_separate(&*store).await;
     concurrent_writers_never_lose_or_exceed(store.clone()).await;
     change_log(&*store).await;
+    late_commit_is_never_skipped(store.clone(), hold).await;
     store.ping().await.expect("ping");
 }
 
@@ -245,6 +267,27 @@ async fn concurrent_writers_never_lose_or_exceed(s: Arc<dyn Store>) {
     );
 }
 
+fn keys(changes: &[crate::Change]) -> Vec<&str> {
+    changes.iter().map(|c| c.key.as_str()).collect()
+}
+
+/// Reads the log from `from` on, going on from what it got, until `want` changes have come
+/// (or a bounded number of reads, then returns what came). On PostgreSQL the horizon is
+/// cluster-wide: an unrelated transaction in progress (another test's) holds it back for a
+/// moment, so a change just committed may take a few reads to come.
+async fn read_until(s: &dyn Store, from: LogPosition, want: usize) -> Vec<crate::Change> {
+    let mut got: Vec<crate::Change> = Vec::new();
+    for _attempt in 0..200 {
+        let at = got.last().map_or(from, |c| c.position);
+        got.extend(s.changes_since(at, 100).await.expect("changes"));
+        if got.len() >= want {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+    }
+    got
+}
+
 async fn change_log(s: &dyn Store) {
     let before = s.last_change().await.expect("last");
     s.commit(&[
@@ -253,23 +296,84 @@ async fn change_log(s: &dyn Store) {
     ])
     .await
     .expect("create");
-    let changes = s.changes_since(before, 100).await.expect("changes");
-    let keys: Vec<&str> = changes.iter().map(|c| c.key.as_str()).collect();
-    assert_eq!(keys, ["x", "y"], "one change per write, in order");
-    assert!(changes.windows(2).all(|w| w[0].seq < w[1].seq));
+    let changes = read_until(s, before, 2).await;
+    assert_eq!(keys(&changes), ["x", "y"], "one change per write, in order");
+    assert!(changes.windows(2).all(|w| w[0].position < w[1].position));
+    assert!(changes.iter().all(|c| c.position > before));
     assert_eq!(
         s.last_change().await.expect("last"),
-        changes.last().expect("some").seq
+        changes.last().expect("some").position,
+        "a new reader starts after the newest change"
     );
+    let limited = s.changes_since(before, 1).await.expect("one");
+    assert_eq!(keys(&limited), ["x"], "limit");
+    let rest = s
+        .changes_since(limited[0].position, 100)
+        .await
+        .expect("rest");
+    assert_eq!(keys(&rest), ["y"], "going on from a position");
     let _ = s
         .commit(&[put("a4", "role", "x", Expect::Absent, "dup")])
         .await;
+    s.commit(&[put("a4", "role", "z", Expect::Absent, "1")])
+        .await
+        .expect("create");
     assert_eq!(
-        s.changes_since(before, 100).await.expect("changes").len(),
-        2,
+        keys(&read_until(s, before, 3).await),
+        ["x", "y", "z"],
         "a failed commit logs nothing"
     );
     let pruned = s.prune_changes(i64::MAX).await.expect("prune");
-    assert!(pruned >= 2);
-    assert!(s.changes_since(0, 100).await.expect("changes").is_empty());
+    assert!(pruned >= 3);
+    assert!(
+        s.changes_since(LogPosition::START, 100)
+            .await
+            .expect("changes")
+            .is_empty()
+    );
+}
+
+/// The finding this guards against: a transaction takes its place in the log (`late`), another
+/// one (`early`) commits meanwhile, a reader reads, then `late` commits. A reader that went on
+/// from the highest position it had seen would never see `late`. Here every reader — one
+/// going on from what it read, one starting at `last_change` while `late` was open — sees
+/// both, each once, `late` first (it began first).
+async fn late_commit_is_never_skipped(s: Arc<dyn Store>, hold: &dyn HoldCommits) {
+    let start = s.last_change().await.expect("last");
+    let held = hold.hold("a5", "role", "late").await;
+    let early = {
+        let s = s.clone();
+        tokio::spawn(async move {
+            s.commit(&[put("a5", "role", "early", Expect::Absent, "1")])
+                .await
+        })
+    };
+    let early = if hold.blocks_writers() {
+        Some(early)
+    } else {
+        // Nothing makes `early` wait: it is committed before anything is read.
+        early.await.expect("join").expect("early commits");
+        None
+    };
+    // What a reader gets while `late` is open; `early` is committed (PostgreSQL) or waiting.
+    let first = s.changes_since(start, 100).await.expect("while held");
+    let joined = s.last_change().await.expect("last while held");
+    assert!(joined >= start);
+    held.commit().await;
+    if let Some(early) = early {
+        early.await.expect("join").expect("early commits");
+    }
+    let mut seen = first.clone();
+    let from = first.last().map_or(start, |c| c.position);
+    seen.extend(read_until(&*s, from, 2 - first.len().min(2)).await);
+    assert_eq!(
+        keys(&seen),
+        ["late", "early"],
+        "every change once, none skipped, in transaction order"
+    );
+    let from_joined = read_until(&*s, joined, 2).await;
+    assert!(
+        keys(&from_joined).contains(&"late"),
+        "a reader starting at last_change while `late` was open still sees it"
+    );
 }

@@ -96,11 +96,32 @@ impl Write {
     }
 }
 
+/// A place in the change log. The log is read in this order, `(tx, seq)`: `tx` orders
+/// transactions (PostgreSQL: the writing transaction's id; SQLite, one writer at a time: 0),
+/// `seq` the changes of one transaction (and, on SQLite, all of them).
+///
+/// INVARIANT: once [`Store::changes_since`] or [`Store::last_change`] has returned a position,
+/// no change is ever committed at or before it. A reader that always goes on from the last
+/// position it got therefore sees every committed change exactly once, however commits
+/// interleave.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct LogPosition {
+    /// The transaction's place.
+    pub tx: i64,
+    /// The change's place within it.
+    pub seq: i64,
+}
+
+impl LogPosition {
+    /// Before every change.
+    pub const START: LogPosition = LogPosition { tx: 0, seq: 0 };
+}
+
 /// A committed change, read back from the change log.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     /// Position in the log.
-    pub seq: i64,
+    pub position: LogPosition,
     /// Scope.
     pub scope: String,
     /// Kind.
@@ -125,10 +146,19 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<Record>, StoreError>;
     /// Applies every write or none.
     async fn commit(&self, writes: &[Write]) -> Result<(), StoreError>;
-    /// Change-log entries after `seq`, oldest first, at most `limit`.
-    async fn changes_since(&self, seq: i64, limit: usize) -> Result<Vec<Change>, StoreError>;
-    /// The newest change-log position (0 when empty).
-    async fn last_change(&self) -> Result<i64, StoreError>;
+    /// Committed changes after `from`, in log order, at most `limit`. Never a change of a
+    /// transaction that could still be followed by an earlier one (see [`LogPosition`]): on
+    /// PostgreSQL the log is read only below the oldest transaction still in progress, so a
+    /// transaction held open delays what comes after it, and skips nothing.
+    async fn changes_since(
+        &self,
+        from: LogPosition,
+        limit: usize,
+    ) -> Result<Vec<Change>, StoreError>;
+    /// Where a new reader starts: the position of the newest change [`Store::changes_since`]
+    /// can return now ([`LogPosition::START`] when there is none). A change committed later
+    /// lies after it.
+    async fn last_change(&self) -> Result<LogPosition, StoreError>;
     /// Deletes change-log entries older than `before_ms` (unix milliseconds).
     async fn prune_changes(&self, before_ms: i64) -> Result<u64, StoreError>;
     /// Whether the database answers.

@@ -5,18 +5,32 @@
 //! proc-macro crates out of the build; the format is the same: numbered, forward-only files.)
 
 /// `(version, description, sql)` for SQLite.
-pub const SQLITE: &[(i64, &str, &str)] = &[(
-    1,
-    "records",
-    include_str!("../migrations/sqlite/0001_records.sql"),
-)];
+pub const SQLITE: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "records",
+        include_str!("../migrations/sqlite/0001_records.sql"),
+    ),
+    (
+        2,
+        "change order",
+        include_str!("../migrations/sqlite/0002_change_order.sql"),
+    ),
+];
 
 /// `(version, description, sql)` for PostgreSQL.
-pub const POSTGRES: &[(i64, &str, &str)] = &[(
-    1,
-    "records",
-    include_str!("../migrations/postgres/0001_records.sql"),
-)];
+pub const POSTGRES: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "records",
+        include_str!("../migrations/postgres/0001_records.sql"),
+    ),
+    (
+        2,
+        "change order",
+        include_str!("../migrations/postgres/0002_change_order.sql"),
+    ),
+];
 
 /// The bookkeeping table, valid on both backends.
 pub const CREATE_TABLE: &str = "CREATE TABLE IF NOT EXISTS rolegate_schema_migrations (\

@@ -1,5 +1,7 @@
 //! PostgreSQL: the shared database of several stateless nodes. Migrations take an advisory
-//! lock so that nodes starting together apply each migration once.
+//! lock so that nodes starting together apply each migration once. The change log is read in
+//! transaction-id order below the oldest transaction still in progress (the horizon below),
+//! so a commit that lands late is never skipped (see `LogPosition`).
 
 use std::{str::FromStr, time::Duration};
 
@@ -89,4 +91,8 @@ impl PostgresStore {
     }
 }
 
-crate::backend::sql_store!(PostgresStore, "postgres");
+crate::backend::sql_store!(
+    PostgresStore,
+    "postgres",
+    horizon = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+);

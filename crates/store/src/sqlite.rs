@@ -1,6 +1,7 @@
 //! The embedded default: one SQLite file in the data dir, WAL journal, `synchronous=FULL`
 //! (an acknowledged commit survives `kill -9` and power loss), one writer connection and a
-//! small pool of readers. One node per file.
+//! small pool of readers. One node per file. One writer at a time numbers the change log in
+//! commit order, so its horizon is unbounded.
 
 use std::{path::Path, str::FromStr, time::Duration};
 
@@ -48,4 +49,4 @@ impl SqliteStore {
     }
 }
 
-crate::backend::sql_store!(SqliteStore, "sqlite");
+crate::backend::sql_store!(SqliteStore, "sqlite", horizon = "9223372036854775807");

@@ -1,18 +1,107 @@
 //! The conformance suite against both backends. PostgreSQL runs when it is reachable at
 //! `ROLEGATE_TEST_DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`); when `CI` is
 //! set an unreachable database fails the run instead of skipping.
+//!
+//! The change-log checks hold a transaction open on a connection of their own (raw SQL on the
+//! backend's own tables, beside the store under test).
 
-use std::sync::Arc;
+use std::{path::PathBuf, str::FromStr, sync::Arc};
 
-use rolegate_store::{PostgresStore, SqliteStore, conformance};
+use rolegate_store::{
+    PostgresStore, SqliteStore,
+    conformance::{self, HeldCommit, HoldCommits},
+};
+use sqlx::{Connection, Executor};
+
+const APPEND_CHANGE: &str = "INSERT INTO changes (scope, kind, key, at_ms) VALUES ($1, $2, $3, 0)";
+
+/// An open transaction on its own connection.
+struct Held<C>(C);
+
+#[async_trait::async_trait]
+impl HeldCommit for Held<sqlx::SqliteConnection> {
+    async fn commit(mut self: Box<Self>) {
+        self.0
+            .execute("COMMIT")
+            .await
+            .expect("commit the held transaction");
+    }
+}
+
+#[async_trait::async_trait]
+impl HeldCommit for Held<sqlx::PgConnection> {
+    async fn commit(mut self: Box<Self>) {
+        self.0
+            .execute("COMMIT")
+            .await
+            .expect("commit the held transaction");
+    }
+}
+
+/// SQLite: `BEGIN IMMEDIATE` takes the write lock, so the store's commits wait for it.
+struct SqliteHolder(PathBuf);
+
+#[async_trait::async_trait]
+impl HoldCommits for SqliteHolder {
+    async fn hold(&self, scope: &str, kind: &str, key: &str) -> Box<dyn HeldCommit> {
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(&self.0);
+        let mut conn = sqlx::SqliteConnection::connect_with(&options)
+            .await
+            .expect("connect");
+        conn.execute("BEGIN IMMEDIATE").await.expect("begin");
+        sqlx::query(APPEND_CHANGE)
+            .bind(scope)
+            .bind(kind)
+            .bind(key)
+            .execute(&mut conn)
+            .await
+            .expect("append a change");
+        Box::new(Held(conn))
+    }
+
+    fn blocks_writers(&self) -> bool {
+        true
+    }
+}
+
+/// PostgreSQL: the held transaction takes a sequence number and a transaction id, and other
+/// commits go on around it.
+struct PostgresHolder {
+    url: String,
+    schema: String,
+}
+
+#[async_trait::async_trait]
+impl HoldCommits for PostgresHolder {
+    async fn hold(&self, scope: &str, kind: &str, key: &str) -> Box<dyn HeldCommit> {
+        let options = sqlx::postgres::PgConnectOptions::from_str(&self.url)
+            .expect("url")
+            .options([("search_path", self.schema.as_str())]);
+        let mut conn = sqlx::PgConnection::connect_with(&options)
+            .await
+            .expect("connect");
+        conn.execute("BEGIN").await.expect("begin");
+        sqlx::query(APPEND_CHANGE)
+            .bind(scope)
+            .bind(kind)
+            .bind(key)
+            .execute(&mut conn)
+            .await
+            .expect("append a change");
+        Box::new(Held(conn))
+    }
+
+    fn blocks_writers(&self) -> bool {
+        false
+    }
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sqlite_conformance() {
     let dir = tempfile::tempdir().expect("tempdir");
-    let store = SqliteStore::open(&dir.path().join("rolegate.db"))
-        .await
-        .expect("open");
-    conformance::run(Arc::new(store)).await;
+    let path = dir.path().join("rolegate.db");
+    let store = SqliteStore::open(&path).await.expect("open");
+    conformance::run(Arc::new(store), &SqliteHolder(path)).await;
     // Reopening runs no migration twice and keeps data.
     let again = SqliteStore::open(&dir.path().join("rolegate.db"))
         .await
@@ -51,7 +140,11 @@ async fn postgres_conformance() {
         }
         Err(e) => panic!("PostgreSQL unreachable at {url} and CI is set: {e}"),
     };
-    conformance::run(Arc::new(store.clone())).await;
+    let holder = PostgresHolder {
+        url: url.clone(),
+        schema: schema.clone(),
+    };
+    conformance::run(Arc::new(store.clone()), &holder).await;
     // Migrations are idempotent across nodes.
     PostgresStore::connect(&url, Some(&schema))
         .await

@@ -4,11 +4,18 @@
 //! another node sealed under the new key; a policy change or a new account made through one
 //! node reaches the others through the change log; the MFA throttle's count is one for all
 //! nodes.
+//!
+//! Revocation (finding 5 of the adversarial review): a deletion whose commit lands after a
+//! later-numbered commit that a node has already read is still seen by that node (the change
+//! log is read in transaction order below the oldest open transaction); a node that does not
+//! read the change log at all refuses a deleted key once its cached copy is older than
+//! `max_staleness_seconds`; and a node cut off from its tables stops serving its cache then.
 
-use std::time::Duration;
+use std::{str::FromStr as _, time::Duration};
 
 use base64::Engine as _;
 use rolegate_server::{Config, start};
+use sqlx::{Connection as _, Executor as _};
 
 use crate::{
     mfa::{
@@ -210,5 +217,227 @@ async fn mfa_throttle_is_shared_by_nodes() {
         .await
         .expect("the lockout is over on B");
     b.shutdown().await.expect("node B stops");
+    sa.stop().await;
+}
+
+/// A connection of its own to the servers' schema, for what no API does: holding a lock open
+/// across other commits, taking the tables away.
+async fn raw_connection(config: &Config) -> sqlx::PgConnection {
+    let options = sqlx::postgres::PgConnectOptions::from_str(&pg_url())
+        .expect("url")
+        .options([(
+            "search_path",
+            config.database_schema.as_deref().expect("a schema"),
+        )]);
+    sqlx::PgConnection::connect_with(&options)
+        .await
+        .expect("raw connection")
+}
+
+/// Polls GetCallerIdentity with the key on `endpoint` until it is refused, or for at most
+/// [`PROPAGATION`]; returns the error code and how long it took (a measurement, not asserted).
+async fn until_refused(endpoint: &str, key: &str, secret: &str) -> (String, Duration) {
+    let start = tokio::time::Instant::now();
+    loop {
+        match sts(endpoint, key, secret)
+            .get_caller_identity()
+            .send()
+            .await
+        {
+            Err(e) => return (code(&e), start.elapsed()),
+            Ok(_) => {
+                assert!(
+                    start.elapsed() < PROPAGATION,
+                    "the key still works on {endpoint}"
+                );
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        }
+    }
+}
+
+/// Signs in with the key on `endpoint` (caching the key and its user there) and waits until
+/// the node has recorded the key's use, so that no write of its own is still under way.
+async fn cache_key_on(s: &Server, endpoint: &str, user: &str, key: &str, secret: &str) {
+    sts(endpoint, key, secret)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("the key works");
+    eventually("the key's last use", move || async move {
+        root_iam(s)
+            .get_access_key_last_used()
+            .access_key_id(key)
+            .send()
+            .await
+            .expect("last used")
+            .access_key_last_used
+            .is_some_and(|l| l.last_used_date.is_some())
+    })
+    .await;
+    let who = sts(endpoint, key, secret)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("the key works");
+    assert!(
+        who.arn()
+            .is_some_and(|a| a.ends_with(&format!(":user/{user}")))
+    );
+}
+
+/// The finding, reproduced: DeleteAccessKey on node A logs the key's deletion, then waits on
+/// a row lock (held here on the user's record) before it can commit; meanwhile node B
+/// commits another change, which is numbered after the deletion, and B reads the log. Then
+/// the lock goes and the deletion commits, below the position B had reached with a
+/// high-water mark. B must still see it. B's cache never ages out here (an hour), so only
+/// the change log can revoke the key on B.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_deletion_committed_late_is_not_skipped() {
+    let Some(sa) = postgres().await else { return };
+    let config: Config = sa.config.clone().expect("config");
+    let b = start(
+        Config {
+            max_staleness_seconds: 3600,
+            ..config.clone()
+        },
+        false,
+    )
+    .await
+    .expect("node B");
+    let (a_ep, b_ep) = (sa.endpoint.clone(), format!("http://{}", b.addr));
+    let (key, secret) = user_with_key(&sa, "alice", None).await;
+    cache_key_on(&sa, &b_ep, "alice", &key, &secret).await;
+
+    let mut lock = raw_connection(&config).await;
+    lock.execute("BEGIN").await.expect("begin");
+    let (lock_pid,): (i32,) = sqlx::query_as("SELECT pg_backend_pid()")
+        .fetch_one(&mut lock)
+        .await
+        .expect("pid");
+    sqlx::query(
+        "SELECT 1 FROM records WHERE scope = $1 AND kind = 'user' AND key = 'alice' FOR UPDATE",
+    )
+    .bind(ACCOUNT)
+    .execute(&mut lock)
+    .await
+    .expect("lock the user's record");
+    let deletion = {
+        let (a_ep, key) = (a_ep.clone(), key.clone());
+        tokio::spawn(async move {
+            iam(&a_ep, ROOT_KEY, ROOT_SECRET)
+                .delete_access_key()
+                .user_name("alice")
+                .access_key_id(key)
+                .send()
+                .await
+        })
+    };
+    // The deletion has written the key's removal and its change, and waits for the lock.
+    let mut observer = raw_connection(&config).await;
+    let mut waiting: i64 = 0;
+    for _attempt in 0..300 {
+        (waiting,) = sqlx::query_as(
+            "SELECT count(*) FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+        )
+        .bind(lock_pid)
+        .fetch_one(&mut observer)
+        .await
+        .expect("pg_stat_activity");
+        if waiting > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(waiting, 1, "the deletion waits on the lock");
+    // A later change commits first (through B), and B reads the log.
+    iam(&b_ep, ROOT_KEY, ROOT_SECRET)
+        .create_user()
+        .user_name("bob")
+        .send()
+        .await
+        .expect("a commit numbered after the deletion");
+    b.service.sync_changes().await.expect("B reads the log");
+    // B holds the key in its cache now, read after everything it has taken from the log.
+    let mut cached = false;
+    for _attempt in 0..100 {
+        sts(&b_ep, &key, &secret)
+            .get_caller_identity()
+            .send()
+            .await
+            .expect("the deletion has not committed yet");
+        cached = !b.service.key_use_due(&key, "sts");
+        if cached {
+            break;
+        }
+    }
+    assert!(cached, "B caches the key");
+    lock.execute("ROLLBACK").await.expect("release the lock");
+    deletion
+        .await
+        .expect("join")
+        .expect("the deletion commits once the lock is gone");
+
+    for ep in [&a_ep, &b_ep] {
+        let (code, took) = until_refused(ep, &key, &secret).await;
+        assert_eq!(code, "InvalidClientTokenId", "on {ep}");
+        eprintln!("late deletion: refused on {ep} after {took:?}");
+    }
+    b.shutdown().await.expect("node B stops");
+    sa.stop().await;
+}
+
+/// A node that never reads the change log (hourly) refuses a key deleted through another
+/// node once its cached copy is older than `max_staleness_seconds` (2, the default); and
+/// when its store stops answering, it fails requests instead of serving what it cached.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_facts_are_bounded_without_the_change_log() {
+    let Some(sa) = postgres().await else { return };
+    let config: Config = sa.config.clone().expect("config");
+    assert_eq!(config.max_staleness_seconds, 2, "the default bound");
+    let c = start(
+        Config {
+            sync_interval_seconds: 3600,
+            ..config.clone()
+        },
+        false,
+    )
+    .await
+    .expect("node C");
+    let c_ep = format!("http://{}", c.addr);
+    let (key, secret) = user_with_key(&sa, "carol", None).await;
+    cache_key_on(&sa, &c_ep, "carol", &key, &secret).await;
+    root_iam(&sa)
+        .delete_access_key()
+        .user_name("carol")
+        .access_key_id(&key)
+        .send()
+        .await
+        .expect("delete the key through node A");
+    let (code, took) = until_refused(&c_ep, &key, &secret).await;
+    assert_eq!(code, "InvalidClientTokenId");
+    eprintln!("deletion without the change log: refused after {took:?}");
+
+    // The store goes away under a cached key: past the bound, C fails closed.
+    let (key, secret) = user_with_key(&sa, "dave", None).await;
+    cache_key_on(&sa, &c_ep, "dave", &key, &secret).await;
+    let mut admin = raw_connection(&config).await;
+    admin
+        .execute("ALTER TABLE records RENAME TO records_away")
+        .await
+        .expect("take the records away");
+    let (code, took) = until_refused(&c_ep, &key, &secret).await;
+    admin
+        .execute("ALTER TABLE records_away RENAME TO records")
+        .await
+        .expect("put the records back");
+    assert_eq!(code, "ServiceUnavailable", "not served from the cache");
+    eprintln!("store unavailable: refused after {took:?}");
+    sts(&c_ep, &key, &secret)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("works again with the store back");
+    c.shutdown().await.expect("node C stops");
     sa.stop().await;
 }

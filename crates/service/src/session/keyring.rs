@@ -5,7 +5,8 @@
 //! hour), then it is dropped and its tokens stop working.
 //!
 //! Right after a rotation another node may seal with a key this node has not read yet (its
-//! change-log poll is up to a second behind): a token naming a key id newer than any this
+//! change-log poll is up to a second behind, its cached keyring up to the cache's age
+//! bound): a token naming a key id newer than any this
 //! node knows makes it re-read the keyring from the store, at most once per
 //! [`RELOAD_EVERY_MS`], so forged key ids cannot turn every request into a store read.
 
