@@ -786,15 +786,14 @@ impl Service {
         given: &str,
         t: &mut Target,
     ) -> Result<String> {
-        let Some((kind, path_and_name)) = given
-            .strip_prefix(&format!("arn:aws:iam::{account}:"))
-            .and_then(|rest| rest.split_once('/'))
+        let Some((kind, name)) = crate::iam::parse_arn(given)
+            .filter(|a| a.account == account)
+            .and_then(|a| a.iam_resource())
+            .map(|r| (r.kind, r.name))
         else {
             return Ok(given.to_owned());
         };
-        let name = path_and_name.rsplit('/').next().unwrap_or_default();
         let stored = match kind {
-            _ if name.is_empty() => return Ok(given.to_owned()),
             "user" => {
                 self.stored_arn::<record::User>(account, name, None, t)
                     .await?

@@ -42,6 +42,14 @@ impl Ctx<'_> {
     }
 }
 
+/// The partition this deployment's ARNs are in; an ARN of another partition names nothing here.
+pub const PARTITION: rolegate_policy::arn::Partition = rolegate_policy::arn::Partition::Aws;
+
+/// An ARN of this deployment's partition.
+pub fn parse_arn(text: &str) -> Option<rolegate_policy::arn::Arn<'_>> {
+    rolegate_policy::arn::Arn::parse(text).filter(|a| a.partition == PARTITION)
+}
+
 /// The store key of a named entity: names are unique case-insensitively.
 pub fn key_of(name: &str) -> String {
     name.to_ascii_lowercase()
@@ -49,7 +57,7 @@ pub fn key_of(name: &str) -> String {
 
 /// `arn:aws:iam::<account>:<kind><path><name>`.
 pub fn arn(account: &str, kind: &str, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:{kind}{path}{name}")
+    rolegate_policy::arn::iam_arn(PARTITION, account, kind, path, name)
 }
 
 /// A record time as a timestamp.

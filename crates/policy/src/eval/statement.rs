@@ -18,7 +18,7 @@ pub enum PrincipalMatch {
 }
 
 fn account_of_arn(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4)
+    crate::arn::Arn::parse(arn).map(|a| a.account)
 }
 
 /// How `set` names the principal, if it does.

@@ -86,12 +86,10 @@ impl Service {
     /// The unique id of the user or role an ARN names (`None` for other principals);
     /// `MalformedPolicyDocument` when it names none.
     async fn principal_id(&self, p: &str) -> Result<Option<String>> {
-        let Some((account, rest)) = p
-            .strip_prefix("arn:aws:iam::")
-            .and_then(|r| r.split_once(':'))
-        else {
+        let Some(parsed) = crate::iam::parse_arn(p) else {
             return Ok(None);
         };
+        let account = parsed.account;
         let invalid = || {
             ServiceError::MalformedPolicyDocument(format!(
                 "Invalid principal in policy: \"AWS\":\"{p}\""
@@ -100,8 +98,7 @@ impl Service {
         let same = |kind: &str, path: &str, name: &str| {
             arn(account, kind, path, name).eq_ignore_ascii_case(p)
         };
-        if let Some(user) = rest.strip_prefix("user/") {
-            let name = user.rsplit('/').next().unwrap_or_default();
+        if let Some(name) = parsed.iam("user").map(|u| u.name) {
             let u = self
                 .cache
                 .get::<record::User>(&*self.store, account, &key_of(name))
@@ -110,8 +107,7 @@ impl Service {
                 .ok_or_else(invalid)?;
             return Ok(Some(u.id.clone()));
         }
-        if let Some(role) = rest.strip_prefix("role/") {
-            let name = role.rsplit('/').next().unwrap_or_default();
+        if let Some(name) = parsed.iam("role").map(|r| r.name) {
             let r = self
                 .cache
                 .get::<record::Role>(&*self.store, account, &key_of(name))

@@ -37,20 +37,15 @@ const CHAINED_MAX: i64 = 3600;
 
 /// `arn:aws:iam::<account>:role/<path/>name` split into account, path and name.
 fn parse_role_arn(arn: &str) -> Option<(String, String, String)> {
-    let rest = arn.strip_prefix("arn:aws:iam::")?;
-    let (account, resource) = rest.split_once(':')?;
-    let path_name = resource.strip_prefix("role/")?;
-    if !crate::bootstrap::is_account_id(account) {
-        return None;
-    }
-    let (path, name) = match path_name.rsplit_once('/') {
-        Some((p, n)) => (format!("/{p}/"), n),
-        None => ("/".to_owned(), path_name),
-    };
-    if name.is_empty() {
-        return None;
-    }
-    Some((account.to_owned(), path, name.to_owned()))
+    let parsed = crate::iam::parse_arn(arn)?;
+    let role = parsed.iam("role")?;
+    crate::bootstrap::is_account_id(parsed.account).then(|| {
+        (
+            parsed.account.to_owned(),
+            role.path.to_owned(),
+            role.name.to_owned(),
+        )
+    })
 }
 
 /// AWS's refusal for AssumeRole (the same whether or not the role exists).
