@@ -19,27 +19,34 @@ pub struct Xml {
 /// Escapes text for element content (quotes need no escaping there, and AWS leaves them).
 pub fn escape(s: &str, out: &mut String) {
     // Runs without a special character are copied whole (session tokens are long and have
-    // none). A character XML 1.0 cannot carry at all (C0 controls other than tab, line feed
-    // and carriage return; U+FFFE, U+FFFF) becomes U+FFFD, so no input echoed into a
-    // response (an error message quoting a bad name, say) can make it unparseable.
+    // none); the scan looks at bytes. A character XML 1.0 cannot carry at all (C0 controls
+    // other than tab, line feed and carriage return; U+FFFE, U+FFFF) becomes U+FFFD, so no
+    // input echoed into a response (an error message quoting a bad name, say) can make it
+    // unparseable.
     let mut rest = s;
-    while let Some(at) =
-        rest.find(|c: char| matches!(c, '<' | '>' | '&' | '\r') || forbidden_in_xml(c))
-    {
+    while let Some(at) = rest.bytes().position(maybe_special) {
         let (plain, special) = rest.split_at(at);
         out.push_str(plain);
         let mut chars = special.chars();
         let c = chars.next().unwrap_or_default();
-        out.push_str(match c {
-            '<' => "&lt;",
-            '>' => "&gt;",
-            '&' => "&amp;",
-            '\r' => "&#13;",
-            _ => "\u{FFFD}",
-        });
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\r' => out.push_str("&#13;"),
+            c if forbidden_in_xml(c) => out.push('\u{FFFD}'),
+            // A U+Fxxx character that XML carries (the scan stops at its lead byte).
+            c => out.push(c),
+        }
         rest = chars.as_str();
     }
     out.push_str(rest);
+}
+
+/// Whether a byte may start a character [`escape`] changes: the ASCII specials, C0 controls,
+/// and 0xEF, the lead byte of U+F000..U+FFFF (U+FFFE and U+FFFF among them).
+fn maybe_special(b: u8) -> bool {
+    matches!(b, b'<' | b'>' | b'&' | b'\r' | 0xEF) || (b < 0x20 && b != b'\t' && b != b'\n')
 }
 
 /// Whether XML 1.0 cannot carry a character, even escaped
@@ -311,6 +318,10 @@ mod tests {
                 "v\u{FFFD}f\u{FFFD}n\u{FFFD}e\u{FFFD}",
             ),
             ("\t\n\u{85}\u{2028}\u{FFFF}", "\t\n\u{85}\u{2028}\u{FFFD}"),
+            (
+                "\u{F000}\u{FFFD}\u{FEFF}<\u{FFFE}",
+                "\u{F000}\u{FFFD}\u{FEFF}&lt;\u{FFFD}",
+            ),
         ] {
             let mut out = String::from("x");
             escape(input, &mut out);
