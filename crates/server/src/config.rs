@@ -57,6 +57,11 @@ pub struct ServeArgs {
     /// Requests one keep-alive connection may carry before the server closes it [default: 1000].
     #[arg(long, env = "ROLEGATE_MAX_REQUESTS_PER_CONNECTION")]
     pub max_requests_per_connection: Option<u64>,
+    /// Open connections from one client address at most (IPv6: one /64), so that one client
+    /// cannot hold every connection; 0 turns it off (behind a proxy that is the only client)
+    /// [default: 256].
+    #[arg(long, env = "ROLEGATE_MAX_CONNECTIONS_PER_ADDRESS")]
+    pub max_connections_per_address: Option<usize>,
     /// Longest a cached authorization fact (access key, user, group, role, policy, keyring) is
     /// served before it is read again: a change on another node takes effect here within this
     /// bound even when the change log is late; 0 reads the store on every request; at most
@@ -83,6 +88,7 @@ struct FileConfig {
     send_timeout_seconds: Option<u64>,
     max_connections: Option<usize>,
     max_requests_per_connection: Option<u64>,
+    max_connections_per_address: Option<usize>,
     max_staleness_seconds: Option<u64>,
 }
 
@@ -120,6 +126,8 @@ pub struct Config {
     pub max_connections: usize,
     /// Requests per connection at most.
     pub max_requests_per_connection: u64,
+    /// Open connections from one address (IPv6: one /64) at most; 0 is no limit.
+    pub max_connections_per_address: usize,
     /// The cache's age bound.
     pub max_staleness_seconds: u64,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
@@ -161,6 +169,7 @@ impl Default for Config {
             send_timeout_seconds: 30,
             max_connections: 4096,
             max_requests_per_connection: 1000,
+            max_connections_per_address: 256,
             max_staleness_seconds: rolegate_service::DEFAULT_MAX_STALENESS.as_secs(),
             root_key: None,
             clock: ClockHandle::default(),
@@ -228,6 +237,10 @@ impl ServeArgs {
                 .max_requests_per_connection
                 .or(file.max_requests_per_connection)
                 .unwrap_or(d.max_requests_per_connection),
+            max_connections_per_address: self
+                .max_connections_per_address
+                .or(file.max_connections_per_address)
+                .unwrap_or(d.max_connections_per_address),
             max_staleness_seconds: self
                 .max_staleness_seconds
                 .or(file.max_staleness_seconds)

@@ -82,13 +82,24 @@ async fn api(
     let started = Instant::now();
     let request_id = ids::request_id();
     let (parts, body) = req.into_parts();
-    let Ok(body) = tokio::time::timeout(
-        state.body_read_timeout,
-        axum::body::to_bytes(body, state.max_body_bytes),
-    )
-    .await
-    else {
-        return body_timed_out(&state, &request_id, started);
+    // A body declared larger than the limit is refused at once, unread (not after waiting for
+    // it until the body-read timeout).
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    let body = if declared.is_some_and(|n| n > state.max_body_bytes as u64) {
+        Err(axum::Error::new("the declared body is over the limit"))
+    } else {
+        let Ok(body) = tokio::time::timeout(
+            state.body_read_timeout,
+            axum::body::to_bytes(body, state.max_body_bytes),
+        )
+        .await
+        else {
+            return body_timed_out(&state, &request_id, started);
+        };
+        body
     };
     let mut outcome = Outcome {
         action: "unknown",

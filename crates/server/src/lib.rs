@@ -265,6 +265,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         send_timeout: Duration::from_secs(config.send_timeout_seconds),
         max_connections: config.max_connections,
         max_requests_per_connection: config.max_requests_per_connection,
+        max_connections_per_address: config.max_connections_per_address,
     };
     let handle = tokio::spawn(async move {
         let stop = async move {

@@ -12,9 +12,10 @@
 //! <https://docs.rs/hyper/1/hyper/server/conn/http1/struct.Builder.html#method.header_read_timeout>
 
 use std::{
+    collections::HashMap,
     convert::Infallible,
     io,
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     pin::Pin,
     sync::{
         Arc,
@@ -57,6 +58,65 @@ pub struct Limits {
     pub max_connections: usize,
     /// Requests on one connection at most; the last response says `Connection: close`.
     pub max_requests_per_connection: u64,
+    /// Open connections from one client address (IPv6: one /64) at most; 0 is no limit.
+    pub max_connections_per_address: usize,
+}
+
+/// The unit one client is counted in: an IPv4 address, or an IPv6 /64 (one host's usual
+/// allocation, so rotating addresses within it does not multiply its share).
+fn client_of(peer: SocketAddr) -> IpAddr {
+    match peer.ip() {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut octets = v6.octets();
+                octets[8..].fill(0);
+                IpAddr::V6(octets.into())
+            }
+        },
+        v4 => v4,
+    }
+}
+
+/// Open connections per client, so that one client cannot hold the whole cap.
+#[derive(Default)]
+struct PerClient {
+    open: std::sync::Mutex<HashMap<IpAddr, usize>>,
+}
+
+impl PerClient {
+    /// Counts a connection of `client` in, unless it already has `max` open (0: no limit).
+    fn enter(self: &Arc<Self>, client: IpAddr, max: usize) -> Option<ClientShare> {
+        let mut open = self.open.lock().ok()?;
+        let n = open.entry(client).or_insert(0);
+        if max != 0 && *n >= max {
+            return None;
+        }
+        *n += 1;
+        Some(ClientShare {
+            clients: self.clone(),
+            client,
+        })
+    }
+}
+
+/// One connection counted for its client; counted out when dropped.
+struct ClientShare {
+    clients: Arc<PerClient>,
+    client: IpAddr,
+}
+
+impl Drop for ClientShare {
+    fn drop(&mut self) {
+        if let Ok(mut open) = self.clients.open.lock()
+            && let Some(n) = open.get_mut(&self.client)
+        {
+            *n -= 1;
+            if *n == 0 {
+                open.remove(&self.client);
+            }
+        }
+    }
 }
 
 /// A warning logged at most once per [`WARN_EVERY`], with how many events it stands for.
@@ -92,14 +152,16 @@ impl RateLimitedWarning {
 /// dropped (so a gauge read as low means the permits are free).
 struct Slot {
     permit: Option<OwnedSemaphorePermit>,
+    share: Option<ClientShare>,
     metrics: Arc<Metrics>,
 }
 
 impl Slot {
-    fn new(permit: OwnedSemaphorePermit, metrics: Arc<Metrics>) -> Self {
+    fn new(permit: OwnedSemaphorePermit, share: ClientShare, metrics: Arc<Metrics>) -> Self {
         metrics.connections_open.inc();
         Self {
             permit: Some(permit),
+            share: Some(share),
             metrics,
         }
     }
@@ -107,6 +169,7 @@ impl Slot {
 
 impl Drop for Slot {
     fn drop(&mut self) {
+        drop(self.share.take());
         drop(self.permit.take());
         self.metrics.connections_open.dec();
     }
@@ -218,8 +281,10 @@ pub async fn serve(
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
+    let clients = Arc::new(PerClient::default());
     let (closing_tx, closing_rx) = watch::channel(false);
     let mut refused_warning = RateLimitedWarning::new();
+    let mut client_refused_warning = RateLimitedWarning::new();
     let mut accept_warning = RateLimitedWarning::new();
     tokio::pin!(stop);
     loop {
@@ -228,30 +293,46 @@ pub async fn serve(
             accepted = listener.accept() => accepted,
         };
         match accepted {
-            Ok((stream, peer)) => match slots.clone().try_acquire_owned() {
-                Ok(permit) => {
-                    let slot = Slot::new(permit, metrics.clone());
-                    tokio::spawn(serve_connection(
-                        stream,
-                        peer,
-                        router.clone(),
-                        limits,
-                        closing_rx.clone(),
-                        slot,
-                    ));
-                }
-                Err(_) => {
-                    drop(stream);
-                    metrics.connections_refused.inc();
-                    if let Some(refused) = refused_warning.note() {
-                        tracing::warn!(
-                            max_connections = limits.max_connections,
-                            refused,
-                            "connection limit reached: closing new connections until some close (--max-connections)"
-                        );
+            Ok((stream, peer)) => {
+                match clients.enter(client_of(peer), limits.max_connections_per_address) {
+                    None => {
+                        drop(stream);
+                        metrics.connections_refused.inc();
+                        if let Some(refused) = client_refused_warning.note() {
+                            tracing::warn!(
+                                client = %client_of(peer),
+                                max_connections_per_address = limits.max_connections_per_address,
+                                refused,
+                                "one client holds its share of connections: closing its new ones (--max-connections-per-address)"
+                            );
+                        }
                     }
+                    Some(share) => match slots.clone().try_acquire_owned() {
+                        Ok(permit) => {
+                            let slot = Slot::new(permit, share, metrics.clone());
+                            tokio::spawn(serve_connection(
+                                stream,
+                                peer,
+                                router.clone(),
+                                limits,
+                                closing_rx.clone(),
+                                slot,
+                            ));
+                        }
+                        Err(_) => {
+                            drop(stream);
+                            metrics.connections_refused.inc();
+                            if let Some(refused) = refused_warning.note() {
+                                tracing::warn!(
+                                    max_connections = limits.max_connections,
+                                    refused,
+                                    "connection limit reached: closing new connections until some close (--max-connections)"
+                                );
+                            }
+                        }
+                    },
                 }
-            },
+            }
             Err(e) if is_connection_error(&e) => {}
             Err(e) => {
                 if let Some(errors) = accept_warning.note() {

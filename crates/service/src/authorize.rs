@@ -757,10 +757,21 @@ impl Service {
         policy_arn: &str,
         acted_on: &mut Vec<ActedOn>,
     ) -> Result<String> {
+        Ok(self.stored_policy(account, policy_arn, acted_on).await?.0)
+    }
+
+    /// [`Self::stored_policy_arn`] and the policy's tags (`aws:ResourceTag/*` when the policy
+    /// is the resource acted on).
+    async fn stored_policy(
+        &self,
+        account: &str,
+        policy_arn: &str,
+        acted_on: &mut Vec<ActedOn>,
+    ) -> Result<(String, Vec<record::Tag>)> {
         let Ok(crate::iam::ManagedRef::Customer { key, path, .. }) =
             self.resolve_policy_arn(account, policy_arn)
         else {
-            return Ok(policy_arn.to_owned());
+            return Ok((policy_arn.to_owned(), Vec::new()));
         };
         let stored = self
             .cache
@@ -773,8 +784,8 @@ impl Service {
             id: stored.as_ref().map(|p| p.id.clone()),
         });
         Ok(match stored.filter(|p| p.path == path) {
-            Some(p) => arn(account, "policy", &p.path, &p.name),
-            None => policy_arn.to_owned(),
+            Some(p) => (arn(account, "policy", &p.path, &p.name), p.tags.clone()),
+            None => (policy_arn.to_owned(), Vec::new()),
         })
     }
 
@@ -1077,7 +1088,11 @@ impl Service {
                 self.stored_arn::<record::InstanceProfile>(account, name, new_path, &mut t)
                     .await?
             }
-            Res::Policy(a) => self.stored_policy_arn(account, a, &mut t.acted_on).await?,
+            Res::Policy(a) => {
+                let (stored, tags) = self.stored_policy(account, a, &mut t.acted_on).await?;
+                t.resource_tags = tags;
+                stored
+            }
             Res::NewPolicy(name, path) => {
                 match self
                     .cache
@@ -1106,22 +1121,36 @@ impl Service {
                 }
             }
             Res::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
-            Res::NewDevice(name, path) => self
-                .cache
-                .get::<record::MfaDevice>(&*self.store, account, &key_of(name))
-                .await?
-                .map_or_else(
-                    || arn(account, "mfa", path, name),
-                    |d| crate::iam::serial_of(account, &d),
-                ),
-            Res::Device(serial) => match crate::iam::device_key(account, serial) {
-                Some(key) => self
+            Res::NewDevice(name, path) => {
+                match self
                     .cache
-                    .get::<record::MfaDevice>(&*self.store, account, &key)
+                    .get::<record::MfaDevice>(&*self.store, account, &key_of(name))
                     .await?
-                    .map_or_else(|| serial.to_owned(), |d| crate::iam::serial_of(account, &d)),
-                None => serial.to_owned(),
-            },
+                {
+                    Some(d) => {
+                        t.resource_tags.clone_from(&d.tags);
+                        crate::iam::serial_of(account, &d)
+                    }
+                    None => arn(account, "mfa", path, name),
+                }
+            }
+            Res::Device(serial) => {
+                let stored = match crate::iam::device_key(account, serial) {
+                    Some(key) => {
+                        self.cache
+                            .get::<record::MfaDevice>(&*self.store, account, &key)
+                            .await?
+                    }
+                    None => None,
+                };
+                match stored {
+                    Some(d) => {
+                        t.resource_tags.clone_from(&d.tags);
+                        crate::iam::serial_of(account, &d)
+                    }
+                    None => serial.to_owned(),
+                }
+            }
             Res::Exact(a) => a,
             Res::Star => "*".to_owned(),
         };

@@ -49,8 +49,22 @@ fn raise_open_file_limit() -> u64 {
 /// `GET path` on a fresh connection: the status, or `None` when the server closed the
 /// connection without answering.
 async fn status_of(endpoint: &str, path: &str) -> Option<u16> {
+    status_from(endpoint, path, None).await
+}
+
+/// [`status_of`] from a given loopback source address (another client to the server).
+async fn status_from(endpoint: &str, path: &str, from: Option<&str>) -> Option<u16> {
     let addr = endpoint.trim_start_matches("http://");
-    let mut stream = TcpStream::connect(addr).await.ok()?;
+    let mut stream = match from {
+        None => TcpStream::connect(addr).await.ok()?,
+        Some(source) => {
+            let socket = tokio::net::TcpSocket::new_v4().ok()?;
+            socket
+                .bind(format!("{source}:0").parse().expect("source"))
+                .ok()?;
+            socket.connect(addr.parse().expect("addr")).await.ok()?
+        }
+    };
     let request = format!("GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.ok()?;
     let mut buf = Vec::new();
@@ -148,6 +162,8 @@ async fn slowloris_does_not_starve_others() {
         .clamp(16, 3000);
     let s = sqlite_configured(|c| rolegate_server::Config {
         header_read_timeout_seconds: 3,
+        // Every slow client here is 127.0.0.1: this test is about timeouts, not shares.
+        max_connections_per_address: 0,
         ..c
     })
     .await;
@@ -447,6 +463,98 @@ async fn connection_cap_refuses_then_recovers() {
         times[CAP - 2]
     );
     s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_declared_oversized_body_is_refused_unread() {
+    let s = sqlite_configured(|c| rolegate_server::Config {
+        body_read_timeout_seconds: 120,
+        ..c
+    })
+    .await;
+    let addr = s.endpoint.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 99999999999\r\n\r\nAction=GetCallerIdentity"
+    );
+    stream.write_all(head.as_bytes()).await.expect("write");
+    // Answered without waiting for a body that never comes (the body timeout is 120 s).
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(CLOSE_BOUND, stream.read(&mut buf))
+        .await
+        .expect("answered before the body arrived")
+        .expect("read");
+    let text = String::from_utf8_lossy(&buf[..n]);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("RequestEntityTooLarge"), "{text}");
+    s.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_client_cannot_hold_every_connection() {
+    const SHARE: usize = 8;
+    let s = sqlite_configured(|c| rolegate_server::Config {
+        header_read_timeout_seconds: 30,
+        max_connections: 64,
+        max_connections_per_address: SHARE,
+        ..c
+    })
+    .await;
+    let e = &s.endpoint;
+    let addr = e.trim_start_matches("http://");
+    // One client (127.0.0.1) opens its whole share and holds it, within every timeout.
+    let mut held = Vec::new();
+    for _ in 0..SHARE {
+        held.push(TcpStream::connect(addr).await.expect("connect"));
+    }
+    let mut open = 0;
+    for _ in 0..200 {
+        open = metric_from(e, "127.0.0.2", "rolegate_connections_open").await;
+        if open >= SHARE as u64 + 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(open, SHARE as u64 + 1, "the share and this probe are open");
+    // Its next connection is closed unanswered; another client is served.
+    assert_eq!(
+        status_of(e, "/healthz").await,
+        None,
+        "beyond one client's share"
+    );
+    assert_eq!(
+        status_from(e, "/healthz", Some("127.0.0.3")).await,
+        Some(200)
+    );
+    assert!(
+        metric_from(e, "127.0.0.4", "rolegate_connections_refused_total").await >= 1,
+        "the refusal is counted"
+    );
+    drop(held);
+    let mut status = None;
+    for _ in 0..100 {
+        status = status_of(e, "/healthz").await;
+        if status == Some(200) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, Some(200), "its share is free again once it lets go");
+    s.stop().await;
+}
+
+/// A value of `/metrics`, asked from another loopback address (another client).
+async fn metric_from(endpoint: &str, from: &str, name: &str) -> u64 {
+    let addr = endpoint.trim_start_matches("http://");
+    let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+    socket
+        .bind(format!("{from}:0").parse().expect("source"))
+        .expect("bind");
+    let mut stream = socket
+        .connect(addr.parse().expect("addr"))
+        .await
+        .expect("connect");
+    metric_on(&mut stream, addr, name).await
 }
 
 /// The real binary with its open file limit (soft and hard) set to `files`.

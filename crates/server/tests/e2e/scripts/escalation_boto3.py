@@ -447,4 +447,16 @@ mfa_denied, _ = user("mfa-denied", allow("iam:*"), deny("iam:*", arn("mfa", "Adm
 for n in spellings("AdminMFA"):
     denied(lambda: mfa_denied.create_virtual_mfa_device(VirtualMFADeviceName=n), n)
 
+# A Deny on a managed policy's or an MFA device's tags holds (their tags are the resource's).
+root.create_policy(PolicyName="OpsProd", PolicyDocument=doc(allow("iam:GetUser")),
+                   Tags=[{"Key": "Env", "Value": "prod"}])
+root.create_virtual_mfa_device(VirtualMFADeviceName="ProdMfa", Tags=[{"Key": "Env", "Value": "prod"}])
+devtag, _ = user("devtag", allow(["iam:CreatePolicyVersion", "iam:DeleteVirtualMFADevice"]),
+                 deny("*", "*", StringEquals={"aws:ResourceTag/Env": "prod"}))
+root.attach_user_policy(UserName="devtag", PolicyArn=arn("policy", "OpsProd"))
+denied(lambda: devtag.create_policy_version(PolicyArn=arn("policy", "OpsProd"),
+                                            PolicyDocument=doc(allow("*")), SetAsDefault=True))
+denied(lambda: devtag.delete_virtual_mfa_device(SerialNumber=arn("mfa", "ProdMfa")))
+assert len(root.list_policy_versions(PolicyArn=arn("policy", "OpsProd"))["Versions"]) == 1
+
 print("ok")

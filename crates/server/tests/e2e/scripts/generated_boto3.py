@@ -55,20 +55,22 @@ models = {s: botocore.session.get_session().get_service_model(s) for s in ("iam"
 TRUST = doc({"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account}:root"},
              "Action": "sts:AssumeRole"})
 
-# The entities whose names are respelled, and harmless others for the remaining members.
-root.create_user(UserName="GenUser")
+# The entities whose names are respelled (tagged, for the resource-tag check), and harmless
+# others for the remaining members.
+GUARD = [{"Key": "Guard", "Value": "deny"}]
+root.create_user(UserName="GenUser", Tags=GUARD)
 root.create_user(UserName="OtherUser")
 root.create_group(GroupName="GenGroup")
 root.create_group(GroupName="OtherGroup")
-root.create_role(RoleName="GenRole", AssumeRolePolicyDocument=TRUST)
+root.create_role(RoleName="GenRole", AssumeRolePolicyDocument=TRUST, Tags=GUARD)
 root.create_role(RoleName="OtherRole", AssumeRolePolicyDocument=TRUST)
-root.create_instance_profile(InstanceProfileName="GenProf")
+root.create_instance_profile(InstanceProfileName="GenProf", Tags=GUARD)
 root.create_instance_profile(InstanceProfileName="OtherProf")
-root.create_policy(PolicyName="GenPol", PolicyDocument=doc(
+root.create_policy(PolicyName="GenPol", Tags=GUARD, PolicyDocument=doc(
     {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}))
 root.create_policy(PolicyName="OtherPol", PolicyDocument=doc(
     {"Effect": "Allow", "Action": "iam:GetUser", "Resource": "*"}))
-root.create_virtual_mfa_device(VirtualMFADeviceName="GenMfa")
+root.create_virtual_mfa_device(VirtualMFADeviceName="GenMfa", Tags=GUARD)
 
 ENTITIES = {  # member name -> (stored name, value for a spelling)
     "UserName": ("GenUser", lambda n: n),
@@ -144,7 +146,16 @@ root.put_user_policy(UserName="gen-attacker", PolicyName="p", PolicyDocument=doc
 k = root.create_access_key(UserName="gen-attacker")["AccessKey"]
 attacker = {s: client(s, k["AccessKeyId"], k["SecretAccessKey"]) for s in ("iam", "sts")}
 
-answered, unanswered, checked, denied_checked = set(), set(), 0, 0
+# The same Deny written on the entities' tags instead of their ARNs.
+root.create_user(UserName="gen-tag-attacker")
+root.put_user_policy(UserName="gen-tag-attacker", PolicyName="p", PolicyDocument=doc(
+    {"Effect": "Allow", "Action": ["iam:*", "sts:*"], "Resource": "*"},
+    {"Effect": "Deny", "Action": ["iam:*", "sts:*"], "Resource": "*",
+     "Condition": {"StringEquals": {"aws:ResourceTag/Guard": "deny"}}}))
+k = root.create_access_key(UserName="gen-tag-attacker")["AccessKey"]
+tag_attacker = {s: client(s, k["AccessKeyId"], k["SecretAccessKey"]) for s in ("iam", "sts")}
+
+answered, unanswered, checked, denied_checked, tag_checked = set(), set(), 0, 0, 0
 for service, model in models.items():
     for op in model.operation_names:
         op_model = model.operation_model(op)
@@ -166,11 +177,21 @@ for service, model in models.items():
             assert len(set(decisions)) == 1, (op, member, outcomes)
             checked += 1
             denied_checked += decisions[0]
+            # A Deny on the entity's tags decides as the Deny on its ARN (groups have no tags).
+            if member != "GroupName" and decisions[0]:
+                params = required(op_model)
+                params[member] = spell(stored.swapcase())
+                outcome = call(tag_attacker[service], op, params)
+                assert outcome == "AccessDenied", ("aws:ResourceTag", op, member, outcome)
+                tag_checked += 1
 
 print(f"answered {len(answered)} of {len(answered) + len(unanswered)} model operations",
       file=sys.stderr)
 print(f"respelling: {checked} (operation, entity member) pairs, {denied_checked} denied "
       "for the stored spelling and for every respelling", file=sys.stderr)
+print(f"resource tags: {tag_checked} of them denied by a Deny on the entity's tags too",
+      file=sys.stderr)
+assert tag_checked >= 50, tag_checked
 assert len(answered) >= 90, len(answered)
 assert denied_checked >= 60, denied_checked
 # Nothing the attacker tried on the denied entities happened.
