@@ -346,6 +346,20 @@ mod tests {
     }
 
     #[test]
+    fn escape_finds_specials_past_the_first_block() {
+        for at in [0, 31, 32, 33, 63, 64, 100] {
+            let input = format!("{}<{}\u{b}", "a".repeat(at), "é".repeat(20));
+            let mut out = String::new();
+            escape(&input, &mut out);
+            assert_eq!(
+                out,
+                format!("{}&lt;{}\u{FFFD}", "a".repeat(at), "é".repeat(20)),
+                "at {at}"
+            );
+        }
+    }
+
+    #[test]
     fn error_envelope_escapes() {
         let xml = render_error(
             crate::IAM_NAMESPACE,
