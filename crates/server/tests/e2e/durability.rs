@@ -33,6 +33,20 @@ pub async fn binary_server(dir: &Path) -> (Child, Server) {
     (child, server)
 }
 
+/// SIGTERM, then the exit status must be 0 (graceful shutdown).
+pub async fn terminate_cleanly(mut child: Child) {
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill -TERM");
+    assert!(status.success());
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
+    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+}
+
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")
         .expect("bind")
@@ -115,7 +129,7 @@ async fn acknowledged_writes_survive_kill_9() {
     child.wait().expect("reaped");
 
     let port2 = free_port();
-    let mut child = spawn_server(dir.path(), port2, &[]);
+    let child = spawn_server(dir.path(), port2, &[]);
     wait_ready(port2).await;
     assert_eq!(
         root_credentials(dir.path()),
@@ -139,16 +153,7 @@ async fn acknowledged_writes_survive_kill_9() {
     assert!(!log.contains(&sk), "B-18: the secret is never logged");
 
     // SIGTERM: graceful shutdown, exit status 0.
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
-    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    terminate_cleanly(child).await;
 }
 
 fn rolegate(args: &[&str], dir: &Path) -> std::process::Output {

@@ -20,7 +20,7 @@ use tokio::{
 };
 
 use crate::{
-    durability::{free_port, wait_ready},
+    durability::{free_port, terminate_cleanly, wait_ready},
     support::*,
 };
 
@@ -599,7 +599,7 @@ async fn out_of_file_descriptors_backs_off() {
     const CLIENTS: usize = 200;
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
-    let mut child = spawn_with_file_limit(dir.path(), port, FILES);
+    let child = spawn_with_file_limit(dir.path(), port, FILES);
     wait_ready(port).await;
     let endpoint = format!("http://127.0.0.1:{port}");
     let log = || std::fs::read_to_string(dir.path().join("server.log")).expect("log");
@@ -652,16 +652,7 @@ async fn out_of_file_descriptors_backs_off() {
     eprintln!(
         "out of descriptors ({FILES} files, {CLIENTS} clients): {ticks} CPU ticks in one second, {warnings} warning(s)"
     );
-    let status = Command::new("kill")
-        .args(["-TERM", &child.id().to_string()])
-        .status()
-        .expect("kill -TERM");
-    assert!(status.success());
-    let exit = tokio::task::spawn_blocking(move || child.wait())
-        .await
-        .expect("join")
-        .expect("wait");
-    assert!(exit.success(), "clean exit on SIGTERM: {exit:?}");
+    terminate_cleanly(child).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

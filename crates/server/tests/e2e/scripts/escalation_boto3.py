@@ -24,12 +24,7 @@ from rolegate_boto3 import error
  partner, partner_key, partner_secret) = sys.argv[1:8]
 
 
-def client(service, key, secret, token=None):
-    return rolegate_boto3.client(endpoint, service, key, secret, token)
-
-
-def of(creds, service):
-    return client(service, creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
+client, of = rolegate_boto3.bound(endpoint)
 
 
 def denied(call, what=""):

@@ -13,8 +13,7 @@ import rolegate_boto3
 endpoint, root_key, root_secret, account = sys.argv[1:5]
 
 
-def client(service, key, secret, token=None):
-    return rolegate_boto3.client(endpoint, service, key, secret, token)
+client, _ = rolegate_boto3.bound(endpoint)
 
 
 def denied(call, action, why_suffix):

@@ -20,6 +20,19 @@ def client(endpoint, service, key, secret, token=None, **config):
              config=botocore.config.Config(retries={"max_attempts": 1}, **config))
 
 
+def bound(endpoint):
+    """`client(service, key, secret, token=None)` and `of(credentials, service)` (a client for
+    temporary credentials as STS returns them), both for `endpoint`."""
+    def bound_client(service, key, secret, token=None):
+        return client(endpoint, service, key, secret, token)
+
+    def of(creds, service):
+        return bound_client(service, creds["AccessKeyId"], creds["SecretAccessKey"],
+                            creds["SessionToken"])
+
+    return bound_client, of
+
+
 def error(call):
     """The error a call must fail with (AssertionError when it succeeds)."""
     try:
