@@ -65,19 +65,17 @@ pub struct ActedOn {
 
 /// `arn:…:<kind><path><name>` with a new path and/or name (a rename's or move's target).
 fn renamed(stored: &str, new_path: Option<&str>, new_name: Option<&str>) -> String {
-    let Some((head, name)) = stored.rsplit_once('/') else {
+    let Some((arn, entity)) =
+        rolegate_policy::arn::Arn::parse(stored).and_then(|a| a.iam_resource().map(|r| (a, r)))
+    else {
         return stored.to_owned();
     };
-    // `head` is `arn:…:user` followed by the path without its last slash.
-    let (kind_end, path) = match head.find('/') {
-        Some(i) => (i, format!("{}/", &head[i..])),
-        None => (head.len(), "/".to_owned()),
-    };
-    format!(
-        "{}{}{}",
-        &head[..kind_end],
-        new_path.unwrap_or(&path),
-        new_name.unwrap_or(name)
+    rolegate_policy::arn::iam_arn(
+        arn.partition,
+        arn.account,
+        entity.kind,
+        new_path.unwrap_or(entity.path),
+        new_name.unwrap_or(entity.name),
     )
 }
 

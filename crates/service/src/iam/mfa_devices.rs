@@ -72,9 +72,10 @@ pub fn serial_of(account: &str, d: &record::MfaDevice) -> String {
 
 /// The store key of the device a serial number names in `account`, if it names one there.
 pub(crate) fn device_key(account: &str, serial: &str) -> Option<String> {
-    let rest = serial.strip_prefix(&format!("arn:aws:iam::{account}:mfa/"))?;
-    let name = rest.rsplit('/').next()?;
-    (!name.is_empty()).then(|| key_of(name))
+    crate::iam::parse_arn(serial)
+        .filter(|a| a.account == account)
+        .and_then(|a| a.iam("mfa"))
+        .map(|d| key_of(d.name))
 }
 
 /// The device a serial number names in `account`, read inside a transaction, with its key.

@@ -117,33 +117,13 @@ impl Service {
         if let Some(p) = managed_policies::find(arn) {
             return Ok(ManagedRef::Aws(p));
         }
-        let Some(rest) = arn.strip_prefix("arn:aws:iam::") else {
-            return Err(ServiceError::InvalidInput(format!(
-                "ARN {arn} is not valid."
-            )));
-        };
-        let Some((owner, resource)) = rest.split_once(':') else {
-            return Err(ServiceError::InvalidInput(format!(
-                "ARN {arn} is not valid."
-            )));
-        };
-        let Some(path_and_name) = resource.strip_prefix("policy/") else {
-            return Err(ServiceError::InvalidInput(format!(
-                "ARN {arn} is not valid."
-            )));
-        };
-        if owner != account {
+        let invalid = || ServiceError::InvalidInput(format!("ARN {arn} is not valid."));
+        let parsed = crate::iam::parse_arn(arn).ok_or_else(invalid)?;
+        let policy = parsed.iam("policy").ok_or_else(invalid)?;
+        if parsed.account != account {
             return Err(not_attachable(arn));
         }
-        let (path, name) = match path_and_name.rsplit_once('/') {
-            Some((p, n)) => (format!("/{p}/"), n),
-            None => ("/".to_owned(), path_and_name),
-        };
-        if name.is_empty() {
-            return Err(ServiceError::InvalidInput(format!(
-                "ARN {arn} is not valid."
-            )));
-        }
+        let (path, name) = (policy.path.to_owned(), policy.name);
         Ok(ManagedRef::Customer {
             arn: arn.to_owned(),
             key: key_of(name),

@@ -108,7 +108,9 @@ fn last_segment(arn: &str) -> &str {
 
 /// The account segment of an ARN (`arn:aws:iam::123456789012:root` → `123456789012`).
 fn account_of(arn: &str) -> Option<&str> {
-    arn.split(':').nth(4).filter(|a| !a.is_empty())
+    crate::iam::parse_arn(arn)
+        .map(|a| a.account)
+        .filter(|a| !a.is_empty())
 }
 
 /// Checks and converts `ContextEntries` into a request context.
@@ -428,19 +430,16 @@ impl Service {
 
     /// The user, group or role a `PolicySourceArn` names, in the caller's account.
     async fn policy_source(&self, account: &str, arn: &str) -> Result<Source> {
-        let resource = arn
-            .strip_prefix("arn:aws:iam::")
-            .and_then(|r| r.split_once(':'))
-            .filter(|(a, _)| *a == account)
-            .map(|(_, r)| r);
         let invalid = || {
             ServiceError::InvalidInput(format!(
                 "Invalid PolicySourceArn {arn}: expected a user, group or role of account {account}."
             ))
         };
-        let resource = resource.ok_or_else(invalid)?;
-        let (kind, rest) = resource.split_once('/').ok_or_else(invalid)?;
-        let name = last_segment(rest);
+        let source = crate::iam::parse_arn(arn)
+            .filter(|a| a.account == account)
+            .and_then(|a| a.iam_resource())
+            .ok_or_else(invalid)?;
+        let (kind, name) = (source.kind, source.name);
         let path_ok =
             |path: &str, entity: &str| crate::iam::arn(account, kind, path, entity) == arn;
         match kind {
