@@ -669,9 +669,25 @@ async fn shutdown_finishes_in_flight_requests() {
         time::OffsetDateTime::now_utc(),
         &[],
     );
-    // The head and part of the body: the request is in flight.
-    let (first, rest) = request.split_at(request.len() - 5);
+    // The head, with `Expect: 100-continue`: the server's `100 Continue` says it has parsed the
+    // head and is reading the body, so the request is in flight (whatever the machine's load).
+    let (head, body) = request.split_once("\r\n\r\n").expect("head");
+    let (line, headers) = head.split_once("\r\n").expect("request line");
+    let head = format!("{line}\r\nExpect: 100-continue\r\n{headers}\r\n\r\n");
     let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    stream.write_all(head.as_bytes()).await.expect("write");
+    let mut seen = Vec::new();
+    let mut chunk = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("100 Continue\r\n\r\n") {
+        let n = tokio::time::timeout(CLOSE_BOUND, stream.read(&mut chunk))
+            .await
+            .expect("100 Continue")
+            .expect("read");
+        assert!(n > 0, "closed before 100 Continue");
+        seen.extend_from_slice(&chunk[..n]);
+    }
+    // Part of the body.
+    let (first, rest) = body.split_at(body.len() - 5);
     stream.write_all(first.as_bytes()).await.expect("write");
 
     let running = s.running.take().expect("running");
