@@ -837,9 +837,9 @@ impl Service {
             O::GetCallerIdentity(_) | O::GetSessionToken(_) | O::AssumeRole(_) => return Ok(None),
             O::GetFederationToken(i) => {
                 t.request_tags = tags(&i.tags);
-                Res::Exact(format!(
-                    "arn:aws:sts::{}:federated-user/{}",
-                    caller.account, i.name
+                Res::Exact(crate::iam::sts_arn(
+                    &caller.account,
+                    &format!("federated-user/{}", i.name),
                 ))
             }
             O::GetAccessKeyInfo(_) | O::DecodeAuthorizationMessage(_) => Res::Star,
@@ -1040,9 +1040,7 @@ impl Service {
             O::DeactivateMFADevice(i) => Res::User(i.user_name.as_deref(), None),
             O::ListMFADevices(i) => Res::User(i.user_name.as_deref(), None),
             O::DeleteVirtualMFADevice(i) => Res::Device(&i.serial_number),
-            O::ListVirtualMFADevices(_) => {
-                Res::Exact(format!("arn:aws:iam::{}:mfa/", caller.account))
-            }
+            O::ListVirtualMFADevices(_) => Res::Exact(arn(&caller.account, "mfa", "/", "")),
             O::GetAccountAuthorizationDetails(_) | O::GetAccountSummary(_) => Res::Star,
             O::SimulateCustomPolicy(_) | O::GetContextKeysForCustomPolicy(_) => Res::Star,
             O::SimulatePrincipalPolicy(i) => Res::Principal(&i.policy_source_arn),
@@ -1066,7 +1064,7 @@ impl Service {
                         | Identity::FederatedUser { .. },
                     ) => {
                         return Ok(Some(Target {
-                            resource: format!("arn:aws:iam::{account}:root"),
+                            resource: crate::iam::root_arn(account),
                             ..t
                         }));
                     }
@@ -1103,7 +1101,7 @@ impl Service {
             }
             Res::Kind(kind, prefix) => {
                 let prefix = prefix.unwrap_or("/");
-                format!("arn:aws:iam::{account}:{kind}{prefix}")
+                arn(account, kind, prefix, "")
             }
             Res::Key(id) => {
                 let key = self
@@ -1115,7 +1113,7 @@ impl Service {
                         self.stored_arn::<record::User>(account, name, None, &mut t)
                             .await?
                     }
-                    _ => format!("arn:aws:iam::{account}:root"),
+                    _ => crate::iam::root_arn(account),
                 }
             }
             Res::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
@@ -1224,7 +1222,10 @@ impl Service {
                         ("iam:PassedToService", "ec2.amazonaws.com".to_owned()),
                         (
                             "iam:AssociatedResourceArn",
-                            format!("arn:aws:ec2:*:{account}:instance/*"),
+                            format!(
+                                "arn:{}:ec2:*:{account}:instance/*",
+                                crate::iam::PARTITION.as_str()
+                            ),
                         ),
                     ],
                     ..Default::default()

@@ -59,14 +59,16 @@ impl Caller {
     pub fn arn(&self) -> String {
         let a = &self.account;
         match &self.identity {
-            Identity::Root => format!("arn:aws:iam::{a}:root"),
-            Identity::User { name, path, .. } => format!("arn:aws:iam::{a}:user{path}{name}"),
+            Identity::Root => crate::iam::root_arn(a),
+            Identity::User { name, path, .. } => crate::iam::arn(a, "user", path, name),
             Identity::AssumedRole {
                 role_name,
                 session_name,
                 ..
-            } => format!("arn:aws:sts::{a}:assumed-role/{role_name}/{session_name}"),
-            Identity::FederatedUser { name } => format!("arn:aws:sts::{a}:federated-user/{name}"),
+            } => crate::iam::sts_arn(a, &format!("assumed-role/{role_name}/{session_name}")),
+            Identity::FederatedUser { name } => {
+                crate::iam::sts_arn(a, &format!("federated-user/{name}"))
+            }
         }
     }
 
@@ -77,10 +79,7 @@ impl Caller {
                 role_name,
                 role_path,
                 ..
-            } => Some(format!(
-                "arn:aws:iam::{}:role{role_path}{role_name}",
-                self.account
-            )),
+            } => Some(crate::iam::arn(&self.account, "role", role_path, role_name)),
             _ => None,
         }
     }

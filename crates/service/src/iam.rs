@@ -60,6 +60,17 @@ pub fn arn(account: &str, kind: &str, path: &str, name: &str) -> String {
     rolegate_policy::arn::iam_arn(PARTITION, account, kind, path, name)
 }
 
+/// `arn:aws:iam::<account>:root`: the account as a principal.
+pub fn root_arn(account: &str) -> String {
+    arn(account, "root", "", "")
+}
+
+/// `arn:aws:sts::<account>:<resource>`: a session's ARN (`assumed-role/R/s`,
+/// `federated-user/N`).
+pub fn sts_arn(account: &str, resource: &str) -> String {
+    format!("arn:{}:sts::{account}:{resource}", PARTITION.as_str())
+}
+
 /// A record time as a timestamp.
 pub fn ts(t: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(t).ok()

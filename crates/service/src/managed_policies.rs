@@ -34,7 +34,7 @@ pub struct AwsPolicy {
 impl AwsPolicy {
     /// `arn:aws:iam::aws:policy/<path><name>`.
     pub fn arn(&self) -> String {
-        format!("arn:aws:iam::aws:policy{}{}", self.path, self.name)
+        crate::iam::arn("aws", "policy", self.path, self.name)
     }
 }
 

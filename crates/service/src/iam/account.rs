@@ -138,7 +138,7 @@ impl Service {
                 out.policies.push(ManagedPolicyDetail {
                     policy_name: p.name.clone(),
                     policy_id: p.id.clone(),
-                    arn: format!("arn:aws:iam::{account}:policy{}{}", p.path, p.name),
+                    arn: arn(account, "policy", &p.path, &p.name),
                     path: p.path.clone(),
                     default_version_id: p.default_version.clone(),
                     attachment_count: p.attachment_count,

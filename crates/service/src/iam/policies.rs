@@ -61,7 +61,7 @@ fn not_attachable(arn: &str) -> ServiceError {
 }
 
 fn customer_arn(account: &str, path: &str, name: &str) -> String {
-    format!("arn:aws:iam::{account}:policy{path}{name}")
+    crate::iam::arn(account, "policy", path, name)
 }
 
 /// The `Policy` output of a customer managed policy.

@@ -218,7 +218,7 @@ fn user_principal(arn: &str, unique_id: Option<String>) -> Result<Principal> {
 /// The caller when none is named and none is needed (no resource policy to name it).
 fn stand_in_caller(account: &str) -> Result<Principal> {
     user_principal(
-        &format!("arn:aws:iam::{account}:user/simulated-caller"),
+        &crate::iam::arn(account, "user", "/", "simulated-caller"),
         None,
     )
 }
@@ -631,15 +631,16 @@ impl Service {
         {
             return Ok(None);
         }
-        let Some(rest) = resource
-            .strip_prefix(&format!("arn:aws:iam::{account}:"))
-            .and_then(|r| r.strip_prefix("role/"))
+        let Some(name) = crate::iam::parse_arn(resource)
+            .filter(|a| a.account == account)
+            .and_then(|a| a.iam("role"))
+            .map(|r| r.name)
         else {
             return Ok(None);
         };
         let Some(role) = self
             .cache
-            .get::<record::Role>(&*self.store, account, &key_of(last_segment(rest)))
+            .get::<record::Role>(&*self.store, account, &key_of(name))
             .await?
             .filter(|r| crate::iam::arn(account, "role", &r.path, &r.name) == resource)
         else {

@@ -328,9 +328,9 @@ impl Service {
             credentials,
             assumed_role_user: AssumedRoleUser {
                 assumed_role_id: format!("{}:{}", role.id, i.role_session_name),
-                arn: format!(
-                    "arn:aws:sts::{role_account}:assumed-role/{}/{}",
-                    role.name, i.role_session_name
+                arn: crate::iam::sts_arn(
+                    &role_account,
+                    &format!("assumed-role/{}/{}", role.name, i.role_session_name),
                 ),
             },
             packed_policy_size: packed,

@@ -40,7 +40,7 @@ impl Service {
             }
         };
         check_session_tags(&i.tags)?;
-        let arn = format!("arn:aws:sts::{account}:federated-user/{}", i.name);
+        let arn = crate::iam::sts_arn(account, &format!("federated-user/{}", i.name));
         if !i.tags.is_empty() {
             self.authorize_action(c, "sts:TagSession", &arn, &i.tags)
                 .await?;
