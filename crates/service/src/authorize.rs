@@ -382,23 +382,13 @@ impl Service {
             return Ok(());
         }
         let held = self.held(caller).await?;
-        let context = self.context(caller, &held, target, env);
         let principal = caller.principal();
-        let request = Request {
-            action: &target.action,
-            resource: &target.resource,
-            principal: &principal,
-            context: &context,
-        };
-        let evaluation = evaluate(&request, &held.policy_set());
-        if evaluation.decision != Decision::Allow {
-            return Err(self.deny(&request, &evaluation, env).await);
-        }
-        for more in &target.also {
-            let context = self.context(caller, &held, more, env);
+        // The target, then every further target of the same call, each on its own.
+        for t in std::iter::once(target).chain(&target.also) {
+            let context = self.context(caller, &held, t, env);
             let request = Request {
-                action: &more.action,
-                resource: &more.resource,
+                action: &t.action,
+                resource: &t.resource,
                 principal: &principal,
                 context: &context,
             };
