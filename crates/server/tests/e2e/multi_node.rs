@@ -46,13 +46,10 @@ where
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sessions_and_changes_cross_nodes() {
-    let Some(sa) = postgres().await else { return };
-    let config: Config = sa.config.clone().expect("config");
-    assert_eq!(config.sync_interval_seconds, 1, "the default poll interval");
-    let b = start(config.clone(), false).await.expect("node B");
-    let c = start(
+/// A node on the same store that reads the change log only hourly: what it sees in time, it
+/// sees through its cache's age bound or the keyring's own reload, not through the log.
+async fn hourly_node(config: &Config) -> rolegate_server::Running {
+    start(
         Config {
             sync_interval_seconds: 3600,
             ..config.clone()
@@ -60,7 +57,16 @@ async fn sessions_and_changes_cross_nodes() {
         false,
     )
     .await
-    .expect("node C");
+    .expect("node C")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sessions_and_changes_cross_nodes() {
+    let Some(sa) = postgres().await else { return };
+    let config: Config = sa.config.clone().expect("config");
+    assert_eq!(config.sync_interval_seconds, 1, "the default poll interval");
+    let b = start(config.clone(), false).await.expect("node B");
+    let c = hourly_node(&config).await;
     let a_ep = sa.endpoint.clone();
     let b_ep = format!("http://{}", b.addr);
     let c_ep = format!("http://{}", c.addr);
@@ -395,15 +401,7 @@ async fn cached_facts_are_bounded_without_the_change_log() {
     let Some(sa) = postgres().await else { return };
     let config: Config = sa.config.clone().expect("config");
     assert_eq!(config.max_staleness_seconds, 2, "the default bound");
-    let c = start(
-        Config {
-            sync_interval_seconds: 3600,
-            ..config.clone()
-        },
-        false,
-    )
-    .await
-    .expect("node C");
+    let c = hourly_node(&config).await;
     let c_ep = format!("http://{}", c.addr);
     let (key, secret) = user_with_key(&sa, "carol", None).await;
     cache_key_on(&sa, &c_ep, "carol", &key, &secret).await;
