@@ -343,20 +343,11 @@ impl Service {
         // Condition keys compare without case, so `Owner` and `owner` would be one
         // `aws:RequestTag/…` key with two values: an ambiguous request is refused before any
         // condition sees it, for every kind of resource.
-        if let Some((k, _)) = target
-            .request_tags
-            .iter()
-            .enumerate()
-            .find_map(|(n, (k, _))| {
-                target.request_tags[n + 1..]
-                    .iter()
-                    .find(|(o, _)| crate::iam::same_tag_key(o, k))
-            })
+        if let Some(k) =
+            crate::iam::repeated_tag_key(target.request_tags.iter().map(|(k, _)| k.as_str()))
         {
             tracing::debug!(key = %k, "request tags differ only in case");
-            let message =
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive."
-                    .to_owned();
+            let message = crate::iam::DUPLICATE_TAG_KEYS.to_owned();
             return Err(match op.service() {
                 rolegate_proto::Service::Sts => ServiceError::InvalidParameterValue(message),
                 _ => ServiceError::InvalidInput(message),
@@ -1180,52 +1171,41 @@ impl Service {
         {
             t.keys.push(("iam:PermissionsBoundary", b));
         }
-        // A call that names a second entity authorizes it too.
-        match op {
-            O::UpdateUser(i) if i.new_user_name.is_some() || i.new_path.is_some() => {
-                let to = renamed(
-                    &t.resource,
-                    i.new_path.as_deref(),
-                    i.new_user_name.as_deref(),
-                );
-                t.also.push(Target {
-                    resource: to,
-                    ..t.clone()
-                });
-            }
-            O::UpdateGroup(i) if i.new_group_name.is_some() || i.new_path.is_some() => {
-                let to = renamed(
-                    &t.resource,
-                    i.new_path.as_deref(),
-                    i.new_group_name.as_deref(),
-                );
-                t.also.push(Target {
-                    resource: to,
-                    ..t.clone()
-                });
-            }
-            O::AddRoleToInstanceProfile(i) => {
-                // The role goes to EC2 instances: AWS's PassRole keys for this call.
-                let mut pass = Target {
-                    action: "iam:PassRole".to_owned(),
-                    keys: vec![
-                        ("iam:PassedToService", "ec2.amazonaws.com".to_owned()),
-                        (
-                            "iam:AssociatedResourceArn",
-                            format!(
-                                "arn:{}:ec2:*:{account}:instance/*",
-                                crate::iam::PARTITION.as_str()
-                            ),
+        // A call that names a second entity authorizes it too: a rename's or move's target…
+        let moved_to = match op {
+            O::UpdateUser(i) => Some((i.new_path.as_deref(), i.new_user_name.as_deref())),
+            O::UpdateGroup(i) => Some((i.new_path.as_deref(), i.new_group_name.as_deref())),
+            _ => None,
+        };
+        if let Some((new_path, new_name)) = moved_to
+            && (new_path.is_some() || new_name.is_some())
+        {
+            t.also.push(Target {
+                resource: renamed(&t.resource, new_path, new_name),
+                ..t.clone()
+            });
+        }
+        // …and the role an instance profile receives.
+        if let O::AddRoleToInstanceProfile(i) = op {
+            // The role goes to EC2 instances: AWS's PassRole keys for this call.
+            let mut pass = Target {
+                action: "iam:PassRole".to_owned(),
+                keys: vec![
+                    ("iam:PassedToService", "ec2.amazonaws.com".to_owned()),
+                    (
+                        "iam:AssociatedResourceArn",
+                        format!(
+                            "arn:{}:ec2:*:{account}:instance/*",
+                            crate::iam::PARTITION.as_str()
                         ),
-                    ],
-                    ..Default::default()
-                };
-                pass.resource = self
-                    .stored_arn::<record::Role>(account, &i.role_name, None, &mut pass)
-                    .await?;
-                t.also.push(pass);
-            }
-            _ => {}
+                    ),
+                ],
+                ..Default::default()
+            };
+            pass.resource = self
+                .stored_arn::<record::Role>(account, &i.role_name, None, &mut pass)
+                .await?;
+            t.also.push(pass);
         }
         t.acted_on.extend(acted_on);
         Ok(Some(t))

@@ -342,6 +342,17 @@ impl Service {
 /// Maximum tags per entity.
 pub const MAX_TAGS: usize = 50;
 
+/// AWS's message for tag keys given twice (case not counting).
+pub const DUPLICATE_TAG_KEYS: &str =
+    "Duplicate tag keys found. Please note that Tag keys are case insensitive.";
+
+/// The first key that repeats an earlier one, case not counting (in any script).
+pub fn repeated_tag_key<'a>(keys: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut seen = std::collections::HashSet::new();
+    keys.into_iter()
+        .find(|k| !seen.insert(rolegate_policy::request::fold_key(k)))
+}
+
 /// Whether two tag keys are the same key where case does not count: in every script, as
 /// condition keys compare (`rolegate_policy::request::fold_key`).
 pub fn same_tag_key(a: &str, b: &str) -> bool {
@@ -371,9 +382,7 @@ pub fn merge_tags(rules: TagRules, tags: &mut Vec<record::Tag>, new: &[shapes::T
             .skip(i + 1)
             .any(|o| same_key(rules, &o.key, &t.key))
         {
-            return Err(ServiceError::InvalidInput(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".into(),
-            ));
+            return Err(ServiceError::InvalidInput(DUPLICATE_TAG_KEYS.into()));
         }
     }
     let mut merged = tags.clone();

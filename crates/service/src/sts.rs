@@ -209,7 +209,7 @@ pub(crate) fn check_session_tags(tags: &[Tag]) -> Result<()> {
         }
         if !seen.insert(rolegate_policy::request::fold_key(&t.key)) {
             return Err(ServiceError::InvalidParameterValue(
-                "Duplicate tag keys found. Please note that Tag keys are case insensitive.".into(),
+                crate::iam::DUPLICATE_TAG_KEYS.into(),
             ));
         }
     }
