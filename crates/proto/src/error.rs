@@ -20,6 +20,12 @@ pub enum DecodeError {
     /// Model constraint violations: `ValidationError`, in AWS's format.
     #[error("{}", format_violations(.0))]
     Validation(Vec<String>),
+    /// A JSON target naming no operation: `UnknownOperationException`.
+    #[error("The operation {0} is not known.")]
+    UnknownOperation(String),
+    /// A JSON body that is not the input shape: `SerializationException`.
+    #[error("{0}")]
+    Serialization(String),
     /// The form body is not `application/x-www-form-urlencoded` UTF-8: `MalformedQueryString`.
     #[error("{0}")]
     Malformed(String),

@@ -52,6 +52,10 @@ error_codes! {
     RequestExpired = ("RequestExpired", 400),
     /// Unknown action.
     InvalidAction = ("InvalidAction", 400),
+    /// A JSON protocol's target names no operation.
+    UnknownOperationException = ("UnknownOperationException", 400),
+    /// A JSON protocol's body is not the input shape.
+    SerializationException = ("SerializationException", 400),
     /// No action.
     MissingAction = ("MissingAction", 400),
     /// Model constraint violation.

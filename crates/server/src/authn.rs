@@ -104,3 +104,12 @@ pub async fn authenticate(
         region: params.scope.region,
     })
 }
+
+/// Whether a request carries a signature (an `Authorization` header or a presigned query):
+/// then it is verified, even for an operation that may be called unsigned.
+pub fn is_signed(query: &[(String, String)], headers: &[(String, String)]) -> bool {
+    headers
+        .iter()
+        .any(|(n, _)| n.eq_ignore_ascii_case("authorization"))
+        || query.iter().any(|(k, _)| k == "X-Amz-Algorithm")
+}

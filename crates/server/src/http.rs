@@ -16,8 +16,15 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use rolegate_proto::{ErrorCode, IAM_NAMESPACE, Operation, Params, Service as Api, xml};
-use rolegate_service::{Reply, RequestEnv, Service, ServiceError, ids};
+use rolegate_proto::{
+    DecodeError, ErrorCode, IAM_NAMESPACE, Operation, OperationInfo, Params, Service as Api, Value,
+    codec::{Protocol, json},
+    xml,
+};
+use rolegate_service::{
+    Caller, Reply, RequestEnv, Service, ServiceError, ids,
+    recorder::{Failure, Record},
+};
 
 use crate::{
     authn,
@@ -67,13 +74,31 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
         .into_response()
 }
 
-/// What the edge learned about a request before it failed or succeeded.
-struct Outcome {
-    action: &'static str,
+/// One exchange, as it ended: what the pipeline learned on the way (the protocol always;
+/// the operation once routed; the caller once authenticated) and the result.
+struct Exchange {
+    protocol: Protocol,
+    /// The service, once known (for an unknown awsQuery action, from its `Version`).
     service: Option<Api>,
+    row: Option<&'static OperationInfo>,
+    caller: Option<Caller>,
+    region: Option<String>,
+    /// The decoded input, redacted (kept only when something records exchanges).
+    input: Option<Value>,
     result: Result<Reply, ServiceError>,
 }
 
+/// The request as the pipeline's first step decoded it.
+struct Decoded {
+    service: Api,
+    row: &'static OperationInfo,
+    /// The query's decoded pairs: what SigV4 verifies.
+    query: Vec<(String, String)>,
+    input: Value,
+}
+
+/// The pipeline, for every protocol: decode → authenticate (or anonymous, where the table
+/// allows an unsigned call) → authorize and execute (the service) → record → render.
 async fn api(
     State(state): State<Arc<AppState>>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -101,83 +126,265 @@ async fn api(
         };
         body
     };
-    let mut outcome = Outcome {
-        action: "unknown",
-        service: None,
-        result: Err(ServiceError::Internal("unhandled".into())),
+    let env = RequestEnv {
+        request_id: request_id.clone(),
+        source_ip: Some(peer.ip()),
+        secure_transport: false,
+        user_agent: parts
+            .headers
+            .get("user-agent")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        region: String::new(),
+        now: state.service.now_time(),
     };
-    outcome.result = handle(
-        &state,
-        &parts,
-        body,
-        peer,
-        &request_id,
-        &mut outcome.action,
-        &mut outcome.service,
-    )
-    .await;
-    let namespace = outcome.service.map_or(IAM_NAMESPACE, Api::namespace);
-    let (status, body, code) = match &outcome.result {
-        Ok(reply) => {
-            let result: Option<&dyn xml::XmlStruct> = match reply {
-                Reply::Empty => None,
-                Reply::Body(b) => Some(b.as_ref() as &dyn xml::XmlStruct),
-            };
-            (
-                StatusCode::OK,
-                xml::render_response(outcome.action, namespace, result, &request_id),
-                "OK",
-            )
-        }
+    let exchange = exchange(&state, &parts, body, env.clone()).await;
+    record(&state.service, &exchange, &env);
+    let action = exchange.row.map_or("unknown", |r| r.name);
+    let code = match &exchange.result {
+        Ok(_) => "OK",
         Err(e) => {
             let code = e.code();
             if code.http_status() >= 500 {
-                tracing::error!(request_id = %request_id, action = outcome.action, error = ?e, "request failed");
+                tracing::error!(request_id = %request_id, action, error = ?e, "request failed");
             } else {
-                tracing::debug!(request_id = %request_id, action = outcome.action, code = code.as_str(), "request refused");
+                tracing::debug!(request_id = %request_id, action, code = code.as_str(), "request refused");
             }
-            let status = StatusCode::from_u16(code.http_status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            (
-                status,
-                xml::render_error(
-                    namespace,
-                    code,
-                    &e.to_string(),
-                    &e.encoded_message()
-                        .map(|m| [("EncodedAuthorizationMessage", m)])
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|(_, m)| !m.is_empty())
-                        .collect::<Vec<_>>(),
-                    &request_id,
-                ),
-                code.as_str(),
-            )
+            code.as_str()
         }
     };
     state
         .metrics
         .requests
-        .get_or_create(&RequestLabels {
-            action: outcome.action,
-            code,
-        })
+        .get_or_create(&RequestLabels { action, code })
         .inc();
     state
         .metrics
         .latency
-        .get_or_create(&ActionLabels {
-            action: outcome.action,
-        })
+        .get_or_create(&ActionLabels { action })
         .observe(started.elapsed().as_secs_f64());
+    render(&exchange, &request_id)
+}
+
+/// Runs one request through the pipeline up to its result.
+async fn exchange(
+    state: &AppState,
+    parts: &Parts,
+    body: Result<Bytes, axum::Error>,
+    mut env: RequestEnv,
+) -> Exchange {
+    let protocol = protocol_of(&parts.headers);
+    let failed = |service, row, caller, region, input, e| Exchange {
+        protocol,
+        service,
+        row,
+        caller,
+        region,
+        input,
+        result: Err(e),
+    };
+    // 1. Decode: which operation, and its input as a value of its shape.
+    let decoded = match body
+        .map_err(|_| {
+            (
+                None,
+                ServiceError::RequestEntityTooLarge(state.max_body_bytes),
+            )
+        })
+        .and_then(|body| decode(parts, &body, protocol).map(|d| (d, body)))
+    {
+        Ok(d) => d,
+        Err((service, e)) => return failed(service, None, None, None, None, e),
+    };
+    let (
+        Decoded {
+            service,
+            row,
+            query,
+            input,
+        },
+        body,
+    ) = decoded;
+    let recorded = state
+        .service
+        .recording()
+        .then(|| rolegate_proto::redacted(row.input, &input));
+    // 2. Authenticate: a signature is verified whenever there is one; an operation the table
+    //    marks unsigned may also be called without (the caller is then anonymous).
+    let headers = header_pairs(&parts.headers);
+    let signed = authn::is_signed(&query, &headers);
+    let authenticated = if signed || row.signed {
+        match authn::authenticate(
+            &state.service,
+            parts.method.as_str(),
+            parts.uri.path(),
+            &query,
+            &headers,
+            &body,
+            service,
+            env.now,
+        )
+        .await
+        {
+            Ok(a) => Some(a),
+            Err(e) => return failed(Some(service), Some(row), None, None, recorded, e),
+        }
+    } else {
+        None
+    };
+    let region = authenticated.as_ref().map(|a| a.region.clone());
+    env.region = region.clone().unwrap_or_default();
+    let caller = authenticated.map(|a| a.caller);
+    // 3. The typed input, with the model's constraints checked.
+    let op = match Operation::from_value(service, row.name, input) {
+        Some(Ok(op)) => op,
+        Some(Err(e)) => {
+            return failed(Some(service), Some(row), caller, region, recorded, e.into());
+        }
+        None => {
+            let e = ServiceError::Internal(format!("no operation {} in the table", row.name));
+            return failed(Some(service), Some(row), caller, region, recorded, e);
+        }
+    };
+    // 4. Authorize and execute.
+    let result = match &caller {
+        Some(c) if row.signed => {
+            if state
+                .service
+                .key_use_due(&c.access_key_id, service.signing_name())
+            {
+                let svc = state.service.clone();
+                let (akid, signing, region) = (
+                    c.access_key_id.clone(),
+                    service.signing_name(),
+                    env.region.clone(),
+                );
+                tokio::spawn(async move {
+                    if let Err(e) = svc.note_key_use(&akid, signing, &region).await {
+                        tracing::warn!(error = %e, "could not record access key use");
+                    }
+                });
+            }
+            state.service.execute(c, op, &env).await
+        }
+        _ => state.service.execute_unsigned(op, &env).await,
+    };
+    Exchange {
+        protocol,
+        service: Some(service),
+        row: Some(row),
+        caller,
+        region,
+        input: recorded,
+        result,
+    }
+}
+
+/// 5. Record: every exchange ends here, whatever its outcome.
+fn record(service: &Service, ex: &Exchange, env: &RequestEnv) {
+    if !service.recording() {
+        return;
+    }
+    let message = ex.result.as_ref().err().map(ToString::to_string);
+    let outcome = match (&ex.result, &message) {
+        (Ok(reply), _) => Ok(reply
+            .result()
+            .map(|(shape, value)| rolegate_proto::redacted(shape, value))),
+        (Err(e), Some(m)) => Err(Failure {
+            code: e.code().as_str(),
+            message: m,
+        }),
+        (Err(e), None) => Err(Failure {
+            code: e.code().as_str(),
+            message: "",
+        }),
+    };
+    service.record(Record {
+        request_id: &env.request_id,
+        time: env.now,
+        source_ip: env.source_ip,
+        user_agent: env.user_agent.as_deref(),
+        region: ex.region.as_deref(),
+        operation: ex.row.map(|r| (r.service, r.name)),
+        caller: ex.caller.as_ref(),
+        input: ex.input.clone(),
+        outcome,
+    });
+}
+
+/// 6. Render, in the request's protocol.
+fn render(ex: &Exchange, request_id: &str) -> Response {
+    let (status, body) = match (&ex.result, ex.protocol) {
+        (Ok(reply), Protocol::AwsQuery) => (
+            StatusCode::OK,
+            xml::render_response(
+                ex.row.map_or("Unknown", |r| r.name),
+                ex.service.map_or(IAM_NAMESPACE, Api::namespace),
+                reply.result(),
+                request_id,
+            )
+            .into_bytes(),
+        ),
+        (Ok(reply), Protocol::AwsJson1_0 | Protocol::AwsJson1_1) => {
+            (StatusCode::OK, json::encode(reply.result()))
+        }
+        (Err(e), protocol) => {
+            let code = e.code();
+            let status = StatusCode::from_u16(code.http_status())
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            let message = e.to_string();
+            let encoded = e.encoded_message().filter(|m| !m.is_empty());
+            let body = match protocol {
+                Protocol::AwsQuery => xml::render_error(
+                    ex.service.map_or(IAM_NAMESPACE, Api::namespace),
+                    code,
+                    &message,
+                    &encoded
+                        .map(|m| [("EncodedAuthorizationMessage", m)])
+                        .unwrap_or_default()
+                        .into_iter()
+                        .filter(|(_, m)| !m.is_empty())
+                        .collect::<Vec<_>>(),
+                    request_id,
+                )
+                .into_bytes(),
+                Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => {
+                    json::encode_error(json::error_name(code.as_str()), &message, &[])
+                }
+            };
+            (status, body)
+        }
+    };
     let mut response = (status, body).into_response();
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static("text/xml"));
-    if let Ok(v) = HeaderValue::from_str(&request_id) {
+    headers.insert(
+        "content-type",
+        HeaderValue::from_static(ex.protocol.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(request_id) {
         headers.insert("x-amzn-requestid", v);
     }
     response
+}
+
+/// The protocol of a request: a JSON target header means AWS JSON (1.0 or 1.1 by content
+/// type), anything else is awsQuery.
+fn protocol_of(headers: &HeaderMap) -> Protocol {
+    if !headers.contains_key("x-amz-target") {
+        return Protocol::AwsQuery;
+    }
+    let json_1_0 = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.to_ascii_lowercase()
+                .starts_with("application/x-amz-json-1.0")
+        });
+    if json_1_0 {
+        Protocol::AwsJson1_0
+    } else {
+        Protocol::AwsJson1_1
+    }
 }
 
 /// The body did not arrive within `--body-read-timeout-seconds` (a slow client holding a
@@ -241,28 +448,52 @@ fn is_auth_param(name: &str) -> bool {
     )
 }
 
-#[allow(
-    clippy::too_many_arguments,
-    reason = "the edge threads what it learns back to the caller for metrics"
-)]
-async fn handle(
-    state: &AppState,
+/// Step 1 of the pipeline: the operation a request names, and its input decoded by the
+/// protocol's codec. An error carries the service when it is known (its namespace renders it).
+fn decode(
     parts: &Parts,
-    body: Result<Bytes, axum::Error>,
-    peer: SocketAddr,
-    request_id: &str,
-    action_out: &mut &'static str,
-    service_out: &mut Option<Api>,
-) -> Result<Reply, ServiceError> {
+    body: &[u8],
+    protocol: Protocol,
+) -> Result<Decoded, (Option<Api>, ServiceError)> {
     if parts.method != Method::GET && parts.method != Method::POST {
-        return Err(ServiceError::InvalidParameterValue(
-            "Only GET and POST are supported.".into(),
+        return Err((
+            None,
+            ServiceError::InvalidParameterValue("Only GET and POST are supported.".into()),
         ));
     }
-    let body: Bytes =
-        body.map_err(|_| ServiceError::RequestEntityTooLarge(state.max_body_bytes))?;
+    let plain = |e: ServiceError| (None, e);
     // The query is decoded once: these pairs are both what SigV4 verifies and the parameters.
-    let query = Params::parse_form(parts.uri.query().unwrap_or("").as_bytes())?;
+    let query = Params::parse_form(parts.uri.query().unwrap_or("").as_bytes())
+        .map_err(|e| plain(e.into()))?;
+    if protocol != Protocol::AwsQuery {
+        let target = parts
+            .headers
+            .get("x-amz-target")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        let unknown = || {
+            plain(ServiceError::Decode(DecodeError::UnknownOperation(
+                target.to_owned(),
+            )))
+        };
+        let (prefix, name) = target.split_once('.').ok_or_else(unknown)?;
+        let service = Api::from_target_prefix(prefix).ok_or_else(unknown)?;
+        let row = Operation::find(service, name)
+            .filter(|r| r.service.protocol() == protocol)
+            .ok_or_else(unknown)?;
+        let input = json::decode(row.input, body).map_err(|e| {
+            (
+                Some(service),
+                ServiceError::Decode(DecodeError::Serialization(e.0)),
+            )
+        })?;
+        return Ok(Decoded {
+            service,
+            row,
+            query,
+            input,
+        });
+    }
     let mut pairs: Vec<(String, String)> = query
         .iter()
         .filter(|(k, _)| !is_auth_param(k))
@@ -278,72 +509,32 @@ async fn handle(
             .to_ascii_lowercase()
             .starts_with("application/x-www-form-urlencoded")
         {
-            return Err(ServiceError::InvalidParameterValue(format!(
+            return Err(plain(ServiceError::InvalidParameterValue(format!(
                 "Unsupported content type `{content_type}`."
-            )));
+            ))));
         }
-        pairs.extend(Params::parse_form(&body)?);
+        pairs.extend(Params::parse_form(body).map_err(|e| plain(e.into()))?);
     }
-    let params = Params::from_pairs(pairs)?;
-    let action = params.get("Action").ok_or(ServiceError::Decode(
-        rolegate_proto::DecodeError::MissingAction,
-    ))?;
+    let params = Params::from_pairs(pairs).map_err(|e| plain(e.into()))?;
+    let action = params
+        .get("Action")
+        .ok_or_else(|| plain(ServiceError::Decode(DecodeError::MissingAction)))?;
     let version = params.get("Version");
-    let known = Operation::service_of(action);
-    *service_out = known.or_else(|| version.and_then(Api::from_version));
-    if let Some((name, _)) = Operation::ALL.iter().find(|(n, _)| *n == action) {
-        *action_out = name;
-    }
-    let Some(service) = known else {
-        return Err(ServiceError::Decode(
-            rolegate_proto::DecodeError::InvalidAction {
-                action: action.to_owned(),
-                version: version.unwrap_or_default().to_owned(),
-            },
-        ));
-    };
-
-    let headers = header_pairs(&parts.headers);
-    let now = state.service.now_time();
-    let authenticated = authn::authenticate(
-        &state.service,
-        parts.method.as_str(),
-        parts.uri.path(),
-        &query,
-        &headers,
-        &body,
-        service,
-        now,
-    )
-    .await?;
-    let op = Operation::decode(action, version, &params)?;
-    let env = RequestEnv {
-        request_id: request_id.to_owned(),
-        source_ip: Some(peer.ip()),
-        secure_transport: false,
-        user_agent: parts
-            .headers
-            .get("user-agent")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned),
-        region: authenticated.region.clone(),
-        now,
-    };
-    if state
-        .service
-        .key_use_due(&authenticated.caller.access_key_id, service.signing_name())
-    {
-        let svc = state.service.clone();
-        let (akid, signing, region) = (
-            authenticated.caller.access_key_id.clone(),
-            service.signing_name(),
-            authenticated.region.clone(),
-        );
-        tokio::spawn(async move {
-            if let Err(e) = svc.note_key_use(&akid, signing, &region).await {
-                tracing::warn!(error = %e, "could not record access key use");
-            }
-        });
-    }
-    state.service.execute(&authenticated.caller, op, &env).await
+    let row = Operation::services_of(action, Protocol::AwsQuery)
+        .find(|r| version.is_none_or(|v| v == r.service.version()))
+        .ok_or_else(|| {
+            (
+                version.and_then(Api::from_version),
+                ServiceError::Decode(DecodeError::InvalidAction {
+                    action: action.to_owned(),
+                    version: version.unwrap_or_default().to_owned(),
+                }),
+            )
+        })?;
+    Ok(Decoded {
+        service: row.service,
+        row,
+        input: rolegate_proto::codec::query::decode(row.input, &params),
+        query,
+    })
 }

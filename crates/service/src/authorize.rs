@@ -1,6 +1,7 @@
 //! The one authorization entry point: every call passes through [`Service::authorize`].
 //!
-//! It maps the operation to its IAM action, resource ARN and request context, gathers the
+//! It resolves what the operation needs (its [`Needs`], declared beside its handler) into the
+//! IAM action, the stored entity's resource ARN and the request context, gathers the
 //! caller's policies, asks the policy engine, and turns a denial into AWS's AccessDenied.
 //! The explanation (which statement denied, or that nothing allowed) goes to the log only.
 //!
@@ -18,6 +19,7 @@ use rolegate_store::record;
 use crate::{
     Caller, Identity, RequestEnv, Service,
     error::{Result, ServiceError},
+    handler::{Callable, Needs, Resource},
     iam::{arn, key_of},
 };
 
@@ -91,7 +93,8 @@ pub(crate) fn millis_timestamp(ms: i64) -> String {
 }
 
 /// What each kind of temporary credentials may call at all, before any policy
-/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html#stsapi_comparison>).
+/// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_temp_request.html#stsapi_comparison>):
+/// each operation says which rule applies to it ([`Callable`], beside its handler).
 fn session_restrictions(caller: &Caller, op: &Operation) -> Result<()> {
     use rolegate_proto::Service as S;
     let Some(session) = &caller.session else {
@@ -107,48 +110,24 @@ fn session_restrictions(caller: &Caller, op: &Operation) -> Result<()> {
             op.name()
         )))
     };
-    match (op.service(), op) {
-        (_, Operation::GetCallerIdentity(_)) => Ok(()),
-        (_, Operation::GetSessionToken(_)) => Err(ServiceError::AccessDenied(
-            "Cannot call GetSessionToken with session credentials".into(),
-        )),
-        (_, Operation::GetFederationToken(_)) => Err(ServiceError::AccessDenied(
-            "Cannot call GetFederationToken with session credentials".into(),
-        )),
-        (S::Iam, _) if federated => {
+    match (crate::handler::callable(op), op.service()) {
+        (Callable::Always, _) => Ok(()),
+        (Callable::LongTermOnly(message), _) => Err(ServiceError::AccessDenied(message.into())),
+        (_, S::Iam) if federated => {
             refuse("with credentials from GetFederationToken: federated users cannot call IAM")
         }
         // AWS answers InvalidClientTokenId here, not AccessDenied.
-        (S::Iam, _) if session.iam_forbidden() => Err(ServiceError::InvalidClientTokenId),
-        (S::Iam, _) => Ok(()),
-        (S::Sts, _) if federated => refuse(
+        (_, S::Iam) if session.iam_forbidden() => Err(ServiceError::InvalidClientTokenId),
+        (_, S::Iam) => Ok(()),
+        (_, S::Sts) if federated => refuse(
             "with credentials from GetFederationToken: federated users can only call sts:GetCallerIdentity",
         ),
-        (S::Sts, Operation::AssumeRole(_)) => Ok(()),
-        (S::Sts, _) if role => Ok(()),
-        (S::Sts, _) => refuse(
+        (Callable::AnySession, S::Sts) => Ok(()),
+        (_, S::Sts) if role => Ok(()),
+        (Callable::ByService, S::Sts) => refuse(
             "with temporary credentials that only allow sts:AssumeRole and sts:GetCallerIdentity",
         ),
     }
-}
-
-enum Res<'a> {
-    User(Option<&'a str>, Option<&'a str>),
-    Group(&'a str, Option<&'a str>),
-    Role(&'a str, Option<&'a str>),
-    Policy(&'a str),
-    NewPolicy(&'a str, Option<&'a str>),
-    Profile(&'a str, Option<&'a str>),
-    Kind(&'static str, Option<&'a str>),
-    Key(&'a str),
-    /// A user, group or role named by ARN (the simulator's PolicySourceArn).
-    Principal(&'a str),
-    /// A virtual MFA device named by its serial number.
-    Device(&'a str),
-    /// A virtual MFA device to create: its name and path.
-    NewDevice(&'a str, &'a str),
-    Exact(String),
-    Star,
 }
 
 /// What authorization reads of a named entity: its stored name, path and tags.
@@ -807,234 +786,37 @@ impl Service {
     }
 
     /// The action, resource and request-specific context of an operation; `None` for calls
-    /// that are never denied (GetCallerIdentity).
+    /// that are never denied (GetCallerIdentity) or that their handler authorizes (AssumeRole).
     pub async fn target(&self, caller: &Caller, op: &Operation) -> Result<Option<Target>> {
-        use Operation as O;
-        let mut t = Target::default();
-        let mut acted_on = Vec::new();
-        let res = match op {
-            // GetCallerIdentity is never denied; GetSessionToken needs no permission;
-            // AssumeRole is authorized by its handler, against the role's trust policy.
-            O::GetCallerIdentity(_) | O::GetSessionToken(_) | O::AssumeRole(_) => return Ok(None),
-            O::GetFederationToken(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::Exact(crate::iam::sts_arn(
-                    &caller.account,
-                    &format!("federated-user/{}", i.name),
-                ))
-            }
-            O::GetAccessKeyInfo(_) | O::DecodeAuthorizationMessage(_) => Res::Star,
-            O::CreateUser(i) => {
-                t.request_tags = tags(&i.tags);
-                if let Some(b) = &i.permissions_boundary {
-                    t.keys.push((
-                        "iam:PermissionsBoundary",
-                        self.stored_policy_arn(&caller.account, b, &mut acted_on)
-                            .await?,
-                    ));
-                }
-                Res::User(Some(&i.user_name), Some(i.path.as_deref().unwrap_or("/")))
-            }
-            O::GetUser(i) => Res::User(i.user_name.as_deref(), None),
-            O::UpdateUser(i) => Res::User(Some(&i.user_name), None),
-            O::DeleteUser(i) => Res::User(Some(&i.user_name), None),
-            O::ListUsers(i) => Res::Kind("user", i.path_prefix.as_deref()),
-            O::TagUser(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::User(Some(&i.user_name), None)
-            }
-            O::UntagUser(i) => {
-                t.tag_keys.clone_from(&i.tag_keys);
-                Res::User(Some(&i.user_name), None)
-            }
-            O::ListUserTags(i) => Res::User(Some(&i.user_name), None),
-            O::PutUserPermissionsBoundary(i) => {
-                t.keys.push((
-                    "iam:PermissionsBoundary",
-                    self.stored_policy_arn(&caller.account, &i.permissions_boundary, &mut acted_on)
-                        .await?,
-                ));
-                Res::User(Some(&i.user_name), None)
-            }
-            O::DeleteUserPermissionsBoundary(i) => Res::User(Some(&i.user_name), None),
-            O::CreateGroup(i) => Res::Group(&i.group_name, Some(i.path.as_deref().unwrap_or("/"))),
-            O::GetGroup(i) => Res::Group(&i.group_name, None),
-            O::UpdateGroup(i) => Res::Group(&i.group_name, None),
-            O::DeleteGroup(i) => Res::Group(&i.group_name, None),
-            O::ListGroups(i) => Res::Kind("group", i.path_prefix.as_deref()),
-            O::AddUserToGroup(i) => Res::Group(&i.group_name, None),
-            O::RemoveUserFromGroup(i) => Res::Group(&i.group_name, None),
-            O::ListGroupsForUser(i) => Res::User(Some(&i.user_name), None),
-            O::CreateRole(i) => {
-                t.request_tags = tags(&i.tags);
-                if let Some(b) = &i.permissions_boundary {
-                    t.keys.push((
-                        "iam:PermissionsBoundary",
-                        self.stored_policy_arn(&caller.account, b, &mut acted_on)
-                            .await?,
-                    ));
-                }
-                Res::Role(&i.role_name, Some(i.path.as_deref().unwrap_or("/")))
-            }
-            O::GetRole(i) => Res::Role(&i.role_name, None),
-            O::UpdateRole(i) => Res::Role(&i.role_name, None),
-            O::UpdateRoleDescription(i) => Res::Role(&i.role_name, None),
-            O::UpdateAssumeRolePolicy(i) => Res::Role(&i.role_name, None),
-            O::DeleteRole(i) => Res::Role(&i.role_name, None),
-            O::ListRoles(i) => Res::Kind("role", i.path_prefix.as_deref()),
-            O::TagRole(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::Role(&i.role_name, None)
-            }
-            O::UntagRole(i) => {
-                t.tag_keys.clone_from(&i.tag_keys);
-                Res::Role(&i.role_name, None)
-            }
-            O::ListRoleTags(i) => Res::Role(&i.role_name, None),
-            O::PutRolePermissionsBoundary(i) => {
-                t.keys.push((
-                    "iam:PermissionsBoundary",
-                    self.stored_policy_arn(&caller.account, &i.permissions_boundary, &mut acted_on)
-                        .await?,
-                ));
-                Res::Role(&i.role_name, None)
-            }
-            O::DeleteRolePermissionsBoundary(i) => Res::Role(&i.role_name, None),
-            O::CreatePolicy(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::NewPolicy(&i.policy_name, i.path.as_deref())
-            }
-            O::GetPolicy(i) => Res::Policy(&i.policy_arn),
-            O::DeletePolicy(i) => Res::Policy(&i.policy_arn),
-            O::ListPolicies(i) => Res::Kind("policy", i.path_prefix.as_deref()),
-            O::CreatePolicyVersion(i) => Res::Policy(&i.policy_arn),
-            O::GetPolicyVersion(i) => Res::Policy(&i.policy_arn),
-            O::DeletePolicyVersion(i) => Res::Policy(&i.policy_arn),
-            O::ListPolicyVersions(i) => Res::Policy(&i.policy_arn),
-            O::SetDefaultPolicyVersion(i) => Res::Policy(&i.policy_arn),
-            O::TagPolicy(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::Policy(&i.policy_arn)
-            }
-            O::UntagPolicy(i) => {
-                t.tag_keys.clone_from(&i.tag_keys);
-                Res::Policy(&i.policy_arn)
-            }
-            O::ListPolicyTags(i) => Res::Policy(&i.policy_arn),
-            O::ListEntitiesForPolicy(i) => Res::Policy(&i.policy_arn),
-            O::PutUserPolicy(i) => Res::User(Some(&i.user_name), None),
-            O::GetUserPolicy(i) => Res::User(Some(&i.user_name), None),
-            O::DeleteUserPolicy(i) => Res::User(Some(&i.user_name), None),
-            O::ListUserPolicies(i) => Res::User(Some(&i.user_name), None),
-            O::PutGroupPolicy(i) => Res::Group(&i.group_name, None),
-            O::GetGroupPolicy(i) => Res::Group(&i.group_name, None),
-            O::DeleteGroupPolicy(i) => Res::Group(&i.group_name, None),
-            O::ListGroupPolicies(i) => Res::Group(&i.group_name, None),
-            O::PutRolePolicy(i) => Res::Role(&i.role_name, None),
-            O::GetRolePolicy(i) => Res::Role(&i.role_name, None),
-            O::DeleteRolePolicy(i) => Res::Role(&i.role_name, None),
-            O::ListRolePolicies(i) => Res::Role(&i.role_name, None),
-            O::AttachUserPolicy(i) => {
-                t.keys.push((
-                    "iam:PolicyARN",
-                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
-                        .await?,
-                ));
-                Res::User(Some(&i.user_name), None)
-            }
-            O::DetachUserPolicy(i) => {
-                t.keys.push((
-                    "iam:PolicyARN",
-                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
-                        .await?,
-                ));
-                Res::User(Some(&i.user_name), None)
-            }
-            O::ListAttachedUserPolicies(i) => Res::User(Some(&i.user_name), None),
-            O::AttachGroupPolicy(i) => {
-                t.keys.push((
-                    "iam:PolicyARN",
-                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
-                        .await?,
-                ));
-                Res::Group(&i.group_name, None)
-            }
-            O::DetachGroupPolicy(i) => {
-                t.keys.push((
-                    "iam:PolicyARN",
-                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
-                        .await?,
-                ));
-                Res::Group(&i.group_name, None)
-            }
-            O::ListAttachedGroupPolicies(i) => Res::Group(&i.group_name, None),
-            O::AttachRolePolicy(i) => {
-                t.keys.push((
-                    "iam:PolicyARN",
-                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
-                        .await?,
-                ));
-                Res::Role(&i.role_name, None)
-            }
-            O::DetachRolePolicy(i) => {
-                t.keys.push((
-                    "iam:PolicyARN",
-                    self.stored_policy_arn(&caller.account, &i.policy_arn, &mut acted_on)
-                        .await?,
-                ));
-                Res::Role(&i.role_name, None)
-            }
-            O::ListAttachedRolePolicies(i) => Res::Role(&i.role_name, None),
-            O::CreateAccessKey(i) => Res::User(i.user_name.as_deref(), None),
-            O::DeleteAccessKey(i) => Res::User(i.user_name.as_deref(), None),
-            O::UpdateAccessKey(i) => Res::User(i.user_name.as_deref(), None),
-            O::ListAccessKeys(i) => Res::User(i.user_name.as_deref(), None),
-            O::GetAccessKeyLastUsed(i) => Res::Key(&i.access_key_id),
-            O::CreateInstanceProfile(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::Profile(
-                    &i.instance_profile_name,
-                    Some(i.path.as_deref().unwrap_or("/")),
-                )
-            }
-            O::GetInstanceProfile(i) => Res::Profile(&i.instance_profile_name, None),
-            O::DeleteInstanceProfile(i) => Res::Profile(&i.instance_profile_name, None),
-            O::ListInstanceProfiles(i) => Res::Kind("instance-profile", i.path_prefix.as_deref()),
-            O::ListInstanceProfilesForRole(i) => Res::Role(&i.role_name, None),
-            O::AddRoleToInstanceProfile(i) => Res::Profile(&i.instance_profile_name, None),
-            O::RemoveRoleFromInstanceProfile(i) => Res::Profile(&i.instance_profile_name, None),
-            O::TagInstanceProfile(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::Profile(&i.instance_profile_name, None)
-            }
-            O::UntagInstanceProfile(i) => {
-                t.tag_keys.clone_from(&i.tag_keys);
-                Res::Profile(&i.instance_profile_name, None)
-            }
-            O::ListInstanceProfileTags(i) => Res::Profile(&i.instance_profile_name, None),
-            O::CreateVirtualMFADevice(i) => {
-                t.request_tags = tags(&i.tags);
-                Res::NewDevice(&i.virtual_mfa_device_name, i.path.as_deref().unwrap_or("/"))
-            }
-            O::EnableMFADevice(i) => Res::User(Some(&i.user_name), None),
-            O::ResyncMFADevice(i) => Res::User(Some(&i.user_name), None),
-            O::DeactivateMFADevice(i) => Res::User(i.user_name.as_deref(), None),
-            O::ListMFADevices(i) => Res::User(i.user_name.as_deref(), None),
-            O::DeleteVirtualMFADevice(i) => Res::Device(&i.serial_number),
-            O::ListVirtualMFADevices(_) => Res::Exact(arn(&caller.account, "mfa", "/", "")),
-            O::GetAccountAuthorizationDetails(_) | O::GetAccountSummary(_) => Res::Star,
-            O::SimulateCustomPolicy(_) | O::GetContextKeysForCustomPolicy(_) => Res::Star,
-            O::SimulatePrincipalPolicy(i) => Res::Principal(&i.policy_source_arn),
-            O::GetContextKeysForPrincipalPolicy(i) => Res::Principal(&i.policy_source_arn),
+        let Some(needs) = crate::handler::needs_of(op, caller) else {
+            return Ok(None);
         };
-        t.action = format!("{}:{}", op.service().signing_name(), op.name());
+        let action = format!("{}:{}", op.service().signing_name(), op.name());
+        self.resolve(caller, action, needs).await.map(Some)
+    }
+
+    /// Resolves what a call needs against the stored entities: every ARN below is the
+    /// entity's stored identity (name and path as created), never the caller's spelling:
+    /// names are unique case-insensitively but ARNs match case-sensitively, so a respelled
+    /// name must not dodge a Deny. An entity that does not exist is named as given (a create
+    /// makes exactly that name).
+    async fn resolve(&self, caller: &Caller, action: String, needs: Needs<'_>) -> Result<Target> {
         let account = caller.account.as_str();
-        // Every ARN below is the entity's stored identity (name and path as created), never
-        // the caller's spelling: names are unique case-insensitively but ARNs match
-        // case-sensitively, so a respelled name must not dodge a Deny. An entity that does
-        // not exist is named as given (a create makes exactly that name).
-        t.resource = match res {
-            Res::User(name, new_path) => {
+        let mut t = Target {
+            action,
+            request_tags: tags(needs.request_tags),
+            tag_keys: needs.tag_keys.to_vec(),
+            ..Default::default()
+        };
+        let mut acted_on = Vec::new();
+        for (key, arn) in &needs.policy_keys {
+            t.keys.push((
+                key,
+                self.stored_policy_arn(account, arn, &mut acted_on).await?,
+            ));
+        }
+        t.resource = match needs.resource {
+            Resource::User(name, new_path) => {
                 let name = match (name, &caller.identity) {
                     (Some(n), _) => n.to_owned(),
                     (None, Identity::User { name, .. }) => name.clone(),
@@ -1044,33 +826,32 @@ impl Service {
                         | Identity::AssumedRole { .. }
                         | Identity::FederatedUser { .. },
                     ) => {
-                        return Ok(Some(Target {
-                            resource: crate::iam::root_arn(account),
-                            ..t
-                        }));
+                        t.resource = crate::iam::root_arn(account);
+                        t.acted_on = acted_on;
+                        return Ok(t);
                     }
                 };
                 self.stored_arn::<record::User>(account, &name, new_path, &mut t)
                     .await?
             }
-            Res::Role(name, new_path) => {
+            Resource::Role(name, new_path) => {
                 self.stored_arn::<record::Role>(account, name, new_path, &mut t)
                     .await?
             }
-            Res::Group(name, new_path) => {
+            Resource::Group(name, new_path) => {
                 self.stored_arn::<record::Group>(account, name, new_path, &mut t)
                     .await?
             }
-            Res::Profile(name, new_path) => {
+            Resource::Profile(name, new_path) => {
                 self.stored_arn::<record::InstanceProfile>(account, name, new_path, &mut t)
                     .await?
             }
-            Res::Policy(a) => {
+            Resource::Policy(a) => {
                 let (stored, tags) = self.stored_policy(account, a, &mut t.acted_on).await?;
                 t.resource_tags = tags;
                 stored
             }
-            Res::NewPolicy(name, path) => {
+            Resource::NewPolicy(name, path) => {
                 match self
                     .cache
                     .get::<record::Policy>(&*self.store, account, &key_of(name))
@@ -1080,11 +861,8 @@ impl Service {
                     None => arn(account, "policy", path.unwrap_or("/"), name),
                 }
             }
-            Res::Kind(kind, prefix) => {
-                let prefix = prefix.unwrap_or("/");
-                arn(account, kind, prefix, "")
-            }
-            Res::Key(id) => {
+            Resource::Kind(kind, prefix) => arn(account, kind, prefix.unwrap_or("/"), ""),
+            Resource::Key(id) => {
                 let key = self
                     .cache
                     .get::<record::AccessKey>(&*self.store, rolegate_store::GLOBAL, id)
@@ -1097,8 +875,8 @@ impl Service {
                     _ => crate::iam::root_arn(account),
                 }
             }
-            Res::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
-            Res::NewDevice(name, path) => {
+            Resource::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
+            Resource::NewDevice(name, path) => {
                 match self
                     .cache
                     .get::<record::MfaDevice>(&*self.store, account, &key_of(name))
@@ -1111,7 +889,7 @@ impl Service {
                     None => arn(account, "mfa", path, name),
                 }
             }
-            Res::Device(serial) => {
+            Resource::Device(serial) => {
                 let stored = match crate::iam::device_key(account, serial) {
                     Some(key) => {
                         self.cache
@@ -1128,15 +906,14 @@ impl Service {
                     None => serial.to_owned(),
                 }
             }
-            Res::Exact(a) => a,
-            Res::Star => "*".to_owned(),
+            Resource::FederatedUser(name) => {
+                crate::iam::sts_arn(account, &format!("federated-user/{name}"))
+            }
+            Resource::Any => "*".to_owned(),
         };
         // Users' and roles' tag keys are case-insensitive: a key the request spells differently
         // from the stored tag it replaces or removes is in `aws:TagKeys` in both spellings.
-        if matches!(
-            op,
-            O::TagUser(_) | O::UntagUser(_) | O::TagRole(_) | O::UntagRole(_)
-        ) {
+        if needs.fold_tag_keys {
             let requested: Vec<String> = t
                 .request_tags
                 .iter()
@@ -1153,40 +930,21 @@ impl Service {
             }
         }
         // `iam:PermissionsBoundary` of the calls that change what a user or role may do: the
-        // boundary in the request, else the one the entity has (AWS's delegated-administrator
-        // pattern depends on it).
-        if matches!(
-            op,
-            O::PutUserPolicy(_)
-                | O::DeleteUserPolicy(_)
-                | O::AttachUserPolicy(_)
-                | O::DetachUserPolicy(_)
-                | O::DeleteUserPermissionsBoundary(_)
-                | O::PutRolePolicy(_)
-                | O::DeleteRolePolicy(_)
-                | O::AttachRolePolicy(_)
-                | O::DetachRolePolicy(_)
-                | O::DeleteRolePermissionsBoundary(_)
-        ) && let Some(b) = t.entity_boundary.clone()
+        // boundary the entity has (AWS's delegated-administrator pattern depends on it).
+        if needs.entity_boundary
+            && let Some(b) = t.entity_boundary.clone()
         {
             t.keys.push(("iam:PermissionsBoundary", b));
         }
         // A call that names a second entity authorizes it too: a rename's or move's target…
-        let moved_to = match op {
-            O::UpdateUser(i) => Some((i.new_path.as_deref(), i.new_user_name.as_deref())),
-            O::UpdateGroup(i) => Some((i.new_path.as_deref(), i.new_group_name.as_deref())),
-            _ => None,
-        };
-        if let Some((new_path, new_name)) = moved_to
-            && (new_path.is_some() || new_name.is_some())
-        {
+        if let Some((new_path, new_name)) = needs.moved_to {
             t.also.push(Target {
                 resource: renamed(&t.resource, new_path, new_name),
                 ..t.clone()
             });
         }
         // …and the role an instance profile receives.
-        if let O::AddRoleToInstanceProfile(i) = op {
+        if let Some(role) = needs.passes_role {
             // The role goes to EC2 instances: AWS's PassRole keys for this call.
             let mut pass = Target {
                 action: "iam:PassRole".to_owned(),
@@ -1203,12 +961,12 @@ impl Service {
                 ..Default::default()
             };
             pass.resource = self
-                .stored_arn::<record::Role>(account, &i.role_name, None, &mut pass)
+                .stored_arn::<record::Role>(account, role, None, &mut pass)
                 .await?;
             t.also.push(pass);
         }
         t.acted_on.extend(acted_on);
-        Ok(Some(t))
+        Ok(t)
     }
 }
 

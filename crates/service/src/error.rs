@@ -132,6 +132,8 @@ impl ServiceError {
                 DecodeError::DuplicateParameter(_) => ErrorCode::InvalidParameterValue,
                 DecodeError::Validation(_) => ErrorCode::ValidationError,
                 DecodeError::Malformed(_) => ErrorCode::MalformedQueryString,
+                DecodeError::UnknownOperation(_) => ErrorCode::UnknownOperationException,
+                DecodeError::Serialization(_) => ErrorCode::SerializationException,
             },
             ServiceError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ServiceError::Internal(_) => ErrorCode::ServiceFailure,

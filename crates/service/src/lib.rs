@@ -13,37 +13,30 @@ pub mod cache;
 pub mod caller;
 pub mod clock;
 mod error;
+pub(crate) mod handler;
 pub mod iam;
 pub mod ids;
 pub mod managed_policies;
+pub mod recorder;
 pub mod session;
 pub mod sts;
 pub mod tx;
 
 use std::{
     collections::HashMap,
-    sync::{Arc, Mutex, atomic::AtomicI64},
+    sync::{Arc, Mutex, OnceLock, atomic::AtomicI64},
     time::Duration,
 };
 
 pub use caller::{Caller, Identity, RequestEnv};
 pub use error::{Result, ServiceError};
 use rolegate_policy::{Policy, PolicyKind};
-use rolegate_proto::{Operation, xml::XmlStruct};
+use rolegate_proto::{Field, Operation, Shape, Value};
 use rolegate_sigv4::SecretKey;
 use rolegate_store::{GLOBAL, LogPosition, Store, record};
 
-use crate::{cache::Cache, clock::Clock, tx::Tx};
-
-/// One exhaustive match from operation to handler: the table of contents of the API.
-macro_rules! dispatch {
-    ($svc:ident, $ctx:expr, $op:ident; $( $v:ident => $m:ident ),* ; empty: $( $ev:ident => $em:ident ),* ) => {
-        match $op {
-            $( rolegate_proto::Operation::$v(i) => $crate::Reply::body($svc.$m($ctx, i).await?), )*
-            $( rolegate_proto::Operation::$ev(i) => { $svc.$em($ctx, i).await?; $crate::Reply::Empty } )*
-        }
-    };
-}
+use crate::{cache::Cache, clock::Clock, recorder::Recorder, tx::Tx};
+pub use recorder::Record;
 
 /// Settings the service needs.
 #[derive(Debug, Clone)]
@@ -60,17 +53,38 @@ pub struct ServiceConfig {
 /// every node within 2 seconds.
 pub const DEFAULT_MAX_STALENESS: Duration = Duration::from_secs(2);
 
-/// A successful result: nothing, or an output shape.
+/// A successful result, protocol-neutral: nothing, or the output as a value of its shape.
+#[derive(Debug, Clone, PartialEq)]
 pub enum Reply {
     /// The output has no members.
     Empty,
     /// The output.
-    Body(Box<dyn XmlStruct + Send + Sync>),
+    Output {
+        /// The output's shape.
+        shape: &'static Shape,
+        /// The output.
+        value: Value,
+    },
 }
 
 impl Reply {
-    fn body<T: XmlStruct + Send + Sync + 'static>(v: T) -> Self {
-        Reply::Body(Box::new(v))
+    /// The reply of a typed output.
+    pub fn output<T: Field>(v: T) -> Self {
+        match v.into_value() {
+            Some(value) => Reply::Output {
+                shape: T::SHAPE,
+                value,
+            },
+            None => Reply::Empty,
+        }
+    }
+
+    /// The output's shape and value, if it has one.
+    pub fn result(&self) -> Option<(&'static Shape, &Value)> {
+        match self {
+            Reply::Empty => None,
+            Reply::Output { shape, value } => Some((shape, value)),
+        }
     }
 }
 
@@ -97,6 +111,8 @@ pub struct Service {
     /// When the keyring was last re-read for a token naming a key this node did not know
     /// (unix ms; see `session::keyring`).
     pub(crate) keyring_reloaded_ms: AtomicI64,
+    /// Where every exchange is recorded (the audit trail), once installed.
+    recorder: OnceLock<Arc<dyn Recorder>>,
 }
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
@@ -119,6 +135,24 @@ impl Service {
             parsed: Mutex::new(Default::default()),
             log_position: Mutex::new(None),
             keyring_reloaded_ms: AtomicI64::new(0),
+            recorder: OnceLock::new(),
+        }
+    }
+
+    /// Installs where exchanges are recorded; only the first call takes effect (`false` after).
+    pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) -> bool {
+        self.recorder.set(recorder).is_ok()
+    }
+
+    /// Whether exchanges are recorded (the edge keeps the redacted input only then).
+    pub fn recording(&self) -> bool {
+        self.recorder.get().is_some()
+    }
+
+    /// The record step: hands one exchange to the recorder, if there is one.
+    pub fn record(&self, record: Record<'_>) {
+        if let Some(r) = self.recorder.get() {
+            r.record(record);
         }
     }
 
@@ -242,8 +276,20 @@ impl Service {
         })
     }
 
+    /// Performs an operation called without a signature. Only operations the table marks
+    /// unsigned run; their handlers never see a caller. Any other is
+    /// `MissingAuthenticationToken`.
+    pub async fn execute_unsigned(&self, op: Operation, env: &RequestEnv) -> Result<Reply> {
+        self.dispatch_unsigned(op, env).await
+    }
+
     /// Authorizes, then performs, one operation.
     pub async fn execute(&self, caller: &Caller, op: Operation, env: &RequestEnv) -> Result<Reply> {
+        if Operation::find(op.service(), op.name()).is_some_and(|row| !row.signed) {
+            // An operation that may be called unsigned runs the same way when it is signed:
+            // without a caller.
+            return self.dispatch_unsigned(op, env).await;
+        }
         let c = iam::Ctx { caller, env };
         for _ in 0..MAX_REAUTHORIZATIONS {
             let acted_on = self.authorize(caller, &op, env).await?;
@@ -260,59 +306,6 @@ impl Service {
             }
         }
         Err(ServiceError::concurrent_modification())
-    }
-
-    /// The handler of an authorized operation.
-    async fn dispatch(&self, c: &iam::Ctx<'_>, op: Operation) -> Result<Reply> {
-        Ok(dispatch!(self, c, op;
-            CreateUser => create_user, GetUser => get_user, ListUsers => list_users, ListUserTags => list_user_tags,
-            CreateGroup => create_group, GetGroup => get_group, ListGroups => list_groups, ListGroupsForUser => list_groups_for_user,
-            CreateRole => create_role, GetRole => get_role, ListRoles => list_roles, ListRoleTags => list_role_tags,
-            UpdateRole => update_role, UpdateRoleDescription => update_role_description,
-            CreatePolicy => create_policy, GetPolicy => get_policy, ListPolicies => list_policies,
-            CreatePolicyVersion => create_policy_version, GetPolicyVersion => get_policy_version,
-            ListPolicyVersions => list_policy_versions, ListPolicyTags => list_policy_tags,
-            ListEntitiesForPolicy => list_entities_for_policy,
-            GetUserPolicy => get_user_policy, ListUserPolicies => list_user_policies,
-            GetGroupPolicy => get_group_policy, ListGroupPolicies => list_group_policies,
-            GetRolePolicy => get_role_policy, ListRolePolicies => list_role_policies,
-            ListAttachedUserPolicies => list_attached_user_policies, ListAttachedGroupPolicies => list_attached_group_policies,
-            ListAttachedRolePolicies => list_attached_role_policies,
-            CreateAccessKey => create_access_key, ListAccessKeys => list_access_keys, GetAccessKeyLastUsed => get_access_key_last_used,
-            CreateInstanceProfile => create_instance_profile, GetInstanceProfile => get_instance_profile,
-            ListInstanceProfiles => list_instance_profiles, ListInstanceProfilesForRole => list_instance_profiles_for_role,
-            ListInstanceProfileTags => list_instance_profile_tags,
-            GetAccountAuthorizationDetails => get_account_authorization_details, GetAccountSummary => get_account_summary,
-            SimulateCustomPolicy => simulate_custom_policy, SimulatePrincipalPolicy => simulate_principal_policy,
-            GetContextKeysForCustomPolicy => get_context_keys_for_custom_policy,
-            GetContextKeysForPrincipalPolicy => get_context_keys_for_principal_policy,
-            CreateVirtualMFADevice => create_virtual_mfa_device, ListMFADevices => list_mfa_devices,
-            ListVirtualMFADevices => list_virtual_mfa_devices,
-            GetCallerIdentity => get_caller_identity, AssumeRole => assume_role, GetSessionToken => get_session_token,
-            GetFederationToken => get_federation_token, GetAccessKeyInfo => get_access_key_info,
-            DecodeAuthorizationMessage => decode_authorization_message;
-            empty:
-            UpdateUser => update_user, DeleteUser => delete_user, TagUser => tag_user, UntagUser => untag_user,
-            PutUserPermissionsBoundary => put_user_permissions_boundary, DeleteUserPermissionsBoundary => delete_user_permissions_boundary,
-            UpdateGroup => update_group, DeleteGroup => delete_group, AddUserToGroup => add_user_to_group, RemoveUserFromGroup => remove_user_from_group,
-            UpdateAssumeRolePolicy => update_assume_role_policy, DeleteRole => delete_role,
-            TagRole => tag_role, UntagRole => untag_role,
-            PutRolePermissionsBoundary => put_role_permissions_boundary, DeleteRolePermissionsBoundary => delete_role_permissions_boundary,
-            DeletePolicy => delete_policy, DeletePolicyVersion => delete_policy_version, SetDefaultPolicyVersion => set_default_policy_version,
-            TagPolicy => tag_policy, UntagPolicy => untag_policy,
-            PutUserPolicy => put_user_policy, DeleteUserPolicy => delete_user_policy,
-            PutGroupPolicy => put_group_policy, DeleteGroupPolicy => delete_group_policy,
-            PutRolePolicy => put_role_policy, DeleteRolePolicy => delete_role_policy,
-            AttachUserPolicy => attach_user_policy, DetachUserPolicy => detach_user_policy,
-            AttachGroupPolicy => attach_group_policy, DetachGroupPolicy => detach_group_policy,
-            AttachRolePolicy => attach_role_policy, DetachRolePolicy => detach_role_policy,
-            DeleteAccessKey => delete_access_key, UpdateAccessKey => update_access_key,
-            DeleteInstanceProfile => delete_instance_profile, AddRoleToInstanceProfile => add_role_to_instance_profile,
-            RemoveRoleFromInstanceProfile => remove_role_from_instance_profile,
-            TagInstanceProfile => tag_instance_profile, UntagInstanceProfile => untag_instance_profile,
-            EnableMFADevice => enable_mfa_device, ResyncMFADevice => resync_mfa_device,
-            DeactivateMFADevice => deactivate_mfa_device, DeleteVirtualMFADevice => delete_virtual_mfa_device
-        ))
     }
 
     /// Applies changes other nodes committed: invalidates their cache entries. Call it

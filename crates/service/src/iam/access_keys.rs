@@ -12,6 +12,21 @@ use crate::{
     tx::Tx,
 };
 
+use crate::handler::{Needs, Resource, handlers};
+
+handlers! {
+    CreateAccessKeyInput => CreateAccessKeyOutput: create_access_key,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+    ListAccessKeysInput => ListAccessKeysOutput: list_access_keys,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+    GetAccessKeyLastUsedInput => GetAccessKeyLastUsedOutput: get_access_key_last_used,
+        needs |i, _| Needs::on(Resource::Key(&i.access_key_id));
+    DeleteAccessKeyInput: delete_access_key,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+    UpdateAccessKeyInput: update_access_key,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+}
+
 /// Access keys per user (and per root user).
 pub const MAX_ACCESS_KEYS: usize = 2;
 

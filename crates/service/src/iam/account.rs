@@ -3,7 +3,7 @@
 
 use rolegate_proto::{
     dto::{account::*, shapes},
-    xml::{PolicyDocumentText, XmlMap},
+    types::{Map, PolicyDocumentText},
 };
 use rolegate_store::record;
 
@@ -13,6 +13,15 @@ use crate::{
     iam::{Ctx, ManagedRef, arn, boundary_shape, key_of, tag_shapes, ts},
     managed_policies,
 };
+
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    GetAccountAuthorizationDetailsInput => GetAccountAuthorizationDetailsOutput: get_account_authorization_details,
+        needs |i, _| Needs::any();
+    GetAccountSummaryInput => GetAccountSummaryOutput: get_account_summary,
+        needs |i, _| Needs::any();
+}
 
 fn details(inline: &std::collections::BTreeMap<String, String>) -> Vec<PolicyDetail> {
     inline
@@ -268,12 +277,10 @@ impl Service {
             ("VersionsPerPolicyQuota", 5),
         ];
         Ok(GetAccountSummaryOutput {
-            summary_map: XmlMap(
-                entries
-                    .into_iter()
-                    .map(|(k, v)| (k.to_owned(), v))
-                    .collect(),
-            ),
+            summary_map: Map(entries
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v))
+                .collect()),
         })
     }
 }

@@ -6,6 +6,29 @@ use rolegate_store::record;
 
 use crate::{Service, error::Result, iam::Ctx};
 
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    ListAttachedUserPoliciesInput => ListAttachedPoliciesOutput: list_attached_user_policies,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    ListAttachedGroupPoliciesInput => ListAttachedPoliciesOutput: list_attached_group_policies,
+        needs |i, _| Needs::group(&i.group_name);
+    ListAttachedRolePoliciesInput => ListAttachedPoliciesOutput: list_attached_role_policies,
+        needs |i, _| Needs::role(&i.role_name);
+    AttachUserPolicyInput: attach_user_policy,
+        needs |i, _| Needs::user(Some(&i.user_name)).policy_key("iam:PolicyARN", &i.policy_arn).entity_boundary();
+    DetachUserPolicyInput: detach_user_policy,
+        needs |i, _| Needs::user(Some(&i.user_name)).policy_key("iam:PolicyARN", &i.policy_arn).entity_boundary();
+    AttachGroupPolicyInput: attach_group_policy,
+        needs |i, _| Needs::group(&i.group_name).policy_key("iam:PolicyARN", &i.policy_arn);
+    DetachGroupPolicyInput: detach_group_policy,
+        needs |i, _| Needs::group(&i.group_name).policy_key("iam:PolicyARN", &i.policy_arn);
+    AttachRolePolicyInput: attach_role_policy,
+        needs |i, _| Needs::role(&i.role_name).policy_key("iam:PolicyARN", &i.policy_arn).entity_boundary();
+    DetachRolePolicyInput: detach_role_policy,
+        needs |i, _| Needs::role(&i.role_name).policy_key("iam:PolicyARN", &i.policy_arn).entity_boundary();
+}
+
 impl Service {
     pub(crate) async fn attach_user_policy(
         &self,

@@ -13,6 +13,27 @@ use crate::{
     ids,
 };
 
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    CreateGroupInput => CreateGroupOutput: create_group,
+        needs |i, _| Needs::new_group(&i.group_name, i.path.as_deref());
+    GetGroupInput => GetGroupOutput: get_group,
+        needs |i, _| Needs::group(&i.group_name);
+    ListGroupsInput => ListGroupsOutput: list_groups,
+        needs |i, _| Needs::list("group", i.path_prefix.as_deref());
+    ListGroupsForUserInput => ListGroupsOutput: list_groups_for_user,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    UpdateGroupInput: update_group,
+        needs |i, _| Needs::group(&i.group_name).moved_to(i.new_path.as_deref(), i.new_group_name.as_deref());
+    DeleteGroupInput: delete_group,
+        needs |i, _| Needs::group(&i.group_name);
+    AddUserToGroupInput: add_user_to_group,
+        needs |i, _| Needs::group(&i.group_name);
+    RemoveUserFromGroupInput: remove_user_from_group,
+        needs |i, _| Needs::group(&i.group_name);
+}
+
 /// Groups a user may belong to.
 pub const MAX_GROUPS_PER_USER: usize = 10;
 

@@ -10,7 +10,7 @@ use rolegate_proto::{
     dto::{
         attached_policies::ListAttachedPoliciesOutput, inline_policies::*, shapes::AttachedPolicy,
     },
-    xml::PolicyDocumentText,
+    types::PolicyDocumentText,
 };
 use rolegate_store::{Entity, record};
 
@@ -19,6 +19,35 @@ use crate::{
     error::{Result, ServiceError},
     iam::{Ctx, ManagedRef, key_of, not_found, paginate, path_matches, policy_size},
 };
+
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    GetUserPolicyInput => GetUserPolicyOutput: get_user_policy,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    ListUserPoliciesInput => ListPolicyNamesOutput: list_user_policies,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    GetGroupPolicyInput => GetGroupPolicyOutput: get_group_policy,
+        needs |i, _| Needs::group(&i.group_name);
+    ListGroupPoliciesInput => ListPolicyNamesOutput: list_group_policies,
+        needs |i, _| Needs::group(&i.group_name);
+    GetRolePolicyInput => GetRolePolicyOutput: get_role_policy,
+        needs |i, _| Needs::role(&i.role_name);
+    ListRolePoliciesInput => ListPolicyNamesOutput: list_role_policies,
+        needs |i, _| Needs::role(&i.role_name);
+    PutUserPolicyInput: put_user_policy,
+        needs |i, _| Needs::user(Some(&i.user_name)).entity_boundary();
+    DeleteUserPolicyInput: delete_user_policy,
+        needs |i, _| Needs::user(Some(&i.user_name)).entity_boundary();
+    PutGroupPolicyInput: put_group_policy,
+        needs |i, _| Needs::group(&i.group_name);
+    DeleteGroupPolicyInput: delete_group_policy,
+        needs |i, _| Needs::group(&i.group_name);
+    PutRolePolicyInput: put_role_policy,
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
+    DeleteRolePolicyInput: delete_role_policy,
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
+}
 
 /// A user, group or role: something that holds inline and attached policies.
 pub trait PolicyHolder: Entity {

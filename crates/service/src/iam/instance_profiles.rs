@@ -16,6 +16,31 @@ use crate::{
     tx::Tx,
 };
 
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    CreateInstanceProfileInput => InstanceProfileOutput: create_instance_profile,
+        needs |i, _| Needs::new_profile(&i.instance_profile_name, i.path.as_deref()).tags(&i.tags);
+    GetInstanceProfileInput => InstanceProfileOutput: get_instance_profile,
+        needs |i, _| Needs::profile(&i.instance_profile_name);
+    ListInstanceProfilesInput => ListInstanceProfilesOutput: list_instance_profiles,
+        needs |i, _| Needs::list("instance-profile", i.path_prefix.as_deref());
+    ListInstanceProfilesForRoleInput => ListInstanceProfilesOutput: list_instance_profiles_for_role,
+        needs |i, _| Needs::role(&i.role_name);
+    ListInstanceProfileTagsInput => ListTagsOutput: list_instance_profile_tags,
+        needs |i, _| Needs::profile(&i.instance_profile_name);
+    DeleteInstanceProfileInput: delete_instance_profile,
+        needs |i, _| Needs::profile(&i.instance_profile_name);
+    AddRoleToInstanceProfileInput: add_role_to_instance_profile,
+        needs |i, _| Needs::profile(&i.instance_profile_name).passes_role(&i.role_name);
+    RemoveRoleFromInstanceProfileInput: remove_role_from_instance_profile,
+        needs |i, _| Needs::profile(&i.instance_profile_name);
+    TagInstanceProfileInput: tag_instance_profile,
+        needs |i, _| Needs::profile(&i.instance_profile_name).tags(&i.tags);
+    UntagInstanceProfileInput: untag_instance_profile,
+        needs |i, _| Needs::profile(&i.instance_profile_name).untags(&i.tag_keys);
+}
+
 impl Service {
     async fn profile_shape(
         &self,

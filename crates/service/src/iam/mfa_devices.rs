@@ -9,7 +9,7 @@
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html>
 
-use rolegate_proto::{dto::mfa_devices::*, xml::Blob};
+use rolegate_proto::{dto::mfa_devices::*, types::Blob};
 use rolegate_store::record;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
@@ -24,6 +24,25 @@ use crate::{
     ids,
     tx::Tx,
 };
+
+use crate::handler::{Needs, Resource, handlers};
+
+handlers! {
+    CreateVirtualMFADeviceInput => CreateVirtualMFADeviceOutput: create_virtual_mfa_device,
+        needs |i, _| Needs::on(Resource::NewDevice(&i.virtual_mfa_device_name, i.path.as_deref().unwrap_or("/"))).tags(&i.tags);
+    ListMFADevicesInput => ListMFADevicesOutput: list_mfa_devices,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+    ListVirtualMFADevicesInput => ListVirtualMFADevicesOutput: list_virtual_mfa_devices,
+        needs |i, _| Needs::list("mfa", None);
+    EnableMFADeviceInput: enable_mfa_device,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    ResyncMFADeviceInput: resync_mfa_device,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    DeactivateMFADeviceInput: deactivate_mfa_device,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+    DeleteVirtualMFADeviceInput: delete_virtual_mfa_device,
+        needs |i, _| Needs::on(Resource::Device(&i.serial_number));
+}
 
 pub mod throttle;
 

@@ -5,7 +5,7 @@
 use rolegate_policy::{PolicyKind, document::Version};
 use rolegate_proto::{
     dto::{policies::*, shapes, users::ListTagsOutput},
-    xml::PolicyDocumentText,
+    types::PolicyDocumentText,
 };
 use rolegate_store::record;
 
@@ -20,6 +20,37 @@ use crate::{
     managed_policies::{self, AwsPolicy},
     tx::Tx,
 };
+
+use crate::handler::{Needs, Resource, handlers};
+
+handlers! {
+    CreatePolicyInput => CreatePolicyOutput: create_policy,
+        needs |i, _| Needs::on(Resource::NewPolicy(&i.policy_name, i.path.as_deref())).tags(&i.tags);
+    GetPolicyInput => GetPolicyOutput: get_policy,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    ListPoliciesInput => ListPoliciesOutput: list_policies,
+        needs |i, _| Needs::list("policy", i.path_prefix.as_deref());
+    CreatePolicyVersionInput => CreatePolicyVersionOutput: create_policy_version,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    GetPolicyVersionInput => GetPolicyVersionOutput: get_policy_version,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    ListPolicyVersionsInput => ListPolicyVersionsOutput: list_policy_versions,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    ListPolicyTagsInput => ListTagsOutput: list_policy_tags,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    ListEntitiesForPolicyInput => ListEntitiesForPolicyOutput: list_entities_for_policy,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    DeletePolicyInput: delete_policy,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    DeletePolicyVersionInput: delete_policy_version,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    SetDefaultPolicyVersionInput: set_default_policy_version,
+        needs |i, _| Needs::policy(&i.policy_arn);
+    TagPolicyInput: tag_policy,
+        needs |i, _| Needs::policy(&i.policy_arn).tags(&i.tags);
+    UntagPolicyInput: untag_policy,
+        needs |i, _| Needs::policy(&i.policy_arn).untags(&i.tag_keys);
+}
 
 const POLICY_TAGS: TagRules = TagRules {
     case_insensitive_keys: false,

@@ -5,7 +5,7 @@ use std::{collections::BTreeMap, sync::Arc};
 use rolegate_policy::{Policy, PolicyKind, document::PrincipalRule};
 use rolegate_proto::{
     dto::{roles::*, shapes, users::ListTagsOutput},
-    xml::PolicyDocumentText,
+    types::PolicyDocumentText,
 };
 use rolegate_store::record;
 
@@ -19,6 +19,35 @@ use crate::{
     },
     ids,
 };
+
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    CreateRoleInput => CreateRoleOutput: create_role,
+        needs |i, _| Needs::new_role(&i.role_name, i.path.as_deref()).tags(&i.tags).boundary_key(i.permissions_boundary.as_deref());
+    GetRoleInput => GetRoleOutput: get_role,
+        needs |i, _| Needs::role(&i.role_name);
+    ListRolesInput => ListRolesOutput: list_roles,
+        needs |i, _| Needs::list("role", i.path_prefix.as_deref());
+    ListRoleTagsInput => ListTagsOutput: list_role_tags,
+        needs |i, _| Needs::role(&i.role_name);
+    UpdateRoleInput => UpdateRoleOutput: update_role,
+        needs |i, _| Needs::role(&i.role_name);
+    UpdateRoleDescriptionInput => UpdateRoleDescriptionOutput: update_role_description,
+        needs |i, _| Needs::role(&i.role_name);
+    UpdateAssumeRolePolicyInput: update_assume_role_policy,
+        needs |i, _| Needs::role(&i.role_name);
+    DeleteRoleInput: delete_role,
+        needs |i, _| Needs::role(&i.role_name);
+    TagRoleInput: tag_role,
+        needs |i, _| Needs::role(&i.role_name).tags(&i.tags).fold_tag_keys();
+    UntagRoleInput: untag_role,
+        needs |i, _| Needs::role(&i.role_name).untags(&i.tag_keys).fold_tag_keys();
+    PutRolePermissionsBoundaryInput: put_role_permissions_boundary,
+        needs |i, _| Needs::role(&i.role_name).boundary_key(Some(&i.permissions_boundary));
+    DeleteRolePermissionsBoundaryInput: delete_role_permissions_boundary,
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
+}
 
 /// Trust policy size, non-white-space characters.
 pub const MAX_TRUST_POLICY_SIZE: usize = 2048;

@@ -32,6 +32,19 @@ use crate::{
     iam::{Ctx, decode_marker, encode_marker, key_of, not_found},
 };
 
+use crate::handler::{Needs, Resource, handlers};
+
+handlers! {
+    SimulateCustomPolicyInput => SimulatePolicyOutput: simulate_custom_policy,
+        needs |i, _| Needs::any();
+    SimulatePrincipalPolicyInput => SimulatePolicyOutput: simulate_principal_policy,
+        needs |i, _| Needs::on(Resource::Principal(&i.policy_source_arn));
+    GetContextKeysForCustomPolicyInput => GetContextKeysOutput: get_context_keys_for_custom_policy,
+        needs |i, _| Needs::any();
+    GetContextKeysForPrincipalPolicyInput => GetContextKeysOutput: get_context_keys_for_principal_policy,
+        needs |i, _| Needs::on(Resource::Principal(&i.policy_source_arn));
+}
+
 /// One policy taking part in a simulation.
 struct Simulated {
     /// `SourcePolicyId`: the policy's name, or `PolicyInputList.N`, `ResourcePolicy`, …

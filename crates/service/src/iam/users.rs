@@ -14,6 +14,31 @@ use crate::{
     ids,
 };
 
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    CreateUserInput => CreateUserOutput: create_user,
+        needs |i, _| Needs::new_user(&i.user_name, i.path.as_deref()).tags(&i.tags).boundary_key(i.permissions_boundary.as_deref());
+    GetUserInput => GetUserOutput: get_user,
+        needs |i, _| Needs::user(i.user_name.as_deref());
+    ListUsersInput => ListUsersOutput: list_users,
+        needs |i, _| Needs::list("user", i.path_prefix.as_deref());
+    ListUserTagsInput => ListTagsOutput: list_user_tags,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    UpdateUserInput: update_user,
+        needs |i, _| Needs::user(Some(&i.user_name)).moved_to(i.new_path.as_deref(), i.new_user_name.as_deref());
+    DeleteUserInput: delete_user,
+        needs |i, _| Needs::user(Some(&i.user_name));
+    TagUserInput: tag_user,
+        needs |i, _| Needs::user(Some(&i.user_name)).tags(&i.tags).fold_tag_keys();
+    UntagUserInput: untag_user,
+        needs |i, _| Needs::user(Some(&i.user_name)).untags(&i.tag_keys).fold_tag_keys();
+    PutUserPermissionsBoundaryInput: put_user_permissions_boundary,
+        needs |i, _| Needs::user(Some(&i.user_name)).boundary_key(Some(&i.permissions_boundary));
+    DeleteUserPermissionsBoundaryInput: delete_user_permissions_boundary,
+        needs |i, _| Needs::user(Some(&i.user_name)).entity_boundary();
+}
+
 /// The `User` output shape.
 pub fn user_shape(account: &str, u: &record::User, with_details: bool) -> shapes::User {
     shapes::User {

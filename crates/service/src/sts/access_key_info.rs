@@ -13,6 +13,13 @@ use crate::{
     ids,
 };
 
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    GetAccessKeyInfoInput => GetAccessKeyInfoOutput: get_access_key_info,
+        needs |i, _| Needs::any();
+}
+
 impl Service {
     /// The account that owns an access key id.
     pub(crate) async fn get_access_key_info(

@@ -30,6 +30,13 @@ use crate::{
     session::SessionPrincipal,
 };
 
+use crate::handler::{Callable, handlers};
+
+handlers! {
+    AssumeRoleInput => AssumeRoleOutput: assume_role, callable Callable::AnySession,
+        needs |i, _| None;
+}
+
 /// Default session duration.
 const DEFAULT_DURATION: i64 = 3600;
 /// Cap for sessions assumed with temporary credentials.

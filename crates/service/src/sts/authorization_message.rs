@@ -21,6 +21,13 @@ use crate::{
     session::{NONCE, open_bytes, seal_bytes},
 };
 
+use crate::handler::{Needs, handlers};
+
+handlers! {
+    DecodeAuthorizationMessageInput => DecodeAuthorizationMessageOutput: decode_authorization_message,
+        needs |i, _| Needs::any();
+}
+
 /// Magic bytes of an encoded authorization message.
 const MAGIC: &[u8; 2] = b"RM";
 /// How long an encoded message can be decoded.

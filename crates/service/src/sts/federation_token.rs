@@ -15,6 +15,13 @@ use crate::{
     session::{ParentUser, SessionPrincipal},
 };
 
+use crate::handler::{Callable, Needs, Resource, handlers};
+
+handlers! {
+    GetFederationTokenInput => GetFederationTokenOutput: get_federation_token, callable Callable::LongTermOnly("Cannot call GetFederationToken with session credentials"),
+        needs |i, _| Needs::on(Resource::FederatedUser(&i.name)).tags(&i.tags);
+}
+
 impl Service {
     pub(crate) async fn get_federation_token(
         &self,

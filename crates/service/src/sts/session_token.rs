@@ -14,6 +14,13 @@ use crate::{
     session::SessionPrincipal,
 };
 
+use crate::handler::{Callable, handlers};
+
+handlers! {
+    GetSessionTokenInput => GetSessionTokenOutput: get_session_token, callable Callable::LongTermOnly("Cannot call GetSessionToken with session credentials"),
+        needs |i, _| None;
+}
+
 impl Service {
     pub(crate) async fn get_session_token(
         &self,

@@ -1,0 +1,51 @@
+//! The record step: every exchange ends here — success or failure, authentication failures
+//! included — with who called, what, its input and its outcome (secrets redacted), and where
+//! from. The audit trail fills it in (a [`Recorder`] installed with
+//! [`crate::Service::set_recorder`]); without one, nothing is kept.
+//!
+//! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>
+
+use std::net::IpAddr;
+
+use rolegate_proto::{Service as Api, Value};
+use time::OffsetDateTime;
+
+use crate::Caller;
+
+/// One exchange, as it ended.
+#[derive(Debug, Clone)]
+pub struct Record<'a> {
+    /// The request id the response carries.
+    pub request_id: &'a str,
+    /// When the request arrived.
+    pub time: OffsetDateTime,
+    /// The client's address.
+    pub source_ip: Option<IpAddr>,
+    /// `User-Agent`.
+    pub user_agent: Option<&'a str>,
+    /// The signing region, once the signature was read.
+    pub region: Option<&'a str>,
+    /// The service and operation, once the request was routed.
+    pub operation: Option<(Api, &'static str)>,
+    /// Who called: `None` before authentication succeeded, and for unsigned calls.
+    pub caller: Option<&'a Caller>,
+    /// The decoded input, secrets replaced by [`rolegate_proto::REDACTED`].
+    pub input: Option<Value>,
+    /// The output (secrets redacted; `None` when it has no members), or the error.
+    pub outcome: Result<Option<Value>, Failure<'a>>,
+}
+
+/// How an exchange failed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure<'a> {
+    /// AWS's error code.
+    pub code: &'static str,
+    /// The message the client saw.
+    pub message: &'a str,
+}
+
+/// Where records go (the audit trail).
+pub trait Recorder: Send + Sync {
+    /// Keeps one record. Called on the request's task: keep it quick (queue, don't write).
+    fn record(&self, record: Record<'_>);
+}
