@@ -1,30 +1,34 @@
-//! Decoding one member from [`Params`] and checking its constraints; the `structure!` macro
-//! builds input shapes from a list of `field: Type = "WireName" [constraints]`.
+//! Typed members ↔ [`Value`]: every input and output member type knows its [`Shape`], how to
+//! be built from a decoded value (reporting AWS's `ValidationError` wording for a missing
+//! required member or a value of the wrong kind) and how to turn back into one; the
+//! `structure!` macro declares a structure from `field: Type = "WireName" [constraints]`.
+//!
+//! Nothing here knows a protocol: the codecs (`crate::codec`) read and write values.
+
+use std::borrow::Cow;
+
+use time::OffsetDateTime;
 
 use crate::{
-    Params,
+    Shape, Value,
     constraint::{Constraint, check_int, check_str, violation},
+    shape,
 };
 
-/// A member type that can be read from params.
+/// A member type.
 pub trait Field: Sized {
-    /// Reads the member at `key`; missing required members and bad values are pushed to `errs`.
-    fn decode(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self;
-    /// Checks one constraint.
-    fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>);
-}
-
-/// A list element type: scalars at `Name.member.N`, structures at `Name.member.N.Field`.
-pub trait Item: Sized {
-    /// Reads the element at `key` (`Name.member.N`).
-    fn decode_item(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self;
-}
-
-/// A structure shape.
-pub trait Struct: Sized {
-    /// Reads every member under `prefix` (`""` for a top-level input, `Tags.member.1.` nested).
-    fn decode_struct(p: &Params, prefix: &str, member_prefix: &str, errs: &mut Vec<String>)
-    -> Self;
+    /// Its shape.
+    const SHAPE: &'static Shape;
+    /// Whether it holds a secret (the record step redacts it).
+    const SENSITIVE: bool = false;
+    /// Builds it from the decoded value (`None`: absent). A missing required member or a
+    /// value of the wrong kind is pushed to `errs` (`member` names it as AWS does:
+    /// `userName`, `tags.1.member.key`).
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self;
+    /// The value to encode; `None` leaves the member out.
+    fn into_value(self) -> Option<Value>;
+    /// Checks one of the model's constraints.
+    fn check(&self, _c: &Constraint, _member: &str, _errs: &mut Vec<String>) {}
 }
 
 /// `UserName` → `userName`, as AWS names members in validation messages.
@@ -36,84 +40,184 @@ pub fn member_name(wire: &str) -> String {
     }
 }
 
+/// The name of a structure's member in messages: `userName`, `tags.1.member.key`.
+pub fn child_name(parent: &str, wire: &str) -> String {
+    if parent.is_empty() {
+        member_name(wire)
+    } else {
+        format!("{parent}.{}", member_name(wire))
+    }
+}
+
+/// AWS's message for a required member that is absent.
+pub fn missing(member: &str) -> String {
+    format!("Value null at '{member}' failed to satisfy constraint: Member must not be null")
+}
+
+/// A value of the wrong kind for its member (a codec that follows the shape never makes one,
+/// except awsQuery, whose every value arrives as text).
+fn wrong_kind(v: &Value, member: &str, what: &str) -> String {
+    match v {
+        Value::String(s) => violation(s, member, what),
+        other => format!(
+            "Value at '{member}' failed to satisfy constraint: {what} (got a {})",
+            other.kind()
+        ),
+    }
+}
+
+/// The value of a structure's member (for `structure!`).
+pub fn take_member(v: &mut Value, wire: &str) -> Option<Value> {
+    v.take(wire)
+}
+
+/// Starts a structure's decoding (for `structure!`): the value, or an empty structure.
+pub fn structure_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Value {
+    match v {
+        Some(v @ Value::Structure(_)) => v,
+        None => Value::empty(),
+        Some(other) => {
+            errs.push(wrong_kind(&other, member, "Member must be a structure"));
+            Value::empty()
+        }
+    }
+}
+
+/// Adds a present member to an encoded structure (for `structure!`).
+pub fn push_member(out: &mut Vec<(Cow<'static, str>, Value)>, wire: &'static str, v: Option<Value>) {
+    if let Some(v) = v {
+        out.push((Cow::Borrowed(wire), v));
+    }
+}
+
 impl Field for String {
-    fn decode(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self {
-        match p.get(key) {
-            Some(v) => v.to_owned(),
+    const SHAPE: &'static Shape = &Shape::String;
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self {
+        match v {
+            Some(Value::String(s)) => s,
+            Some(other) => {
+                errs.push(wrong_kind(&other, member, "Member must be a string"));
+                String::new()
+            }
             None => {
-                errs.push(format!(
-                    "Value null at '{member}' failed to satisfy constraint: Member must not be null"
-                ));
+                errs.push(missing(member));
                 String::new()
             }
         }
+    }
+    fn into_value(self) -> Option<Value> {
+        Some(Value::String(self))
     }
     fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {
         check_str(self, c, member, errs);
     }
 }
 
-impl Field for Option<String> {
-    fn decode(p: &Params, key: &str, _member: &str, _errs: &mut Vec<String>) -> Self {
-        p.get(key).map(str::to_owned)
-    }
-    fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {
-        if let Some(v) = self {
-            check_str(v, c, member, errs);
-        }
-    }
-}
-
-impl Field for Option<i64> {
-    fn decode(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self {
-        let v = p.get(key)?;
-        match v.trim().parse::<i64>() {
-            Ok(n) => Some(n),
-            Err(_) => {
-                errs.push(violation(v, member, "Member must be a whole number"));
-                None
+impl Field for i64 {
+    const SHAPE: &'static Shape = &Shape::Integer;
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self {
+        match v {
+            Some(Value::Integer(n)) => n,
+            Some(other) => {
+                errs.push(wrong_kind(&other, member, "Member must be a whole number"));
+                0
+            }
+            None => {
+                errs.push(missing(member));
+                0
             }
         }
     }
+    fn into_value(self) -> Option<Value> {
+        Some(Value::Integer(self))
+    }
     fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {
-        if let Some(v) = self {
-            check_int(*v, c, member, errs);
-        }
+        check_int(*self, c, member, errs);
     }
 }
 
-impl Field for Option<bool> {
-    fn decode(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self {
-        let v = p.get(key)?;
+impl Field for bool {
+    const SHAPE: &'static Shape = &Shape::Boolean;
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self {
         match v {
-            "true" | "True" | "TRUE" => Some(true),
-            "false" | "False" | "FALSE" => Some(false),
-            _ => {
-                errs.push(violation(
-                    v,
+            Some(Value::Boolean(b)) => b,
+            Some(other) => {
+                errs.push(wrong_kind(
+                    &other,
                     member,
                     "Member must be a boolean (true or false)",
                 ));
-                None
+                false
+            }
+            None => {
+                errs.push(missing(member));
+                false
             }
         }
     }
-    fn check(&self, _c: &Constraint, _member: &str, _errs: &mut Vec<String>) {}
+    fn into_value(self) -> Option<Value> {
+        Some(Value::Boolean(self))
+    }
 }
 
-impl<T: Item> Field for Vec<T> {
-    fn decode(p: &Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self {
-        p.member_indexes(key)
-            .into_iter()
-            .map(|n| {
-                T::decode_item(
-                    p,
-                    &format!("{key}.member.{n}"),
-                    &format!("{member}.{n}.member"),
-                    errs,
-                )
-            })
-            .collect()
+impl Field for OffsetDateTime {
+    const SHAPE: &'static Shape = &Shape::Timestamp(None);
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self {
+        match v {
+            Some(Value::Timestamp(t)) => t,
+            Some(other) => {
+                errs.push(wrong_kind(&other, member, "Member must be a timestamp"));
+                OffsetDateTime::UNIX_EPOCH
+            }
+            None => {
+                errs.push(missing(member));
+                OffsetDateTime::UNIX_EPOCH
+            }
+        }
+    }
+    fn into_value(self) -> Option<Value> {
+        Some(Value::Timestamp(self))
+    }
+}
+
+impl<T: Field> Field for Option<T> {
+    const SHAPE: &'static Shape = T::SHAPE;
+    const SENSITIVE: bool = T::SENSITIVE;
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self {
+        v.map(|v| T::from_value(Some(v), member, errs))
+    }
+    fn into_value(self) -> Option<Value> {
+        self.and_then(T::into_value)
+    }
+    fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {
+        if let Some(v) = self {
+            v.check(c, member, errs);
+        }
+    }
+}
+
+/// Absent lists decode as empty; a list is always encoded (empty when it has no items).
+impl<T: Field> Field for Vec<T> {
+    const SHAPE: &'static Shape = &Shape::List(&shape::list_of(T::SHAPE));
+    const SENSITIVE: bool = T::SENSITIVE;
+    fn from_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Self {
+        match v {
+            None => Vec::new(),
+            Some(Value::List(items)) => items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| T::from_value(Some(item), &format!("{member}.{}.member", i + 1), errs))
+                .collect(),
+            Some(other) => {
+                errs.push(wrong_kind(&other, member, "Member must be a list"));
+                Vec::new()
+            }
+        }
+    }
+    fn into_value(self) -> Option<Value> {
+        Some(Value::List(
+            self.into_iter().filter_map(T::into_value).collect(),
+        ))
     }
     fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {
         if let Constraint::Items(min, max) = *c {
@@ -131,13 +235,8 @@ impl<T: Item> Field for Vec<T> {
     }
 }
 
-impl Item for String {
-    fn decode_item(p: &Params, key: &str, _member: &str, _errs: &mut Vec<String>) -> Self {
-        p.get(key).unwrap_or_default().to_owned()
-    }
-}
-
-/// Declares an input shape: a struct, its [`Struct`] decoding and its constraint checks.
+/// Declares a structure (an input or an output): the struct, its shape, its decoding from a
+/// [`Value`] with the model's constraint checks, and its encoding.
 #[macro_export]
 macro_rules! structure {
     ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal $([ $($c:expr),* ])? ),* $(,)? }) => {
@@ -145,28 +244,45 @@ macro_rules! structure {
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $name { $( $(#[$fmeta])* pub $field: $ty, )* }
 
-        impl $crate::Struct for $name {
-            #[allow(unused_variables, reason = "empty shapes read nothing")]
-            fn decode_struct(p: &$crate::Params, prefix: &str, member_prefix: &str, errs: &mut Vec<String>) -> Self {
+        impl $crate::Field for $name {
+            const SHAPE: &'static $crate::Shape = &$crate::Shape::Structure(&[
+                $( $crate::shape::Member {
+                    sensitive: <$ty as $crate::Field>::SENSITIVE,
+                    ..$crate::shape::Member::new($wire, <$ty as $crate::Field>::SHAPE)
+                }, )*
+            ]);
+
+            #[allow(unused_variables, unused_mut, reason = "empty shapes read nothing")]
+            fn from_value(v: Option<$crate::Value>, member: &str, errs: &mut Vec<String>) -> Self {
+                let mut v = $crate::field::structure_value(v, member, errs);
                 $(
                     let $field = {
-                        let member = format!("{member_prefix}{}", $crate::field::member_name($wire));
+                        let name = $crate::field::child_name(member, $wire);
                         let before = errs.len();
-                        let v = <$ty as $crate::Field>::decode(p, &format!("{prefix}{}", $wire), &member, errs);
+                        let x = <$ty as $crate::Field>::from_value($crate::field::take_member(&mut v, $wire), &name, errs);
                         if errs.len() == before {
-                            $( $( $crate::Field::check(&v, &$c, &member, errs); )* )?
+                            $( $( $crate::Field::check(&x, &$c, &name, errs); )* )?
                         }
-                        v
+                        x
                     };
                 )*
                 Self { $( $field, )* }
             }
-        }
 
-        impl $crate::field::Item for $name {
-            fn decode_item(p: &$crate::Params, key: &str, member: &str, errs: &mut Vec<String>) -> Self {
-                <Self as $crate::Struct>::decode_struct(p, &format!("{key}."), &format!("{member}."), errs)
+            #[allow(unused_mut, reason = "empty shapes write nothing")]
+            fn into_value(self) -> Option<$crate::Value> {
+                let mut out = Vec::new();
+                $( $crate::field::push_member(&mut out, $wire, $crate::Field::into_value(self.$field)); )*
+                Some($crate::Value::Structure(out))
             }
         }
+    };
+}
+
+/// Declares an output structure (no constraints to check): see [`structure!`].
+#[macro_export]
+macro_rules! shape {
+    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal ),* $(,)? }) => {
+        $crate::structure!($(#[$meta])* $name { $( $(#[$fmeta])* $field : $ty = $wire ),* });
     };
 }

@@ -1,13 +1,16 @@
-//! The awsQuery wire protocol of IAM (`2010-05-08`) and STS (`2011-06-15`).
+//! The wire: protocol-neutral shapes of every operation's input and output, and one codec per
+//! AWS protocol (awsQuery for IAM and STS, AWS JSON 1.0/1.1).
 //!
-//! Owns: decoding form parameters into a typed [`Operation`] (with AWS's `ValidationError`
-//! messages for the model's constraints), rendering outputs and errors as the XML that
-//! botocore and the AWS SDKs parse, and the table of AWS error codes ([`ErrorCode`]).
-//! It holds no business rules and does no I/O.
+//! Owns: the shapes ([`Shape`], declared with `structure!` beside each typed struct), the
+//! neutral [`Value`] every codec reads and writes, the typed members ([`Field`]: decoding with
+//! AWS's `ValidationError` wording, constraint checks), the operations table ([`Operation`]),
+//! the codecs ([`codec`], [`xml`]), and the table of AWS error codes ([`ErrorCode`]). It holds
+//! no business rules and does no I/O.
 //!
-//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/programming.html>,
-//! <https://smithy.io/2.0/aws/protocols/aws-query-protocol.html>
+//! <https://smithy.io/2.0/aws/protocols/index.html>,
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/programming.html>
 
+pub mod codec;
 pub mod constraint;
 pub mod dto;
 mod error;
@@ -15,13 +18,18 @@ mod error_code;
 pub mod field;
 mod operation;
 mod params;
+pub mod shape;
+pub mod types;
+mod value;
 pub mod xml;
 
 pub use error::DecodeError;
 pub use error_code::{ErrorCode, Fault};
-pub use field::{Field, Struct};
-pub use operation::{Operation, Service};
+pub use field::Field;
+pub use operation::{Operation, OperationInfo, Service};
 pub use params::Params;
+pub use shape::Shape;
+pub use value::Value;
 
 /// IAM's API version and XML namespace.
 pub const IAM_VERSION: &str = "2010-05-08";

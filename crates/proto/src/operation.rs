@@ -1,17 +1,13 @@
-//! The table of contents of the API: every operation Rolegate answers, decoded from the wire
-//! into a typed input before any handler runs.
+//! The operations table (`operations_table!`): every operation Rolegate answers, keyed by
+//! service and name, decoded from the wire into a typed input before any handler runs.
 
 use crate::{
-    DecodeError, IAM_NAMESPACE, IAM_VERSION, Params, STS_NAMESPACE, STS_VERSION, Struct,
-    dto::{
-        access_keys::*, account::*, attached_policies::*, groups::*, inline_policies::*,
-        instance_profiles::*, mfa_devices::*, policies::*, roles::*, simulation::*, sts::*,
-        users::*,
-    },
+    DecodeError, Field, IAM_NAMESPACE, IAM_VERSION, Params, STS_NAMESPACE, STS_VERSION, Shape,
+    Value, codec::Protocol,
 };
 
 /// Which AWS service an operation belongs to (and so which SigV4 scope and XML namespace).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Service {
     /// IAM, `2010-05-08`, signing name `iam`.
     Iam,
@@ -52,169 +48,253 @@ impl Service {
             _ => None,
         }
     }
+
+    /// The protocol it speaks.
+    pub fn protocol(self) -> Protocol {
+        match self {
+            Service::Iam | Service::Sts => Protocol::AwsQuery,
+        }
+    }
+}
+
+/// What the table says about one operation.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OperationInfo {
+    /// The service.
+    pub service: Service,
+    /// The operation's name (the awsQuery `Action`, the JSON target's suffix).
+    pub name: &'static str,
+    /// Whether it must be signed; an unsigned call is anonymous.
+    pub signed: bool,
+    /// The input shape.
+    pub input: &'static Shape,
+    /// The output shape; `None` when the output has no members.
+    pub output: Option<&'static Shape>,
+}
+
+/// A row's flags (`#[unsigned]`).
+#[derive(Debug, Clone, Copy)]
+struct Flags {
+    signed: bool,
+}
+
+impl Flags {
+    const fn new() -> Self {
+        Self { signed: true }
+    }
+    #[allow(dead_code, reason = "no operation is unsigned until federation lands")]
+    const fn unsigned(self) -> Self {
+        Self { signed: false }
+    }
 }
 
 macro_rules! operations {
-    ($( $service:ident { $( $op:ident($input:ident) ),* $(,)? } )*) => {
-        /// A decoded request.
+    ($( $service:ident { $( $(#[$flag:ident])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )*) => {
+        /// A decoded request: the typed input of one operation of the table.
         #[derive(Debug, Clone, PartialEq)]
-        pub enum Operation { $( $( #[doc = concat!("`", stringify!($op), "`")] $op($input), )* )* }
+        pub enum Operation { $( $( #[doc = concat!("`", stringify!($service), ":", stringify!($op), "`")] $op($input), )* )* }
 
         impl Operation {
-            /// Every action name with its service.
-            pub const ALL: &'static [(&'static str, Service)] = &[$( $( (stringify!($op), Service::$service), )* )*];
+            /// Every row of the operations table.
+            pub const ALL: &'static [OperationInfo] = &[$( $( OperationInfo {
+                service: Service::$service,
+                name: stringify!($op),
+                signed: Flags::new()$(.$flag())*.signed,
+                input: <$input as Field>::SHAPE,
+                output: operations!(@output $($output)?),
+            }, )* )*];
 
-            /// The action name.
+            /// The operation's name.
             pub fn name(&self) -> &'static str {
                 match self { $( $( Operation::$op(_) => stringify!($op), )* )* }
             }
 
-            /// The service.
+            /// The operation's service.
             pub fn service(&self) -> Service {
                 match self { $( $( Operation::$op(_) => Service::$service, )* )* }
             }
 
-            /// The service an action belongs to, if it is known.
-            pub fn service_of(action: &str) -> Option<Service> {
-                match action { $( $( stringify!($op) => Some(Service::$service), )* )* _ => None }
-            }
-
-            /// Decodes `Action` with its parameters. `version`, when sent, must be the action's
-            /// service version; the model's constraints are checked here.
-            pub fn decode(action: &str, version: Option<&str>, params: &Params) -> Result<Self, DecodeError> {
-                let invalid = || DecodeError::InvalidAction {
-                    action: action.to_owned(),
-                    version: version.unwrap_or_default().to_owned(),
-                };
-                let service = Self::service_of(action).ok_or_else(invalid)?;
-                if version.is_some_and(|v| v != service.version()) {
-                    return Err(invalid());
-                }
+            /// Builds the typed input of `service`'s operation `name` from its decoded value,
+            /// checking the model's constraints; `None` when the service has no such operation.
+            pub fn from_value(service: Service, name: &str, value: Value) -> Option<Result<Self, DecodeError>> {
                 let mut errs = Vec::new();
-                let op = match action {
-                    $( $( stringify!($op) => Operation::$op(<$input as Struct>::decode_struct(params, "", "", &mut errs)), )* )*
-                    _ => return Err(invalid()),
+                let op = match (service, name) {
+                    $( $( (Service::$service, stringify!($op)) => Operation::$op(<$input as Field>::from_value(Some(value), "", &mut errs)), )* )*
+                    _ => return None,
                 };
-                if errs.is_empty() { Ok(op) } else { Err(DecodeError::Validation(errs)) }
+                Some(if errs.is_empty() { Ok(op) } else { Err(DecodeError::Validation(errs)) })
+            }
+        }
+    };
+    (@output) => { None };
+    (@output $o:ty) => { Some(<$o as Field>::SHAPE) };
+}
+
+impl Operation {
+    /// The row of `service`'s operation `name`.
+    pub fn find(service: Service, name: &str) -> Option<&'static OperationInfo> {
+        Self::ALL
+            .iter()
+            .find(|o| o.service == service && o.name == name)
+    }
+
+    /// The services that have an operation `name` speaking `protocol`.
+    pub fn services_of(name: &str, protocol: Protocol) -> impl Iterator<Item = &'static OperationInfo> {
+        Self::ALL
+            .iter()
+            .filter(move |o| o.name == name && o.service.protocol() == protocol)
+    }
+
+    /// Decodes an awsQuery request: `Action` with its parameters. `version`, when sent, must
+    /// be the action's service version; the model's constraints are checked here.
+    pub fn decode(action: &str, version: Option<&str>, params: &Params) -> Result<Self, DecodeError> {
+        let invalid = || DecodeError::InvalidAction {
+            action: action.to_owned(),
+            version: version.unwrap_or_default().to_owned(),
+        };
+        let row = Self::services_of(action, Protocol::AwsQuery)
+            .find(|o| version.is_none_or(|v| v == o.service.version()))
+            .ok_or_else(invalid)?;
+        let value = crate::codec::query::decode(row.input, params);
+        Self::from_value(row.service, row.name, value).ok_or_else(invalid)?
+    }
+
+    /// The service an awsQuery action belongs to, if it is known.
+    pub fn service_of(action: &str) -> Option<Service> {
+        Self::services_of(action, Protocol::AwsQuery)
+            .next()
+            .map(|o| o.service)
+    }
+}
+
+/// The operations table: every operation Rolegate answers, by service, with its input and
+/// output shapes; a row marked `#[unsigned]` may be called without a signature (the caller is
+/// then anonymous). Everything else is generated from it: [`Operation`] and its decoding
+/// here, the dispatch and authorization needs in the service (`rolegate_service::handler`).
+/// Adding an operation is one row here, one shape in `dto`, and one handler with its needs.
+///
+/// `operations_table!(callback)` calls `callback! { Service { Op(Input) -> Output, … } … }`.
+#[macro_export]
+macro_rules! operations_table {
+    ($callback:ident) => {
+        $callback! {
+            Iam {
+                CreateUser($crate::dto::users::CreateUserInput) -> $crate::dto::users::CreateUserOutput,
+                GetUser($crate::dto::users::GetUserInput) -> $crate::dto::users::GetUserOutput,
+                UpdateUser($crate::dto::users::UpdateUserInput),
+                DeleteUser($crate::dto::users::DeleteUserInput),
+                ListUsers($crate::dto::users::ListUsersInput) -> $crate::dto::users::ListUsersOutput,
+                TagUser($crate::dto::users::TagUserInput),
+                UntagUser($crate::dto::users::UntagUserInput),
+                ListUserTags($crate::dto::users::ListUserTagsInput) -> $crate::dto::users::ListTagsOutput,
+                PutUserPermissionsBoundary($crate::dto::users::PutUserPermissionsBoundaryInput),
+                DeleteUserPermissionsBoundary($crate::dto::users::DeleteUserPermissionsBoundaryInput),
+
+                CreateGroup($crate::dto::groups::CreateGroupInput) -> $crate::dto::groups::CreateGroupOutput,
+                GetGroup($crate::dto::groups::GetGroupInput) -> $crate::dto::groups::GetGroupOutput,
+                UpdateGroup($crate::dto::groups::UpdateGroupInput),
+                DeleteGroup($crate::dto::groups::DeleteGroupInput),
+                ListGroups($crate::dto::groups::ListGroupsInput) -> $crate::dto::groups::ListGroupsOutput,
+                AddUserToGroup($crate::dto::groups::AddUserToGroupInput),
+                RemoveUserFromGroup($crate::dto::groups::RemoveUserFromGroupInput),
+                ListGroupsForUser($crate::dto::groups::ListGroupsForUserInput) -> $crate::dto::groups::ListGroupsOutput,
+
+                CreateRole($crate::dto::roles::CreateRoleInput) -> $crate::dto::roles::CreateRoleOutput,
+                GetRole($crate::dto::roles::GetRoleInput) -> $crate::dto::roles::GetRoleOutput,
+                UpdateRole($crate::dto::roles::UpdateRoleInput) -> $crate::dto::roles::UpdateRoleOutput,
+                UpdateRoleDescription($crate::dto::roles::UpdateRoleDescriptionInput) -> $crate::dto::roles::UpdateRoleDescriptionOutput,
+                UpdateAssumeRolePolicy($crate::dto::roles::UpdateAssumeRolePolicyInput),
+                DeleteRole($crate::dto::roles::DeleteRoleInput),
+                ListRoles($crate::dto::roles::ListRolesInput) -> $crate::dto::roles::ListRolesOutput,
+                TagRole($crate::dto::roles::TagRoleInput),
+                UntagRole($crate::dto::roles::UntagRoleInput),
+                ListRoleTags($crate::dto::roles::ListRoleTagsInput) -> $crate::dto::users::ListTagsOutput,
+                PutRolePermissionsBoundary($crate::dto::roles::PutRolePermissionsBoundaryInput),
+                DeleteRolePermissionsBoundary($crate::dto::roles::DeleteRolePermissionsBoundaryInput),
+
+                CreatePolicy($crate::dto::policies::CreatePolicyInput) -> $crate::dto::policies::CreatePolicyOutput,
+                GetPolicy($crate::dto::policies::GetPolicyInput) -> $crate::dto::policies::GetPolicyOutput,
+                DeletePolicy($crate::dto::policies::DeletePolicyInput),
+                ListPolicies($crate::dto::policies::ListPoliciesInput) -> $crate::dto::policies::ListPoliciesOutput,
+                CreatePolicyVersion($crate::dto::policies::CreatePolicyVersionInput) -> $crate::dto::policies::CreatePolicyVersionOutput,
+                GetPolicyVersion($crate::dto::policies::GetPolicyVersionInput) -> $crate::dto::policies::GetPolicyVersionOutput,
+                DeletePolicyVersion($crate::dto::policies::DeletePolicyVersionInput),
+                ListPolicyVersions($crate::dto::policies::ListPolicyVersionsInput) -> $crate::dto::policies::ListPolicyVersionsOutput,
+                SetDefaultPolicyVersion($crate::dto::policies::SetDefaultPolicyVersionInput),
+                TagPolicy($crate::dto::policies::TagPolicyInput),
+                UntagPolicy($crate::dto::policies::UntagPolicyInput),
+                ListPolicyTags($crate::dto::policies::ListPolicyTagsInput) -> $crate::dto::users::ListTagsOutput,
+                ListEntitiesForPolicy($crate::dto::policies::ListEntitiesForPolicyInput) -> $crate::dto::policies::ListEntitiesForPolicyOutput,
+
+                PutUserPolicy($crate::dto::inline_policies::PutUserPolicyInput),
+                GetUserPolicy($crate::dto::inline_policies::GetUserPolicyInput) -> $crate::dto::inline_policies::GetUserPolicyOutput,
+                DeleteUserPolicy($crate::dto::inline_policies::DeleteUserPolicyInput),
+                ListUserPolicies($crate::dto::inline_policies::ListUserPoliciesInput) -> $crate::dto::inline_policies::ListPolicyNamesOutput,
+                PutGroupPolicy($crate::dto::inline_policies::PutGroupPolicyInput),
+                GetGroupPolicy($crate::dto::inline_policies::GetGroupPolicyInput) -> $crate::dto::inline_policies::GetGroupPolicyOutput,
+                DeleteGroupPolicy($crate::dto::inline_policies::DeleteGroupPolicyInput),
+                ListGroupPolicies($crate::dto::inline_policies::ListGroupPoliciesInput) -> $crate::dto::inline_policies::ListPolicyNamesOutput,
+                PutRolePolicy($crate::dto::inline_policies::PutRolePolicyInput),
+                GetRolePolicy($crate::dto::inline_policies::GetRolePolicyInput) -> $crate::dto::inline_policies::GetRolePolicyOutput,
+                DeleteRolePolicy($crate::dto::inline_policies::DeleteRolePolicyInput),
+                ListRolePolicies($crate::dto::inline_policies::ListRolePoliciesInput) -> $crate::dto::inline_policies::ListPolicyNamesOutput,
+
+                AttachUserPolicy($crate::dto::attached_policies::AttachUserPolicyInput),
+                DetachUserPolicy($crate::dto::attached_policies::DetachUserPolicyInput),
+                ListAttachedUserPolicies($crate::dto::attached_policies::ListAttachedUserPoliciesInput) -> $crate::dto::attached_policies::ListAttachedPoliciesOutput,
+                AttachGroupPolicy($crate::dto::attached_policies::AttachGroupPolicyInput),
+                DetachGroupPolicy($crate::dto::attached_policies::DetachGroupPolicyInput),
+                ListAttachedGroupPolicies($crate::dto::attached_policies::ListAttachedGroupPoliciesInput) -> $crate::dto::attached_policies::ListAttachedPoliciesOutput,
+                AttachRolePolicy($crate::dto::attached_policies::AttachRolePolicyInput),
+                DetachRolePolicy($crate::dto::attached_policies::DetachRolePolicyInput),
+                ListAttachedRolePolicies($crate::dto::attached_policies::ListAttachedRolePoliciesInput) -> $crate::dto::attached_policies::ListAttachedPoliciesOutput,
+
+                CreateAccessKey($crate::dto::access_keys::CreateAccessKeyInput) -> $crate::dto::access_keys::CreateAccessKeyOutput,
+                DeleteAccessKey($crate::dto::access_keys::DeleteAccessKeyInput),
+                UpdateAccessKey($crate::dto::access_keys::UpdateAccessKeyInput),
+                ListAccessKeys($crate::dto::access_keys::ListAccessKeysInput) -> $crate::dto::access_keys::ListAccessKeysOutput,
+                GetAccessKeyLastUsed($crate::dto::access_keys::GetAccessKeyLastUsedInput) -> $crate::dto::access_keys::GetAccessKeyLastUsedOutput,
+
+                CreateInstanceProfile($crate::dto::instance_profiles::CreateInstanceProfileInput) -> $crate::dto::instance_profiles::InstanceProfileOutput,
+                GetInstanceProfile($crate::dto::instance_profiles::GetInstanceProfileInput) -> $crate::dto::instance_profiles::InstanceProfileOutput,
+                DeleteInstanceProfile($crate::dto::instance_profiles::DeleteInstanceProfileInput),
+                ListInstanceProfiles($crate::dto::instance_profiles::ListInstanceProfilesInput) -> $crate::dto::instance_profiles::ListInstanceProfilesOutput,
+                ListInstanceProfilesForRole($crate::dto::instance_profiles::ListInstanceProfilesForRoleInput) -> $crate::dto::instance_profiles::ListInstanceProfilesOutput,
+                AddRoleToInstanceProfile($crate::dto::instance_profiles::AddRoleToInstanceProfileInput),
+                RemoveRoleFromInstanceProfile($crate::dto::instance_profiles::RemoveRoleFromInstanceProfileInput),
+                TagInstanceProfile($crate::dto::instance_profiles::TagInstanceProfileInput),
+                UntagInstanceProfile($crate::dto::instance_profiles::UntagInstanceProfileInput),
+                ListInstanceProfileTags($crate::dto::instance_profiles::ListInstanceProfileTagsInput) -> $crate::dto::users::ListTagsOutput,
+
+                CreateVirtualMFADevice($crate::dto::mfa_devices::CreateVirtualMFADeviceInput) -> $crate::dto::mfa_devices::CreateVirtualMFADeviceOutput,
+                EnableMFADevice($crate::dto::mfa_devices::EnableMFADeviceInput),
+                ResyncMFADevice($crate::dto::mfa_devices::ResyncMFADeviceInput),
+                DeactivateMFADevice($crate::dto::mfa_devices::DeactivateMFADeviceInput),
+                DeleteVirtualMFADevice($crate::dto::mfa_devices::DeleteVirtualMFADeviceInput),
+                ListMFADevices($crate::dto::mfa_devices::ListMFADevicesInput) -> $crate::dto::mfa_devices::ListMFADevicesOutput,
+                ListVirtualMFADevices($crate::dto::mfa_devices::ListVirtualMFADevicesInput) -> $crate::dto::mfa_devices::ListVirtualMFADevicesOutput,
+
+                GetAccountAuthorizationDetails($crate::dto::account::GetAccountAuthorizationDetailsInput) -> $crate::dto::account::GetAccountAuthorizationDetailsOutput,
+                GetAccountSummary($crate::dto::account::GetAccountSummaryInput) -> $crate::dto::account::GetAccountSummaryOutput,
+
+                SimulateCustomPolicy($crate::dto::simulation::SimulateCustomPolicyInput) -> $crate::dto::simulation::SimulatePolicyOutput,
+                SimulatePrincipalPolicy($crate::dto::simulation::SimulatePrincipalPolicyInput) -> $crate::dto::simulation::SimulatePolicyOutput,
+                GetContextKeysForCustomPolicy($crate::dto::simulation::GetContextKeysForCustomPolicyInput) -> $crate::dto::simulation::GetContextKeysOutput,
+                GetContextKeysForPrincipalPolicy($crate::dto::simulation::GetContextKeysForPrincipalPolicyInput) -> $crate::dto::simulation::GetContextKeysOutput,
+            }
+            Sts {
+                GetCallerIdentity($crate::dto::sts::GetCallerIdentityInput) -> $crate::dto::sts::GetCallerIdentityOutput,
+                AssumeRole($crate::dto::sts::AssumeRoleInput) -> $crate::dto::sts::AssumeRoleOutput,
+                GetSessionToken($crate::dto::sts::GetSessionTokenInput) -> $crate::dto::sts::GetSessionTokenOutput,
+                GetFederationToken($crate::dto::sts::GetFederationTokenInput) -> $crate::dto::sts::GetFederationTokenOutput,
+                GetAccessKeyInfo($crate::dto::sts::GetAccessKeyInfoInput) -> $crate::dto::sts::GetAccessKeyInfoOutput,
+                DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
             }
         }
     };
 }
 
-operations! {
-    Iam {
-        CreateUser(CreateUserInput),
-        GetUser(GetUserInput),
-        UpdateUser(UpdateUserInput),
-        DeleteUser(DeleteUserInput),
-        ListUsers(ListUsersInput),
-        TagUser(TagUserInput),
-        UntagUser(UntagUserInput),
-        ListUserTags(ListUserTagsInput),
-        PutUserPermissionsBoundary(PutUserPermissionsBoundaryInput),
-        DeleteUserPermissionsBoundary(DeleteUserPermissionsBoundaryInput),
-
-        CreateGroup(CreateGroupInput),
-        GetGroup(GetGroupInput),
-        UpdateGroup(UpdateGroupInput),
-        DeleteGroup(DeleteGroupInput),
-        ListGroups(ListGroupsInput),
-        AddUserToGroup(AddUserToGroupInput),
-        RemoveUserFromGroup(RemoveUserFromGroupInput),
-        ListGroupsForUser(ListGroupsForUserInput),
-
-        CreateRole(CreateRoleInput),
-        GetRole(GetRoleInput),
-        UpdateRole(UpdateRoleInput),
-        UpdateRoleDescription(UpdateRoleDescriptionInput),
-        UpdateAssumeRolePolicy(UpdateAssumeRolePolicyInput),
-        DeleteRole(DeleteRoleInput),
-        ListRoles(ListRolesInput),
-        TagRole(TagRoleInput),
-        UntagRole(UntagRoleInput),
-        ListRoleTags(ListRoleTagsInput),
-        PutRolePermissionsBoundary(PutRolePermissionsBoundaryInput),
-        DeleteRolePermissionsBoundary(DeleteRolePermissionsBoundaryInput),
-
-        CreatePolicy(CreatePolicyInput),
-        GetPolicy(GetPolicyInput),
-        DeletePolicy(DeletePolicyInput),
-        ListPolicies(ListPoliciesInput),
-        CreatePolicyVersion(CreatePolicyVersionInput),
-        GetPolicyVersion(GetPolicyVersionInput),
-        DeletePolicyVersion(DeletePolicyVersionInput),
-        ListPolicyVersions(ListPolicyVersionsInput),
-        SetDefaultPolicyVersion(SetDefaultPolicyVersionInput),
-        TagPolicy(TagPolicyInput),
-        UntagPolicy(UntagPolicyInput),
-        ListPolicyTags(ListPolicyTagsInput),
-        ListEntitiesForPolicy(ListEntitiesForPolicyInput),
-
-        PutUserPolicy(PutUserPolicyInput),
-        GetUserPolicy(GetUserPolicyInput),
-        DeleteUserPolicy(DeleteUserPolicyInput),
-        ListUserPolicies(ListUserPoliciesInput),
-        PutGroupPolicy(PutGroupPolicyInput),
-        GetGroupPolicy(GetGroupPolicyInput),
-        DeleteGroupPolicy(DeleteGroupPolicyInput),
-        ListGroupPolicies(ListGroupPoliciesInput),
-        PutRolePolicy(PutRolePolicyInput),
-        GetRolePolicy(GetRolePolicyInput),
-        DeleteRolePolicy(DeleteRolePolicyInput),
-        ListRolePolicies(ListRolePoliciesInput),
-
-        AttachUserPolicy(AttachUserPolicyInput),
-        DetachUserPolicy(DetachUserPolicyInput),
-        ListAttachedUserPolicies(ListAttachedUserPoliciesInput),
-        AttachGroupPolicy(AttachGroupPolicyInput),
-        DetachGroupPolicy(DetachGroupPolicyInput),
-        ListAttachedGroupPolicies(ListAttachedGroupPoliciesInput),
-        AttachRolePolicy(AttachRolePolicyInput),
-        DetachRolePolicy(DetachRolePolicyInput),
-        ListAttachedRolePolicies(ListAttachedRolePoliciesInput),
-
-        CreateAccessKey(CreateAccessKeyInput),
-        DeleteAccessKey(DeleteAccessKeyInput),
-        UpdateAccessKey(UpdateAccessKeyInput),
-        ListAccessKeys(ListAccessKeysInput),
-        GetAccessKeyLastUsed(GetAccessKeyLastUsedInput),
-
-        CreateInstanceProfile(CreateInstanceProfileInput),
-        GetInstanceProfile(GetInstanceProfileInput),
-        DeleteInstanceProfile(DeleteInstanceProfileInput),
-        ListInstanceProfiles(ListInstanceProfilesInput),
-        ListInstanceProfilesForRole(ListInstanceProfilesForRoleInput),
-        AddRoleToInstanceProfile(AddRoleToInstanceProfileInput),
-        RemoveRoleFromInstanceProfile(RemoveRoleFromInstanceProfileInput),
-        TagInstanceProfile(TagInstanceProfileInput),
-        UntagInstanceProfile(UntagInstanceProfileInput),
-        ListInstanceProfileTags(ListInstanceProfileTagsInput),
-
-        CreateVirtualMFADevice(CreateVirtualMFADeviceInput),
-        EnableMFADevice(EnableMFADeviceInput),
-        ResyncMFADevice(ResyncMFADeviceInput),
-        DeactivateMFADevice(DeactivateMFADeviceInput),
-        DeleteVirtualMFADevice(DeleteVirtualMFADeviceInput),
-        ListMFADevices(ListMFADevicesInput),
-        ListVirtualMFADevices(ListVirtualMFADevicesInput),
-
-        GetAccountAuthorizationDetails(GetAccountAuthorizationDetailsInput),
-        GetAccountSummary(GetAccountSummaryInput),
-
-        SimulateCustomPolicy(SimulateCustomPolicyInput),
-        SimulatePrincipalPolicy(SimulatePrincipalPolicyInput),
-        GetContextKeysForCustomPolicy(GetContextKeysForCustomPolicyInput),
-        GetContextKeysForPrincipalPolicy(GetContextKeysForPrincipalPolicyInput),
-    }
-    Sts {
-        GetCallerIdentity(GetCallerIdentityInput),
-        AssumeRole(AssumeRoleInput),
-        GetSessionToken(GetSessionTokenInput),
-        GetFederationToken(GetFederationTokenInput),
-        GetAccessKeyInfo(GetAccessKeyInfoInput),
-        DecodeAuthorizationMessage(DecodeAuthorizationMessageInput),
-    }
-}
+operations_table!(operations);
 
 #[cfg(test)]
 mod tests {
@@ -292,7 +372,8 @@ mod tests {
 
     #[test]
     fn every_action_is_listed_once() {
-        let mut names: Vec<&str> = Operation::ALL.iter().map(|(n, _)| *n).collect();
+        let mut names: Vec<(Service, &str)> =
+            Operation::ALL.iter().map(|o| (o.service, o.name)).collect();
         let n = names.len();
         names.sort_unstable();
         names.dedup();

@@ -61,7 +61,12 @@ impl Params {
 
     /// The member indexes `N` of `name.member.N…`, ascending and deduplicated.
     pub fn member_indexes(&self, name: &str) -> Vec<u32> {
-        let prefix = format!("{name}.member.");
+        self.indexes(&format!("{name}.member"))
+    }
+
+    /// The indexes `N` of `prefix.N…`, ascending and deduplicated.
+    pub fn indexes(&self, prefix: &str) -> Vec<u32> {
+        let prefix = format!("{prefix}.");
         let mut out: Vec<u32> = self
             .map
             .range(prefix.clone()..)

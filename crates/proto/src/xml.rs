@@ -8,7 +8,7 @@
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use time::OffsetDateTime;
 
-use crate::{ErrorCode, Fault};
+use crate::{ErrorCode, Fault, Shape, Value, shape::TimestampFormat};
 
 /// An XML document being written.
 #[derive(Debug, Default)]
@@ -97,43 +97,90 @@ impl Xml {
     pub fn finish(self) -> String {
         self.buf
     }
-}
 
-/// A value that renders as one element.
-pub trait XmlValue {
-    /// Writes `<tag>…</tag>` (or nothing for an absent optional).
-    fn write(&self, tag: &str, x: &mut Xml);
-}
+    /// The members of a structure value, each as an element named by its wire name, in the
+    /// value's order (without a wrapper).
+    pub fn members(&mut self, shape: &Shape, value: &Value) {
+        let Value::Structure(present) = value else {
+            return;
+        };
+        for (name, v) in present {
+            if let Some(m) = shape.members().iter().find(|m| m.name == name.as_ref()) {
+                self.value(m.wire, m.shape, v);
+            }
+        }
+    }
 
-/// A structure whose members render inside a wrapper element.
-pub trait XmlStruct {
-    /// Writes the members, without a wrapper.
-    fn write_members(&self, x: &mut Xml);
-}
-
-impl XmlValue for String {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.text(tag, self);
+    /// One value as `<tag>…</tag>`: lists as `<member>` items (or repeated in place when
+    /// flattened), maps as `<entry><key/><value/></entry>`, policy documents URL-encoded (as
+    /// IAM sends them), timestamps ISO 8601, blobs base64.
+    pub fn value(&mut self, tag: &str, shape: &Shape, value: &Value) {
+        match (shape, value) {
+            (Shape::PolicyDocument, Value::String(s)) => {
+                self.text(tag, &utf8_percent_encode(s, DOCUMENT_ENCODE).to_string());
+            }
+            (Shape::List(l), Value::List(items)) => {
+                if l.flattened {
+                    for item in items {
+                        self.value(tag, l.item, item);
+                    }
+                } else {
+                    self.open(tag);
+                    for item in items {
+                        self.value(l.item_name, l.item, item);
+                    }
+                    self.close(tag);
+                }
+            }
+            (Shape::Map(m), Value::Map(entries)) => {
+                if !m.flattened {
+                    self.open(tag);
+                }
+                for (k, v) in entries {
+                    self.open(if m.flattened { tag } else { "entry" });
+                    self.text(m.key_name, k);
+                    self.value(m.value_name, m.value, v);
+                    self.close(if m.flattened { tag } else { "entry" });
+                }
+                if !m.flattened {
+                    self.close(tag);
+                }
+            }
+            (Shape::Structure(_), Value::Structure(_)) => {
+                self.open(tag);
+                self.members(shape, value);
+                self.close(tag);
+            }
+            (_, Value::String(s)) => self.text(tag, s),
+            (_, Value::Integer(n)) => self.text(tag, &n.to_string()),
+            (_, Value::Float(f)) => self.text(tag, &float_text(*f)),
+            (_, Value::Boolean(b)) => self.text(tag, if *b { "true" } else { "false" }),
+            (Shape::Timestamp(Some(TimestampFormat::EpochSeconds)), Value::Timestamp(t)) => {
+                self.text(tag, &epoch_seconds(*t));
+            }
+            (Shape::Timestamp(Some(TimestampFormat::HttpDate)), Value::Timestamp(t)) => {
+                self.text(tag, &http_date(*t));
+            }
+            (_, Value::Timestamp(t)) => self.text(tag, &timestamp(*t)),
+            (_, Value::Blob(b)) => {
+                use base64::Engine;
+                self.text(tag, &base64::engine::general_purpose::STANDARD.encode(b));
+            }
+            // A value that does not fit its shape is a bug of the handler; it is left out
+            // rather than written in a form no client reads.
+            (_, Value::List(_) | Value::Map(_) | Value::Structure(_)) => {}
+        }
     }
 }
 
-impl XmlValue for bool {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.text(tag, if *self { "true" } else { "false" });
-    }
-}
-
-impl XmlValue for i64 {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.text(tag, &self.to_string());
-    }
-}
-
-/// ISO 8601 UTC with seconds, as AWS renders timestamps: `2019-11-09T13:34:41Z`.
+/// ISO 8601 UTC with seconds, as AWS renders timestamps: `2019-11-09T13:34:41Z` (with
+/// milliseconds when there are any).
 pub fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
+    let ms = t.millisecond();
+    let fraction = if ms == 0 { String::new() } else { format!(".{ms:03}") };
     format!(
-        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
         t.year(),
         u8::from(t.month()),
         t.day(),
@@ -143,119 +190,58 @@ pub fn timestamp(t: OffsetDateTime) -> String {
     )
 }
 
-impl XmlValue for OffsetDateTime {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.text(tag, &timestamp(*self));
-    }
-}
-
-impl<T: XmlValue> XmlValue for Option<T> {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        if let Some(v) = self {
-            v.write(tag, x);
-        }
-    }
-}
-
-impl<T: XmlValue> XmlValue for Vec<T> {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.open(tag);
-        for item in self {
-            item.write("member", x);
-        }
-        x.close(tag);
-    }
-}
-
-/// A policy document, rendered URL-encoded as IAM does (botocore decodes it back).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct PolicyDocumentText(pub String);
-
+/// What a policy document keeps unencoded in IAM's responses.
 const DOCUMENT_ENCODE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
 
-impl XmlValue for PolicyDocumentText {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.text(
-            tag,
-            &utf8_percent_encode(&self.0, DOCUMENT_ENCODE).to_string(),
-        );
+/// A float as AWS's text protocols write it (`NaN`, `Infinity`, `-Infinity`).
+pub fn float_text(f: f64) -> String {
+    if f.is_nan() {
+        "NaN".into()
+    } else if f.is_infinite() {
+        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+    } else {
+        f.to_string()
     }
 }
 
-/// A blob, rendered base64.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Blob(pub Vec<u8>);
-
-impl XmlValue for Blob {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        use base64::Engine;
-        x.text(
-            tag,
-            &base64::engine::general_purpose::STANDARD.encode(&self.0),
-        );
+/// Seconds since the epoch, with the fraction when there is one.
+pub fn epoch_seconds(t: OffsetDateTime) -> String {
+    let nanos = t.nanosecond();
+    if nanos == 0 {
+        t.unix_timestamp().to_string()
+    } else {
+        let ms = nanos / 1_000_000;
+        format!("{}.{:03}", t.unix_timestamp(), ms).trim_end_matches('0').to_owned()
     }
 }
 
-/// A map rendered as `<tag><entry><key>k</key><value>v</value></entry>…</tag>`.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct XmlMap<V = i64>(pub Vec<(String, V)>);
-
-impl<V: std::fmt::Display> XmlValue for XmlMap<V> {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.open(tag);
-        for (k, v) in &self.0 {
-            x.open("entry");
-            x.text("key", k);
-            x.text("value", &v.to_string());
-            x.close("entry");
-        }
-        x.close(tag);
-    }
-}
-
-/// Declares an output shape: a struct rendering its members in order.
-#[macro_export]
-macro_rules! shape {
-    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal ),* $(,)? }) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Default, PartialEq)]
-        pub struct $name { $( $(#[$fmeta])* pub $field: $ty, )* }
-
-        impl $crate::xml::XmlStruct for $name {
-            #[allow(unused_variables, reason = "empty shapes write nothing")]
-            fn write_members(&self, x: &mut $crate::xml::Xml) {
-                $( $crate::xml::XmlValue::write(&self.$field, $wire, x); )*
-            }
-        }
-
-        impl $crate::xml::XmlValue for $name {
-            fn write(&self, tag: &str, x: &mut $crate::xml::Xml) {
-                x.open(tag);
-                $crate::xml::XmlStruct::write_members(self, x);
-                x.close(tag);
-            }
-        }
-    };
+/// RFC 7231's IMF-fixdate: `Sat, 09 Nov 2019 13:34:41 GMT`.
+pub fn http_date(t: OffsetDateTime) -> String {
+    let t = t.to_offset(time::UtcOffset::UTC);
+    let format = time::macros::format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    t.format(&format).unwrap_or_default()
 }
 
 /// The success envelope. `result` is `None` for operations whose output has no members.
 pub fn render_response(
     action: &str,
     namespace: &str,
-    result: Option<&dyn XmlStruct>,
+    result: Option<(&Shape, &Value)>,
     request_id: &str,
 ) -> String {
     let mut x = Xml::default();
     x.buf
         .push_str(&format!("<{action}Response xmlns=\"{namespace}\">"));
-    if let Some(result) = result {
+    if let Some((shape, value)) = result {
         let wrapper = format!("{action}Result");
         x.open(&wrapper);
-        result.write_members(&mut x);
+        x.members(shape, value);
         x.close(&wrapper);
     }
     x.open("ResponseMetadata");
@@ -299,7 +285,7 @@ pub fn render_error(
 mod tests {
     use super::*;
 
-    shape!(Caller {
+    crate::shape!(Caller {
         arn: String = "Arn",
         user_id: String = "UserId",
         account: String = "Account"
@@ -312,7 +298,13 @@ mod tests {
             user_id: "123456789012".into(),
             account: "123456789012".into(),
         };
-        let xml = render_response("GetCallerIdentity", crate::STS_NAMESPACE, Some(&c), "rid");
+        let value = crate::Field::into_value(c).expect("a structure");
+        let xml = render_response(
+            "GetCallerIdentity",
+            crate::STS_NAMESPACE,
+            Some((<Caller as crate::Field>::SHAPE, &value)),
+            "rid",
+        );
         assert_eq!(
             xml,
             "<GetCallerIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><GetCallerIdentityResult>\
@@ -377,7 +369,11 @@ mod tests {
     #[test]
     fn documents_are_url_encoded() {
         let mut x = Xml::default();
-        PolicyDocumentText("{\"a\": \"b/*\"}".into()).write("D", &mut x);
+        x.value(
+            "D",
+            &Shape::PolicyDocument,
+            &Value::String("{\"a\": \"b/*\"}".into()),
+        );
         assert_eq!(x.finish(), "<D>%7B%22a%22%3A%20%22b%2F%2A%22%7D</D>");
     }
 

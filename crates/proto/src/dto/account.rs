@@ -12,7 +12,7 @@ use crate::{
         },
     },
     shape, structure,
-    xml::{PolicyDocumentText, XmlMap},
+    types::{Map, PolicyDocumentText},
 };
 
 structure!(GetAccountAuthorizationDetailsInput {
@@ -90,5 +90,5 @@ shape!(GetAccountAuthorizationDetailsOutput {
 
 structure!(GetAccountSummaryInput {});
 shape!(GetAccountSummaryOutput {
-    summary_map: XmlMap = "SummaryMap"
+    summary_map: Map = "SummaryMap"
 });

@@ -1,6 +1,6 @@
 //! Inline policies of users, groups and roles: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_PutUserPolicy.html> and siblings.
 
-use crate::{dto::c::*, shape, structure, xml::PolicyDocumentText};
+use crate::{dto::c::*, shape, structure, types::PolicyDocumentText};
 
 structure!(PutUserPolicyInput {
     user_name: String = "UserName" [LEN_1_128, NAME],

@@ -9,7 +9,7 @@ use crate::{
         shapes::{Tag, User},
     },
     shape, structure,
-    xml::Blob,
+    types::Blob,
 };
 
 const LEN_1_226: Constraint = Constraint::Len(1, 226);

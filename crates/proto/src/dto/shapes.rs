@@ -5,7 +5,7 @@ use time::OffsetDateTime;
 use crate::{
     dto::c::*,
     shape, structure,
-    xml::{PolicyDocumentText, Xml, XmlStruct, XmlValue},
+    types::PolicyDocumentText,
 };
 
 structure!(
@@ -13,20 +13,6 @@ structure!(
     Tag { key: String = "Key" [LEN_1_128, TAG_KEY], value: String = "Value" [LEN_0_256, TAG_VALUE] }
 );
 
-impl XmlStruct for Tag {
-    fn write_members(&self, x: &mut Xml) {
-        x.text("Key", &self.key);
-        x.text("Value", &self.value);
-    }
-}
-
-impl XmlValue for Tag {
-    fn write(&self, tag: &str, x: &mut Xml) {
-        x.open(tag);
-        self.write_members(x);
-        x.close(tag);
-    }
-}
 
 shape!(
     /// `AttachedPermissionsBoundary`.

@@ -3,7 +3,7 @@
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForCustomPolicy.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetContextKeysForPrincipalPolicy.html>.
 
-use crate::{constraint::Constraint, dto::c::*, shape, structure, xml::XmlMap};
+use crate::{constraint::Constraint, dto::c::*, shape, structure, types::Map};
 
 const ONE_OR_MORE: Constraint = Constraint::Items(1, usize::MAX);
 const LEN_KEY_NAME: Constraint = Constraint::Len(5, 256);
@@ -110,7 +110,7 @@ shape!(
         eval_resource_decision: String = "EvalResourceDecision",
         matched_statements: Vec<MatchedStatement> = "MatchedStatements",
         missing_context_values: Vec<String> = "MissingContextValues",
-        eval_decision_details: Option<XmlMap<String>> = "EvalDecisionDetails",
+        eval_decision_details: Option<Map<String>> = "EvalDecisionDetails",
         permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail> = "PermissionsBoundaryDecisionDetail",
     }
 );
@@ -123,7 +123,7 @@ shape!(
         eval_decision: String = "EvalDecision",
         matched_statements: Vec<MatchedStatement> = "MatchedStatements",
         missing_context_values: Vec<String> = "MissingContextValues",
-        eval_decision_details: Option<XmlMap<String>> = "EvalDecisionDetails",
+        eval_decision_details: Option<Map<String>> = "EvalDecisionDetails",
         permissions_boundary_decision_detail: Option<PermissionsBoundaryDecisionDetail> = "PermissionsBoundaryDecisionDetail",
         resource_specific_results: Option<Vec<ResourceSpecificResult>> = "ResourceSpecificResults",
     }
