@@ -84,7 +84,11 @@ pub fn structure_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -
 }
 
 /// Adds a present member to an encoded structure (for `structure!`).
-pub fn push_member(out: &mut Vec<(Cow<'static, str>, Value)>, wire: &'static str, v: Option<Value>) {
+pub fn push_member(
+    out: &mut Vec<(Cow<'static, str>, Value)>,
+    wire: &'static str,
+    v: Option<Value>,
+) {
     if let Some(v) = v {
         out.push((Cow::Borrowed(wire), v));
     }
@@ -206,7 +210,9 @@ impl<T: Field> Field for Vec<T> {
             Some(Value::List(items)) => items
                 .into_iter()
                 .enumerate()
-                .map(|(i, item)| T::from_value(Some(item), &format!("{member}.{}.member", i + 1), errs))
+                .map(|(i, item)| {
+                    T::from_value(Some(item), &format!("{member}.{}.member", i + 1), errs)
+                })
                 .collect(),
             Some(other) => {
                 errs.push(wrong_kind(&other, member, "Member must be a list"));

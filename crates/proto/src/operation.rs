@@ -139,7 +139,10 @@ impl Operation {
     }
 
     /// The services that have an operation `name` speaking `protocol`.
-    pub fn services_of(name: &str, protocol: Protocol) -> impl Iterator<Item = &'static OperationInfo> {
+    pub fn services_of(
+        name: &str,
+        protocol: Protocol,
+    ) -> impl Iterator<Item = &'static OperationInfo> {
         Self::ALL
             .iter()
             .filter(move |o| o.name == name && o.service.protocol() == protocol)
@@ -147,7 +150,11 @@ impl Operation {
 
     /// Decodes an awsQuery request: `Action` with its parameters. `version`, when sent, must
     /// be the action's service version; the model's constraints are checked here.
-    pub fn decode(action: &str, version: Option<&str>, params: &Params) -> Result<Self, DecodeError> {
+    pub fn decode(
+        action: &str,
+        version: Option<&str>,
+        params: &Params,
+    ) -> Result<Self, DecodeError> {
         let invalid = || DecodeError::InvalidAction {
             action: action.to_owned(),
             version: version.unwrap_or_default().to_owned(),

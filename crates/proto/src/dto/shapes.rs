@@ -2,17 +2,12 @@
 
 use time::OffsetDateTime;
 
-use crate::{
-    dto::c::*,
-    shape, structure,
-    types::PolicyDocumentText,
-};
+use crate::{dto::c::*, shape, structure, types::PolicyDocumentText};
 
 structure!(
     /// `Tag`: an input and an output.
     Tag { key: String = "Key" [LEN_1_128, TAG_KEY], value: String = "Value" [LEN_0_256, TAG_VALUE] }
 );
-
 
 shape!(
     /// `AttachedPermissionsBoundary`.
