@@ -7,6 +7,7 @@
 
 pub mod json;
 pub mod query;
+pub mod rest_json;
 
 /// The protocols Rolegate speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -17,6 +18,9 @@ pub enum Protocol {
     AwsJson1_0,
     /// AWS JSON 1.1: `X-Amz-Target`, `application/x-amz-json-1.1` (Organizations, CloudTrail).
     AwsJson1_1,
+    /// REST-JSON (`restJson1`): method, path, query and headers bind members, the rest is a
+    /// JSON body; errors name their code in `X-Amzn-ErrorType`.
+    RestJson1,
 }
 
 impl Protocol {
@@ -26,6 +30,7 @@ impl Protocol {
             Protocol::AwsQuery => "text/xml",
             Protocol::AwsJson1_0 => "application/x-amz-json-1.0",
             Protocol::AwsJson1_1 => "application/x-amz-json-1.1",
+            Protocol::RestJson1 => "application/json",
         }
     }
 }

@@ -1,5 +1,5 @@
 //! The wire: protocol-neutral shapes of every operation's input and output, and one codec per
-//! AWS protocol (awsQuery for IAM and STS, AWS JSON 1.0/1.1).
+//! AWS protocol (awsQuery for IAM and STS, AWS JSON 1.0/1.1, REST-JSON).
 //!
 //! Owns: the shapes ([`Shape`], declared with `structure!` beside each typed struct), the
 //! neutral [`Value`] every codec reads and writes, the typed members ([`Field`]: decoding with

@@ -166,6 +166,8 @@ impl Xml {
                 use base64::Engine;
                 self.text(tag, &base64::engine::general_purpose::STANDARD.encode(b));
             }
+            // awsQuery has no documents; one is written as its JSON text.
+            (_, Value::Document(d)) => self.text(tag, &d.to_string()),
             // A value that does not fit its shape is a bug of the handler; it is left out
             // rather than written in a form no client reads.
             (_, Value::List(_) | Value::Map(_) | Value::Structure(_)) => {}
@@ -178,7 +180,11 @@ impl Xml {
 pub fn timestamp(t: OffsetDateTime) -> String {
     let t = t.to_offset(time::UtcOffset::UTC);
     let ms = t.millisecond();
-    let fraction = if ms == 0 { String::new() } else { format!(".{ms:03}") };
+    let fraction = if ms == 0 {
+        String::new()
+    } else {
+        format!(".{ms:03}")
+    };
     format!(
         "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}{fraction}Z",
         t.year(),
@@ -202,7 +208,11 @@ pub fn float_text(f: f64) -> String {
     if f.is_nan() {
         "NaN".into()
     } else if f.is_infinite() {
-        if f > 0.0 { "Infinity".into() } else { "-Infinity".into() }
+        if f > 0.0 {
+            "Infinity".into()
+        } else {
+            "-Infinity".into()
+        }
     } else {
         f.to_string()
     }
@@ -215,7 +225,9 @@ pub fn epoch_seconds(t: OffsetDateTime) -> String {
         t.unix_timestamp().to_string()
     } else {
         let ms = nanos / 1_000_000;
-        format!("{}.{:03}", t.unix_timestamp(), ms).trim_end_matches('0').to_owned()
+        format!("{}.{:03}", t.unix_timestamp(), ms)
+            .trim_end_matches('0')
+            .to_owned()
     }
 }
 
@@ -259,22 +271,72 @@ pub fn render_error(
     extra: &[(&str, &str)],
     request_id: &str,
 ) -> String {
+    error_envelope(
+        namespace,
+        code.as_str(),
+        code.fault(),
+        Some(message),
+        request_id,
+        |x| {
+            for (k, v) in extra {
+                x.text(k, v);
+            }
+        },
+    )
+}
+
+/// The error envelope of a modeled error: any code, and the members of the error structure
+/// `detail` as elements of `<Error>` beside `Code` and `Message` (where botocore's
+/// `QueryParser` reads them). A member named like an element already written is left out.
+pub fn render_modeled_error(
+    namespace: &str,
+    code: &str,
+    fault: Fault,
+    message: Option<&str>,
+    detail: Option<(&Shape, &Value)>,
+    request_id: &str,
+) -> String {
+    error_envelope(namespace, code, fault, message, request_id, |x| {
+        let Some((shape, Value::Structure(present))) = detail else {
+            return;
+        };
+        for (name, v) in present {
+            let Some(m) = shape.members().iter().find(|m| m.name == name.as_ref()) else {
+                continue;
+            };
+            let written =
+                matches!(m.wire, "Type" | "Code") || (m.wire == "Message" && message.is_some());
+            if !written {
+                x.value(m.wire, m.shape, v);
+            }
+        }
+    })
+}
+
+fn error_envelope(
+    namespace: &str,
+    code: &str,
+    fault: Fault,
+    message: Option<&str>,
+    request_id: &str,
+    extra: impl FnOnce(&mut Xml),
+) -> String {
     let mut x = Xml::default();
     x.buf
         .push_str(&format!("<ErrorResponse xmlns=\"{namespace}\">"));
     x.open("Error");
     x.text(
         "Type",
-        match code.fault() {
+        match fault {
             Fault::Sender => "Sender",
             Fault::Receiver => "Receiver",
         },
     );
-    x.text("Code", code.as_str());
-    x.text("Message", message);
-    for (k, v) in extra {
-        x.text(k, v);
+    x.text("Code", code);
+    if let Some(message) = message {
+        x.text("Message", message);
     }
+    extra(&mut x);
     x.close("Error");
     x.text("RequestId", request_id);
     x.close("ErrorResponse");

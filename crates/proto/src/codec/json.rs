@@ -49,18 +49,24 @@ pub fn from_json(shape: &Shape, json: Json, at: &str) -> Result<Option<Value>, S
     };
     Ok(Some(match (shape, json) {
         (_, Json::Null) => return Ok(None),
+        (Shape::Document, json) => Value::Document(json),
         (Shape::String | Shape::PolicyDocument, Json::String(s)) => Value::String(s),
         (Shape::Integer, Json::Number(n)) => match n.as_i64() {
             Some(i) => Value::Integer(i),
             None => return Err(wrong(&Json::Number(n))),
         },
         (Shape::Float, Json::Number(n)) => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        (Shape::Float, Json::String(s)) if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") => {
+        (Shape::Float, Json::String(s))
+            if matches!(s.as_str(), "NaN" | "Infinity" | "-Infinity") =>
+        {
             Value::Float(parse_float(&s).unwrap_or(f64::NAN))
         }
         (Shape::Boolean, Json::Bool(b)) => Value::Boolean(b),
         (Shape::Timestamp(_), Json::Number(n)) => {
-            let t = n.as_f64().map(|f| f.to_string()).and_then(|s| parse_timestamp(&s));
+            let t = n
+                .as_f64()
+                .map(|f| f.to_string())
+                .and_then(|s| parse_timestamp(&s));
             Value::Timestamp(t.ok_or_else(|| wrong(&Json::Number(n)))?)
         }
         (Shape::Timestamp(_), Json::String(s)) => match parse_timestamp(&s) {
@@ -123,6 +129,7 @@ fn expected(shape: &Shape) -> &'static str {
         Shape::Blob => "base64 string",
         Shape::List(_) => "list",
         Shape::Map(_) | Shape::Structure(_) => "object",
+        Shape::Document => "document",
     }
 }
 
@@ -140,6 +147,7 @@ fn found(json: &Json) -> &'static str {
 /// The JSON of a value of `shape`.
 pub fn to_json(shape: &Shape, value: &Value) -> Json {
     match (shape, value) {
+        (_, Value::Document(j)) => j.clone(),
         (_, Value::String(s)) => Json::String(s.clone()),
         (_, Value::Integer(n)) => Json::from(*n),
         (_, Value::Float(f)) if f.is_finite() => Json::from(*f),
@@ -181,7 +189,10 @@ fn epoch_json(t: time::OffsetDateTime) -> Json {
     if t.nanosecond() == 0 {
         Json::from(t.unix_timestamp())
     } else {
-        #[allow(clippy::cast_precision_loss, reason = "timestamps fit in f64's 53 bits to the millisecond")]
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "timestamps fit in f64's 53 bits to the millisecond"
+        )]
         let secs = t.unix_timestamp_nanos() as f64 / 1e9;
         Json::from((secs * 1000.0).round() / 1000.0)
     }
@@ -189,7 +200,10 @@ fn epoch_json(t: time::OffsetDateTime) -> Json {
 
 /// A response body: the output structure (`{}` for an output without members).
 pub fn encode(result: Option<(&Shape, &Value)>) -> Vec<u8> {
-    let json = result.map_or_else(|| Json::Object(serde_json::Map::new()), |(s, v)| to_json(s, v));
+    let json = result.map_or_else(
+        || Json::Object(serde_json::Map::new()),
+        |(s, v)| to_json(s, v),
+    );
     serde_json::to_vec(&json).unwrap_or_else(|_| b"{}".to_vec())
 }
 
@@ -202,6 +216,38 @@ pub fn encode_error(code: &str, message: &str, extra: &[(&str, &str)]) -> Vec<u8
         body.insert((*k).to_owned(), Json::String((*v).to_owned()));
     }
     serde_json::to_vec(&Json::Object(body)).unwrap_or_default()
+}
+
+/// An error body with the error structure's members: `__type`, `message` (when there is
+/// one) and the members of `detail` under their wire names (AWS's modeled errors, such as a
+/// `Message` member, are read by the SDKs from there).
+pub fn encode_modeled_error(
+    code: &str,
+    message: Option<&str>,
+    detail: Option<(&Shape, &Value)>,
+) -> Vec<u8> {
+    let mut body = serde_json::Map::new();
+    body.insert("__type".into(), Json::String(code.to_owned()));
+    if let Some(message) = message {
+        body.insert("message".into(), Json::String(message.to_owned()));
+    }
+    if let Some((shape, value)) = detail
+        && let Json::Object(members) = to_json(shape, value)
+    {
+        for (k, v) in members {
+            body.entry(k).or_insert(v);
+        }
+    }
+    serde_json::to_vec(&Json::Object(body)).unwrap_or_default()
+}
+
+/// The operation an `X-Amz-Target` header names for a service whose target prefix is
+/// `prefix` (`JsonProtocol.KitchenSinkOperation` → `KitchenSinkOperation`).
+pub fn target_operation<'t>(target: &'t str, prefix: &str) -> Option<&'t str> {
+    target
+        .strip_prefix(prefix)?
+        .strip_prefix('.')
+        .filter(|op| !op.is_empty())
 }
 
 #[cfg(test)]
@@ -223,7 +269,10 @@ mod tests {
     #[test]
     fn wrong_json_types_are_serialization_errors() {
         for body in [&br#"{"UserName": 5}"#[..], br#"{"Tags": {}}"#, b"[1]", b"{"] {
-            assert!(decode(<CreateUserInput as Field>::SHAPE, body).is_err(), "{body:?}");
+            assert!(
+                decode(<CreateUserInput as Field>::SHAPE, body).is_err(),
+                "{body:?}"
+            );
         }
     }
 

@@ -41,9 +41,9 @@ fn decode_at(shape: &Shape, params: &Params, at: &str) -> Option<Value> {
                 .parse()
                 .map_or_else(|_| Value::String(s.to_owned()), Value::Integer)
         }),
-        Shape::Float => params.get(at).map(|s| {
-            parse_float(s).map_or_else(|| Value::String(s.to_owned()), Value::Float)
-        }),
+        Shape::Float => params
+            .get(at)
+            .map(|s| parse_float(s).map_or_else(|| Value::String(s.to_owned()), Value::Float)),
         Shape::Boolean => params.get(at).map(|s| match s {
             "true" | "True" | "TRUE" => Value::Boolean(true),
             "false" | "False" | "FALSE" => Value::Boolean(false),
@@ -98,6 +98,8 @@ fn decode_at(shape: &Shape, params: &Params, at: &str) -> Option<Value> {
                     .collect(),
             ))
         }
+        // awsQuery has no documents.
+        Shape::Document => None,
         Shape::Structure(_) => {
             if !params.has_prefix(&format!("{at}.")) {
                 return None;
@@ -125,7 +127,10 @@ pub fn parse_timestamp(s: &str) -> Option<time::OffsetDateTime> {
     }
     if let Some(t) = parse_float(s).filter(|f| f.is_finite()) {
         let nanos = (t * 1e9).round();
-        #[allow(clippy::cast_possible_truncation, reason = "finite, checked by the range below")]
+        #[allow(
+            clippy::cast_possible_truncation,
+            reason = "finite, checked by the range below"
+        )]
         return (nanos.abs() < 2.5e20)
             .then(|| time::OffsetDateTime::from_unix_timestamp_nanos(nanos as i128).ok())
             .flatten();
@@ -140,8 +145,12 @@ mod tests {
     use crate::{Field, dto::users::CreateUserInput};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())))
-            .expect("params")
+        Params::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+        .expect("params")
     }
 
     #[test]
@@ -165,7 +174,11 @@ mod tests {
     #[test]
     fn timestamps_in_every_form() {
         let want = time::OffsetDateTime::from_unix_timestamp(1_422_172_800).expect("ts");
-        for s in ["2015-01-25T08:00:00Z", "1422172800", "Sun, 25 Jan 2015 08:00:00 GMT"] {
+        for s in [
+            "2015-01-25T08:00:00Z",
+            "1422172800",
+            "Sun, 25 Jan 2015 08:00:00 GMT",
+        ] {
             assert_eq!(parse_timestamp(s), Some(want), "{s}");
         }
         assert_eq!(parse_timestamp("soon"), None);
