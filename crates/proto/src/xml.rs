@@ -218,16 +218,18 @@ pub fn float_text(f: f64) -> String {
     }
 }
 
-/// Seconds since the epoch, with the fraction when there is one.
+/// Seconds since the epoch, with the milliseconds when there are any (`1576540098.123`).
 pub fn epoch_seconds(t: OffsetDateTime) -> String {
-    let nanos = t.nanosecond();
-    if nanos == 0 {
-        t.unix_timestamp().to_string()
+    let ms = t.unix_timestamp_nanos().div_euclid(1_000_000);
+    if ms % 1000 == 0 {
+        (ms / 1000).to_string()
     } else {
-        let ms = nanos / 1_000_000;
-        format!("{}.{:03}", t.unix_timestamp(), ms)
-            .trim_end_matches('0')
-            .to_owned()
+        // Shortest text that reads back as the same f64, exact to the millisecond.
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "epoch milliseconds fit in f64's 53 bits"
+        )]
+        (ms as f64 / 1000.0).to_string()
     }
 }
 
@@ -437,6 +439,22 @@ mod tests {
             &Value::String("{\"a\": \"b/*\"}".into()),
         );
         assert_eq!(x.finish(), "<D>%7B%22a%22%3A%20%22b%2F%2A%22%7D</D>");
+    }
+
+    #[test]
+    fn epoch_seconds_keep_milliseconds() {
+        let at = |nanos: i128| {
+            epoch_seconds(OffsetDateTime::from_unix_timestamp_nanos(nanos).expect("ts"))
+        };
+        assert_eq!(at(1_576_540_098_000_000_000), "1576540098");
+        assert_eq!(at(1_576_540_098_123_000_000), "1576540098.123");
+        assert_eq!(
+            at(1_576_540_098_000_400_000),
+            "1576540098",
+            "below a millisecond"
+        );
+        assert_eq!(at(1_576_540_098_500_000_000), "1576540098.5");
+        assert_eq!(at(-1_500_000_000), "-1.5");
     }
 
     #[test]

@@ -520,6 +520,7 @@ pub fn encode_error(
             object.entry(k).or_insert(v);
         }
     }
+    // The caller's status stands, whatever a member of the error says.
     response.status = status;
     response.body = json_bytes(&Json::Object(object));
     set_content_type(&mut response.headers, "application/json");
