@@ -28,6 +28,8 @@ pub enum Value {
     Map(Vec<(String, Value)>),
     /// A structure's present members, in the order of its shape.
     Structure(Vec<(Cow<'static, str>, Value)>),
+    /// A document: any JSON value.
+    Document(serde_json::Value),
 }
 
 impl Value {
@@ -75,6 +77,7 @@ impl Value {
             Value::List(_) => "list",
             Value::Map(_) => "map",
             Value::Structure(_) => "structure",
+            Value::Document(_) => "document",
         }
     }
 }

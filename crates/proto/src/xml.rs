@@ -166,6 +166,8 @@ impl Xml {
                 use base64::Engine;
                 self.text(tag, &base64::engine::general_purpose::STANDARD.encode(b));
             }
+            // awsQuery has no documents; one is written as its JSON text.
+            (_, Value::Document(d)) => self.text(tag, &d.to_string()),
             // A value that does not fit its shape is a bug of the handler; it is left out
             // rather than written in a form no client reads.
             (_, Value::List(_) | Value::Map(_) | Value::Structure(_)) => {}
@@ -216,16 +218,18 @@ pub fn float_text(f: f64) -> String {
     }
 }
 
-/// Seconds since the epoch, with the fraction when there is one.
+/// Seconds since the epoch, with the milliseconds when there are any (`1576540098.123`).
 pub fn epoch_seconds(t: OffsetDateTime) -> String {
-    let nanos = t.nanosecond();
-    if nanos == 0 {
-        t.unix_timestamp().to_string()
+    let ms = t.unix_timestamp_nanos().div_euclid(1_000_000);
+    if ms % 1000 == 0 {
+        (ms / 1000).to_string()
     } else {
-        let ms = nanos / 1_000_000;
-        format!("{}.{:03}", t.unix_timestamp(), ms)
-            .trim_end_matches('0')
-            .to_owned()
+        // Shortest text that reads back as the same f64, exact to the millisecond.
+        #[allow(
+            clippy::cast_precision_loss,
+            reason = "epoch milliseconds fit in f64's 53 bits"
+        )]
+        (ms as f64 / 1000.0).to_string()
     }
 }
 
@@ -269,22 +273,72 @@ pub fn render_error(
     extra: &[(&str, &str)],
     request_id: &str,
 ) -> String {
+    error_envelope(
+        namespace,
+        code.as_str(),
+        code.fault(),
+        Some(message),
+        request_id,
+        |x| {
+            for (k, v) in extra {
+                x.text(k, v);
+            }
+        },
+    )
+}
+
+/// The error envelope of a modeled error: any code, and the members of the error structure
+/// `detail` as elements of `<Error>` beside `Code` and `Message` (where botocore's
+/// `QueryParser` reads them). A member named like an element already written is left out.
+pub fn render_modeled_error(
+    namespace: &str,
+    code: &str,
+    fault: Fault,
+    message: Option<&str>,
+    detail: Option<(&Shape, &Value)>,
+    request_id: &str,
+) -> String {
+    error_envelope(namespace, code, fault, message, request_id, |x| {
+        let Some((shape, Value::Structure(present))) = detail else {
+            return;
+        };
+        for (name, v) in present {
+            let Some(m) = shape.members().iter().find(|m| m.name == name.as_ref()) else {
+                continue;
+            };
+            let written =
+                matches!(m.wire, "Type" | "Code") || (m.wire == "Message" && message.is_some());
+            if !written {
+                x.value(m.wire, m.shape, v);
+            }
+        }
+    })
+}
+
+fn error_envelope(
+    namespace: &str,
+    code: &str,
+    fault: Fault,
+    message: Option<&str>,
+    request_id: &str,
+    extra: impl FnOnce(&mut Xml),
+) -> String {
     let mut x = Xml::default();
     x.buf
         .push_str(&format!("<ErrorResponse xmlns=\"{namespace}\">"));
     x.open("Error");
     x.text(
         "Type",
-        match code.fault() {
+        match fault {
             Fault::Sender => "Sender",
             Fault::Receiver => "Receiver",
         },
     );
-    x.text("Code", code.as_str());
-    x.text("Message", message);
-    for (k, v) in extra {
-        x.text(k, v);
+    x.text("Code", code);
+    if let Some(message) = message {
+        x.text("Message", message);
     }
+    extra(&mut x);
     x.close("Error");
     x.text("RequestId", request_id);
     x.close("ErrorResponse");
@@ -385,6 +439,22 @@ mod tests {
             &Value::String("{\"a\": \"b/*\"}".into()),
         );
         assert_eq!(x.finish(), "<D>%7B%22a%22%3A%20%22b%2F%2A%22%7D</D>");
+    }
+
+    #[test]
+    fn epoch_seconds_keep_milliseconds() {
+        let at = |nanos: i128| {
+            epoch_seconds(OffsetDateTime::from_unix_timestamp_nanos(nanos).expect("ts"))
+        };
+        assert_eq!(at(1_576_540_098_000_000_000), "1576540098");
+        assert_eq!(at(1_576_540_098_123_000_000), "1576540098.123");
+        assert_eq!(
+            at(1_576_540_098_000_400_000),
+            "1576540098",
+            "below a millisecond"
+        );
+        assert_eq!(at(1_576_540_098_500_000_000), "1576540098.5");
+        assert_eq!(at(-1_500_000_000), "-1.5");
     }
 
     #[test]
