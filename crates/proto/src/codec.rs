@@ -7,10 +7,7 @@
 
 pub mod json;
 pub mod query;
-<<<<<<< HEAD
-=======
 pub mod rest_json;
->>>>>>> wire
 
 /// The protocols Rolegate speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -21,12 +18,9 @@ pub enum Protocol {
     AwsJson1_0,
     /// AWS JSON 1.1: `X-Amz-Target`, `application/x-amz-json-1.1` (Organizations, CloudTrail).
     AwsJson1_1,
-<<<<<<< HEAD
-=======
     /// REST-JSON (`restJson1`): method, path, query and headers bind members, the rest is a
     /// JSON body; errors name their code in `X-Amzn-ErrorType`.
     RestJson1,
->>>>>>> wire
 }
 
 impl Protocol {
@@ -36,10 +30,7 @@ impl Protocol {
             Protocol::AwsQuery => "text/xml",
             Protocol::AwsJson1_0 => "application/x-amz-json-1.0",
             Protocol::AwsJson1_1 => "application/x-amz-json-1.1",
-<<<<<<< HEAD
-=======
             Protocol::RestJson1 => "application/json",
->>>>>>> wire
         }
     }
 }

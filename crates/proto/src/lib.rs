@@ -1,9 +1,5 @@
 //! The wire: protocol-neutral shapes of every operation's input and output, and one codec per
-<<<<<<< HEAD
-//! AWS protocol (awsQuery for IAM and STS, AWS JSON 1.0/1.1).
-=======
 //! AWS protocol (awsQuery for IAM and STS, AWS JSON 1.0/1.1, REST-JSON).
->>>>>>> wire
 //!
 //! Owns: the shapes ([`Shape`], declared with `structure!` beside each typed struct), the
 //! neutral [`Value`] every codec reads and writes, the typed members ([`Field`]: decoding with
@@ -33,11 +29,7 @@ pub use field::Field;
 pub use operation::{Operation, OperationInfo, Service};
 pub use params::Params;
 pub use shape::Shape;
-<<<<<<< HEAD
 pub use value::{REDACTED, Value, redacted};
-=======
-pub use value::Value;
->>>>>>> wire
 
 /// IAM's API version and XML namespace.
 pub const IAM_VERSION: &str = "2010-05-08";

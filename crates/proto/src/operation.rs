@@ -49,7 +49,6 @@ impl Service {
         }
     }
 
-<<<<<<< HEAD
     /// The service whose AWS JSON target prefix (`X-Amz-Target: Prefix.Operation`) this is.
     pub fn from_target_prefix(prefix: &str) -> Option<Self> {
         [Service::Iam, Service::Sts]
@@ -64,8 +63,6 @@ impl Service {
         }
     }
 
-=======
->>>>>>> wire
     /// The protocol it speaks.
     pub fn protocol(self) -> Protocol {
         match self {

@@ -32,11 +32,8 @@ pub enum Shape {
     Map(&'static Map),
     /// A structure: named members in order.
     Structure(&'static [Member]),
-<<<<<<< HEAD
-=======
     /// Any JSON value (Smithy's document type; the JSON protocols only).
     Document,
->>>>>>> wire
 }
 
 /// A list shape.
@@ -76,12 +73,9 @@ pub struct Member {
     pub location: Location,
     /// A secret or credential: never recorded (the audit trail redacts it).
     pub sensitive: bool,
-<<<<<<< HEAD
-=======
     /// A string with a media type (botocore's `jsonvalue`): base64 in a header, as it is
     /// anywhere else.
     pub json_value: bool,
->>>>>>> wire
 }
 
 impl Member {
@@ -93,11 +87,6 @@ impl Member {
             shape,
             location: Location::Body,
             sensitive: false,
-<<<<<<< HEAD
-        }
-    }
-
-=======
             json_value: false,
         }
     }
@@ -112,7 +101,6 @@ impl Member {
         Self { wire, ..self }
     }
 
->>>>>>> wire
     /// The same member, marked sensitive.
     pub const fn sensitive(self) -> Self {
         Self {
@@ -131,16 +119,10 @@ pub enum Location {
     Payload,
     /// A label of the request URI (`{Name}`, or greedy `{Name+}`).
     Uri(&'static str),
-<<<<<<< HEAD
-    /// A query-string parameter; a map member takes every parameter not bound otherwise.
-    Query(&'static str),
-    /// A header; a map member with a name prefix takes every header starting with it.
-=======
     /// A query-string parameter (a list repeats it); a map member (its name unused) takes
     /// every parameter of the request.
     Query(&'static str),
     /// A header (a list is comma-separated).
->>>>>>> wire
     Header(&'static str),
     /// Headers starting with a prefix, as a map.
     Headers(&'static str),

@@ -693,7 +693,8 @@ async fn scenario(
 ) -> (Vec<Mismatch>, BTreeSet<String>) {
     let mut out = Vec::new();
     let mut further = BTreeSet::new();
-    for (name, api) in Operation::ALL {
+    for row in Operation::ALL {
+        let (name, api) = (&row.name, &row.service);
         let op = input(name, access_key_id, full);
         let target = service
             .target(caller, &op)
@@ -861,7 +862,7 @@ async fn every_operation_is_authorized_as_the_service_authorization_reference_sa
     // The other way round: what the reference lists that Rolegate does not answer (issue 17).
     let ours: BTreeSet<String> = Operation::ALL
         .iter()
-        .map(|(n, api)| format!("{}:{n}", api.signing_name()))
+        .map(|row| format!("{}:{}", row.service.signing_name(), row.name))
         .chain(AUTHORIZATION_ONLY.iter().map(|a| (*a).to_owned()))
         .collect();
     let mut missing = Vec::new();

@@ -49,10 +49,7 @@ pub fn from_json(shape: &Shape, json: Json, at: &str) -> Result<Option<Value>, S
     };
     Ok(Some(match (shape, json) {
         (_, Json::Null) => return Ok(None),
-<<<<<<< HEAD
-=======
         (Shape::Document, json) => Value::Document(json),
->>>>>>> wire
         (Shape::String | Shape::PolicyDocument, Json::String(s)) => Value::String(s),
         (Shape::Integer, Json::Number(n)) => match n.as_i64() {
             Some(i) => Value::Integer(i),
@@ -132,10 +129,7 @@ fn expected(shape: &Shape) -> &'static str {
         Shape::Blob => "base64 string",
         Shape::List(_) => "list",
         Shape::Map(_) | Shape::Structure(_) => "object",
-<<<<<<< HEAD
-=======
         Shape::Document => "document",
->>>>>>> wire
     }
 }
 
@@ -153,10 +147,7 @@ fn found(json: &Json) -> &'static str {
 /// The JSON of a value of `shape`.
 pub fn to_json(shape: &Shape, value: &Value) -> Json {
     match (shape, value) {
-<<<<<<< HEAD
-=======
         (_, Value::Document(j)) => j.clone(),
->>>>>>> wire
         (_, Value::String(s)) => Json::String(s.clone()),
         (_, Value::Integer(n)) => Json::from(*n),
         (_, Value::Float(f)) if f.is_finite() => Json::from(*f),
@@ -216,7 +207,6 @@ pub fn encode(result: Option<(&Shape, &Value)>) -> Vec<u8> {
     serde_json::to_vec(&json).unwrap_or_else(|_| b"{}".to_vec())
 }
 
-<<<<<<< HEAD
 /// The name AWS's JSON services give a common error that awsQuery services name otherwise
 /// (`AccessDenied` → `AccessDeniedException`, a bad signature → `InvalidSignatureException`,
 /// an unknown key → `UnrecognizedClientException`, …).
@@ -236,8 +226,6 @@ pub fn error_name(code: &str) -> &str {
     }
 }
 
-=======
->>>>>>> wire
 /// An error body: `{"__type": "Code", "message": "…"}` (plus any extra members).
 pub fn encode_error(code: &str, message: &str, extra: &[(&str, &str)]) -> Vec<u8> {
     let mut body = serde_json::Map::new();
@@ -249,8 +237,6 @@ pub fn encode_error(code: &str, message: &str, extra: &[(&str, &str)]) -> Vec<u8
     serde_json::to_vec(&Json::Object(body)).unwrap_or_default()
 }
 
-<<<<<<< HEAD
-=======
 /// An error body with the error structure's members: `__type`, `message` (when there is
 /// one) and the members of `detail` under their wire names (AWS's modeled errors, such as a
 /// `Message` member, are read by the SDKs from there).
@@ -283,7 +269,6 @@ pub fn target_operation<'t>(target: &'t str, prefix: &str) -> Option<&'t str> {
         .filter(|op| !op.is_empty())
 }
 
->>>>>>> wire
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -98,11 +98,8 @@ fn decode_at(shape: &Shape, params: &Params, at: &str) -> Option<Value> {
                     .collect(),
             ))
         }
-<<<<<<< HEAD
-=======
         // awsQuery has no documents.
         Shape::Document => None,
->>>>>>> wire
         Shape::Structure(_) => {
             if !params.has_prefix(&format!("{at}.")) {
                 return None;
