@@ -18,7 +18,7 @@ use axum::{
 };
 use rolegate_proto::{
     DecodeError, ErrorCode, IAM_NAMESPACE, Operation, OperationInfo, Params, Service as Api, Value,
-    codec::{Protocol, json},
+    codec::{Protocol, json, rest_json},
     xml,
 };
 use rolegate_service::{
@@ -314,55 +314,79 @@ fn record(service: &Service, ex: &Exchange, env: &RequestEnv) {
 
 /// 6. Render, in the request's protocol.
 fn render(ex: &Exchange, request_id: &str) -> Response {
-    let (status, body) = match (&ex.result, ex.protocol) {
-        (Ok(reply), Protocol::AwsQuery) => (
-            StatusCode::OK,
-            xml::render_response(
-                ex.row.map_or("Unknown", |r| r.name),
-                ex.service.map_or(IAM_NAMESPACE, Api::namespace),
-                reply.result(),
-                request_id,
-            )
-            .into_bytes(),
-        ),
-        (Ok(reply), Protocol::AwsJson1_0 | Protocol::AwsJson1_1) => {
-            (StatusCode::OK, json::encode(reply.result()))
-        }
-        (Err(e), protocol) => {
-            let code = e.code();
-            let status = StatusCode::from_u16(code.http_status())
-                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-            let message = e.to_string();
-            let encoded = e.encoded_message().filter(|m| !m.is_empty());
-            let body = match protocol {
-                Protocol::AwsQuery => xml::render_error(
+    let (status, headers, body): (u16, Vec<(String, String)>, Vec<u8>) =
+        match (&ex.result, ex.protocol) {
+            (Ok(reply), Protocol::AwsQuery) => (
+                200,
+                Vec::new(),
+                xml::render_response(
+                    ex.row.map_or("Unknown", |r| r.name),
                     ex.service.map_or(IAM_NAMESPACE, Api::namespace),
-                    code,
-                    &message,
-                    &encoded
-                        .map(|m| [("EncodedAuthorizationMessage", m)])
-                        .unwrap_or_default()
-                        .into_iter()
-                        .filter(|(_, m)| !m.is_empty())
-                        .collect::<Vec<_>>(),
+                    reply.result(),
                     request_id,
                 )
                 .into_bytes(),
-                Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => {
-                    json::encode_error(json::error_name(code.as_str()), &message, &[])
+            ),
+            (Ok(reply), Protocol::AwsJson1_0 | Protocol::AwsJson1_1) => {
+                (200, Vec::new(), json::encode(reply.result()))
+            }
+            (Ok(reply), Protocol::RestJson1) => {
+                let r = rest_json::encode(200, reply.result());
+                (r.status, r.headers, r.body)
+            }
+            (Err(e), protocol) => {
+                let code = e.code();
+                let message = e.to_string();
+                match protocol {
+                    Protocol::AwsQuery => {
+                        let encoded = e.encoded_message().filter(|m| !m.is_empty());
+                        let extra: Vec<(&str, &str)> = encoded
+                            .map(|m| ("EncodedAuthorizationMessage", m))
+                            .into_iter()
+                            .collect();
+                        let body = xml::render_error(
+                            ex.service.map_or(IAM_NAMESPACE, Api::namespace),
+                            code,
+                            &message,
+                            &extra,
+                            request_id,
+                        );
+                        (code.http_status(), Vec::new(), body.into_bytes())
+                    }
+                    Protocol::AwsJson1_0 | Protocol::AwsJson1_1 => (
+                        code.http_status(),
+                        Vec::new(),
+                        json::encode_error(json::error_name(code.as_str()), &message, &[]),
+                    ),
+                    Protocol::RestJson1 => {
+                        let r = rest_json::encode_error(
+                            code.http_status(),
+                            json::error_name(code.as_str()),
+                            Some(&message),
+                            None,
+                        );
+                        (r.status, r.headers, r.body)
+                    }
                 }
-            };
-            (status, body)
-        }
-    };
+            }
+        };
+    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let mut response = (status, body).into_response();
-    let headers = response.headers_mut();
-    headers.insert(
+    let map = response.headers_mut();
+    map.insert(
         "content-type",
         HeaderValue::from_static(ex.protocol.content_type()),
     );
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            map.insert(n, v);
+        }
+    }
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", v);
+        map.insert("x-amzn-requestid", v);
     }
     response
 }

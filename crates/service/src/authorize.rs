@@ -820,15 +820,16 @@ impl Service {
                 let name = match (name, &caller.identity) {
                     (Some(n), _) => n.to_owned(),
                     (None, Identity::User { name, .. }) => name.clone(),
-                    (
-                        None,
-                        Identity::Root
-                        | Identity::AssumedRole { .. }
-                        | Identity::FederatedUser { .. },
-                    ) => {
+                    (None, Identity::Root) => {
                         t.resource = crate::iam::root_arn(account);
                         t.acted_on = acted_on;
                         return Ok(t);
+                    }
+                    // A session names no user: AWS refuses the call before anything else.
+                    (None, Identity::AssumedRole { .. } | Identity::FederatedUser { .. }) => {
+                        return Err(ServiceError::Validation(
+                            "Must specify userName when calling with non-User credentials".into(),
+                        ));
                     }
                 };
                 self.stored_arn::<record::User>(account, &name, new_path, &mut t)

@@ -29,7 +29,9 @@ impl Recorder for Keep {
     fn record(&self, r: Record<'_>) {
         let kept = Kept {
             request_id: r.request_id.to_owned(),
-            operation: r.operation.map(|(s, n)| format!("{}:{n}", s.signing_name())),
+            operation: r
+                .operation
+                .map(|(s, n)| format!("{}:{n}", s.signing_name())),
             caller: r.caller.map(rolegate_service::Caller::arn),
             source_ip: r.source_ip.map(|ip| ip.to_string()),
             user_agent: r.user_agent.map(str::to_owned),
@@ -63,15 +65,27 @@ async fn every_exchange_ends_in_the_record_step() {
     let root = root_iam(&s);
 
     // A success: the caller, the input and the output.
-    root.create_user().user_name("rec-user").send().await.expect("create user");
+    root.create_user()
+        .user_name("rec-user")
+        .send()
+        .await
+        .expect("create user");
     let created = keep.find("iam:CreateUser", None);
     assert_eq!(created.len(), 1, "{created:?}");
     let c = &created[0];
     assert_eq!(c.caller.as_deref(), Some("arn:aws:iam::123456789012:root"));
     assert_eq!(c.source_ip.as_deref(), Some("127.0.0.1"));
-    assert!(c.user_agent.as_deref().is_some_and(|ua| ua.contains("aws-sdk-rust")), "{c:?}");
+    assert!(
+        c.user_agent
+            .as_deref()
+            .is_some_and(|ua| ua.contains("aws-sdk-rust")),
+        "{c:?}"
+    );
     assert!(c.input.contains("rec-user"), "{c:?}");
-    assert!(c.output.contains("arn:aws:iam::123456789012:user/rec-user"), "{c:?}");
+    assert!(
+        c.output.contains("arn:aws:iam::123456789012:user/rec-user"),
+        "{c:?}"
+    );
 
     // Secrets never reach the record: the new key's secret is redacted from the output.
     let key = root
@@ -84,8 +98,16 @@ async fn every_exchange_ends_in_the_record_step() {
         .expect("access key");
     let keys = keep.find("iam:CreateAccessKey", None);
     assert_eq!(keys.len(), 1);
-    assert!(!keys[0].output.contains(&key.secret_access_key), "{:?}", keys[0]);
-    assert!(keys[0].output.contains(rolegate_proto::REDACTED), "{:?}", keys[0]);
+    assert!(
+        !keys[0].output.contains(&key.secret_access_key),
+        "{:?}",
+        keys[0]
+    );
+    assert!(
+        keys[0].output.contains(rolegate_proto::REDACTED),
+        "{:?}",
+        keys[0]
+    );
     assert!(keys[0].output.contains(&key.access_key_id), "{:?}", keys[0]);
 
     // A denial: the caller is known, the outcome is the error.
@@ -141,7 +163,10 @@ async fn every_exchange_ends_in_the_record_step() {
     )
     .await;
     assert_eq!(status, 403, "{body}");
-    assert!(body.contains("<Code>MissingAuthenticationToken</Code>"), "{body}");
+    assert!(
+        body.contains("<Code>MissingAuthenticationToken</Code>"),
+        "{body}"
+    );
     let m = keep.find("sts:GetCallerIdentity", Some("MissingAuthenticationToken"));
     assert_eq!(m.len(), 1);
     assert_eq!(m[0].caller, None);
