@@ -14,7 +14,7 @@ pub mod serve;
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-pub use config::{ClockHandle, Config, ServeArgs};
+pub use config::{ClockHandle, Config, ServeArgs, TlsFiles};
 use rolegate_service::{Service, ServiceConfig, bootstrap::Bootstrap};
 use rolegate_store::{Expect, GLOBAL, PostgresStore, SqliteStore, Store, Write};
 use tokio::{sync::oneshot, task::JoinHandle};
