@@ -7,6 +7,7 @@
 
 pub mod authn;
 pub mod config;
+pub mod forwarded;
 pub mod http;
 pub mod metrics;
 pub mod serve;
