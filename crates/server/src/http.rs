@@ -21,6 +21,7 @@ use rolegate_service::{Reply, RequestEnv, Service, ServiceError, ids};
 
 use crate::{
     authn,
+    forwarded::ClientOrigin,
     metrics::{ActionLabels, Metrics, RequestLabels},
 };
 
@@ -317,10 +318,20 @@ async fn handle(
     )
     .await?;
     let op = Operation::decode(action, version, &params)?;
+    // The accept loop's view of the client (`forwarded`); a request that did not come through
+    // it is the plain peer.
+    let origin = parts
+        .extensions
+        .get::<ClientOrigin>()
+        .copied()
+        .unwrap_or(ClientOrigin {
+            ip: peer.ip(),
+            secure: false,
+        });
     let env = RequestEnv {
         request_id: request_id.to_owned(),
-        source_ip: Some(peer.ip()),
-        secure_transport: false,
+        source_ip: Some(origin.ip),
+        secure_transport: origin.secure,
         user_agent: parts
             .headers
             .get("user-agent")
