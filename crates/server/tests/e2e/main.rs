@@ -18,6 +18,7 @@ mod simulator;
 mod sts;
 mod support;
 mod terraform;
+mod tls;
 
 use support::*;
 
