@@ -3,6 +3,7 @@
 
 use std::{net::SocketAddr, path::PathBuf};
 
+use ipnet::IpNet;
 use serde::Deserialize;
 
 /// `rolegate serve` flags (all optional so a config file can fill what they leave out).
@@ -68,6 +69,33 @@ pub struct ServeArgs {
     /// 3600 [default: 2].
     #[arg(long, env = "ROLEGATE_MAX_STALENESS_SECONDS")]
     pub max_staleness_seconds: Option<u64>,
+    /// Serve HTTPS with this certificate chain (PEM, the server's certificate first); needs
+    /// `--tls-key`. SIGHUP reads both files again.
+    #[arg(long, env = "ROLEGATE_TLS_CERT", value_name = "PEM")]
+    pub tls_cert: Option<PathBuf>,
+    /// The private key of `--tls-cert` (PEM: PKCS#8, PKCS#1 or SEC1).
+    #[arg(long, env = "ROLEGATE_TLS_KEY", value_name = "PEM")]
+    pub tls_key: Option<PathBuf>,
+    /// Reverse proxies (CIDRs or addresses, comma-separated) whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` give `aws:SourceIp` and `aws:SecureTransport`; from any other peer
+    /// these headers are ignored [default: none].
+    #[arg(
+        long,
+        env = "ROLEGATE_TRUSTED_PROXIES",
+        value_name = "CIDR,...",
+        value_delimiter = ',',
+        value_parser = parse_proxy
+    )]
+    pub trusted_proxies: Option<Vec<IpNet>>,
+}
+
+/// A trusted proxy: a CIDR (`10.0.0.0/8`, `fd00::/8`) or one address (`10.0.0.7`).
+pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
+    let text = text.trim();
+    text.parse::<IpNet>()
+        .or_else(|_| text.parse::<std::net::IpAddr>().map(IpNet::from))
+        .map(|net| net.trunc())
+        .map_err(|_| format!("`{text}` is not a CIDR (like 10.0.0.0/8) or an IP address"))
 }
 
 /// The same settings as a file.
@@ -90,6 +118,9 @@ struct FileConfig {
     max_requests_per_connection: Option<u64>,
     max_connections_per_address: Option<usize>,
     max_staleness_seconds: Option<u64>,
+    tls_cert: Option<PathBuf>,
+    tls_key: Option<PathBuf>,
+    trusted_proxies: Option<Vec<String>>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -130,10 +161,23 @@ pub struct Config {
     pub max_connections_per_address: usize,
     /// The cache's age bound.
     pub max_staleness_seconds: u64,
+    /// HTTPS: the certificate chain and key files; plain HTTP when `None`.
+    pub tls: Option<TlsFiles>,
+    /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<IpNet>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
     pub clock: ClockHandle,
+}
+
+/// The PEM files HTTPS is served with (read at start and on every SIGHUP).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    /// Certificate chain, the server's certificate first.
+    pub cert: PathBuf,
+    /// Its private key.
+    pub key: PathBuf,
 }
 
 /// The clock a server runs on: the system clock unless a test supplies another.
@@ -171,6 +215,8 @@ impl Default for Config {
             max_requests_per_connection: 1000,
             max_connections_per_address: 256,
             max_staleness_seconds: rolegate_service::DEFAULT_MAX_STALENESS.as_secs(),
+            tls: None,
+            trusted_proxies: Vec::new(),
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -200,6 +246,28 @@ impl ServeArgs {
             _ => anyhow::bail!(
                 "set both ROLEGATE_ROOT_ACCESS_KEY_ID and ROLEGATE_ROOT_SECRET_ACCESS_KEY, or neither"
             ),
+        };
+        let tls = match (
+            self.tls_cert.or(file.tls_cert),
+            self.tls_key.or(file.tls_key),
+        ) {
+            (Some(cert), Some(key)) => Some(TlsFiles { cert, key }),
+            (None, None) => None,
+            (Some(_), None) => {
+                anyhow::bail!("--tls-cert needs --tls-key (the certificate's private key)")
+            }
+            (None, Some(_)) => {
+                anyhow::bail!("--tls-key needs --tls-cert (the certificate chain it belongs to)")
+            }
+        };
+        let trusted_proxies = match (self.trusted_proxies, file.trusted_proxies) {
+            (Some(flag), _) => flag,
+            (None, Some(file)) => file
+                .iter()
+                .map(|p| parse_proxy(p))
+                .collect::<Result<_, _>>()
+                .map_err(|e| anyhow::anyhow!("trusted_proxies: {e}"))?,
+            (None, None) => d.trusted_proxies,
         };
         let config = Config {
             listen: self.listen.or(file.listen).unwrap_or(d.listen),
@@ -245,6 +313,8 @@ impl ServeArgs {
                 .max_staleness_seconds
                 .or(file.max_staleness_seconds)
                 .unwrap_or(d.max_staleness_seconds),
+            tls,
+            trusted_proxies,
             root_key,
             clock: d.clock,
         };
@@ -309,6 +379,50 @@ mod tests {
     }
 
     #[test]
+    fn tls_and_trusted_proxies() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("rolegate.toml");
+        std::fs::write(
+            &file,
+            "tls_cert = \"/etc/rolegate/cert.pem\"\ntls_key = \"/etc/rolegate/key.pem\"\ntrusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\", \"fd00::/8\"]\n",
+        )
+        .expect("write");
+        let c = ServeArgs {
+            config: Some(file.clone()),
+            ..Default::default()
+        }
+        .resolve()
+        .expect("resolves");
+        assert_eq!(
+            c.tls,
+            Some(TlsFiles {
+                cert: "/etc/rolegate/cert.pem".into(),
+                key: "/etc/rolegate/key.pem".into()
+            })
+        );
+        let nets: Vec<String> = c.trusted_proxies.iter().map(|n| n.to_string()).collect();
+        assert_eq!(nets, ["10.0.0.0/8", "192.0.2.7/32", "fd00::/8"]);
+        // The flag replaces the file's list; the key may come from the file.
+        let c = ServeArgs {
+            config: Some(file),
+            tls_cert: Some("/run/cert.pem".into()),
+            trusted_proxies: Some(vec![parse_proxy("172.16.0.0/12").expect("cidr")]),
+            ..Default::default()
+        }
+        .resolve()
+        .expect("resolves");
+        assert_eq!(
+            c.tls.map(|t| (t.cert, t.key)),
+            Some(("/run/cert.pem".into(), "/etc/rolegate/key.pem".into()))
+        );
+        assert_eq!(c.trusted_proxies.len(), 1);
+        let d = ServeArgs::default().resolve().expect("defaults");
+        assert!(d.tls.is_none() && d.trusted_proxies.is_empty());
+        assert!(parse_proxy("10.0.0.0/33").is_err());
+        assert!(parse_proxy("proxy.internal").is_err());
+    }
+
+    #[test]
     fn bad_settings_are_refused() {
         let dir = tempfile::tempdir().expect("dir");
         let file = dir.path().join("bad.toml");
@@ -340,6 +454,29 @@ mod tests {
             .is_err(),
             "log format"
         );
+        let e = ServeArgs {
+            tls_cert: Some("cert.pem".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .expect_err("a certificate without its key");
+        assert!(e.to_string().contains("--tls-cert needs --tls-key"), "{e}");
+        let e = ServeArgs {
+            tls_key: Some("key.pem".into()),
+            ..Default::default()
+        }
+        .resolve()
+        .expect_err("a key without its certificate");
+        assert!(e.to_string().contains("--tls-key needs --tls-cert"), "{e}");
+        let bad = dir.path().join("proxies.toml");
+        std::fs::write(&bad, "trusted_proxies = [\"10.0.0.0/8\", \"nope\"]\n").expect("write");
+        let e = ServeArgs {
+            config: Some(bad),
+            ..Default::default()
+        }
+        .resolve()
+        .expect_err("a bad proxy");
+        assert!(e.to_string().contains("`nope` is not a CIDR"), "{e}");
         for (args, what) in [
             (
                 ServeArgs {

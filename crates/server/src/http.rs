@@ -28,6 +28,7 @@ use rolegate_service::{
 
 use crate::{
     authn,
+    forwarded::ClientOrigin,
     metrics::{ActionLabels, Metrics, RequestLabels},
 };
 
@@ -126,10 +127,20 @@ async fn api(
         };
         body
     };
+    // The accept loop's view of the client (`forwarded`: the connection's TLS, and a trusted
+    // proxy's `X-Forwarded-*`); a request that did not come through it is the plain peer.
+    let origin = parts
+        .extensions
+        .get::<ClientOrigin>()
+        .copied()
+        .unwrap_or(ClientOrigin {
+            ip: peer.ip(),
+            secure: false,
+        });
     let env = RequestEnv {
         request_id: request_id.clone(),
-        source_ip: Some(peer.ip()),
-        secure_transport: false,
+        source_ip: Some(origin.ip),
+        secure_transport: origin.secure,
         user_agent: parts
             .headers
             .get("user-agent")

@@ -2,19 +2,22 @@
 //!
 //! Owns: choosing and opening the store, bootstrap (management account, root key, the
 //! root-credentials file), administrative commands (adding accounts, rotating the session
-//! key), the HTTP edge with SigV4 authentication, the accept loop and its limits, metrics,
-//! health, the change-log poller, and graceful shutdown.
+//! key), the HTTP edge with SigV4 authentication, the accept loop and its limits, HTTPS and
+//! its reload on SIGHUP, trusted proxies, metrics, health, the change-log poller, and graceful
+//! shutdown.
 
 pub mod authn;
 pub mod config;
+pub mod forwarded;
 pub mod http;
 pub mod metrics;
 pub mod serve;
+pub mod tls;
 
 use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 
 use anyhow::Context as _;
-pub use config::{ClockHandle, Config, ServeArgs};
+pub use config::{ClockHandle, Config, ServeArgs, TlsFiles};
 use rolegate_service::{Service, ServiceConfig, bootstrap::Bootstrap};
 use rolegate_store::{Expect, GLOBAL, PostgresStore, SqliteStore, Store, Write};
 use tokio::{sync::oneshot, task::JoinHandle};
@@ -27,6 +30,7 @@ pub struct Running {
     pub account_id: String,
     /// The service (tests use it to inspect state).
     pub service: Arc<Service>,
+    tls: Option<tls::Tls>,
     shutdown: Option<oneshot::Sender<()>>,
     handle: JoinHandle<anyhow::Result<()>>,
 }
@@ -38,6 +42,15 @@ impl Running {
             let _ = tx.send(());
         }
         self.handle.await.context("server task")?
+    }
+
+    /// Reads `--tls-cert` and `--tls-key` again, as SIGHUP does: new connections get the new
+    /// certificate, open ones keep theirs; on error the old certificate stays.
+    pub fn reload_tls(&self) -> anyhow::Result<()> {
+        match &self.tls {
+            Some(tls) => tls.reload(),
+            None => anyhow::bail!("this server does not serve HTTPS"),
+        }
     }
 
     /// Waits until the server stops (after SIGTERM/ctrl-c when started by `serve`).
@@ -182,8 +195,11 @@ pub async fn rotate_session_key(config: &Config) -> anyhow::Result<u32> {
 }
 
 /// Opens the store, bootstraps, binds and starts serving. Stops on [`Running::shutdown`],
-/// or on SIGTERM/ctrl-c when `signals` is set.
+/// or on SIGTERM/ctrl-c when `signals` is set; then, with HTTPS, SIGHUP also reloads the
+/// certificate ([`Running::reload_tls`] does it without the signal).
 pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
+    // A bad certificate or key fails the start before anything else is opened.
+    let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
     let store = open_store(&config).await?;
     let account_id = management_account(&*store, config.account_id.as_deref()).await?;
     let service = Arc::new(Service::new(
@@ -232,7 +248,8 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = store.backend(), max_connections = config.max_connections, "listening");
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    tracing::info!(%addr, scheme, backend = store.backend(), max_connections = config.max_connections, trusted_proxies = config.trusted_proxies.len(), "listening");
     fit_open_file_limit(config.max_connections);
 
     let (tx, rx) = oneshot::channel::<()>();
@@ -267,6 +284,16 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         max_requests_per_connection: config.max_requests_per_connection,
         max_connections_per_address: config.max_connections_per_address,
     };
+    let transport = serve::Transport {
+        tls: tls.clone(),
+        proxies: Arc::new(forwarded::TrustedProxies::new(
+            config.trusted_proxies.clone(),
+        )),
+    };
+    let reloader = match (&tls, signals) {
+        (Some(tls), true) => Some(reload_on_sighup(tls.clone())?),
+        _ => None,
+    };
     let handle = tokio::spawn(async move {
         let stop = async move {
             if signals {
@@ -279,14 +306,18 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             }
             tracing::info!("shutting down: finishing in-flight requests");
         };
-        let result = serve::serve(listener, app, metrics, limits, stop).await;
+        let result = serve::serve(listener, app, metrics, limits, transport, stop).await;
         poller.abort();
+        if let Some(reloader) = reloader {
+            reloader.abort();
+        }
         result.context("serving")
     });
     Ok(Running {
         addr,
         account_id,
         service,
+        tls,
         shutdown: Some(tx),
         handle,
     })
@@ -337,6 +368,30 @@ fn fit_open_file_limit(max_connections: usize) {
 
 #[cfg(not(unix))]
 fn fit_open_file_limit(_max_connections: usize) {}
+
+/// Reloads the certificate on every SIGHUP (only installed with HTTPS: otherwise SIGHUP keeps
+/// its default meaning).
+#[cfg(unix)]
+fn reload_on_sighup(tls: tls::Tls) -> anyhow::Result<JoinHandle<()>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut hangup = signal(SignalKind::hangup()).context("listening for SIGHUP")?;
+    Ok(tokio::spawn(async move {
+        while hangup.recv().await.is_some() {
+            match tls.reload() {
+                Ok(()) => tracing::info!("SIGHUP: reloaded the TLS certificate and key"),
+                Err(e) => tracing::error!(
+                    error = format!("{e:#}"),
+                    "SIGHUP: could not reload the TLS certificate; still serving the previous one"
+                ),
+            }
+        }
+    }))
+}
+
+#[cfg(not(unix))]
+fn reload_on_sighup(_tls: tls::Tls) -> anyhow::Result<JoinHandle<()>> {
+    Ok(tokio::spawn(async {}))
+}
 
 async fn shutdown_signal() {
     #[cfg(unix)]

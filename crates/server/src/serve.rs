@@ -9,6 +9,11 @@
 //! off on accept errors such as `EMFILE` instead of spinning, and shutdown (stop accepting,
 //! finish in-flight requests, close idle connections). The body-read timeout is `http`'s.
 //!
+//! With `--tls-cert` the connection is TLS: its handshake has the header-read timeout too and
+//! holds its slot under both caps while it runs, so a client that connects and never
+//! handshakes is closed like one that never sends a request head. Each request carries its
+//! [`ClientOrigin`] (the peer, or what a trusted proxy says: `forwarded`) as an extension.
+//!
 //! <https://docs.rs/hyper/1/hyper/server/conn/http1/struct.Builder.html#method.header_read_timeout>
 
 use std::{
@@ -37,7 +42,11 @@ use tokio::{
 };
 use tower::ServiceExt as _;
 
-use crate::metrics::Metrics;
+use crate::{
+    forwarded::{ClientOrigin, TrustedProxies},
+    metrics::Metrics,
+    tls::Tls,
+};
 
 /// How long to wait before accepting again after an accept error (file descriptors
 /// exhausted, …): the pending connection stays in the kernel's queue, and retrying at once
@@ -60,6 +69,15 @@ pub struct Limits {
     pub max_requests_per_connection: u64,
     /// Open connections from one client address (IPv6: one /64) at most; 0 is no limit.
     pub max_connections_per_address: usize,
+}
+
+/// How connections are read: over TLS or not, and whose forwarding headers count.
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    /// HTTPS when set.
+    pub tls: Option<Tls>,
+    /// `--trusted-proxies`.
+    pub proxies: Arc<TrustedProxies>,
 }
 
 /// The unit one client is counted in: an IPv4 address, or an IPv6 /64 (one host's usual
@@ -278,6 +296,7 @@ pub async fn serve(
     router: Router,
     metrics: Arc<Metrics>,
     limits: Limits,
+    transport: Transport,
     stop: impl Future<Output = ()>,
 ) -> anyhow::Result<()> {
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -315,6 +334,7 @@ pub async fn serve(
                                 peer,
                                 router.clone(),
                                 limits,
+                                transport.clone(),
                                 closing_rx.clone(),
                                 slot,
                             ));
@@ -361,12 +381,56 @@ async fn serve_connection(
     peer: SocketAddr,
     router: Router,
     limits: Limits,
-    mut closing: watch::Receiver<bool>,
+    transport: Transport,
+    closing: watch::Receiver<bool>,
     slot: Slot,
 ) {
+    let io = SendDeadline::new(stream, limits.send_timeout);
+    let Some(tls) = &transport.tls else {
+        return serve_http(io, peer, false, router, limits, transport, closing, slot).await;
+    };
+    // The handshake is bounded like a request head: a client that never completes it goes.
+    // Its socket is kept (`into_fallible`, `Box::pin`) until the slot has been given back.
+    let mut handshake = Box::pin(tls.acceptor().accept(io).into_fallible());
+    match tokio::time::timeout(limits.header_read_timeout, handshake.as_mut()).await {
+        Ok(Ok(stream)) => {
+            serve_http(stream, peer, true, router, limits, transport, closing, slot).await;
+        }
+        Ok(Err((e, socket))) => {
+            drop(slot);
+            drop(socket);
+            tracing::debug!(%peer, error = %e, "TLS handshake failed");
+        }
+        Err(_) => {
+            drop(slot);
+            tracing::debug!(%peer, "no TLS handshake within the header-read timeout");
+        }
+    }
+}
+
+/// HTTP/1.1 on an established connection (TLS or not).
+#[allow(
+    clippy::too_many_arguments,
+    reason = "one connection's parts, handed on from serve_connection"
+)]
+async fn serve_http<I>(
+    io: I,
+    peer: SocketAddr,
+    tls: bool,
+    router: Router,
+    limits: Limits,
+    transport: Transport,
+    mut closing: watch::Receiver<bool>,
+    slot: Slot,
+) where
+    I: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
     let served = Arc::new(AtomicU64::new(0));
+    let proxies = transport.proxies;
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
+        let origin: ClientOrigin = proxies.origin(peer.ip(), tls, request.headers());
         request.extensions_mut().insert(ConnectInfo(peer));
+        request.extensions_mut().insert(origin);
         let nth = served.fetch_add(1, Ordering::Relaxed) + 1;
         let router = router.clone();
         async move {
@@ -384,7 +448,6 @@ async fn serve_connection(
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
-    let io = SendDeadline::new(stream, limits.send_timeout);
     let connection = builder.serve_connection(TokioIo::new(io), service);
     tokio::pin!(connection);
     let shutdown = async move {

@@ -19,6 +19,7 @@ mod simulator;
 mod sts;
 mod support;
 mod terraform;
+mod tls;
 
 use support::*;
 
