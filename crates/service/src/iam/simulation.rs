@@ -695,6 +695,7 @@ impl Service {
                 .as_ref()
                 .map(|_| sourced(boundary_from..resource_at)),
             session: None,
+            scps: Vec::new(),
         };
         let request = Request {
             action,
