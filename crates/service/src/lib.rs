@@ -97,6 +97,8 @@ pub struct Service {
     /// When the keyring was last re-read for a token naming a key this node did not know
     /// (unix ms; see `session::keyring`).
     pub(crate) keyring_reloaded_ms: AtomicI64,
+    /// Where service control policies come from ([`Service::with_organizations`]).
+    pub(crate) organizations: Arc<dyn authorize::Organizations>,
 }
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
@@ -119,6 +121,7 @@ impl Service {
             parsed: Mutex::new(Default::default()),
             log_position: Mutex::new(None),
             keyring_reloaded_ms: AtomicI64::new(0),
+            organizations: Arc::new(authorize::NoOrganizations),
         }
     }
 
