@@ -23,7 +23,8 @@ const MANAGEMENT: &str = "111122223333";
 const MEMBER: &str = "444455556666";
 
 /// The organization of the tests: the member account sits under the root and one OU; the
-/// OU lets through only `s3:Get*`/`s3:List*` and IAM reads, and denies `s3:DeleteBucket`.
+/// OU lets through only `s3:Get*`/`s3:List*`, IAM reads and the simulator, and denies
+/// `s3:DeleteBucket`.
 /// Switched off while a test sets up its entities (the member account's root is under the
 /// SCPs too).
 #[derive(Default)]
@@ -60,7 +61,7 @@ impl Organizations for TestOrganization {
             "p-readonly".to_owned(),
             parse(
                 r#"{"Version":"2012-10-17","Statement":[
-                    {"Effect":"Allow","Action":["s3:Get*","s3:List*","iam:Get*"],"Resource":"*"},
+                    {"Effect":"Allow","Action":["s3:Get*","s3:List*","iam:Get*","iam:Simulate*"],"Resource":"*"},
                     {"Effect":"Deny","Action":"s3:DeleteBucket","Resource":"*"}]}"#,
             ),
         );
@@ -688,4 +689,43 @@ async fn the_callers_own_keys_come_from_its_credentials_only() {
         Decision::ImplicitDeny,
         "the request came from 192.0.2.10"
     );
+}
+
+#[tokio::test]
+async fn the_simulator_applies_the_same_scps_to_a_stored_principal() {
+    let w = world().await;
+    w.user(MEMBER, "nia", &[ALL_S3]).await;
+    let params = Params::from_pairs(
+        [
+            ("PolicySourceArn", "arn:aws:iam::444455556666:user/nia"),
+            ("ActionNames.member.1", "s3:GetObject"),
+            ("ActionNames.member.2", "s3:PutObject"),
+            ("ActionNames.member.3", "s3:DeleteBucket"),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    )
+    .expect("params");
+    let op = Operation::decode("SimulatePrincipalPolicy", None, &params).expect("operation");
+    let reply = w
+        .service
+        .execute(&root(MEMBER), op, &env())
+        .await
+        .expect("the member's root may simulate within its SCPs");
+    let rolegate_service::Reply::Body(body) = reply else {
+        panic!("SimulatePrincipalPolicy has a result");
+    };
+    let xml =
+        rolegate_proto::xml::render_response("SimulatePrincipalPolicy", "ns", Some(&*body), "r");
+    let decision = |action: &str| {
+        xml.split("<EvalActionName>")
+            .find(|chunk| chunk.starts_with(&format!("{action}<")))
+            .and_then(|chunk| chunk.split("<EvalDecision>").nth(1))
+            .and_then(|rest| rest.split('<').next())
+            .unwrap_or_else(|| panic!("{action} in {xml}"))
+            .to_owned()
+    };
+    assert_eq!(decision("s3:GetObject"), "allowed");
+    assert_eq!(decision("s3:PutObject"), "implicitDeny");
+    assert_eq!(decision("s3:DeleteBucket"), "explicitDeny");
 }
