@@ -1,8 +1,10 @@
-//! AWS's evaluation logic: explicit deny, then allow, then implicit deny, across identity,
-//! resource-based, permissions-boundary and session policies.
+//! AWS's evaluation logic: explicit deny, then allow, then implicit deny, across
+//! organization (service control), identity, resource-based, permissions-boundary and session
+//! policies.
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html>,
-//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>
+//! <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic-cross-account.html>,
+//! <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html>
 
 mod combine;
 mod statement;
@@ -36,6 +38,8 @@ pub enum PolicyType {
     Boundary,
     /// Session policy.
     Session,
+    /// Service control policy (an organization's, over the principal's account).
+    ServiceControl,
 }
 
 impl PolicyType {
@@ -46,6 +50,7 @@ impl PolicyType {
             PolicyType::Resource => "resource-based policy",
             PolicyType::Boundary => "permissions boundary",
             PolicyType::Session => "session policy",
+            PolicyType::ServiceControl => "service control policy",
         }
     }
 }
@@ -75,6 +80,13 @@ pub struct PolicySet<'a> {
     /// Session policies; `None` when the session has none. A federated-user session without
     /// session policies passes `Some(vec![])`: nothing is allowed.
     pub session: Option<Vec<SourcedPolicy<'a>>>,
+    /// The service control policies over the principal's account, one entry per level of the
+    /// organization from its root through each OU down to the account itself. Every level
+    /// must allow and a Deny at any level denies; they cap identity and resource-based
+    /// policies alike and grant nothing. Empty when no organization applies (no organization,
+    /// its management account, a service-linked role); a level with no policies allows
+    /// nothing.
+    pub scps: Vec<Vec<SourcedPolicy<'a>>>,
 }
 
 /// A statement that took part in the decision.

@@ -8,16 +8,19 @@
 //! ```json
 //! { "name": "…", "why": "…",
 //!   "identity": [policy…], "resource": policy, "boundary": [policy…], "session": [policy…],
+//!   "scps": [level…],
 //!   "trust": true, "resource_account": "…",
 //!   "principal": { "arn": "…", "kind": "user", "unique_id": "…", "role_arn": "…" },
 //!   "action": "s3:GetObject", "resource": "arn:…", "context": { "aws:SourceIp": "…", "aws:TagKeys": ["…"] },
-//!   "expect": "Allow" | "ExplicitDeny" | "ImplicitDeny" }
+//!   "expect": "Allow" | "ExplicitDeny" | "ImplicitDeny", "blame": "service control policy" }
 //! ```
 //!
 //! Policies are JSON values (written as documents, serialized before parsing). `trust: true`
-//! parses `resource` as a role trust policy and requires it to allow. A file's `defaults`
+//! parses `resource` as a role trust policy and requires it to allow. `scps` lists the levels of
+//! an organization (root, each OU, the account), each one policy or a list of policies. A file's `defaults`
 //! (principal, context, identity, …) apply to its cases unless a case sets its own; a case's
-//! context keys are added to the file's, and a `null` value removes one.
+//! context keys are added to the file's, and a `null` value removes one; a `null` policy field
+//! removes the file's. `blame`, when given, is the phrase of the kind of policy a denial names.
 
 use rolegate_policy::{
     Context, ContextValue, Decision, PolicyKind, PolicySet, Request, SourcedPolicy, evaluate,
@@ -81,7 +84,7 @@ fn context(v: Option<&Value>) -> Context {
 
 fn policies(v: Option<&Value>, kind: PolicyKind, case: &str) -> Vec<rolegate_policy::Policy> {
     let list: Vec<&Value> = match v {
-        None => Vec::new(),
+        None | Some(Value::Null) => Vec::new(),
         Some(Value::Array(items)) => items.iter().collect(),
         Some(single) => vec![single],
     };
@@ -94,6 +97,17 @@ fn policies(v: Option<&Value>, kind: PolicyKind, case: &str) -> Vec<rolegate_pol
             parse(&text, kind)
                 .unwrap_or_else(|e| panic!("{case}: policy does not parse: {e}\n{text}"))
         })
+        .collect()
+}
+
+/// `scps`: one entry per level, each a policy or a list of policies.
+fn levels(v: Option<&Value>, case: &str) -> Vec<Vec<rolegate_policy::Policy>> {
+    let Some(v) = v else { return Vec::new() };
+    let list = v
+        .as_array()
+        .unwrap_or_else(|| panic!("{case}: scps is a list of levels"));
+    list.iter()
+        .map(|level| policies(Some(level), PolicyKind::Identity, case))
         .collect()
 }
 
@@ -124,6 +138,7 @@ fn run(case: &Value, defaults: &Map<String, Value>) -> Result<(), String> {
     );
     let boundary = field("boundary").map(|b| policies(Some(b), PolicyKind::Identity, &name));
     let session = field("session").map(|s| policies(Some(s), PolicyKind::Session, &name));
+    let scps = levels(field("scps"), &name);
     let principal = principal(field("principal"));
     // The case's context keys replace the file's; `null` removes a key.
     let mut merged = defaults
@@ -152,6 +167,7 @@ fn run(case: &Value, defaults: &Map<String, Value>) -> Result<(), String> {
         resource_policy_required: trust,
         boundary: boundary.as_deref().map(sourced),
         session: session.as_deref().map(sourced),
+        scps: scps.iter().map(Vec::as_slice).map(sourced).collect(),
     };
     let action = field("action").and_then(Value::as_str).expect("action");
     let resource_arn = field("resource_arn").and_then(Value::as_str).unwrap_or("*");
@@ -168,12 +184,19 @@ fn run(case: &Value, defaults: &Map<String, Value>) -> Result<(), String> {
         other => return Err(format!("{name}: bad expect {other:?}")),
     };
     let got = evaluate(&request, &set);
-    if got.decision == expect {
+    let blame = text(case, "blame");
+    if got.decision == expect
+        && blame
+            .as_deref()
+            .is_none_or(|b| got.blame.map(|t| t.phrase()) == Some(b))
+    {
         Ok(())
     } else {
         Err(format!(
-            "{name}: expected {expect:?}, got {:?} (matched {:?})\n  why: {why}",
-            got.decision, got.matched
+            "{name}: expected {expect:?} (blame {blame:?}), got {:?} (blame {:?}, matched {:?})\n  why: {why}",
+            got.decision,
+            got.blame.map(|t| t.phrase()),
+            got.matched
         ))
     }
 }

@@ -1,5 +1,8 @@
 //! Laws of the evaluation logic, checked on generated policies and requests:
-//! default deny, deny overrides, order independence, and adding an Allow never removes access.
+//! default deny, deny overrides, order independence, and adding an Allow never removes access;
+//! and for an organization's service control policies: a Deny at any level denies, they only
+//! ever take access away, FullAWSAccess at every level changes nothing, and adding an Allow
+//! to a level never removes access.
 
 use proptest::prelude::*;
 use rolegate_policy::{
@@ -59,6 +62,18 @@ fn document(statements: &[String]) -> String {
 }
 
 fn decide(statements: &[String], action: &str, resource: &str, ip: &str) -> Decision {
+    decide_with(statements, &[], action, resource, ip)
+}
+
+/// One request under identity statements and SCP levels (each level one policy of the given
+/// statements; an empty level holds no policy).
+fn decide_with(
+    statements: &[String],
+    scps: &[Vec<String>],
+    action: &str,
+    resource: &str,
+    ip: &str,
+) -> Decision {
     let principal = Principal {
         account: "123456789012".into(),
         arn: "arn:aws:iam::123456789012:user/alice".into(),
@@ -76,14 +91,19 @@ fn decide(statements: &[String], action: &str, resource: &str, ip: &str) -> Deci
     } else {
         vec![parse(&document(statements), PolicyKind::Identity).expect("generated policies parse")]
     };
+    let levels: Vec<Vec<rolegate_policy::Policy>> = scps
+        .iter()
+        .map(|level| {
+            if level.is_empty() {
+                Vec::new()
+            } else {
+                vec![parse(&document(level), PolicyKind::Identity).expect("generated SCPs parse")]
+            }
+        })
+        .collect();
     let set = PolicySet {
-        identity: policies
-            .iter()
-            .map(|p| SourcedPolicy {
-                label: "p",
-                policy: p,
-            })
-            .collect(),
+        identity: sourced(&policies),
+        scps: levels.iter().map(Vec::as_slice).map(sourced).collect(),
         ..Default::default()
     };
     evaluate(
@@ -96,6 +116,23 @@ fn decide(statements: &[String], action: &str, resource: &str, ip: &str) -> Deci
         &set,
     )
     .decision
+}
+
+const DENY_ALL: &str = r#"{"Effect":"Deny","Action":"*","Resource":"*"}"#;
+const FULL_ACCESS: &str = r#"{"Effect":"Allow","Action":"*","Resource":"*"}"#;
+
+/// At least `min` and up to three SCP levels of up to three generated statements each.
+fn levels(min: usize) -> impl Strategy<Value = Vec<Vec<String>>> {
+    prop::collection::vec(prop::collection::vec(statement(), 0..3), min..4)
+}
+
+fn sourced(list: &[rolegate_policy::Policy]) -> Vec<SourcedPolicy<'_>> {
+    list.iter()
+        .map(|p| SourcedPolicy {
+            label: "p",
+            policy: p,
+        })
+        .collect()
 }
 
 fn request() -> impl Strategy<Value = (&'static str, &'static str, &'static str)> {
@@ -144,6 +181,49 @@ proptest! {
         let mut more = statements.clone();
         more.push(extra.replace("\"Deny\"", "\"Allow\""));
         let after = decide(&more, action, resource, ip);
+        if before == Decision::Allow {
+            prop_assert_eq!(after, Decision::Allow);
+        }
+        if after == Decision::ExplicitDeny {
+            prop_assert_eq!(before, Decision::ExplicitDeny, "an Allow cannot create a deny");
+        }
+    }
+
+    #[test]
+    fn a_deny_at_any_scp_level_overrides_everything(statements in prop::collection::vec(statement(), 0..6), scps in levels(1), at in any::<prop::sample::Index>(), (action, resource, ip) in request()) {
+        let mut scps = scps;
+        let n = at.index(scps.len());
+        scps[n].push(DENY_ALL.to_owned());
+        prop_assert_eq!(decide_with(&statements, &scps, action, resource, ip), Decision::ExplicitDeny);
+    }
+
+    #[test]
+    fn scps_only_take_access_away(statements in prop::collection::vec(statement(), 0..6), scps in levels(0), (action, resource, ip) in request()) {
+        let without = decide(&statements, action, resource, ip);
+        let with = decide_with(&statements, &scps, action, resource, ip);
+        if with == Decision::Allow {
+            prop_assert_eq!(without, Decision::Allow, "an SCP grants nothing");
+        }
+        if without == Decision::ExplicitDeny {
+            prop_assert_eq!(with, Decision::ExplicitDeny, "an SCP lifts no Deny");
+        }
+    }
+
+    #[test]
+    fn full_access_at_every_level_changes_nothing(statements in prop::collection::vec(statement(), 0..6), depth in 1usize..4, (action, resource, ip) in request()) {
+        let scps = vec![vec![FULL_ACCESS.to_owned()]; depth];
+        prop_assert_eq!(
+            decide_with(&statements, &scps, action, resource, ip),
+            decide(&statements, action, resource, ip)
+        );
+    }
+
+    #[test]
+    fn an_allow_added_to_an_scp_level_never_removes_access(statements in prop::collection::vec(statement(), 0..6), scps in levels(1), at in any::<prop::sample::Index>(), extra in statement(), (action, resource, ip) in request()) {
+        let before = decide_with(&statements, &scps, action, resource, ip);
+        let mut more = scps.clone();
+        more[at.index(scps.len())].push(extra.replace("\"Deny\"", "\"Allow\""));
+        let after = decide_with(&statements, &more, action, resource, ip);
         if before == Decision::Allow {
             prop_assert_eq!(after, Decision::Allow);
         }

@@ -1,9 +1,13 @@
-//! The one authorization entry point: every call passes through [`Service::authorize`].
-//!
-//! It resolves what the operation needs (its [`Needs`], declared beside its handler) into the
-//! IAM action, the stored entity's resource ARN and the request context, gathers the
-//! caller's policies, asks the policy engine, and turns a denial into AWS's AccessDenied.
-//! The explanation (which statement denied, or that nothing allowed) goes to the log only.
+//! The one authorization path: every call passes through [`Service::authorize`], which
+//! resolves what the operation needs (its [`Needs`], declared beside its handler) into a
+//! [`Target`] — the IAM action, the stored entity's resource ARN and the request context — and
+//! hands it to [`Service::authorize_access`], the public entry point a resource server (an S3
+//! front end, an authorization API) calls with its own target and, optionally, the resource's
+//! policy. That gathers the caller's policies in one place ([`Service::held`]: identity
+//! policies of the user and its groups or of the role, boundary, session policies, and the
+//! organization's service control policies), asks the policy engine, and turns a denial into
+//! AWS's AccessDenied. The explanation (which statement denied, or that nothing allowed) goes
+//! to the log only.
 //!
 //! <https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html>
 
@@ -19,7 +23,7 @@ use rolegate_store::record;
 use crate::{
     Caller, Identity, RequestEnv, Service,
     error::{Result, ServiceError},
-    handler::{Callable, Needs, Resource},
+    handler::{Callable, NamedResource, Needs},
     iam::{arn, key_of},
 };
 
@@ -40,6 +44,11 @@ pub struct Target {
     pub keys: Vec<(&'static str, String)>,
     /// Multivalued service-specific keys (`sts:TransitiveTagKeys`).
     pub multi_keys: Vec<(&'static str, Vec<String>)>,
+    /// Further context keys, single- or multivalued, named at run time (a resource server's
+    /// `s3:prefix`, `s3:ExistingObjectTag/…`, `aws:SourceVpce`). They never stand in for a key
+    /// the service derives itself: one the caller's credentials decide is refused
+    /// ([`caller_key`]), and the request environment's keys replace any of the same name.
+    pub context: Vec<(String, ContextValue)>,
     /// Further targets the same call needs, each authorized like this one: the new name or
     /// path of a rename or move, `iam:PassRole` on the role an instance profile receives.
     pub also: Vec<Target>,
@@ -48,6 +57,206 @@ pub struct Target {
     /// The permissions boundary of the user or role acted on (`iam:PermissionsBoundary` of
     /// the operations that change what it may do).
     pub entity_boundary: Option<String>,
+}
+
+impl Target {
+    /// A target: an action (`s3:GetObject`) on a resource ARN (`arn:aws:s3:::bucket/key`, or
+    /// `*`).
+    pub fn new(action: impl Into<String>, resource: impl Into<String>) -> Self {
+        Target {
+            action: action.into(),
+            resource: resource.into(),
+            ..Default::default()
+        }
+    }
+
+    /// With a tag of the resource (`aws:ResourceTag/KEY`).
+    #[must_use]
+    pub fn resource_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.resource_tags.push(record::Tag {
+            key: key.into(),
+            value: value.into(),
+        });
+        self
+    }
+
+    /// With a tag the request sets (`aws:RequestTag/KEY`, and its key in `aws:TagKeys`).
+    #[must_use]
+    pub fn request_tag(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.request_tags.push((key.into(), value.into()));
+        self
+    }
+
+    /// With a single-valued context key.
+    #[must_use]
+    pub fn key(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.context
+            .push((key.into(), ContextValue::Single(value.into())));
+        self
+    }
+
+    /// With a multivalued context key.
+    #[must_use]
+    pub fn multi_key(mut self, key: impl Into<String>, values: Vec<String>) -> Self {
+        self.context.push((key.into(), ContextValue::Multi(values)));
+        self
+    }
+}
+
+/// Whether a context key is one the caller's credentials decide (its identity, session and
+/// tags): never taken from [`Target::context`].
+pub fn caller_key(key: &str) -> bool {
+    let k = rolegate_policy::request::fold_key(key);
+    [
+        "aws:principal",
+        "aws:userid",
+        "aws:username",
+        "aws:multifactorauth",
+        "aws:tokenissuetime",
+        "aws:sourceidentity",
+        "aws:federatedprovider",
+    ]
+    .iter()
+    .any(|p| k.starts_with(p))
+}
+
+/// The resource acted on, as far as authorization is concerned: the account that owns it
+/// and its resource-based policy (a bucket policy, a key policy), if it has one. When that
+/// account is not the caller's, the caller's side and the resource's policy must both allow
+/// (no policy: denied); within the caller's account the policy may grant by itself.
+#[derive(Debug, Clone, Copy)]
+pub struct Resource<'a> {
+    /// The account that owns the resource.
+    pub account: &'a str,
+    /// Its policy (parse it with [`Service::parse_resource_policy`]), with a label saying
+    /// where it came from (the resource's ARN) for the log and the encoded message.
+    pub policy: Option<(&'a str, &'a Policy)>,
+}
+
+impl<'a> Resource<'a> {
+    /// A resource of `account` without a resource-based policy.
+    pub fn in_account(account: &'a str) -> Self {
+        Resource {
+            account,
+            policy: None,
+        }
+    }
+
+    /// With its resource-based policy.
+    #[must_use]
+    pub fn with_policy(self, label: &'a str, policy: &'a Policy) -> Self {
+        Resource {
+            policy: Some((label, policy)),
+            ..self
+        }
+    }
+}
+
+/// One level of an organization's hierarchy (its root, an OU, the account itself): the
+/// service control policies attached there, each with a label (its id or ARN).
+#[derive(Debug, Clone, Default)]
+pub struct ScpLevel {
+    /// The policies attached at this level; none allows nothing.
+    pub policies: Vec<(String, Arc<Policy>)>,
+}
+
+/// Where service control policies come from: the slot AWS Organizations support fills.
+///
+/// <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps_evaluation.html>
+#[async_trait::async_trait]
+pub trait Organizations: Send + Sync + 'static {
+    /// The SCPs over a member account, one level per step from the organization's root
+    /// through each OU down to the account itself; empty when the account belongs to no
+    /// organization. The service never asks about its management account, nor for
+    /// service-linked roles (SCPs do not apply to them).
+    async fn service_control_policies(&self, account: &str) -> Result<Vec<ScpLevel>>;
+}
+
+/// No organization: no account is under service control policies (the default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOrganizations;
+
+#[async_trait::async_trait]
+impl Organizations for NoOrganizations {
+    async fn service_control_policies(&self, _account: &str) -> Result<Vec<ScpLevel>> {
+        Ok(Vec::new())
+    }
+}
+
+/// Whether a role is service-linked (its path is `/aws-service-role/…`): SCPs do not apply.
+pub(crate) fn service_linked(role_path: &str) -> bool {
+    role_path.starts_with("/aws-service-role/")
+}
+
+/// Whose stored policies to gather: a user (with its groups'), a group, or a role.
+#[derive(Clone, Copy)]
+pub(crate) enum Holder<'a> {
+    /// A user: its own policies, then each group's.
+    User(&'a record::User),
+    /// A group.
+    Group(&'a record::Group),
+    /// A role.
+    Role(&'a record::Role),
+}
+
+/// Where a held policy is written.
+#[derive(Debug, Clone)]
+pub(crate) enum PolicySource {
+    /// An inline policy of that name.
+    Inline(String),
+    /// A managed policy of that ARN.
+    Managed(String),
+}
+
+/// One policy a stored principal holds, as written and parsed.
+#[derive(Debug, Clone)]
+pub(crate) struct HeldPolicy {
+    /// `user`, `group` or `role`: the entity it is inline in or attached to.
+    pub holder: &'static str,
+    /// That entity's name.
+    pub holder_name: String,
+    /// Inline (by name) or managed (by ARN).
+    pub source: PolicySource,
+    /// The document as written (empty for a boundary that no longer exists).
+    pub text: String,
+    /// The parsed document.
+    pub policy: Arc<Policy>,
+}
+
+impl HeldPolicy {
+    /// The label authorization logs and encodes: `user/alice:inline-name`, or the policy ARN.
+    pub fn label(&self) -> String {
+        match &self.source {
+            PolicySource::Inline(n) => format!("{}/{}:{n}", self.holder, self.holder_name),
+            PolicySource::Managed(arn) => arn.clone(),
+        }
+    }
+
+    fn labelled(self) -> (String, Arc<Policy>) {
+        (self.label(), self.policy)
+    }
+}
+
+/// What a stored principal holds: its identity policies (a user's groups' included, in
+/// order: own inline, own attached, then each group's) and its permissions boundary.
+pub(crate) struct PrincipalPolicies {
+    /// Identity policies.
+    pub identity: Vec<HeldPolicy>,
+    /// The permissions boundary; one that no longer exists allows nothing.
+    pub boundary: Option<HeldPolicy>,
+}
+
+impl PrincipalPolicies {
+    /// As labelled policies (authorization's view).
+    fn labelled(self) -> (Labelled, Option<(String, Arc<Policy>)>) {
+        (
+            self.identity
+                .into_iter()
+                .map(HeldPolicy::labelled)
+                .collect(),
+            self.boundary.map(HeldPolicy::labelled),
+        )
+    }
 }
 
 /// A stored entity an authorization was about, as it was when authorized: the handler must
@@ -195,7 +404,7 @@ pub(crate) fn stored_tags(t: &[record::Tag]) -> Vec<(String, String)> {
 /// Parsed policies, each with a label saying where it came from.
 pub(crate) type Labelled = Vec<(String, Arc<Policy>)>;
 
-/// The policies on the caller's own side, loaded once per request.
+/// The policies on the caller's own side, loaded once per request ([`Service::held`]).
 pub(crate) struct Held {
     /// Identity policies (user + groups, or the role's).
     pub identity: Vec<(String, Arc<Policy>)>,
@@ -207,6 +416,8 @@ pub(crate) struct Held {
     pub tags: Vec<(String, String)>,
     /// `aws:username` (IAM users only).
     pub username: Option<String>,
+    /// The service control policies over the caller's account (empty: none apply).
+    pub scps: Vec<ScpLevel>,
 }
 
 impl Held {
@@ -230,6 +441,11 @@ impl Held {
                 }]
             }),
             session: self.session.as_deref().map(Self::sourced),
+            scps: self
+                .scps
+                .iter()
+                .map(|level| Self::sourced(&level.policies))
+                .collect(),
             ..Default::default()
         }
     }
@@ -289,6 +505,19 @@ pub(crate) fn denial_message(
     )
 }
 
+/// The one decision: the caller's policy set, with the resource's account and policy when
+/// given (else the resource is the caller's account's, without a policy).
+fn decide(request: &Request<'_>, held: &Held, resource: Option<Resource<'_>>) -> Evaluation {
+    let mut set = held.policy_set();
+    if let Some(r) = resource {
+        set.resource = r
+            .policy
+            .map(|(label, policy)| SourcedPolicy { label, policy });
+        set.resource_account = Some(r.account);
+    }
+    evaluate(request, &set)
+}
+
 /// The statements of an evaluation, for the log.
 pub(crate) fn explain(e: &Evaluation) -> Vec<String> {
     e.matched
@@ -340,34 +569,107 @@ impl Service {
         Ok(acted_on)
     }
 
-    /// Evaluates one target against the caller's own policies; the root is not subject to
-    /// identity policies.
+    /// Evaluates one target of an operation and its further targets against the caller's own
+    /// policies: [`Self::authorize_access`] without a resource policy.
     async fn authorize_target(
         &self,
         caller: &Caller,
         target: &Target,
         env: &RequestEnv,
     ) -> Result<()> {
-        if caller.identity == Identity::Root {
-            return Ok(());
-        }
+        self.authorize_access(caller, target, None, env).await
+    }
+
+    /// Authorizes a request by what it asks — an action on a resource ARN, with the resource's
+    /// tags and further context keys — for any service, without an [`Operation`]: the very
+    /// path every IAM and STS call takes. The caller's policies are gathered as for a call
+    /// ([`Self::held`]: identity, groups, boundary, session policies, the organization's
+    /// service control policies); `resource` says which account owns the resource and its
+    /// resource-based policy, with AWS's rules (within its account the policy may grant by
+    /// itself, across accounts both sides must allow); `None` is a resource of the caller's
+    /// account without a policy (every IAM resource). The target's further targets
+    /// ([`Target::also`]) are each authorized too, against the caller's own policies.
+    ///
+    /// Allow is `Ok(())`; a denial is AWS's AccessDenied (`ServiceError::Denied`: the message
+    /// naming the kind of policy that denied or did not allow, and an encoded authorization
+    /// message for `sts:DecodeAuthorizationMessage`), logged with the deciding statements.
+    /// A context key the caller's credentials decide is refused (`InvalidInput`).
+    pub async fn authorize_access(
+        &self,
+        caller: &Caller,
+        target: &Target,
+        resource: Option<Resource<'_>>,
+        env: &RequestEnv,
+    ) -> Result<()> {
         let held = self.held(caller).await?;
         let principal = caller.principal();
         // The target, then every further target of the same call, each on its own.
-        for t in std::iter::once(target).chain(&target.also) {
-            let context = self.context(caller, &held, t, env);
+        let targets =
+            std::iter::once((target, resource)).chain(target.also.iter().map(|t| (t, None)));
+        for (t, resource) in targets {
+            let context = self.context(caller, &held, t, env)?;
             let request = Request {
                 action: &t.action,
                 resource: &t.resource,
                 principal: &principal,
                 context: &context,
             };
-            let evaluation = evaluate(&request, &held.policy_set());
+            let evaluation = decide(&request, &held, resource);
             if evaluation.decision != Decision::Allow {
                 return Err(self.deny(&request, &evaluation, env).await);
             }
         }
         Ok(())
+    }
+
+    /// [`Self::authorize_access`]'s decision itself, for one target (its further targets
+    /// aside), without an error, a log line or an encoded message: Allow, ExplicitDeny or
+    /// ImplicitDeny, the statements that decided and, for a denial, the kind of policy to
+    /// blame.
+    pub async fn evaluate_access(
+        &self,
+        caller: &Caller,
+        target: &Target,
+        resource: Option<Resource<'_>>,
+        env: &RequestEnv,
+    ) -> Result<Evaluation> {
+        let held = self.held(caller).await?;
+        let principal = caller.principal();
+        let context = self.context(caller, &held, target, env)?;
+        let request = Request {
+            action: &target.action,
+            resource: &target.resource,
+            principal: &principal,
+            context: &context,
+        };
+        Ok(decide(&request, &held, resource))
+    }
+
+    /// A resource-based policy document, parsed (and cached by content), for
+    /// [`Resource::with_policy`]; a malformed one is `MalformedPolicyDocument` with AWS's reason.
+    pub fn parse_resource_policy(&self, text: &str) -> Result<Arc<Policy>> {
+        self.parsed_policy(text, PolicyKind::Resource)
+    }
+
+    /// The service control policies over a principal of `account`: none in the management
+    /// account or for a service-linked role, where SCPs do not apply; else what the
+    /// organization says ([`Organizations`]).
+    pub(crate) async fn organization_policies(
+        &self,
+        account: &str,
+        service_linked_role: bool,
+    ) -> Result<Vec<ScpLevel>> {
+        if service_linked_role || account == self.account_id() {
+            return Ok(Vec::new());
+        }
+        self.organizations.service_control_policies(account).await
+    }
+
+    /// Sets where service control policies come from (the default: no organization).
+    #[must_use]
+    pub fn with_organizations(mut self, organizations: Arc<dyn Organizations>) -> Self {
+        self.organizations = organizations;
+        self
     }
 
     /// Authorizes one more action of a call on the caller's own side (`sts:TagSession` for
@@ -415,7 +717,10 @@ impl Service {
         self.denied(message, request, evaluation).await
     }
 
-    /// The policies on the caller's side.
+    /// The policies on the caller's side: the one place they are gathered, for every call,
+    /// [`Self::authorize_access`] and AssumeRole. A user's own and its groups' (through
+    /// [`Self::principal_policies`], which the simulator uses too), or the role's, with the
+    /// boundary; the session's policies; the organization's service control policies.
     pub(crate) async fn held(&self, caller: &Caller) -> Result<Held> {
         let account = caller.account.as_str();
         let session_tags = caller
@@ -423,6 +728,12 @@ impl Service {
             .as_ref()
             .map(|s| s.tags.clone())
             .unwrap_or_default();
+        let scps = self
+            .organization_policies(
+                account,
+                matches!(&caller.identity, Identity::AssumedRole { role_path, .. } if service_linked(role_path)),
+            )
+            .await?;
         match &caller.identity {
             Identity::Root => Ok(Held {
                 identity: vec![("root".into(), allow_all())],
@@ -430,6 +741,7 @@ impl Service {
                 session: None,
                 tags: Vec::new(),
                 username: None,
+                scps,
             }),
             Identity::User { name, id, .. } => {
                 // The user the credentials belong to, by unique id: a namesake created after a
@@ -438,13 +750,17 @@ impl Service {
                 if user.id != *id {
                     return Err(ServiceError::InvalidClientTokenId);
                 }
-                let (identity, boundary) = self.user_policies(account, &user).await?;
+                let (identity, boundary) = self
+                    .principal_policies(account, Holder::User(&user))
+                    .await?
+                    .labelled();
                 Ok(Held {
                     identity,
                     boundary,
                     session: None,
                     tags: stored_tags(&user.tags),
                     username: Some(user.name.clone()),
+                    scps,
                 })
             }
             Identity::AssumedRole {
@@ -468,23 +784,20 @@ impl Service {
                         session,
                         tags: session_tags,
                         username: None,
+                        scps,
                     });
                 };
                 let (identity, boundary) = self
-                    .holder_policies(
-                        account,
-                        &format!("role/{}", role.name),
-                        &role.inline,
-                        &role.attached,
-                        role.boundary.as_deref(),
-                    )
-                    .await?;
+                    .principal_policies(account, Holder::Role(&role))
+                    .await?
+                    .labelled();
                 Ok(Held {
                     identity,
                     boundary,
                     session,
                     tags: crate::sts::overlay_tags(stored_tags(&role.tags), &session_tags),
                     username: None,
+                    scps,
                 })
             }
             Identity::FederatedUser { .. } => {
@@ -504,7 +817,10 @@ impl Service {
                         if user.id != p.id {
                             return Err(ServiceError::InvalidClientTokenId);
                         }
-                        let (i, b) = self.user_policies(account, &user).await?;
+                        let (i, b) = self
+                            .principal_policies(account, Holder::User(&user))
+                            .await?
+                            .labelled();
                         let t = stored_tags(&user.tags);
                         (i, b, t)
                     }
@@ -515,6 +831,7 @@ impl Service {
                     session,
                     tags: crate::sts::overlay_tags(base_tags, &session_tags),
                     username: None,
+                    scps,
                 })
             }
         }
@@ -527,88 +844,148 @@ impl Service {
             .ok_or(ServiceError::InvalidClientTokenId)
     }
 
-    /// A user's identity policies (own + groups', inline + attached) and boundary, parsed.
-    pub(crate) async fn user_policies(
+    /// What a stored user (with its groups), group or role holds: its identity policies,
+    /// own inline, own attached, then each group's (a group that no longer exists holds
+    /// nothing), and its boundary, parsed. The one gathering behind [`Self::held`] and the
+    /// simulator's SimulatePrincipalPolicy and GetContextKeysForPrincipalPolicy.
+    pub(crate) async fn principal_policies(
         &self,
         account: &str,
-        user: &record::User,
-    ) -> Result<(Labelled, Option<(String, Arc<Policy>)>)> {
-        let (mut out, boundary) = self
-            .holder_policies(
-                account,
-                &format!("user/{}", user.name),
-                &user.inline,
-                &user.attached,
-                user.boundary.as_deref(),
-            )
-            .await?;
-        for g in &user.groups {
-            let Some(group) = self
-                .cache
-                .get::<record::Group>(&*self.store, account, &key_of(g))
-                .await?
-            else {
-                continue;
-            };
-            let (more, _) = self
-                .holder_policies(
+        holder: Holder<'_>,
+    ) -> Result<PrincipalPolicies> {
+        let mut identity = Vec::new();
+        let boundary = match holder {
+            Holder::User(u) => {
+                self.holder_policies(
                     account,
-                    &format!("group/{}", group.name),
-                    &group.inline,
-                    &group.attached,
-                    None,
+                    "user",
+                    &u.name,
+                    &u.inline,
+                    &u.attached,
+                    &mut identity,
                 )
                 .await?;
-            out.extend(more);
-        }
-        Ok((out, boundary))
-    }
-
-    /// One holder's inline and attached policies and its boundary, parsed.
-    pub(crate) async fn holder_policies(
-        &self,
-        account: &str,
-        label: &str,
-        inline: &std::collections::BTreeMap<String, String>,
-        attached: &[String],
-        boundary: Option<&str>,
-    ) -> Result<(Labelled, Option<(String, Arc<Policy>)>)> {
-        let mut out = Vec::new();
-        for (n, doc) in inline {
-            out.push((
-                format!("{label}:{n}"),
-                self.parsed_policy(doc, PolicyKind::Identity)?,
-            ));
-        }
-        for a in attached {
-            if let Some(doc) = self.managed_document(account, a).await? {
-                out.push((a.clone(), self.parsed_policy(&doc, PolicyKind::Identity)?));
+                for g in &u.groups {
+                    let Some(group) = self
+                        .cache
+                        .get::<record::Group>(&*self.store, account, &key_of(g))
+                        .await?
+                    else {
+                        continue;
+                    };
+                    self.holder_policies(
+                        account,
+                        "group",
+                        &group.name,
+                        &group.inline,
+                        &group.attached,
+                        &mut identity,
+                    )
+                    .await?;
+                }
+                u.boundary.as_deref().map(|b| ("user", u.name.as_str(), b))
             }
-        }
+            Holder::Group(g) => {
+                self.holder_policies(
+                    account,
+                    "group",
+                    &g.name,
+                    &g.inline,
+                    &g.attached,
+                    &mut identity,
+                )
+                .await?;
+                None
+            }
+            Holder::Role(r) => {
+                self.holder_policies(
+                    account,
+                    "role",
+                    &r.name,
+                    &r.inline,
+                    &r.attached,
+                    &mut identity,
+                )
+                .await?;
+                r.boundary.as_deref().map(|b| ("role", r.name.as_str(), b))
+            }
+        };
         let boundary = match boundary {
-            Some(b) => match self.managed_document(account, b).await? {
-                Some(doc) => Some((
-                    b.to_owned(),
-                    self.parsed_policy(&doc, PolicyKind::Identity)?,
-                )),
+            Some((holder, name, arn)) => {
                 // A boundary that no longer exists allows nothing.
-                None => Some((b.to_owned(), empty_policy())),
-            },
+                let (text, policy) = match self.managed_document(account, arn).await? {
+                    Some(text) => {
+                        let policy = self.parsed_policy(&text, PolicyKind::Identity)?;
+                        (text, policy)
+                    }
+                    None => (String::new(), empty_policy()),
+                };
+                Some(HeldPolicy {
+                    holder,
+                    holder_name: name.to_owned(),
+                    source: PolicySource::Managed(arn.to_owned()),
+                    text,
+                    policy,
+                })
+            }
             None => None,
         };
-        Ok((out, boundary))
+        Ok(PrincipalPolicies { identity, boundary })
     }
 
-    /// The request context: the principal's keys, the session's, the request's and the
-    /// target's.
+    /// One holder's inline and attached policies (a managed policy that no longer exists
+    /// holds nothing), parsed, appended to `out`.
+    async fn holder_policies(
+        &self,
+        account: &str,
+        holder: &'static str,
+        name: &str,
+        inline: &std::collections::BTreeMap<String, String>,
+        attached: &[String],
+        out: &mut Vec<HeldPolicy>,
+    ) -> Result<()> {
+        for (n, text) in inline {
+            out.push(HeldPolicy {
+                holder,
+                holder_name: name.to_owned(),
+                source: PolicySource::Inline(n.clone()),
+                text: text.clone(),
+                policy: self.parsed_policy(text, PolicyKind::Identity)?,
+            });
+        }
+        for a in attached {
+            if let Some(text) = self.managed_document(account, a).await? {
+                out.push(HeldPolicy {
+                    holder,
+                    holder_name: name.to_owned(),
+                    source: PolicySource::Managed(a.clone()),
+                    policy: self.parsed_policy(&text, PolicyKind::Identity)?,
+                    text,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// The request context: the target's further keys, then the principal's keys, the
+    /// session's, the request's and the target's (each replacing a further key of its name).
+    /// A further key the caller's credentials decide is `InvalidInput`.
     pub(crate) fn context(
         &self,
         caller: &Caller,
         held: &Held,
         target: &Target,
         env: &RequestEnv,
-    ) -> Context {
+    ) -> Result<Context> {
         let mut c = Context::default();
+        for (k, v) in &target.context {
+            if caller_key(k) {
+                return Err(ServiceError::InvalidInput(format!(
+                    "The context key {k} comes from the caller's credentials, not the request."
+                )));
+            }
+            c.insert(k, v.clone());
+        }
         let s = |v: &str| ContextValue::single(v);
         if let Some(u) = &held.username {
             c.insert("aws:username", s(u));
@@ -677,7 +1054,7 @@ impl Service {
         for (k, v) in &target.multi_keys {
             c.insert(k, ContextValue::Multi(v.clone()));
         }
-        c
+        Ok(c)
     }
 
     /// The ARN of a named entity as stored (its tags go to the target), or, when none
@@ -816,7 +1193,7 @@ impl Service {
             ));
         }
         t.resource = match needs.resource {
-            Resource::User(name, new_path) => {
+            NamedResource::User(name, new_path) => {
                 let name = match (name, &caller.identity) {
                     (Some(n), _) => n.to_owned(),
                     (None, Identity::User { name, .. }) => name.clone(),
@@ -835,24 +1212,24 @@ impl Service {
                 self.stored_arn::<record::User>(account, &name, new_path, &mut t)
                     .await?
             }
-            Resource::Role(name, new_path) => {
+            NamedResource::Role(name, new_path) => {
                 self.stored_arn::<record::Role>(account, name, new_path, &mut t)
                     .await?
             }
-            Resource::Group(name, new_path) => {
+            NamedResource::Group(name, new_path) => {
                 self.stored_arn::<record::Group>(account, name, new_path, &mut t)
                     .await?
             }
-            Resource::Profile(name, new_path) => {
+            NamedResource::Profile(name, new_path) => {
                 self.stored_arn::<record::InstanceProfile>(account, name, new_path, &mut t)
                     .await?
             }
-            Resource::Policy(a) => {
+            NamedResource::Policy(a) => {
                 let (stored, tags) = self.stored_policy(account, a, &mut t.acted_on).await?;
                 t.resource_tags = tags;
                 stored
             }
-            Resource::NewPolicy(name, path) => {
+            NamedResource::NewPolicy(name, path) => {
                 match self
                     .cache
                     .get::<record::Policy>(&*self.store, account, &key_of(name))
@@ -862,8 +1239,8 @@ impl Service {
                     None => arn(account, "policy", path.unwrap_or("/"), name),
                 }
             }
-            Resource::Kind(kind, prefix) => arn(account, kind, prefix.unwrap_or("/"), ""),
-            Resource::Key(id) => {
+            NamedResource::Kind(kind, prefix) => arn(account, kind, prefix.unwrap_or("/"), ""),
+            NamedResource::Key(id) => {
                 let key = self
                     .cache
                     .get::<record::AccessKey>(&*self.store, rolegate_store::GLOBAL, id)
@@ -876,8 +1253,10 @@ impl Service {
                     _ => crate::iam::root_arn(account),
                 }
             }
-            Resource::Principal(given) => self.stored_principal_arn(account, given, &mut t).await?,
-            Resource::NewDevice(name, path) => {
+            NamedResource::Principal(given) => {
+                self.stored_principal_arn(account, given, &mut t).await?
+            }
+            NamedResource::NewDevice(name, path) => {
                 match self
                     .cache
                     .get::<record::MfaDevice>(&*self.store, account, &key_of(name))
@@ -890,7 +1269,7 @@ impl Service {
                     None => arn(account, "mfa", path, name),
                 }
             }
-            Resource::Device(serial) => {
+            NamedResource::Device(serial) => {
                 let stored = match crate::iam::device_key(account, serial) {
                     Some(key) => {
                         self.cache
@@ -907,10 +1286,10 @@ impl Service {
                     None => serial.to_owned(),
                 }
             }
-            Resource::FederatedUser(name) => {
+            NamedResource::FederatedUser(name) => {
                 crate::iam::sts_arn(account, &format!("federated-user/{name}"))
             }
-            Resource::Any => "*".to_owned(),
+            NamedResource::Any => "*".to_owned(),
         };
         // Users' and roles' tag keys are case-insensitive: a key the request spells differently
         // from the stored tag it replaces or removes is in `aws:TagKeys` in both spellings.

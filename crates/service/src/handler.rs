@@ -51,7 +51,7 @@ pub(crate) enum Callable {
 /// The resource an operation acts on, as the request names it; `authorize` turns it into the
 /// stored entity's ARN.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) enum Resource<'a> {
+pub(crate) enum NamedResource<'a> {
     /// A user (`None`: the caller itself, or the account's root for other callers), and the
     /// path it is created at.
     User(Option<&'a str>, Option<&'a str>),
@@ -85,7 +85,7 @@ pub(crate) enum Resource<'a> {
 #[derive(Debug, Clone)]
 pub(crate) struct Needs<'a> {
     /// The resource.
-    pub resource: Resource<'a>,
+    pub resource: NamedResource<'a>,
     /// `aws:RequestTag/*` and `aws:TagKeys`.
     pub request_tags: &'a [Tag],
     /// `aws:TagKeys` of an untag call.
@@ -107,7 +107,7 @@ pub(crate) struct Needs<'a> {
 
 impl<'a> Needs<'a> {
     /// A call on `resource`.
-    pub fn on(resource: Resource<'a>) -> Self {
+    pub fn on(resource: NamedResource<'a>) -> Self {
         Self {
             resource,
             request_tags: &[],
@@ -122,57 +122,57 @@ impl<'a> Needs<'a> {
 
     /// A user (`None`: the caller).
     pub fn user(name: Option<&'a str>) -> Self {
-        Self::on(Resource::User(name, None))
+        Self::on(NamedResource::User(name, None))
     }
 
     /// A user being created at `path` (default `/`).
     pub fn new_user(name: &'a str, path: Option<&'a str>) -> Self {
-        Self::on(Resource::User(Some(name), Some(path.unwrap_or("/"))))
+        Self::on(NamedResource::User(Some(name), Some(path.unwrap_or("/"))))
     }
 
     /// A group.
     pub fn group(name: &'a str) -> Self {
-        Self::on(Resource::Group(name, None))
+        Self::on(NamedResource::Group(name, None))
     }
 
     /// A group being created.
     pub fn new_group(name: &'a str, path: Option<&'a str>) -> Self {
-        Self::on(Resource::Group(name, Some(path.unwrap_or("/"))))
+        Self::on(NamedResource::Group(name, Some(path.unwrap_or("/"))))
     }
 
     /// A role.
     pub fn role(name: &'a str) -> Self {
-        Self::on(Resource::Role(name, None))
+        Self::on(NamedResource::Role(name, None))
     }
 
     /// A role being created.
     pub fn new_role(name: &'a str, path: Option<&'a str>) -> Self {
-        Self::on(Resource::Role(name, Some(path.unwrap_or("/"))))
+        Self::on(NamedResource::Role(name, Some(path.unwrap_or("/"))))
     }
 
     /// An instance profile.
     pub fn profile(name: &'a str) -> Self {
-        Self::on(Resource::Profile(name, None))
+        Self::on(NamedResource::Profile(name, None))
     }
 
     /// An instance profile being created.
     pub fn new_profile(name: &'a str, path: Option<&'a str>) -> Self {
-        Self::on(Resource::Profile(name, Some(path.unwrap_or("/"))))
+        Self::on(NamedResource::Profile(name, Some(path.unwrap_or("/"))))
     }
 
     /// A managed policy.
     pub fn policy(arn: &'a str) -> Self {
-        Self::on(Resource::Policy(arn))
+        Self::on(NamedResource::Policy(arn))
     }
 
     /// Entities of a kind under a path prefix (the List calls).
     pub fn list(kind: &'static str, prefix: Option<&'a str>) -> Self {
-        Self::on(Resource::Kind(kind, prefix))
+        Self::on(NamedResource::Kind(kind, prefix))
     }
 
     /// Every resource.
     pub fn any() -> Self {
-        Self::on(Resource::Any)
+        Self::on(NamedResource::Any)
     }
 
     /// The tags the request sets.

@@ -113,6 +113,8 @@ pub struct Service {
     pub(crate) keyring_reloaded_ms: AtomicI64,
     /// Where every exchange is recorded (the audit trail), once installed.
     recorder: OnceLock<Arc<dyn Recorder>>,
+    /// Where service control policies come from ([`Service::with_organizations`]).
+    pub(crate) organizations: Arc<dyn authorize::Organizations>,
 }
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
@@ -135,6 +137,7 @@ impl Service {
             parsed: Mutex::new(Default::default()),
             log_position: Mutex::new(None),
             keyring_reloaded_ms: AtomicI64::new(0),
+            organizations: Arc::new(authorize::NoOrganizations),
             recorder: OnceLock::new(),
         }
     }

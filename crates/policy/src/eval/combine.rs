@@ -55,17 +55,26 @@ fn deny(decision: Decision, matched: Vec<MatchedStatement>, blame: PolicyType) -
     }
 }
 
-/// Decides one request.
+/// Decides one request, in the order of AWS's evaluation logic.
 ///
-/// 1. Any applicable Deny anywhere → explicit deny.
-/// 2. Resource policy allows naming the exact principal (same account) → allow, regardless of
+/// 1. Any applicable Deny anywhere (service control, resource, identity, boundary, session
+///    policies) → explicit deny.
+/// 2. Service control policies, when an organization applies: every level (root, each OU,
+///    the account) must allow, else implicit deny. They cap every later allow, the root
+///    user's and a resource policy's included.
+/// 3. Resource policy allows naming the exact principal (same account) → allow, regardless of
 ///    identity policies, boundary and session policies. Naming the caller's role → allow if the
 ///    boundary and session policies also allow. Trust policies must allow in every case.
-/// 3. Identity policies must allow (root: always, within its own account).
-/// 4. A boundary, when set, must allow. Session policies, when present, must allow.
-/// 5. Cross-account: the resource policy and the caller's side must both allow.
+/// 4. Identity policies must allow (root: always, within its own account).
+/// 5. A boundary, when set, must allow. Session policies, when present, must allow.
+/// 6. Cross-account: the resource policy and the caller's side must both allow.
 pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
     let action_lower = req.action.to_ascii_lowercase();
+    let scps: Vec<Outcome> = set
+        .scps
+        .iter()
+        .map(|level| scan(level, req, &action_lower, PolicyType::ServiceControl))
+        .collect();
     let identity = scan(&set.identity, req, &action_lower, PolicyType::Identity);
     let resource = scan(
         set.resource.as_slice(),
@@ -82,6 +91,15 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
         .as_deref()
         .map(|s| scan(s, req, &action_lower, PolicyType::Session));
 
+    let scp_denies: Vec<MatchedStatement> =
+        scps.iter().flat_map(|o| o.denies.iter().cloned()).collect();
+    if !scp_denies.is_empty() {
+        return deny(
+            Decision::ExplicitDeny,
+            scp_denies,
+            PolicyType::ServiceControl,
+        );
+    }
     for (outcome, ty) in [
         (Some(&resource), PolicyType::Resource),
         (Some(&identity), PolicyType::Identity),
@@ -93,6 +111,14 @@ pub fn evaluate(req: &Request<'_>, set: &PolicySet<'_>) -> Evaluation {
         {
             return deny(Decision::ExplicitDeny, o.denies.clone(), ty);
         }
+    }
+
+    if scps.iter().any(|o| o.allows.is_empty()) {
+        return deny(
+            Decision::ImplicitDeny,
+            Vec::new(),
+            PolicyType::ServiceControl,
+        );
     }
 
     let same_account = set

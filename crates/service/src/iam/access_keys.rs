@@ -12,7 +12,7 @@ use crate::{
     tx::Tx,
 };
 
-use crate::handler::{Needs, Resource, handlers};
+use crate::handler::{NamedResource, Needs, handlers};
 
 handlers! {
     CreateAccessKeyInput => CreateAccessKeyOutput: create_access_key,
@@ -20,7 +20,7 @@ handlers! {
     ListAccessKeysInput => ListAccessKeysOutput: list_access_keys,
         needs |i, _| Needs::user(i.user_name.as_deref());
     GetAccessKeyLastUsedInput => GetAccessKeyLastUsedOutput: get_access_key_last_used,
-        needs |i, _| Needs::on(Resource::Key(&i.access_key_id));
+        needs |i, _| Needs::on(NamedResource::Key(&i.access_key_id));
     DeleteAccessKeyInput: delete_access_key,
         needs |i, _| Needs::user(i.user_name.as_deref());
     UpdateAccessKeyInput: update_access_key,

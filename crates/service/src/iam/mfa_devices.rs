@@ -25,11 +25,11 @@ use crate::{
     tx::Tx,
 };
 
-use crate::handler::{Needs, Resource, handlers};
+use crate::handler::{NamedResource, Needs, handlers};
 
 handlers! {
     CreateVirtualMFADeviceInput => CreateVirtualMFADeviceOutput: create_virtual_mfa_device,
-        needs |i, _| Needs::on(Resource::NewDevice(&i.virtual_mfa_device_name, i.path.as_deref().unwrap_or("/"))).tags(&i.tags);
+        needs |i, _| Needs::on(NamedResource::NewDevice(&i.virtual_mfa_device_name, i.path.as_deref().unwrap_or("/"))).tags(&i.tags);
     ListMFADevicesInput => ListMFADevicesOutput: list_mfa_devices,
         needs |i, _| Needs::user(i.user_name.as_deref());
     ListVirtualMFADevicesInput => ListVirtualMFADevicesOutput: list_virtual_mfa_devices,
@@ -41,7 +41,7 @@ handlers! {
     DeactivateMFADeviceInput: deactivate_mfa_device,
         needs |i, _| Needs::user(i.user_name.as_deref());
     DeleteVirtualMFADeviceInput: delete_virtual_mfa_device,
-        needs |i, _| Needs::on(Resource::Device(&i.serial_number));
+        needs |i, _| Needs::on(NamedResource::Device(&i.serial_number));
 }
 
 pub mod throttle;

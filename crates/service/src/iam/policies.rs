@@ -21,11 +21,11 @@ use crate::{
     tx::Tx,
 };
 
-use crate::handler::{Needs, Resource, handlers};
+use crate::handler::{NamedResource, Needs, handlers};
 
 handlers! {
     CreatePolicyInput => CreatePolicyOutput: create_policy,
-        needs |i, _| Needs::on(Resource::NewPolicy(&i.policy_name, i.path.as_deref())).tags(&i.tags);
+        needs |i, _| Needs::on(NamedResource::NewPolicy(&i.policy_name, i.path.as_deref())).tags(&i.tags);
     GetPolicyInput => GetPolicyOutput: get_policy,
         needs |i, _| Needs::policy(&i.policy_arn);
     ListPoliciesInput => ListPoliciesOutput: list_policies,

@@ -28,21 +28,22 @@ use rolegate_store::record;
 
 use crate::{
     Service,
+    authorize::{HeldPolicy, Holder, PolicySource, service_linked},
     error::{Result, ServiceError},
     iam::{Ctx, decode_marker, encode_marker, key_of, not_found},
 };
 
-use crate::handler::{Needs, Resource, handlers};
+use crate::handler::{NamedResource, Needs, handlers};
 
 handlers! {
     SimulateCustomPolicyInput => SimulatePolicyOutput: simulate_custom_policy,
         needs |i, _| Needs::any();
     SimulatePrincipalPolicyInput => SimulatePolicyOutput: simulate_principal_policy,
-        needs |i, _| Needs::on(Resource::Principal(&i.policy_source_arn));
+        needs |i, _| Needs::on(NamedResource::Principal(&i.policy_source_arn));
     GetContextKeysForCustomPolicyInput => GetContextKeysOutput: get_context_keys_for_custom_policy,
         needs |i, _| Needs::any();
     GetContextKeysForPrincipalPolicyInput => GetContextKeysOutput: get_context_keys_for_principal_policy,
-        needs |i, _| Needs::on(Resource::Principal(&i.policy_source_arn));
+        needs |i, _| Needs::on(NamedResource::Principal(&i.policy_source_arn));
 }
 
 /// One policy taking part in a simulation.
@@ -64,6 +65,9 @@ struct Scenario {
     boundary: Option<Vec<Simulated>>,
     /// `ResourcePolicy`.
     resource: Option<Simulated>,
+    /// The organization's service control policies over the simulated entity's account, one
+    /// entry per level (SimulatePrincipalPolicy only).
+    scps: Vec<Vec<Simulated>>,
     /// Whose request it is.
     principal: Principal,
     context: Context,
@@ -112,6 +116,21 @@ fn managed_type(arn: &str) -> &'static str {
         "aws-managed"
     } else {
         "user-managed"
+    }
+}
+
+/// A held policy as the simulator reports it: an inline policy by its name and holder's
+/// kind, a managed one by its name and whether AWS or the account manages it.
+fn simulated(p: HeldPolicy) -> Simulated {
+    let (id, ty) = match &p.source {
+        PolicySource::Inline(name) => (name.clone(), p.holder),
+        PolicySource::Managed(arn) => (last_segment(arn).to_owned(), managed_type(arn)),
+    };
+    Simulated {
+        id,
+        ty,
+        text: p.text,
+        policy: p.policy,
     }
 }
 
@@ -288,6 +307,7 @@ impl Service {
             identity,
             boundary,
             resource,
+            scps: Vec::new(),
             principal,
             context: context_from(&i.context_entries)?,
             resource_owner: owner_account(i.resource_owner.as_deref())?,
@@ -343,6 +363,7 @@ impl Service {
             identity,
             boundary,
             resource,
+            scps: self.source_scps(c.account(), &source).await?,
             principal,
             context: context_from(&i.context_entries)?,
             resource_owner: owner_account(i.resource_owner.as_deref())?,
@@ -481,95 +502,46 @@ impl Service {
         }
     }
 
-    /// An entity's identity policies (a user's groups' included) and its boundary.
+    /// An entity's identity policies (a user's groups' included) and its boundary, as
+    /// authorization gathers them ([`Service::principal_policies`]).
     async fn source_policies(
         &self,
         account: &str,
         source: &Source,
     ) -> Result<(Vec<Simulated>, Option<Vec<Simulated>>)> {
-        let mut out = Vec::new();
-        let boundary = match source {
-            Source::User(u) => {
-                self.holder_simulated(account, "user", &u.inline, &u.attached, &mut out)
-                    .await?;
-                for g in &u.groups {
-                    if let Some(group) = self
-                        .cache
-                        .get::<record::Group>(&*self.store, account, &key_of(g))
-                        .await?
-                    {
-                        self.holder_simulated(
-                            account,
-                            "group",
-                            &group.inline,
-                            &group.attached,
-                            &mut out,
-                        )
-                        .await?;
-                    }
-                }
-                u.boundary.clone()
-            }
-            Source::Group(g) => {
-                self.holder_simulated(account, "group", &g.inline, &g.attached, &mut out)
-                    .await?;
-                None
-            }
-            Source::Role(r) => {
-                self.holder_simulated(account, "role", &r.inline, &r.attached, &mut out)
-                    .await?;
-                r.boundary.clone()
-            }
+        let holder = match source {
+            Source::User(u) => Holder::User(u),
+            Source::Group(g) => Holder::Group(g),
+            Source::Role(r) => Holder::Role(r),
         };
-        let boundary = match boundary {
-            Some(arn) => {
-                // A boundary that no longer exists allows nothing.
-                let (text, policy) = match self.managed_document(account, &arn).await? {
-                    Some(text) => {
-                        let policy = self.parsed_policy(&text, PolicyKind::Identity)?;
-                        (text, policy)
-                    }
-                    None => (String::new(), crate::authorize::empty_policy()),
-                };
-                Some(vec![Simulated {
-                    id: last_segment(&arn).to_owned(),
-                    ty: managed_type(&arn),
-                    text,
-                    policy,
-                }])
-            }
-            None => None,
-        };
-        Ok((out, boundary))
+        let held = self.principal_policies(account, holder).await?;
+        Ok((
+            held.identity.into_iter().map(simulated).collect(),
+            held.boundary.map(|b| vec![simulated(b)]),
+        ))
     }
 
-    async fn holder_simulated(
-        &self,
-        account: &str,
-        ty: &'static str,
-        inline: &std::collections::BTreeMap<String, String>,
-        attached: &[String],
-        out: &mut Vec<Simulated>,
-    ) -> Result<()> {
-        for (name, text) in inline {
-            out.push(Simulated {
-                id: name.clone(),
-                ty,
-                text: text.clone(),
-                policy: self.parsed_policy(text, PolicyKind::Identity)?,
-            });
-        }
-        for arn in attached {
-            if let Some(text) = self.managed_document(account, arn).await? {
-                out.push(Simulated {
-                    id: last_segment(arn).to_owned(),
-                    ty: managed_type(arn),
-                    policy: self.parsed_policy(&text, PolicyKind::Identity)?,
-                    text,
-                });
-            }
-        }
-        Ok(())
+    /// The service control policies over the entity's account (none for a service-linked
+    /// role), as authorization applies them.
+    async fn source_scps(&self, account: &str, source: &Source) -> Result<Vec<Vec<Simulated>>> {
+        let service_linked = matches!(source, Source::Role(r) if service_linked(&r.path));
+        Ok(self
+            .organization_policies(account, service_linked)
+            .await?
+            .into_iter()
+            .map(|level| {
+                level
+                    .policies
+                    .into_iter()
+                    .map(|(id, policy)| Simulated {
+                        id,
+                        ty: "none",
+                        text: String::new(),
+                        policy,
+                    })
+                    .collect()
+            })
+            .collect())
     }
 
     /// Runs every action over every resource, one page of actions at a time.
@@ -682,6 +654,8 @@ impl Service {
         all.extend(scenario.boundary.iter().flatten());
         let resource_at = all.len();
         all.extend(resource_policy);
+        let scps_at = all.len();
+        all.extend(scenario.scps.iter().flatten());
         let labels: Vec<String> = (0..all.len()).map(|n| n.to_string()).collect();
         let sourced = |range: std::ops::Range<usize>| -> Vec<SourcedPolicy<'_>> {
             range
@@ -700,7 +674,7 @@ impl Service {
         });
         let set = PolicySet {
             identity: sourced(0..boundary_from),
-            resource: sourced(resource_at..all.len()).into_iter().next(),
+            resource: sourced(resource_at..scps_at).into_iter().next(),
             resource_account,
             resource_policy_required: trust.is_some(),
             boundary: scenario
@@ -708,6 +682,18 @@ impl Service {
                 .as_ref()
                 .map(|_| sourced(boundary_from..resource_at)),
             session: None,
+            scps: {
+                let mut from = scps_at;
+                scenario
+                    .scps
+                    .iter()
+                    .map(|level| {
+                        let range = from..from + level.len();
+                        from = range.end;
+                        sourced(range)
+                    })
+                    .collect()
+            },
         };
         let request = Request {
             action,

@@ -222,7 +222,7 @@ impl Service {
         }
         for action in actions {
             target.action = action.to_owned();
-            let mut context = self.context(caller, &held, &target, c.env);
+            let mut context = self.context(caller, &held, &target, c.env)?;
             if let Some(at) = mfa_at {
                 context.insert(
                     "aws:MultiFactorAuthPresent",

@@ -88,11 +88,13 @@ struct MessageContext {
     conditions: Items<Condition>,
 }
 
-/// Whether a context key describes the resource rather than the caller or the request.
+/// Whether a context key describes the resource rather than the caller or the request: its
+/// tags in any service (`aws:ResourceTag/…`, `iam:ResourceTag/…`, a resource server's
+/// `s3:ExistingObjectTag/…`), its account or organization.
 fn reveals_resource(key: &str) -> bool {
     let k = key.to_ascii_lowercase();
-    k.starts_with("aws:resourcetag/")
-        || k.starts_with("iam:resourcetag/")
+    k.contains(":resourcetag/")
+        || k.contains(":existingobjecttag/")
         || k.starts_with("aws:resourceaccount")
         || k.starts_with("aws:resourceorg")
 }

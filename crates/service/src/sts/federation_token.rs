@@ -15,11 +15,11 @@ use crate::{
     session::{ParentUser, SessionPrincipal},
 };
 
-use crate::handler::{Callable, Needs, Resource, handlers};
+use crate::handler::{Callable, NamedResource, Needs, handlers};
 
 handlers! {
     GetFederationTokenInput => GetFederationTokenOutput: get_federation_token, callable Callable::LongTermOnly("Cannot call GetFederationToken with session credentials"),
-        needs |i, _| Needs::on(Resource::FederatedUser(&i.name)).tags(&i.tags);
+        needs |i, _| Needs::on(NamedResource::FederatedUser(&i.name)).tags(&i.tags);
 }
 
 impl Service {
