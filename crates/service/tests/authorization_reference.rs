@@ -19,7 +19,7 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use rolegate_proto::{Operation, Params, Service as Api};
 use rolegate_service::{
-    Caller, Identity, Reply, RequestEnv, Service, ServiceConfig, authorize::Target,
+    Caller, Identity, RequestEnv, Service, ServiceConfig, authorize::Target,
     clock::SystemClock,
 };
 use rolegate_store::SqliteStore;
@@ -577,12 +577,12 @@ async fn populate(service: &Service) -> String {
                 .execute(&root, op, &env())
                 .await
                 .unwrap_or_else(|e| panic!("{name}: {e:?}"));
-            match reply {
-                Reply::Empty => String::new(),
-                Reply::Body(b) => rolegate_proto::xml::render_response(
+            match reply.result() {
+                None => String::new(),
+                Some(result) => rolegate_proto::xml::render_response(
                     name,
                     Api::Iam.namespace(),
-                    Some(b.as_ref() as &dyn rolegate_proto::xml::XmlStruct),
+                    Some(result),
                     "r",
                 ),
             }
@@ -649,7 +649,10 @@ async fn scenario(
             // there is no user to authorize on.
             Err(rolegate_service::ServiceError::Validation(m))
                 if m == "Must specify userName when calling with non-User credentials"
-                    && caller.session.is_some() =>
+                    && matches!(
+                        caller.identity,
+                        Identity::AssumedRole { .. } | Identity::FederatedUser { .. }
+                    ) =>
             {
                 continue;
             }
