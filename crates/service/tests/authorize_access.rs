@@ -712,11 +712,10 @@ async fn the_simulator_applies_the_same_scps_to_a_stored_principal() {
         .execute(&root(MEMBER), op, &env())
         .await
         .expect("the member's root may simulate within its SCPs");
-    let rolegate_service::Reply::Body(body) = reply else {
+    let Some(result) = reply.result() else {
         panic!("SimulatePrincipalPolicy has a result");
     };
-    let xml =
-        rolegate_proto::xml::render_response("SimulatePrincipalPolicy", "ns", Some(&*body), "r");
+    let xml = rolegate_proto::xml::render_response("SimulatePrincipalPolicy", "ns", Some(result), "r");
     let decision = |action: &str| {
         xml.split("<EvalActionName>")
             .find(|chunk| chunk.starts_with(&format!("{action}<")))
