@@ -15,6 +15,7 @@ mod error_code;
 pub mod field;
 mod operation;
 mod params;
+mod secret;
 pub mod xml;
 
 pub use error::DecodeError;
@@ -22,6 +23,7 @@ pub use error_code::{ErrorCode, Fault};
 pub use field::{Field, Struct};
 pub use operation::{Operation, Service};
 pub use params::Params;
+pub use secret::Secret;
 
 /// IAM's API version and XML namespace.
 pub const IAM_VERSION: &str = "2010-05-08";

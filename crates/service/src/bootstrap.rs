@@ -4,7 +4,7 @@
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html>
 
-use rolegate_store::{GLOBAL, record};
+use rolegate_store::{GLOBAL, Secret, record};
 
 use crate::{
     Service,
@@ -60,7 +60,7 @@ impl Service {
                 Some((id, secret)) => {
                     let existing = tx.get::<record::AccessKey>(GLOBAL, id).await?;
                     match existing {
-                        Some(k) if k.account == account && k.owner == record::KeyOwner::Root && k.secret == secret.expose() => {
+                        Some(k) if k.account == account && k.owner == record::KeyOwner::Root && k.secret == Secret::new(secret.expose()) => {
                             if !acct.root_access_keys.contains(id) {
                                 acct.root_access_keys.push(id.clone());
                             }
@@ -72,7 +72,7 @@ impl Service {
                             )));
                         }
                         None => {
-                            tx.put(GLOBAL, id, &root_key(&account, id, secret.expose(), now))?;
+                            tx.put(GLOBAL, id, &root_key(&account, id, Secret::new(secret.expose()), now))?;
                             acct.root_access_keys.push(id.clone());
                             Bootstrap::Configured
                         }
@@ -162,16 +162,17 @@ fn generate_root_key(
 ) -> Result<(String, rolegate_sigv4::SecretKey)> {
     let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
     let secret = ids::secret_access_key()?;
-    tx.put(GLOBAL, &id, &root_key(account, &id, &secret, now))?;
-    Ok((id, rolegate_sigv4::SecretKey::new(secret)))
+    let handed_out = rolegate_sigv4::SecretKey::new(secret.expose());
+    tx.put(GLOBAL, &id, &root_key(account, &id, secret, now))?;
+    Ok((id, handed_out))
 }
 
-fn root_key(account: &str, id: &str, secret: &str, now: i64) -> record::AccessKey {
+fn root_key(account: &str, id: &str, secret: Secret, now: i64) -> record::AccessKey {
     record::AccessKey {
         id: id.to_owned(),
         account: account.to_owned(),
         owner: record::KeyOwner::Root,
-        secret: secret.to_owned(),
+        secret,
         active: true,
         created: now,
         last_used: None,

@@ -232,7 +232,7 @@ impl Service {
             }
         };
         Ok(Authenticated {
-            secret: SecretKey::new(key.secret.clone()),
+            secret: SecretKey::new(key.secret.expose()),
             caller: Caller {
                 account: key.account.clone(),
                 identity,
