@@ -329,21 +329,10 @@ async fn handle(
         region: authenticated.region.clone(),
         now,
     };
-    if state
-        .service
-        .key_use_due(&authenticated.caller.access_key_id, service.signing_name())
-    {
-        let svc = state.service.clone();
-        let (akid, signing, region) = (
-            authenticated.caller.access_key_id.clone(),
-            service.signing_name(),
-            authenticated.region.clone(),
-        );
-        tokio::spawn(async move {
-            if let Err(e) = svc.note_key_use(&akid, signing, &region).await {
-                tracing::warn!(error = %e, "could not record access key use");
-            }
-        });
-    }
+    state.service.record_key_use(
+        &authenticated.caller.access_key_id,
+        service.signing_name(),
+        &authenticated.region,
+    );
     state.service.execute(&authenticated.caller, op, &env).await
 }

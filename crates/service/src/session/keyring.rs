@@ -101,6 +101,13 @@ impl Service {
         .await
     }
 
+    /// `rolegate rotate-session-key`: creates the keyring if there is none, then rotates it.
+    /// Returns the new sealing key's id.
+    pub async fn rotate_session_key(&self) -> Result<u32> {
+        self.ensure_keyring().await?;
+        self.rotate_keyring().await
+    }
+
     async fn keyring(&self) -> Result<std::sync::Arc<record::Keyring>> {
         self.cache
             .get::<record::Keyring>(&*self.store, GLOBAL, record::KEYRING_KEY)
