@@ -13,6 +13,7 @@ mod exhaustion;
 mod iam_entities;
 mod mfa;
 mod multi_node;
+mod secrets;
 mod signing;
 mod simulator;
 mod sts;
