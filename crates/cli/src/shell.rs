@@ -41,8 +41,8 @@ pub enum Shell {
     Powershell,
 }
 
-/// Temporary credentials.
-#[derive(Debug, Clone, Serialize)]
+/// Temporary credentials. `Debug` shows the key id and expiry, never the secret or token.
+#[derive(Clone, Serialize)]
 pub struct Creds {
     /// `AccessKeyId`.
     #[serde(rename = "AccessKeyId")]
@@ -56,6 +56,27 @@ pub struct Creds {
     /// `Expiration` (RFC 3339).
     #[serde(rename = "Expiration")]
     pub expiration: String,
+}
+
+impl std::fmt::Debug for Creds {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Creds")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &REDACTED)
+            .field("session_token", &REDACTED)
+            .field("expiration", &self.expiration)
+            .finish()
+    }
+}
+
+/// Stands in for a secret in `Debug` output.
+struct Redacted;
+const REDACTED: Redacted = Redacted;
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
 }
 
 fn quote(shell: Shell, v: &str) -> String {
@@ -82,8 +103,8 @@ fn unset(shell: Shell, k: &str) -> String {
     }
 }
 
-/// The user's own credentials to keep aside (or restore).
-#[derive(Debug, Clone, Default)]
+/// The user's own credentials to keep aside (or restore). `Debug` shows only the key id.
+#[derive(Clone, Default)]
 pub struct Stash {
     /// Access key id.
     pub key: String,
@@ -91,6 +112,16 @@ pub struct Stash {
     pub secret: String,
     /// Session token, if any.
     pub token: Option<String>,
+}
+
+impl std::fmt::Debug for Stash {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Stash")
+            .field("key", &self.key)
+            .field("secret", &REDACTED)
+            .field("token", &self.token.as_ref().map(|_| REDACTED))
+            .finish()
+    }
 }
 
 /// Shell code that replaces whatever credentials are exported with `c`, for `role`.
@@ -175,6 +206,29 @@ mod tests {
         assert!(f.contains(r"set -gx AWS_SECRET_ACCESS_KEY 's\'e\\c';"));
         let p = exports(Shell::Powershell, &creds(), "arn", None);
         assert!(p.contains("$Env:AWS_SECRET_ACCESS_KEY = 's''e\\c';"));
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let c = Creds {
+            secret_access_key: "SECRET-CANARY".into(),
+            session_token: "TOKEN-CANARY".into(),
+            ..creds()
+        };
+        let s = Stash {
+            key: "AKIAU".into(),
+            secret: "SECRET-CANARY".into(),
+            token: Some("TOKEN-CANARY".into()),
+        };
+        for text in [
+            format!("{c:?}"),
+            format!("{c:#?}"),
+            format!("{s:?}"),
+            format!("{s:#?}"),
+        ] {
+            assert!(!text.contains("CANARY"), "{text}");
+            assert!(text.contains("<redacted>"), "{text}");
+        }
     }
 
     #[test]

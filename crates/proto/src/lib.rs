@@ -18,6 +18,7 @@ mod error_code;
 pub mod field;
 mod operation;
 mod params;
+mod secret;
 pub mod shape;
 pub mod types;
 mod value;
@@ -28,6 +29,7 @@ pub use error_code::{ErrorCode, Fault};
 pub use field::Field;
 pub use operation::{Operation, OperationInfo, Service};
 pub use params::Params;
+pub use secret::Secret;
 pub use shape::Shape;
 pub use value::{REDACTED, Value, redacted};
 

@@ -260,22 +260,9 @@ async fn exchange(
     // 4. Authorize and execute.
     let result = match &caller {
         Some(c) if row.signed => {
-            if state
+            state
                 .service
-                .key_use_due(&c.access_key_id, service.signing_name())
-            {
-                let svc = state.service.clone();
-                let (akid, signing, region) = (
-                    c.access_key_id.clone(),
-                    service.signing_name(),
-                    env.region.clone(),
-                );
-                tokio::spawn(async move {
-                    if let Err(e) = svc.note_key_use(&akid, signing, &region).await {
-                        tracing::warn!(error = %e, "could not record access key use");
-                    }
-                });
-            }
+                .record_key_use(&c.access_key_id, service.signing_name(), &env.region);
             state.service.execute(c, op, &env).await
         }
         _ => state.service.execute_unsigned(op, &env).await,

@@ -1,10 +1,11 @@
 //! The Rolegate server: the only crate with sockets, configuration and a concrete store.
 //!
-//! Owns: choosing and opening the store, bootstrap (management account, root key, the
-//! root-credentials file), administrative commands (adding accounts, rotating the session
-//! key), the HTTP edge with SigV4 authentication, the accept loop and its limits, HTTPS and
-//! its reload on SIGHUP, trusted proxies, metrics, health, the change-log poller, and graceful
-//! shutdown.
+//! Owns: choosing and opening the store, starting the service on it (whose bootstrap makes the
+//! management account and root key; the server writes the root-credentials file), the
+//! administrative commands (adding accounts, rotating the session key: service calls on the
+//! configured store), the HTTP edge with SigV4 authentication, the accept loop and its limits,
+//! HTTPS and its reload on SIGHUP, trusted proxies, metrics, health, the change-log poller, and
+//! graceful shutdown. It writes nothing to the store itself: every write is the service's.
 
 pub mod authn;
 pub mod config;
@@ -19,7 +20,7 @@ use std::{net::SocketAddr, path::Path, sync::Arc, time::Duration};
 use anyhow::Context as _;
 pub use config::{ClockHandle, Config, ServeArgs, TlsFiles};
 use rolegate_service::{Service, ServiceConfig, bootstrap::Bootstrap};
-use rolegate_store::{Expect, GLOBAL, PostgresStore, SqliteStore, Store, Write};
+use rolegate_store::{PostgresStore, SqliteStore, Store};
 use tokio::{sync::oneshot, task::JoinHandle};
 
 /// A running server.
@@ -78,41 +79,12 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     })
 }
 
-const META: &str = "meta";
-const MANAGEMENT_ACCOUNT: &str = "management-account";
-
-/// The management account id: configured, or remembered, or generated once and remembered.
+/// The management account id: configured, or remembered, or generated once and remembered
+/// (by the service, in the store).
 async fn management_account(store: &dyn Store, configured: Option<&str>) -> anyhow::Result<String> {
-    if let Some(r) = store.get(GLOBAL, META, MANAGEMENT_ACCOUNT).await? {
-        let stored: String = serde_json::from_str(&r.data).context("stored management account")?;
-        if let Some(c) = configured
-            && c != stored
-        {
-            anyhow::bail!(
-                "this database belongs to management account {stored}; --account-id {c} does not match"
-            );
-        }
-        return Ok(stored);
-    }
-    let id = match configured {
-        Some(c) => c.to_owned(),
-        None => rolegate_service::ids::account_id().map_err(|e| anyhow::anyhow!("{e}"))?,
-    };
-    let write = Write::Put {
-        scope: GLOBAL.into(),
-        kind: META.into(),
-        key: MANAGEMENT_ACCOUNT.into(),
-        expect: Expect::Absent,
-        data: serde_json::to_string(&id)?,
-    };
-    match store.commit(&[write]).await {
-        Ok(()) => Ok(id),
-        // Another node got there first: use its choice.
-        Err(rolegate_store::StoreError::Conflict) => {
-            Box::pin(management_account(store, configured)).await
-        }
-        Err(e) => Err(e.into()),
-    }
+    rolegate_service::bootstrap::management_account(store, configured)
+        .await
+        .map_err(|e| anyhow::anyhow!("the management account (--account-id): {e}"))
 }
 
 /// Writes a root user's key as an aws-cli credentials file (`[default]` profile), mode 0600.
@@ -183,13 +155,9 @@ pub async fn add_account(
 /// Retires the key that seals session tokens and adds a new one, in the configured store;
 /// running nodes pick it up through the change log. Returns the new key's id.
 pub async fn rotate_session_key(config: &Config) -> anyhow::Result<u32> {
-    let service = admin_service(config).await?;
-    service
-        .ensure_keyring()
-        .await
-        .map_err(|e| anyhow::anyhow!("session keyring: {e}"))?;
-    service
-        .rotate_keyring()
+    admin_service(config)
+        .await?
+        .rotate_session_key()
         .await
         .map_err(|e| anyhow::anyhow!("rotating the session key: {e}"))
 }

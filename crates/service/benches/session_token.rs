@@ -9,7 +9,7 @@ use zeroize::Zeroizing;
 fn session() -> Session {
     Session {
         access_key_id: "ASIADS7JSGQUNXIEFKDR".into(),
-        secret: "P94I4+CfJqR2vqwZIFKNA8LVtE4UHE6y7qKEjapq".into(),
+        secret: rolegate_store::Secret::new("P94I4+CfJqR2vqwZIFKNA8LVtE4UHE6y7qKEjapq"),
         account: "123456789012".into(),
         principal: SessionPrincipal::Role {
             id: "AROATCEKBIS6KEFCQIHQ2".into(),

@@ -1,16 +1,62 @@
-//! Accounts and their root users: the management account with its root access key at first
-//! start, and further (member) accounts an operator adds. Every entity lives in exactly one
-//! account; the caller's access key says which.
+//! Accounts and their root users: the management account (chosen once per database) with its
+//! root access key at first start, and further (member) accounts an operator adds. Every
+//! entity lives in exactly one account; the caller's access key says which.
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_root-user.html>
 
-use rolegate_store::{GLOBAL, record};
+use rolegate_store::{Expect, GLOBAL, Secret, Store, StoreError, Write, record};
 
 use crate::{
     Service,
     error::{Result, ServiceError},
     ids,
 };
+
+/// Where the management account id is remembered: `(GLOBAL, META, MANAGEMENT_ACCOUNT)`, a
+/// JSON string.
+const META: &str = "meta";
+const MANAGEMENT_ACCOUNT: &str = "management-account";
+
+/// The database's management account id: the one it remembers, or else `configured` (or a
+/// generated one), remembered from now on. A `configured` id other than the remembered one is
+/// refused. Safe when several nodes start at once: the first to commit wins. Runs before a
+/// [`Service`] exists (the service is built for that account).
+pub async fn management_account(store: &dyn Store, configured: Option<&str>) -> Result<String> {
+    loop {
+        if let Some(r) = store.get(GLOBAL, META, MANAGEMENT_ACCOUNT).await? {
+            let stored: String = serde_json::from_str(&r.data).map_err(|e| {
+                ServiceError::Internal(format!("the stored management account: {e}"))
+            })?;
+            if let Some(c) = configured
+                && c != stored
+            {
+                return Err(ServiceError::InvalidInput(format!(
+                    "this database belongs to management account {stored}; the configured account id {c} does not match"
+                )));
+            }
+            return Ok(stored);
+        }
+        let id = match configured {
+            Some(c) => c.to_owned(),
+            None => ids::account_id()?,
+        };
+        let data = serde_json::to_string(&id)
+            .map_err(|e| ServiceError::Internal(format!("the management account: {e}")))?;
+        let write = Write::Put {
+            scope: GLOBAL.into(),
+            kind: META.into(),
+            key: MANAGEMENT_ACCOUNT.into(),
+            expect: Expect::Absent,
+            data,
+        };
+        match store.commit(&[write]).await {
+            Ok(()) => return Ok(id),
+            // Another node got there first: use its choice.
+            Err(StoreError::Conflict) => {}
+            Err(e) => return Err(e.into()),
+        }
+    }
+}
 
 /// What bootstrap did.
 #[derive(Debug, Clone)]
@@ -60,7 +106,7 @@ impl Service {
                 Some((id, secret)) => {
                     let existing = tx.get::<record::AccessKey>(GLOBAL, id).await?;
                     match existing {
-                        Some(k) if k.account == account && k.owner == record::KeyOwner::Root && k.secret == secret.expose() => {
+                        Some(k) if k.account == account && k.owner == record::KeyOwner::Root && k.secret == Secret::new(secret.expose()) => {
                             if !acct.root_access_keys.contains(id) {
                                 acct.root_access_keys.push(id.clone());
                             }
@@ -72,7 +118,7 @@ impl Service {
                             )));
                         }
                         None => {
-                            tx.put(GLOBAL, id, &root_key(&account, id, secret.expose(), now))?;
+                            tx.put(GLOBAL, id, &root_key(&account, id, Secret::new(secret.expose()), now))?;
                             acct.root_access_keys.push(id.clone());
                             Bootstrap::Configured
                         }
@@ -162,16 +208,17 @@ fn generate_root_key(
 ) -> Result<(String, rolegate_sigv4::SecretKey)> {
     let id = ids::access_key_id(ids::prefix::LONG_TERM_KEY)?;
     let secret = ids::secret_access_key()?;
-    tx.put(GLOBAL, &id, &root_key(account, &id, &secret, now))?;
-    Ok((id, rolegate_sigv4::SecretKey::new(secret)))
+    let handed_out = rolegate_sigv4::SecretKey::new(secret.expose());
+    tx.put(GLOBAL, &id, &root_key(account, &id, secret, now))?;
+    Ok((id, handed_out))
 }
 
-fn root_key(account: &str, id: &str, secret: &str, now: i64) -> record::AccessKey {
+fn root_key(account: &str, id: &str, secret: Secret, now: i64) -> record::AccessKey {
     record::AccessKey {
         id: id.to_owned(),
         account: account.to_owned(),
         owner: record::KeyOwner::Root,
-        secret: secret.to_owned(),
+        secret,
         active: true,
         created: now,
         last_used: None,

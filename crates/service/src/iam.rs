@@ -71,6 +71,11 @@ pub fn sts_arn(account: &str, resource: &str) -> String {
     format!("arn:{}:sts::{account}:{resource}", PARTITION.as_str())
 }
 
+/// A stored secret as it goes into the one response that creates it.
+pub fn reveal(secret: &rolegate_store::Secret) -> rolegate_proto::Secret {
+    rolegate_proto::Secret::new(secret.expose().to_owned())
+}
+
 /// A record time as a timestamp.
 pub fn ts(t: i64) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(t).ok()

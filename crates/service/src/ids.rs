@@ -71,11 +71,13 @@ pub fn account_id() -> Result<String> {
 }
 
 /// A 40-character secret access key (30 random bytes, base64).
-pub fn secret_access_key() -> Result<String> {
+pub fn secret_access_key() -> Result<rolegate_store::Secret> {
     use base64::Engine;
-    let mut bytes = [0u8; 30];
-    random_bytes(&mut bytes)?;
-    Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+    let mut bytes = zeroize::Zeroizing::new([0u8; 30]);
+    random_bytes(bytes.as_mut())?;
+    Ok(rolegate_store::Secret::new(
+        base64::engine::general_purpose::STANDARD.encode(bytes.as_ref()),
+    ))
 }
 
 /// A request id (UUID v4 form).
@@ -133,7 +135,7 @@ mod tests {
             access_key_id(prefix::LONG_TERM_KEY).expect("akid").len(),
             20
         );
-        assert_eq!(secret_access_key().expect("secret").len(), 40);
+        assert_eq!(secret_access_key().expect("secret").expose().len(), 40);
         assert_ne!(
             secret_access_key().expect("a"),
             secret_access_key().expect("b")

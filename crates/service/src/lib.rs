@@ -269,7 +269,7 @@ impl Service {
             }
         };
         Ok(Authenticated {
-            secret: SecretKey::new(key.secret.clone()),
+            secret: SecretKey::new(key.secret.expose()),
             caller: Caller {
                 account: key.account.clone(),
                 identity,
@@ -347,7 +347,31 @@ impl Service {
         Ok(())
     }
 
-    /// Whether [`Service::note_key_use`] has anything to record (answered from memory).
+    /// Records, off the request's path, that a long-term access key signed a request for
+    /// `service` (its signing name) in `region`: at most once an hour per key and service,
+    /// decided from memory; the write runs in a task of its own, and a failure is only logged.
+    /// Temporary keys are not recorded.
+    pub fn record_key_use(self: &Arc<Self>, access_key_id: &str, service: &str, region: &str) {
+        if !access_key_id.starts_with(ids::prefix::LONG_TERM_KEY)
+            || !self.key_use_due(access_key_id, service)
+        {
+            return;
+        }
+        let svc = self.clone();
+        let (key, service, region) = (
+            access_key_id.to_owned(),
+            service.to_owned(),
+            region.to_owned(),
+        );
+        tokio::spawn(async move {
+            if let Err(e) = svc.note_key_use(&key, &service, &region).await {
+                tracing::warn!(error = %e, "could not record access key use");
+            }
+        });
+    }
+
+    /// Whether a key use is worth recording (answered from memory): the cached key was not
+    /// used for `service` in the last hour, or is not cached.
     pub fn key_use_due(&self, access_key_id: &str, service: &str) -> bool {
         let now = self.now();
         match self.cache.peek::<record::AccessKey>(GLOBAL, access_key_id) {
@@ -359,13 +383,8 @@ impl Service {
         }
     }
 
-    /// Records that a long-term key was used (at most once an hour per key; off the hot path).
-    pub async fn note_key_use(
-        &self,
-        access_key_id: &str,
-        service: &str,
-        region: &str,
-    ) -> Result<()> {
+    /// Records that a long-term key was used (at most once an hour per key and service).
+    async fn note_key_use(&self, access_key_id: &str, service: &str, region: &str) -> Result<()> {
         let now = self.now();
         let Some(cached) = self
             .cache

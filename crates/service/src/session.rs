@@ -128,7 +128,7 @@ pub struct Session {
     pub access_key_id: String,
     /// The secret access key (40 characters).
     #[serde(rename = "s")]
-    pub secret: String,
+    pub secret: rolegate_store::Secret,
     /// The account.
     #[serde(rename = "a")]
     pub account: String,
@@ -313,7 +313,7 @@ mod tests {
     pub(crate) fn sample() -> Session {
         Session {
             access_key_id: "ASIAEXAMPLE000000001".into(),
-            secret: "s".repeat(40),
+            secret: rolegate_store::Secret::new("s".repeat(40)),
             account: "123456789012".into(),
             principal: SessionPrincipal::Role {
                 id: "AROAEXAMPLE00000000001".into(),

@@ -115,8 +115,8 @@ impl Service {
             .map_err(|e| ServiceError::Internal(format!("sealing a session failed: {e:?}")))?;
         let credentials = Credentials {
             access_key_id: session.access_key_id.clone(),
-            secret_access_key: session.secret.clone(),
-            session_token: token,
+            secret_access_key: crate::iam::reveal(&session.secret),
+            session_token: token.into(),
             expiration: ts(session.expires),
         };
         Ok((credentials, Arc::new(session)))

@@ -19,8 +19,7 @@ use std::{collections::BTreeSet, sync::Arc, time::Duration};
 
 use rolegate_proto::{Operation, Params, Service as Api};
 use rolegate_service::{
-    Caller, Identity, RequestEnv, Service, ServiceConfig, authorize::Target,
-    clock::SystemClock,
+    Caller, Identity, RequestEnv, Service, ServiceConfig, authorize::Target, clock::SystemClock,
 };
 use rolegate_store::SqliteStore;
 use serde::Deserialize;

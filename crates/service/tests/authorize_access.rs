@@ -715,7 +715,8 @@ async fn the_simulator_applies_the_same_scps_to_a_stored_principal() {
     let Some(result) = reply.result() else {
         panic!("SimulatePrincipalPolicy has a result");
     };
-    let xml = rolegate_proto::xml::render_response("SimulatePrincipalPolicy", "ns", Some(result), "r");
+    let xml =
+        rolegate_proto::xml::render_response("SimulatePrincipalPolicy", "ns", Some(result), "r");
     let decision = |action: &str| {
         xml.split("<EvalActionName>")
             .find(|chunk| chunk.starts_with(&format!("{action}<")))

@@ -17,7 +17,7 @@ fn key() -> SealingKey {
 fn token() -> String {
     let s = Session {
         access_key_id: "ASIAAAAAAAAAAAAAAAAA".into(),
-        secret: "s".repeat(40),
+        secret: "s".repeat(40).into(),
         account: "123456789012".into(),
         principal: SessionPrincipal::Role {
             id: "AROAAAAAAAAAAAAAAAAAA".into(),

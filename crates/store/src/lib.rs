@@ -19,18 +19,20 @@ mod error;
 mod migrate;
 mod postgres;
 pub mod record;
+mod secret;
 mod sqlite;
 
 pub use error::StoreError;
 pub use postgres::PostgresStore;
 pub use record::Entity;
+pub use secret::Secret;
 pub use sqlite::SqliteStore;
 
 /// The scope of records that are not inside an account.
 pub const GLOBAL: &str = "";
 
-/// A stored record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A stored record. `Debug` leaves out the data (it may hold secrets).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Record {
     /// Account id, or [`GLOBAL`].
     pub scope: String,
@@ -53,8 +55,8 @@ pub enum Expect {
     Version(i64),
 }
 
-/// One write of a commit.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One write of a commit. `Debug` leaves out the data (it may hold secrets).
+#[derive(Clone, PartialEq, Eq)]
 pub enum Write {
     /// Create or replace.
     Put {
@@ -80,6 +82,60 @@ pub enum Write {
         /// The version that must be current.
         version: i64,
     },
+}
+
+impl std::fmt::Debug for Record {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Record")
+            .field("scope", &self.scope)
+            .field("kind", &self.kind)
+            .field("key", &self.key)
+            .field("version", &self.version)
+            .field("data", &Redacted(self.data.len()))
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for Write {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Write::Put {
+                scope,
+                kind,
+                key,
+                expect,
+                data,
+            } => f
+                .debug_struct("Put")
+                .field("scope", scope)
+                .field("kind", kind)
+                .field("key", key)
+                .field("expect", expect)
+                .field("data", &Redacted(data.len()))
+                .finish(),
+            Write::Delete {
+                scope,
+                kind,
+                key,
+                version,
+            } => f
+                .debug_struct("Delete")
+                .field("scope", scope)
+                .field("kind", kind)
+                .field("key", key)
+                .field("version", version)
+                .finish(),
+        }
+    }
+}
+
+/// Stands in for record data in `Debug` output.
+struct Redacted(usize);
+
+impl std::fmt::Debug for Redacted {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "<{} bytes>", self.0)
+    }
 }
 
 impl Write {

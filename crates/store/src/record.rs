@@ -1,10 +1,14 @@
 //! The persisted shapes, versioned: today every record is `v1`. A change of shape adds
 //! `mod v2` with a conversion from v1 and re-exports it, so old rows keep reading.
 //!
-//! Times are unix seconds (UTC). Secrets stored here (access key secrets) are only ever
-//! read back to verify signatures and are never rendered after the response that created them.
+//! Times are unix seconds (UTC). Secrets stored here (access key secrets, keyring keys, MFA
+//! seeds) are [`Secret`]s: stored as plain strings, never printed by `Debug`, only ever read
+//! back to verify signatures, seal tokens or check codes, and never rendered after the
+//! response that created them.
 
 use serde::{Serialize, de::DeserializeOwned};
+
+pub use crate::Secret;
 
 /// Kinds of record.
 pub mod kind {
@@ -43,6 +47,8 @@ mod v1 {
     use std::collections::BTreeMap;
 
     use serde::{Deserialize, Serialize};
+
+    use crate::Secret;
 
     /// A tag.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -101,7 +107,7 @@ mod v1 {
         /// The owner.
         pub owner: KeyOwner,
         /// The secret access key.
-        pub secret: String,
+        pub secret: Secret,
         /// `Active` or `Inactive`.
         pub active: bool,
         /// Created at.
@@ -265,7 +271,7 @@ mod v1 {
         /// Key id, carried in every token sealed with it.
         pub id: u32,
         /// 32 bytes, base64.
-        pub material: String,
+        pub material: Secret,
         /// Created at.
         pub created: i64,
         /// When it stopped sealing new tokens; it still opens tokens until `retired + grace`.
@@ -300,7 +306,7 @@ mod v1 {
         /// Created at.
         pub created: i64,
         /// The TOTP seed, base32.
-        pub seed: String,
+        pub seed: Secret,
         /// The user it is enabled for.
         pub user: Option<MfaUser>,
         /// The last TOTP time step accepted (a code is accepted once).

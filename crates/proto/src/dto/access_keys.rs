@@ -2,14 +2,14 @@
 
 use time::OffsetDateTime;
 
-use crate::{dto::c::*, shape, structure};
+use crate::{Secret, dto::c::*, shape, structure};
 
 structure!(CreateAccessKeyInput { user_name: Option<String> = "UserName" [LEN_1_128, NAME] });
 shape!(AccessKey {
     user_name: String = "UserName",
     access_key_id: String = "AccessKeyId",
     status: String = "Status",
-    secret_access_key: String = "SecretAccessKey",
+    secret_access_key: Secret = "SecretAccessKey",
     create_date: Option<OffsetDateTime> = "CreateDate",
 });
 shape!(CreateAccessKeyOutput {

@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::{
+    Secret,
     constraint::{Constraint, Pattern},
     dto::{
         c::*,
@@ -23,8 +24,8 @@ shape!(
     /// `VirtualMFADevice`.
     VirtualMfaDevice {
         serial_number: String = "SerialNumber",
-        base32_string_seed: Option<Blob> = "Base32StringSeed",
-        qr_code_png: Option<Blob> = "QRCodePNG",
+        base32_string_seed: Option<Secret<Blob>> = "Base32StringSeed",
+        qr_code_png: Option<Secret<Blob>> = "QRCodePNG",
         user: Option<User> = "User",
         enable_date: Option<OffsetDateTime> = "EnableDate",
         tags: Option<Vec<Tag>> = "Tags",

@@ -3,6 +3,7 @@
 use time::OffsetDateTime;
 
 use crate::{
+    Secret,
     constraint::{Constraint, Pattern},
     dto::{c::*, shapes::Tag},
     shape, structure,
@@ -45,8 +46,8 @@ shape!(
     /// `Credentials`.
     Credentials {
         access_key_id: String = "AccessKeyId",
-        secret_access_key: String = "SecretAccessKey",
-        session_token: String = "SessionToken",
+        secret_access_key: Secret = "SecretAccessKey",
+        session_token: Secret = "SessionToken",
         expiration: Option<OffsetDateTime> = "Expiration",
     }
 );

@@ -159,7 +159,7 @@ impl Service {
                 user_name,
                 access_key_id: key.id.clone(),
                 status: "Active".into(),
-                secret_access_key: key.secret.clone(),
+                secret_access_key: crate::iam::reveal(&key.secret),
                 create_date: ts(key.created),
             },
         })

@@ -9,7 +9,7 @@
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateVirtualMFADevice.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_enable_virtual.html>
 
-use rolegate_proto::{dto::mfa_devices::*, types::Blob};
+use rolegate_proto::{Secret, dto::mfa_devices::*, types::Blob};
 use rolegate_store::record;
 use subtle::ConstantTimeEq;
 use totp_rs::{Algorithm, TOTP};
@@ -122,7 +122,10 @@ fn qr_png(uri: &str) -> Result<Vec<u8>> {
     let modules = qr.size() + 2 * BORDER;
     let side =
         u32::try_from(modules * SCALE).map_err(|_| ServiceError::Internal("QR size".into()))?;
-    let mut pixels = Vec::with_capacity(usize::try_from(side * side).unwrap_or(0));
+    // The image encodes the seed: wiped once encoded.
+    let mut pixels = zeroize::Zeroizing::new(Vec::with_capacity(
+        usize::try_from(side * side).unwrap_or(0),
+    ));
     for y in 0..modules * SCALE {
         for x in 0..modules * SCALE {
             let dark = qr.get_module(x / SCALE - BORDER, y / SCALE - BORDER);
@@ -150,15 +153,15 @@ impl Service {
         i: CreateVirtualMFADeviceInput,
     ) -> Result<CreateVirtualMFADeviceOutput> {
         let account = c.account();
-        let mut seed = [0u8; 40];
-        ids::random_bytes(&mut seed)?;
+        let mut seed = zeroize::Zeroizing::new([0u8; 40]);
+        ids::random_bytes(seed.as_mut())?;
         let mut tags = Vec::new();
         merge_tags(record::MfaDevice::TAG_RULES, &mut tags, &i.tags)?;
         let device = record::MfaDevice {
             name: i.virtual_mfa_device_name.clone(),
             path: path_or_root(i.path.clone()),
             created: self.now(),
-            seed: data_encoding::BASE32_NOPAD.encode(&seed),
+            seed: rolegate_store::Secret::new(data_encoding::BASE32_NOPAD.encode(seed.as_ref())),
             user: None,
             last_step: 0,
             tags,
@@ -185,15 +188,18 @@ impl Service {
             crate::Identity::User { name, .. } => name.clone(),
             _ => account.to_owned(),
         };
-        let uri = format!(
+        let uri = zeroize::Zeroizing::new(format!(
             "otpauth://totp/{}@{label}?secret={}",
-            device.name, device.seed
-        );
+            device.name,
+            device.seed.expose()
+        ));
         Ok(CreateVirtualMFADeviceOutput {
             virtual_mfa_device: VirtualMfaDevice {
                 serial_number: serial_of(account, &device),
-                base32_string_seed: Some(Blob(device.seed.clone().into_bytes())),
-                qr_code_png: Some(Blob(qr_png(&uri)?)),
+                base32_string_seed: Some(Secret::new(Blob(
+                    device.seed.expose().as_bytes().to_vec(),
+                ))),
+                qr_code_png: Some(Secret::new(Blob(qr_png(&uri)?))),
                 user: None,
                 enable_date: None,
                 tags: tags_if_any(&device.tags),
@@ -471,7 +477,7 @@ fn sign_in_step(device: &record::MfaDevice, now: i64, code: &str) -> Result<Opti
     let now_step = now / STEP;
     let mut accepted = None;
     for step in now_step - DRIFT_STEPS..=now_step + DRIFT_STEPS {
-        if step > device.last_step && same(&code_at(&device.seed, step)?, code) {
+        if step > device.last_step && same(&code_at(device.seed.expose(), step)?, code) {
             accepted = Some(step);
         }
     }
@@ -489,7 +495,13 @@ fn two_codes(
     if throttle::locked(device, now) {
         return Ok(None);
     }
-    consecutive(&device.seed, now / STEP, device.last_step, code1, code2)
+    consecutive(
+        device.seed.expose(),
+        now / STEP,
+        device.last_step,
+        code1,
+        code2,
+    )
 }
 
 /// Refuses the two codes [`two_codes`] did not accept: a device that is not locked counts the

@@ -47,7 +47,9 @@ fn new_key(id: u32, now: i64) -> Result<record::SessionKey> {
     ids::random_bytes(k.as_mut())?;
     Ok(record::SessionKey {
         id,
-        material: base64::engine::general_purpose::STANDARD.encode(k.as_ref()),
+        material: rolegate_store::Secret::new(
+            base64::engine::general_purpose::STANDARD.encode(k.as_ref()),
+        ),
         created: now,
         retired: None,
     })
@@ -99,6 +101,13 @@ impl Service {
         .await
     }
 
+    /// `rolegate rotate-session-key`: creates the keyring if there is none, then rotates it.
+    /// Returns the new sealing key's id.
+    pub async fn rotate_session_key(&self) -> Result<u32> {
+        self.ensure_keyring().await?;
+        self.rotate_keyring().await
+    }
+
     async fn keyring(&self) -> Result<std::sync::Arc<record::Keyring>> {
         self.cache
             .get::<record::Keyring>(&*self.store, GLOBAL, record::KEYRING_KEY)
@@ -119,7 +128,7 @@ impl Service {
             })?;
         Ok(SealingKey {
             id: k.id,
-            key: decode_material(&k.material)?,
+            key: decode_material(k.material.expose())?,
         })
     }
 
@@ -187,6 +196,6 @@ impl Opener {
             .iter()
             .find(|k| k.id == id)
             .filter(|k| k.retired.is_none_or(|r| r + RETIRED_KEY_GRACE > self.now))
-            .and_then(|k| decode_material(&k.material).ok())
+            .and_then(|k| decode_material(k.material.expose()).ok())
     }
 }

@@ -107,7 +107,7 @@ impl Service {
             }
         };
         Ok(Authenticated {
-            secret: SecretKey::new(s.secret.clone()),
+            secret: SecretKey::new(s.secret.expose()),
             caller: Caller {
                 account: s.account.clone(),
                 identity,

@@ -73,7 +73,7 @@ mod tests {
             name: "d".into(),
             path: "/".into(),
             created: 0,
-            seed: String::new(),
+            seed: rolegate_store::Secret::default(),
             user: None,
             last_step: 0,
             tags: Vec::new(),
