@@ -92,13 +92,20 @@ impl AsRef<[u8]> for Blob {
 mod tests {
     use super::*;
 
+    use crate::xml::Xml;
+
     #[test]
     fn renders_the_value_and_debugs_nothing() {
+        assert!(Secret::<String>::SENSITIVE && Secret::<Blob>::SENSITIVE);
         let s = Secret::new(String::from("wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"));
         assert_eq!(format!("{s:?}"), "Secret(<redacted, 40 bytes>)");
         assert_eq!(format!("{s:#?}"), "Secret(<redacted, 40 bytes>)");
         let mut x = Xml::default();
-        s.write("SecretAccessKey", &mut x);
+        x.value(
+            "SecretAccessKey",
+            Secret::<String>::SHAPE,
+            &s.clone().into_value().expect("a value"),
+        );
         assert_eq!(
             x.finish(),
             "<SecretAccessKey>wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY</SecretAccessKey>"
@@ -106,7 +113,11 @@ mod tests {
         let b = Secret::new(Blob(b"SEED".to_vec()));
         assert_eq!(format!("{b:?}"), "Secret(<redacted, 4 bytes>)");
         let mut x = Xml::default();
-        b.write("Base32StringSeed", &mut x);
+        x.value(
+            "Base32StringSeed",
+            Secret::<Blob>::SHAPE,
+            &b.into_value().expect("a value"),
+        );
         assert_eq!(x.finish(), "<Base32StringSeed>U0VFRA==</Base32StringSeed>");
     }
 

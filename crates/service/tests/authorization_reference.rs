@@ -598,7 +598,15 @@ async fn populate(service: &Service) -> String {
         )
         .await;
     }
-    run("CreateUser", &[("UserName", "alice"), ("Path", "/eng/")]).await;
+    run(
+        "CreateUser",
+        &[
+            ("UserName", "alice"),
+            ("Path", "/eng/"),
+            ("PermissionsBoundary", BOUNDARY_ARN),
+        ],
+    )
+    .await;
     run("CreateGroup", &[("GroupName", "devs"), ("Path", "/eng/")]).await;
     run(
         "CreateRole",
@@ -606,6 +614,7 @@ async fn populate(service: &Service) -> String {
             ("RoleName", "deploy"),
             ("Path", "/eng/"),
             ("AssumeRolePolicyDocument", TRUST),
+            ("PermissionsBoundary", BOUNDARY_ARN),
         ],
     )
     .await;
@@ -671,6 +680,30 @@ async fn scenario(
         );
         let expected = format!("{}:{name}", api.signing_name());
         check(reference, name, Some(&expected), "", &target, &mut out);
+        // The other way round for the key a delegated administrator's policy hangs on: every
+        // call the reference gives `iam:PermissionsBoundary` carries it when the user or role
+        // acted on has a boundary (the stored ones do: `populate`). Creating one carries it
+        // only when the request names a boundary.
+        let lists_boundary = reference.action(&expected).is_some_and(|(_, a)| {
+            a.condition_keys
+                .iter()
+                .any(|k| k == "iam:PermissionsBoundary")
+        });
+        if lists_boundary
+            && access_key_id != UNKNOWN_KEY
+            && !matches!(*name, "CreateUser" | "CreateRole")
+            && !target
+                .keys
+                .iter()
+                .any(|(k, _)| *k == "iam:PermissionsBoundary")
+        {
+            out.push(Mismatch {
+                op: (*name).to_owned(),
+                slot: "condition key iam:PermissionsBoundary".into(),
+                ours: "absent".into(),
+                reference: "listed for the action".into(),
+            });
+        }
         for (i, more) in target.also.iter().enumerate() {
             // A rename's target is the same action; PassRole is its own.
             let same = (more.action == target.action).then_some(expected.as_str());

@@ -485,7 +485,7 @@ async fn session_policies_cap_and_deny() {
     let role: record::Role = w.stored(MANAGEMENT, "reader").await;
     let session = Session {
         access_key_id: "ASIASESSIONSESSION01".into(),
-        secret: "s".repeat(40),
+        secret: "s".repeat(40).into(),
         account: MANAGEMENT.into(),
         principal: SessionPrincipal::Role {
             id: role.id.clone(),

@@ -26,19 +26,19 @@ handlers! {
     CreateRoleInput => CreateRoleOutput: create_role,
         needs |i, _| Needs::new_role(&i.role_name, i.path.as_deref()).tags(&i.tags).boundary_key(i.permissions_boundary.as_deref());
     GetRoleInput => GetRoleOutput: get_role,
-        needs |i, _| Needs::role(&i.role_name);
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
     ListRolesInput => ListRolesOutput: list_roles,
         needs |i, _| Needs::list("role", i.path_prefix.as_deref());
     ListRoleTagsInput => ListTagsOutput: list_role_tags,
         needs |i, _| Needs::role(&i.role_name);
     UpdateRoleInput => UpdateRoleOutput: update_role,
-        needs |i, _| Needs::role(&i.role_name);
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
     UpdateRoleDescriptionInput => UpdateRoleDescriptionOutput: update_role_description,
-        needs |i, _| Needs::role(&i.role_name);
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
     UpdateAssumeRolePolicyInput: update_assume_role_policy,
-        needs |i, _| Needs::role(&i.role_name);
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
     DeleteRoleInput: delete_role,
-        needs |i, _| Needs::role(&i.role_name);
+        needs |i, _| Needs::role(&i.role_name).entity_boundary();
     TagRoleInput: tag_role,
         needs |i, _| Needs::role(&i.role_name).tags(&i.tags).fold_tag_keys();
     UntagRoleInput: untag_role,

@@ -454,4 +454,33 @@ denied(lambda: devtag.create_policy_version(PolicyArn=arn("policy", "OpsProd"),
 denied(lambda: devtag.delete_virtual_mfa_device(SerialNumber=arn("mfa", "ProdMfa")))
 assert len(root.list_policy_versions(PolicyArn=arn("policy", "OpsProd"))["Versions"]) == 1
 
+# ---------------------------------------------------------------------------------------
+# Found by the attack on the request pipeline (issue 12): every call the Service Authorization
+# Reference gives iam:PermissionsBoundary carries the role's boundary, so "hands off the roles
+# with the security boundary" holds for the trust policy, UpdateRole, DeleteRole and GetRole
+# too (before, a user could rewrite such a role's trust to itself and assume it).
+root.create_policy(PolicyName="SecBoundary", PolicyDocument=doc(allow("*")))
+root.create_role(RoleName="BreakGlass", AssumeRolePolicyDocument=trust(f"arn:aws:iam::{account}:root"),
+                 PermissionsBoundary=arn("policy", "SecBoundary"))
+hands_off = {"StringEquals": {"iam:PermissionsBoundary": arn("policy", "SecBoundary")}}
+dev1, _ = user("dev1-boundary", allow(["iam:*", "sts:*"]),
+               deny("iam:*", "*", **hands_off))
+for call, what in [
+        (lambda: dev1.update_assume_role_policy(
+            RoleName="BreakGlass", PolicyDocument=trust(arn("user", "dev1-boundary"))),
+         "UpdateAssumeRolePolicy"),
+        (lambda: dev1.update_role(RoleName="BreakGlass", MaxSessionDuration=43200), "UpdateRole"),
+        (lambda: dev1.update_role_description(RoleName="BreakGlass", Description="x"),
+         "UpdateRoleDescription"),
+        (lambda: dev1.get_role(RoleName="BreakGlass"), "GetRole"),
+        (lambda: dev1.delete_role(RoleName="breakglass"), "DeleteRole"),
+        (lambda: dev1.put_role_policy(RoleName="BreakGlass", PolicyName="x",
+                                      PolicyDocument=doc(allow("*"))), "PutRolePolicy")]:
+    denied(call, what)
+# The delegated administrator's Allow works the same way round.
+delegate, _ = user("delegate-boundary",
+                   allow(["iam:GetRole", "iam:UpdateRoleDescription"], "*", **hands_off))
+delegate.update_role_description(RoleName="BreakGlass", Description="allowed by the boundary")
+assert root.get_role(RoleName="BreakGlass")["Role"]["Description"] == "allowed by the boundary"
+
 print("ok")
