@@ -31,8 +31,13 @@ pub enum DecodeError {
     Malformed(String),
 }
 
+/// Violations listed in one message at most (the count is always the whole): a request that
+/// breaks a constraint in every one of thousands of list items gets a bounded answer.
+const MAX_LISTED_VIOLATIONS: usize = 100;
+
 fn format_violations(v: &[String]) -> String {
     let n = v.len();
     let noun = if n == 1 { "error" } else { "errors" };
-    format!("{n} validation {noun} detected: {}", v.join("; "))
+    let listed = v.get(..MAX_LISTED_VIOLATIONS).unwrap_or(v);
+    format!("{n} validation {noun} detected: {}", listed.join("; "))
 }

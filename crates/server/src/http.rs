@@ -491,8 +491,9 @@ fn decode(
         let target = parts
             .headers
             .get("x-amz-target")
-            .and_then(|v| v.to_str().ok())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
             .unwrap_or_default();
+        let target = target.as_str();
         let unknown = || {
             plain(ServiceError::Decode(DecodeError::UnknownOperation(
                 target.to_owned(),

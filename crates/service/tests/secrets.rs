@@ -10,7 +10,8 @@ use base64::Engine as _;
 use rolegate_proto::{
     IAM_NAMESPACE, Operation, Params, STS_NAMESPACE, Secret as OutputSecret,
     dto::{access_keys, mfa_devices, sts},
-    xml::{Blob, render_response},
+    types::Blob,
+    xml::render_response,
 };
 use rolegate_service::{
     DEFAULT_MAX_STALENESS, RequestEnv, Service, ServiceConfig,
