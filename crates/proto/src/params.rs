@@ -46,6 +46,15 @@ impl Params {
             .collect()
     }
 
+    /// From borrowed pairs (tests, and callers that build a request by hand).
+    pub fn from_strs(pairs: &[(&str, &str)]) -> Result<Self, DecodeError> {
+        Self::from_pairs(
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+        )
+    }
+
     /// One value.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.map.get(name).map(String::as_str)
@@ -102,12 +111,7 @@ mod tests {
     use super::*;
 
     fn p(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        )
-        .expect("params")
+        Params::from_strs(pairs).expect("params")
     }
 
     #[test]

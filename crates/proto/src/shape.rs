@@ -142,6 +142,21 @@ pub enum TimestampFormat {
 }
 
 impl Shape {
+    /// What a value of this shape is, in messages ("whole number", "object", …).
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Shape::String | Shape::PolicyDocument => "string",
+            Shape::Integer => "whole number",
+            Shape::Float => "number",
+            Shape::Boolean => "boolean",
+            Shape::Timestamp(_) => "timestamp",
+            Shape::Blob => "base64 string",
+            Shape::List(_) => "list",
+            Shape::Map(_) | Shape::Structure(_) => "object",
+            Shape::Document => "document",
+        }
+    }
+
     /// The members of a structure (empty for other shapes).
     pub fn members(&self) -> &'static [Member] {
         match self {

@@ -563,12 +563,7 @@ fn user(path: &str) -> Caller {
 async fn populate(service: &Service) -> String {
     let root = caller(Identity::Root);
     let run = |name: &'static str, pairs: &[(&str, &str)]| {
-        let p = Params::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        )
-        .expect("params");
+        let p = Params::from_strs(pairs).expect("params");
         let op = Operation::decode(name, None, &p).expect("decodes");
         let root = root.clone();
         async move {

@@ -137,12 +137,7 @@ fn root(account: &str) -> Caller {
 impl World {
     /// One IAM call as the account's root user (setup only).
     async fn call(&self, account: &str, action: &str, params: &[(&str, &str)]) {
-        let params = Params::from_pairs(
-            params
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        )
-        .expect("params");
+        let params = Params::from_strs(params).expect("params");
         let op = Operation::decode(action, None, &params).expect("operation");
         self.organization.off.store(true, Ordering::SeqCst);
         let done = self.service.execute(&root(account), op, &env()).await;
@@ -617,12 +612,7 @@ async fn iam_calls_take_the_same_path() {
         r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#;
     let jane = w.user(MEMBER, "jane", &[admin]).await;
     let call = |action: &str, params: &[(&str, &str)]| {
-        let params = Params::from_pairs(
-            params
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        )
-        .expect("params");
+        let params = Params::from_strs(params).expect("params");
         Operation::decode(action, None, &params).expect("operation")
     };
     // The OU's SCP allows iam:Get* and nothing else of IAM.

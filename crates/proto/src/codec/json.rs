@@ -43,7 +43,7 @@ pub fn from_json(shape: &Shape, json: Json, at: &str) -> Result<Option<Value>, S
     let wrong = |json: &Json| {
         SerializationError(format!(
             "Unexpected value at '{at}': expected a {}, found {}",
-            expected(shape),
+            shape.describe(),
             found(json)
         ))
     };
@@ -117,20 +117,6 @@ pub fn from_json(shape: &Shape, json: Json, at: &str) -> Result<Option<Value>, S
         }
         (_, other) => return Err(wrong(&other)),
     }))
-}
-
-fn expected(shape: &Shape) -> &'static str {
-    match shape {
-        Shape::String | Shape::PolicyDocument => "string",
-        Shape::Integer => "whole number",
-        Shape::Float => "number",
-        Shape::Boolean => "boolean",
-        Shape::Timestamp(_) => "timestamp",
-        Shape::Blob => "base64 string",
-        Shape::List(_) => "list",
-        Shape::Map(_) | Shape::Structure(_) => "object",
-        Shape::Document => "document",
-    }
 }
 
 fn found(json: &Json) -> &'static str {

@@ -145,12 +145,7 @@ mod tests {
     use crate::{Field, dto::users::CreateUserInput};
 
     fn params(pairs: &[(&str, &str)]) -> Params {
-        Params::from_pairs(
-            pairs
-                .iter()
-                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
-        )
-        .expect("params")
+        Params::from_strs(pairs).expect("params")
     }
 
     #[test]

@@ -280,7 +280,7 @@ fn from_text(
         SerializationError(format!(
             "Unexpected value '{text}' for '{}': it is not a {}",
             m.name,
-            kind(shape)
+            shape.describe()
         ))
     };
     Ok(match shape {
@@ -308,20 +308,6 @@ fn from_text(
             return Err(wrong());
         }
     })
-}
-
-fn kind(shape: &Shape) -> &'static str {
-    match shape {
-        Shape::String | Shape::PolicyDocument => "string",
-        Shape::Integer => "whole number",
-        Shape::Float => "number",
-        Shape::Boolean => "boolean",
-        Shape::Timestamp(_) => "timestamp",
-        Shape::Blob => "base64 string",
-        Shape::List(_) => "list",
-        Shape::Map(_) | Shape::Structure(_) => "structure",
-        Shape::Document => "document",
-    }
 }
 
 fn query_member(
