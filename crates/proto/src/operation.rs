@@ -123,6 +123,11 @@ macro_rules! operations {
                 match self { $( $( Operation::$op(_) => stringify!($op), )* )* }
             }
 
+            /// Whether the operation must be signed (its row is not `#[unsigned]`).
+            pub fn signed(&self) -> bool {
+                match self { $( $( Operation::$op(_) => Flags::new()$(.$flag())*.signed, )* )* }
+            }
+
             /// The operation's service.
             pub fn service(&self) -> Service {
                 match self { $( $( Operation::$op(_) => Service::$service, )* )* }
