@@ -68,6 +68,17 @@ impl<T: Zeroize + Field + Default> Field for Secret<T> {
     fn into_value(mut self) -> Option<Value> {
         std::mem::take(&mut self.0).into_value()
     }
+    /// The value's constraints, without ever quoting the value: `Value at 'tokenCode' failed
+    /// to satisfy constraint: …` (a one-time code must not travel in an error message).
+    fn check(&self, c: &crate::constraint::Constraint, member: &str, errs: &mut Vec<String>) {
+        let mut found = Vec::new();
+        self.0.check(c, member, &mut found);
+        let quoted = format!("at '{member}' failed");
+        errs.extend(found.into_iter().map(|e| match e.find(&quoted) {
+            Some(at) if e.starts_with("Value '") => format!("Value {}", &e[at..]),
+            _ => e,
+        }));
+    }
 }
 
 impl From<String> for Secret {
@@ -119,6 +130,24 @@ mod tests {
             &b.into_value().expect("a value"),
         );
         assert_eq!(x.finish(), "<Base32StringSeed>U0VFRA==</Base32StringSeed>");
+    }
+
+    #[test]
+    fn constraints_never_quote_the_secret() {
+        use crate::constraint::{Constraint, Pattern};
+        let code = Secret::new(String::from("12345x"));
+        let mut errs = Vec::new();
+        code.check(
+            &Constraint::Pattern(Pattern::Digits),
+            "tokenCode",
+            &mut errs,
+        );
+        assert_eq!(errs.len(), 1);
+        assert!(
+            errs[0].starts_with("Value at 'tokenCode' failed to satisfy constraint"),
+            "{errs:?}"
+        );
+        assert!(!errs[0].contains("12345x"));
     }
 
     #[test]

@@ -53,14 +53,14 @@ shape!(CreateVirtualMFADeviceOutput {
 structure!(EnableMFADeviceInput {
     user_name: String = "UserName" [LEN_1_128, NAME],
     serial_number: String = "SerialNumber" [LEN_SERIAL, SERIAL],
-    authentication_code1: String = "AuthenticationCode1" [LEN_CODE, CODE],
-    authentication_code2: String = "AuthenticationCode2" [LEN_CODE, CODE],
+    authentication_code1: Secret = "AuthenticationCode1" [LEN_CODE, CODE],
+    authentication_code2: Secret = "AuthenticationCode2" [LEN_CODE, CODE],
 });
 structure!(ResyncMFADeviceInput {
     user_name: String = "UserName" [LEN_1_128, NAME],
     serial_number: String = "SerialNumber" [LEN_SERIAL, SERIAL],
-    authentication_code1: String = "AuthenticationCode1" [LEN_CODE, CODE],
-    authentication_code2: String = "AuthenticationCode2" [LEN_CODE, CODE],
+    authentication_code1: Secret = "AuthenticationCode1" [LEN_CODE, CODE],
+    authentication_code2: Secret = "AuthenticationCode2" [LEN_CODE, CODE],
 });
 structure!(DeactivateMFADeviceInput {
     user_name: Option<String> = "UserName" [LEN_1_128, NAME],

@@ -79,7 +79,7 @@ structure!(AssumeRoleInput {
     transitive_tag_keys: Vec<String> = "TransitiveTagKeys" [TAGS],
     external_id: Option<String> = "ExternalId" [LEN_EXTERNAL_ID, EXTERNAL_ID],
     serial_number: Option<String> = "SerialNumber" [LEN_SERIAL, SERIAL],
-    token_code: Option<String> = "TokenCode" [LEN_TOKEN_CODE, TOKEN_CODE],
+    token_code: Option<Secret> = "TokenCode" [LEN_TOKEN_CODE, TOKEN_CODE],
     source_identity: Option<String> = "SourceIdentity" [LEN_2_64, SESSION_NAME],
     provided_contexts: Vec<ProvidedContext> = "ProvidedContexts",
 });
@@ -93,7 +93,7 @@ shape!(AssumeRoleOutput {
 structure!(GetSessionTokenInput {
     duration_seconds: Option<i64> = "DurationSeconds" [TOKEN_DURATION],
     serial_number: Option<String> = "SerialNumber" [LEN_SERIAL, SERIAL],
-    token_code: Option<String> = "TokenCode" [LEN_TOKEN_CODE, TOKEN_CODE],
+    token_code: Option<Secret> = "TokenCode" [LEN_TOKEN_CODE, TOKEN_CODE],
 });
 shape!(GetSessionTokenOutput {
     credentials: Credentials = "Credentials"

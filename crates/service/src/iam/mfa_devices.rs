@@ -236,8 +236,8 @@ impl Service {
             let step = match two_codes(
                 &device,
                 now,
-                &i.authentication_code1,
-                &i.authentication_code2,
+                i.authentication_code1.expose(),
+                i.authentication_code2.expose(),
             )? {
                 Some(step) => step,
                 None => return refuse_two_codes(c, tx, &key, device, now).await,
@@ -277,8 +277,8 @@ impl Service {
             let step = match two_codes(
                 &device,
                 now,
-                &i.authentication_code1,
-                &i.authentication_code2,
+                i.authentication_code1.expose(),
+                i.authentication_code2.expose(),
             )? {
                 Some(step) => step,
                 None => return refuse_two_codes(c, tx, &key, device, now).await,

@@ -154,7 +154,7 @@ impl Service {
                     _ => None,
                 };
                 let verified = match user_id {
-                    Some(id) => self.verify_mfa_code(c, id, serial, code).await?,
+                    Some(id) => self.verify_mfa_code(c, id, serial, code.expose()).await?,
                     None => None,
                 };
                 Some(verified.ok_or_else(|| {

@@ -50,7 +50,7 @@ impl Service {
         let mfa_at = match (&i.serial_number, &i.token_code, &caller.identity) {
             (None, None, _) => None,
             (Some(serial), Some(code), Identity::User { id, .. }) => Some(
-                self.verify_mfa_code(c, id, serial, code)
+                self.verify_mfa_code(c, id, serial, code.expose())
                     .await?
                     .ok_or_else(mfa_failed)?,
             ),
