@@ -20,7 +20,7 @@ pub struct ServeArgs {
     pub data_dir: Option<PathBuf>,
     /// PostgreSQL URL (`postgres://user@host:5432/db`); without it, embedded SQLite is used.
     #[arg(long, env = "ROLEGATE_DATABASE_URL")]
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// PostgreSQL schema to use (created if missing) [default: the connection's search_path].
     #[arg(long, env = "ROLEGATE_DATABASE_SCHEMA")]
     pub database_schema: Option<String>,
@@ -104,7 +104,7 @@ pub fn parse_proxy(text: &str) -> Result<IpNet, String> {
 struct FileConfig {
     listen: Option<SocketAddr>,
     data_dir: Option<PathBuf>,
-    database_url: Option<String>,
+    database_url: Option<DatabaseUrl>,
     database_schema: Option<String>,
     account_id: Option<String>,
     max_body_bytes: Option<usize>,
@@ -134,7 +134,7 @@ pub struct Config {
     /// Data directory.
     pub data_dir: PathBuf,
     /// PostgreSQL URL, if any.
-    pub database_url: Option<String>,
+    pub database_url: Option<DatabaseUrl>,
     /// PostgreSQL schema, if any.
     pub database_schema: Option<String>,
     /// Management account id, if configured.
@@ -169,6 +169,49 @@ pub struct Config {
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
     pub clock: ClockHandle,
+}
+
+/// A PostgreSQL URL. It may carry a password, so its `Debug` masks the password
+/// (`postgres://user:***@host/db`) and it has no `Display`; `expose()` gives the URL.
+#[derive(Clone, PartialEq, Eq, Deserialize)]
+#[serde(transparent)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself (to connect with).
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<String> for DatabaseUrl {
+    fn from(url: String) -> Self {
+        Self(url)
+    }
+}
+
+impl std::str::FromStr for DatabaseUrl {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl std::fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // `scheme://user:password@host…`: everything between the user's `:` and the `@`.
+        let url = &self.0;
+        let masked = url
+            .find("://")
+            .map(|i| i + 3)
+            .and_then(|start| {
+                let at = start + url[start..].find('@')?;
+                let colon = start + url[start..at].find(':')?;
+                Some(format!("{}:***{}", &url[..colon], &url[at..]))
+            })
+            .unwrap_or_else(|| url.clone());
+        write!(f, "DatabaseUrl({masked:?})")
+    }
 }
 
 /// The PEM files HTTPS is served with (read at start and on every SIGHUP).
@@ -351,6 +394,29 @@ impl ServeArgs {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_database_password_is_never_printed() {
+        let config = Config {
+            database_url: Some(
+                "postgres://app:s3cr3t-pa55@db.internal:5432/iam"
+                    .to_owned()
+                    .into(),
+            ),
+            ..Config::default()
+        };
+        let shown = format!("{config:?} {config:#?}");
+        assert!(!shown.contains("s3cr3t-pa55"), "{shown}");
+        assert!(
+            shown.contains("postgres://app:***@db.internal:5432/iam"),
+            "{shown}"
+        );
+        let plain: DatabaseUrl = "postgres://postgres@127.0.0.1/test".parse().expect("url");
+        assert_eq!(
+            format!("{plain:?}"),
+            "DatabaseUrl(\"postgres://postgres@127.0.0.1/test\")"
+        );
+    }
 
     #[test]
     fn flags_beat_the_file_and_the_file_beats_defaults() {

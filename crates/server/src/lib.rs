@@ -63,7 +63,7 @@ impl Running {
 async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match &config.database_url {
         Some(url) => Arc::new(
-            PostgresStore::connect(url, config.database_schema.as_deref())
+            PostgresStore::connect(url.expose(), config.database_schema.as_deref())
                 .await
                 .context("connecting to PostgreSQL")?,
         ),

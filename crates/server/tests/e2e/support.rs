@@ -96,7 +96,7 @@ pub async fn postgres() -> Option<Server> {
     let clock = Arc::new(ShiftedClock::default());
     let config = Config {
         data_dir: dir.path().to_path_buf(),
-        database_url: Some(pg_url()),
+        database_url: Some(pg_url().into()),
         database_schema: Some(schema.clone()),
         clock: ClockHandle(clock.clone()),
         ..base_config()
