@@ -72,7 +72,7 @@ impl Service {
 }
 
 /// What the table says about one operation.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy)]
 pub struct OperationInfo {
     /// The service.
     pub service: Service,
@@ -84,6 +84,27 @@ pub struct OperationInfo {
     pub input: &'static Shape,
     /// The output shape; `None` when the output has no members.
     pub output: Option<&'static Shape>,
+    /// Builds the typed input from its decoded value, checking the model's constraints.
+    decode: fn(Value, &mut Vec<String>) -> Operation,
+}
+
+impl OperationInfo {
+    /// The typed input of this operation from its decoded value, with the model's constraints
+    /// checked (`ValidationError` with every violation).
+    pub fn decode(&self, value: Value) -> Result<Operation, DecodeError> {
+        let mut errs = Vec::new();
+        let op = (self.decode)(value, &mut errs);
+        if errs.is_empty() {
+            Ok(op)
+        } else {
+            Err(DecodeError::Validation(errs))
+        }
+    }
+}
+
+/// An input decoded into its operation (the table's rows point here).
+fn decode_as<T: Field + Into<Operation>>(value: Value, errs: &mut Vec<String>) -> Operation {
+    T::from_value(Some(value), "", errs).into()
 }
 
 /// A row's flags (`#[unsigned]`).
@@ -108,6 +129,8 @@ macro_rules! operations {
         #[derive(Debug, Clone, PartialEq)]
         pub enum Operation { $( $( #[doc = concat!("`", stringify!($service), ":", stringify!($op), "`")] $op($input), )* )* }
 
+        $( $( operations!(@from $op, $input); )* )*
+
         impl Operation {
             /// Every row of the operations table.
             pub const ALL: &'static [OperationInfo] = &[$( $( OperationInfo {
@@ -116,6 +139,7 @@ macro_rules! operations {
                 signed: Flags::new()$(.$flag())*.signed,
                 input: <$input as Field>::SHAPE,
                 output: operations!(@output $($output)?),
+                decode: decode_as::<$input>,
             }, )* )*];
 
             /// The operation's name.
@@ -133,15 +157,12 @@ macro_rules! operations {
                 match self { $( $( Operation::$op(_) => Service::$service, )* )* }
             }
 
-            /// Builds the typed input of `service`'s operation `name` from its decoded value,
-            /// checking the model's constraints; `None` when the service has no such operation.
-            pub fn from_value(service: Service, name: &str, value: Value) -> Option<Result<Self, DecodeError>> {
-                let mut errs = Vec::new();
-                let op = match (service, name) {
-                    $( $( (Service::$service, stringify!($op)) => Operation::$op(<$input as Field>::from_value(Some(value), "", &mut errs)), )* )*
-                    _ => return None,
-                };
-                Some(if errs.is_empty() { Ok(op) } else { Err(DecodeError::Validation(errs)) })
+        }
+    };
+    (@from $op:ident, $input:ty) => {
+        impl From<$input> for Operation {
+            fn from(input: $input) -> Self {
+                Operation::$op(input)
             }
         }
     };
@@ -182,7 +203,7 @@ impl Operation {
             .find(|o| version.is_none_or(|v| v == o.service.version()))
             .ok_or_else(invalid)?;
         let value = crate::codec::query::decode(row.input, params);
-        Self::from_value(row.service, row.name, value).ok_or_else(invalid)?
+        row.decode(value)
     }
 
     /// The service an awsQuery action belongs to, if it is known.

@@ -137,7 +137,7 @@ async fn api(
             ip: peer.ip(),
             secure: false,
         });
-    let env = RequestEnv {
+    let mut env = RequestEnv {
         request_id: request_id.clone(),
         source_ip: Some(origin.ip),
         secure_transport: origin.secure,
@@ -149,7 +149,7 @@ async fn api(
         region: String::new(),
         now: state.service.now_time(),
     };
-    let exchange = exchange(&state, &parts, body, env.clone()).await;
+    let exchange = exchange(&state, &parts, body, &mut env).await;
     record(&state.service, &exchange, &env);
     let action = exchange.row.map_or("unknown", |r| r.name);
     let code = match &exchange.result {
@@ -182,7 +182,7 @@ async fn exchange(
     state: &AppState,
     parts: &Parts,
     body: Result<Bytes, axum::Error>,
-    mut env: RequestEnv,
+    env: &mut RequestEnv,
 ) -> Exchange {
     let protocol = protocol_of(&parts.headers);
     let failed = |service, row, caller, region, input, e| Exchange {
@@ -247,14 +247,10 @@ async fn exchange(
     env.region = region.clone().unwrap_or_default();
     let caller = authenticated.map(|a| a.caller);
     // 3. The typed input, with the model's constraints checked.
-    let op = match Operation::from_value(service, row.name, input) {
-        Some(Ok(op)) => op,
-        Some(Err(e)) => {
+    let op = match row.decode(input) {
+        Ok(op) => op,
+        Err(e) => {
             return failed(Some(service), Some(row), caller, region, recorded, e.into());
-        }
-        None => {
-            let e = ServiceError::Internal(format!("no operation {} in the table", row.name));
-            return failed(Some(service), Some(row), caller, region, recorded, e);
         }
     };
     // 4. Authorize and execute.
@@ -263,9 +259,9 @@ async fn exchange(
             state
                 .service
                 .record_key_use(&c.access_key_id, service.signing_name(), &env.region);
-            state.service.execute(c, op, &env).await
+            state.service.execute(c, op, env).await
         }
-        _ => state.service.execute_unsigned(op, &env).await,
+        _ => state.service.execute_unsigned(op, env).await,
     };
     Exchange {
         protocol,
