@@ -14,7 +14,6 @@ mod iam_entities;
 mod mfa;
 mod multi_node;
 mod pipeline;
-mod secrets;
 mod signing;
 mod simulator;
 mod sts;

@@ -411,3 +411,12 @@ pub fn aws_json(cmd: &mut std::process::Command) -> Result<serde_json::Value, St
         serde_json::from_str(&stdout).expect("json output")
     })
 }
+
+/// The TOTP code of a virtual MFA device's base32 seed at unix time `t`.
+pub fn totp_code(seed_b32: &str, t: i64) -> String {
+    let secret = data_encoding::BASE32_NOPAD
+        .decode(seed_b32.as_bytes())
+        .expect("seed");
+    totp_rs::TOTP::new_unchecked(totp_rs::Algorithm::SHA1, 6, 0, 30, secret)
+        .generate(u64::try_from(t).expect("t"))
+}
