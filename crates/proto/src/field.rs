@@ -66,11 +66,6 @@ fn wrong_kind(v: &Value, member: &str, what: &str) -> String {
     }
 }
 
-/// The value of a structure's member (for `structure!`).
-pub fn take_member(v: &mut Value, wire: &str) -> Option<Value> {
-    v.take(wire)
-}
-
 /// Starts a structure's decoding (for `structure!`): the value, or an empty structure.
 pub fn structure_value(v: Option<Value>, member: &str, errs: &mut Vec<String>) -> Value {
     match v {
@@ -265,7 +260,7 @@ macro_rules! structure {
                     let $field = {
                         let name = $crate::field::child_name(member, $wire);
                         let before = errs.len();
-                        let x = <$ty as $crate::Field>::from_value($crate::field::take_member(&mut v, $wire), &name, errs);
+                        let x = <$ty as $crate::Field>::from_value(v.take($wire), &name, errs);
                         if errs.len() == before {
                             $( $( $crate::Field::check(&x, &$c, &name, errs); )* )?
                         }

@@ -68,11 +68,6 @@ impl Params {
             .is_some_and(|(k, _)| k.starts_with(prefix))
     }
 
-    /// The member indexes `N` of `name.member.N…`, ascending and deduplicated.
-    pub fn member_indexes(&self, name: &str) -> Vec<u32> {
-        self.indexes(&format!("{name}.member"))
-    }
-
     /// The indexes `N` of `prefix.N…`, ascending and deduplicated.
     pub fn indexes(&self, prefix: &str) -> Vec<u32> {
         let prefix = format!("{prefix}.");
@@ -122,8 +117,8 @@ mod tests {
             ("A.member.1.Key", "k"),
             ("A.member.1.Value", "v"),
         ]);
-        assert_eq!(ps.member_indexes("A"), vec![1, 2, 10]);
-        assert!(ps.member_indexes("B").is_empty());
+        assert_eq!(ps.indexes("A.member"), vec![1, 2, 10]);
+        assert!(ps.indexes("B.member").is_empty());
     }
 
     #[test]

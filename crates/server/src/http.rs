@@ -83,7 +83,6 @@ struct Exchange {
     service: Option<Api>,
     row: Option<&'static OperationInfo>,
     caller: Option<Caller>,
-    region: Option<String>,
     /// The decoded input, redacted (kept only when something records exchanges).
     input: Option<Value>,
     result: Result<Reply, ServiceError>,
@@ -185,12 +184,11 @@ async fn exchange(
     env: &mut RequestEnv,
 ) -> Exchange {
     let protocol = protocol_of(&parts.headers);
-    let failed = |service, row, caller, region, input, e| Exchange {
+    let failed = |service, row, caller, input, e| Exchange {
         protocol,
         service,
         row,
         caller,
-        region,
         input,
         result: Err(e),
     };
@@ -205,7 +203,7 @@ async fn exchange(
         .and_then(|body| decode(parts, &body, protocol).map(|d| (d, body)))
     {
         Ok(d) => d,
-        Err((service, e)) => return failed(service, None, None, None, None, e),
+        Err((service, e)) => return failed(service, None, None, None, e),
     };
     let (
         Decoded {
@@ -238,19 +236,20 @@ async fn exchange(
         .await
         {
             Ok(a) => Some(a),
-            Err(e) => return failed(Some(service), Some(row), None, None, recorded, e),
+            Err(e) => return failed(Some(service), Some(row), None, recorded, e),
         }
     } else {
         None
     };
-    let region = authenticated.as_ref().map(|a| a.region.clone());
-    env.region = region.clone().unwrap_or_default();
-    let caller = authenticated.map(|a| a.caller);
+    let caller = authenticated.map(|a| {
+        env.region = a.region;
+        a.caller
+    });
     // 3. The typed input, with the model's constraints checked.
     let op = match row.decode(input) {
         Ok(op) => op,
         Err(e) => {
-            return failed(Some(service), Some(row), caller, region, recorded, e.into());
+            return failed(Some(service), Some(row), caller, recorded, e.into());
         }
     };
     // 4. Authorize and execute.
@@ -268,7 +267,6 @@ async fn exchange(
         service: Some(service),
         row: Some(row),
         caller,
-        region,
         input: recorded,
         result,
     }
@@ -279,18 +277,19 @@ fn record(service: &Service, ex: &Exchange, env: &RequestEnv) {
     if !service.recording() {
         return;
     }
-    let message = ex.result.as_ref().err().map(ToString::to_string);
-    let outcome = match (&ex.result, &message) {
-        (Ok(reply), _) => Ok(reply
+    let message = ex
+        .result
+        .as_ref()
+        .err()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    let outcome = match &ex.result {
+        Ok(reply) => Ok(reply
             .result()
             .map(|(shape, value)| rolegate_proto::redacted(shape, value))),
-        (Err(e), Some(m)) => Err(Failure {
+        Err(e) => Err(Failure {
             code: e.code().as_str(),
-            message: m,
-        }),
-        (Err(e), None) => Err(Failure {
-            code: e.code().as_str(),
-            message: "",
+            message: &message,
         }),
     };
     service.record(Record {
@@ -298,10 +297,11 @@ fn record(service: &Service, ex: &Exchange, env: &RequestEnv) {
         time: env.now,
         source_ip: env.source_ip,
         user_agent: env.user_agent.as_deref(),
-        region: ex.region.as_deref(),
+        // Set once the signature was read.
+        region: (!env.region.is_empty()).then_some(env.region.as_str()),
         operation: ex.row.map(|r| (r.service, r.name)),
         caller: ex.caller.as_ref(),
-        input: ex.input.clone(),
+        input: ex.input.as_ref(),
         outcome,
     });
 }

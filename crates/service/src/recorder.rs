@@ -30,7 +30,7 @@ pub struct Record<'a> {
     /// Who called: `None` before authentication succeeded, and for unsigned calls.
     pub caller: Option<&'a Caller>,
     /// The decoded input, secrets replaced by [`rolegate_proto::REDACTED`].
-    pub input: Option<Value>,
+    pub input: Option<&'a Value>,
     /// The output (secrets redacted; `None` when it has no members), or the error.
     pub outcome: Result<Option<Value>, Failure<'a>>,
 }

@@ -231,31 +231,7 @@ async fn slowloris_does_not_starve_others() {
 async fn metric_on(stream: &mut TcpStream, host: &str, name: &str) -> u64 {
     let request = format!("GET /metrics HTTP/1.1\r\nHost: {host}\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write");
-    let mut buf = Vec::new();
-    let mut chunk = [0u8; 4096];
-    // Read the head, then the body up to its Content-Length.
-    let text = loop {
-        let n = tokio::time::timeout(CLOSE_BOUND, stream.read(&mut chunk))
-            .await
-            .expect("answered")
-            .expect("read");
-        assert!(n > 0, "the probe connection was closed");
-        buf.extend_from_slice(&chunk[..n]);
-        let text = String::from_utf8_lossy(&buf).into_owned();
-        if let Some((head, body)) = text.split_once("\r\n\r\n") {
-            let length: usize = head
-                .lines()
-                .find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    k.eq_ignore_ascii_case("content-length")
-                        .then(|| v.trim().parse().ok())?
-                })
-                .expect("content-length");
-            if body.len() >= length {
-                break body.to_owned();
-            }
-        }
-    };
+    let (_, text) = read_response(stream, CLOSE_BOUND).await;
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
         .unwrap_or_else(|| panic!("{name} in {text}"))

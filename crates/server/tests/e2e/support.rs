@@ -222,6 +222,40 @@ pub async fn raw(endpoint: &str, request: String) -> (u16, String, String) {
     (status, head.to_owned(), body.to_owned())
 }
 
+/// One response read from an open (keep-alive) connection: its head and its body, up to the
+/// body's Content-Length; each read must come within `bound`.
+pub async fn read_response<S>(stream: &mut S, bound: std::time::Duration) -> (String, String)
+where
+    S: tokio::io::AsyncRead + Unpin,
+{
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(bound, stream.read(&mut chunk))
+            .await
+            .expect("answered in time")
+            .expect("read");
+        assert!(n > 0, "the connection was closed");
+        buf.extend_from_slice(&chunk[..n]);
+        let text = String::from_utf8_lossy(&buf).into_owned();
+        let Some((head, body)) = text.split_once("\r\n\r\n") else {
+            continue;
+        };
+        let length: usize = head
+            .lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.eq_ignore_ascii_case("content-length")
+                    .then(|| v.trim().parse().ok())?
+            })
+            .expect("content-length");
+        if body.len() >= length {
+            return (head.to_owned(), body.to_owned());
+        }
+    }
+}
+
 /// A request signed with our client-side signer (the SDK signs the others).
 #[allow(clippy::too_many_arguments)]
 pub fn signed_post(
