@@ -20,7 +20,7 @@ pub enum DecodeError {
     /// Model constraint violations: `ValidationError`, in AWS's format.
     #[error("{}", format_violations(.0))]
     Validation(Vec<String>),
-    /// A JSON target naming no operation: `UnknownOperationException`.
+    /// A JSON target or a REST route naming no operation: `UnknownOperationException`.
     #[error("The operation {0} is not known.")]
     UnknownOperation(String),
     /// A JSON body that is not the input shape: `SerializationException`.

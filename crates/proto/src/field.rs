@@ -238,9 +238,14 @@ impl<T: Field> Field for Vec<T> {
 
 /// Declares a structure (an input or an output): the struct, its shape, its decoding from a
 /// [`Value`] with the model's constraint checks, and its encoding.
+///
+/// A member is `field: Type = "WireName" [constraints]`; for the REST protocols,
+/// `@Location` after the wire name says where it is bound (`@Uri("Label")`,
+/// `@Query("name")`, `@Header("X-Name")`, `@Headers("X-Prefix-")`, `@Payload`,
+/// `@StatusCode`); members without one are in the body. The RPC protocols ignore it.
 #[macro_export]
 macro_rules! structure {
-    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal $([ $($c:expr),* ])? ),* $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal $(@ $loc:ident $(($larg:literal))?)? $([ $($c:expr),* ])? ),* $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $name { $( $(#[$fmeta])* pub $field: $ty, )* }
@@ -249,6 +254,7 @@ macro_rules! structure {
             const SHAPE: &'static $crate::Shape = &$crate::Shape::Structure(&[
                 $( $crate::shape::Member {
                     sensitive: <$ty as $crate::Field>::SENSITIVE,
+                    $( location: $crate::shape::Location::$loc $(($larg))?, )?
                     ..$crate::shape::Member::new($wire, <$ty as $crate::Field>::SHAPE)
                 }, )*
             ]);
@@ -283,7 +289,7 @@ macro_rules! structure {
 /// Declares an output structure (no constraints to check): see [`structure!`].
 #[macro_export]
 macro_rules! shape {
-    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal ),* $(,)? }) => {
-        $crate::structure!($(#[$meta])* $name { $( $(#[$fmeta])* $field : $ty = $wire ),* });
+    ($(#[$meta:meta])* $name:ident { $( $(#[$fmeta:meta])* $field:ident : $ty:ty = $wire:literal $(@ $loc:ident $(($larg:literal))?)? ),* $(,)? }) => {
+        $crate::structure!($(#[$meta])* $name { $( $(#[$fmeta])* $field : $ty = $wire $(@ $loc $(($larg))?)? ),* });
     };
 }

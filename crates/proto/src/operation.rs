@@ -3,7 +3,11 @@
 
 use crate::{
     DecodeError, Field, IAM_NAMESPACE, IAM_VERSION, Params, STS_NAMESPACE, STS_VERSION, Shape,
-    Value, codec::Protocol,
+    Value,
+    codec::{
+        Protocol,
+        rest_json::{self, HttpBinding, Labels},
+    },
 };
 
 /// Which AWS service an operation belongs to (and so which SigV4 scope and XML namespace).
@@ -84,6 +88,9 @@ pub struct OperationInfo {
     pub input: &'static Shape,
     /// The output shape; `None` when the output has no members.
     pub output: Option<&'static Shape>,
+    /// The HTTP binding (method, URI template, success code) of an operation of a REST
+    /// protocol; `None` for the RPC protocols, which route by action or target.
+    pub http: Option<HttpBinding>,
     /// Builds the typed input from its decoded value, checking the model's constraints.
     decode: fn(Value, &mut Vec<String>) -> Operation,
 }
@@ -107,24 +114,42 @@ fn decode_as<T: Field + Into<Operation>>(value: Value, errs: &mut Vec<String>) -
     T::from_value(Some(value), "", errs).into()
 }
 
-/// A row's flags (`#[unsigned]`).
+/// A row's flags: `#[unsigned]`, and `#[http("METHOD", "/uri/{Label}", code)]` for an
+/// operation of a REST protocol.
 #[derive(Debug, Clone, Copy)]
 struct Flags {
     signed: bool,
+    http: Option<HttpBinding>,
 }
 
 impl Flags {
     const fn new() -> Self {
-        Self { signed: true }
+        Self {
+            signed: true,
+            http: None,
+        }
     }
     #[allow(dead_code, reason = "no operation is unsigned until federation lands")]
     const fn unsigned(self) -> Self {
-        Self { signed: false }
+        Self {
+            signed: false,
+            ..self
+        }
+    }
+    #[allow(
+        dead_code,
+        reason = "no REST operation until one of the REST services lands"
+    )]
+    const fn http(self, method: &'static str, uri: &'static str, code: u16) -> Self {
+        Self {
+            http: Some(HttpBinding { method, uri, code }),
+            ..self
+        }
     }
 }
 
 macro_rules! operations {
-    ($( $service:ident { $( $(#[$flag:ident])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )*) => {
+    ($( $service:ident { $( $(#[$flag:ident $(( $($arg:expr),* ))?])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )*) => {
         /// A decoded request: the typed input of one operation of the table.
         #[derive(Debug, Clone, PartialEq)]
         pub enum Operation { $( $( #[doc = concat!("`", stringify!($service), ":", stringify!($op), "`")] $op($input), )* )* }
@@ -136,9 +161,10 @@ macro_rules! operations {
             pub const ALL: &'static [OperationInfo] = &[$( $( OperationInfo {
                 service: Service::$service,
                 name: stringify!($op),
-                signed: Flags::new()$(.$flag())*.signed,
+                signed: Flags::new()$(.$flag($($($arg),*)?))*.signed,
                 input: <$input as Field>::SHAPE,
                 output: operations!(@output $($output)?),
+                http: Flags::new()$(.$flag($($($arg),*)?))*.http,
                 decode: decode_as::<$input>,
             }, )* )*];
 
@@ -149,7 +175,7 @@ macro_rules! operations {
 
             /// Whether the operation must be signed (its row is not `#[unsigned]`).
             pub fn signed(&self) -> bool {
-                match self { $( $( Operation::$op(_) => Flags::new()$(.$flag())*.signed, )* )* }
+                match self { $( $( Operation::$op(_) => Flags::new()$(.$flag($($($arg),*)?))*.signed, )* )* }
             }
 
             /// The operation's service.
@@ -206,6 +232,12 @@ impl Operation {
         row.decode(value)
     }
 
+    /// The row of the REST operation a request (`method`, and `target`: the raw path with its
+    /// query string) calls, with its URI labels.
+    pub fn route(method: &str, target: &str) -> Option<(&'static OperationInfo, Labels)> {
+        route_in(Self::ALL, method, target)
+    }
+
     /// The service an awsQuery action belongs to, if it is known.
     pub fn service_of(action: &str) -> Option<Service> {
         Self::services_of(action, Protocol::AwsQuery)
@@ -214,9 +246,54 @@ impl Operation {
     }
 }
 
+/// The row of `rows` whose HTTP binding a request matches. Where two bindings match, the one
+/// with more literal path segments, then more literal query parameters, wins
+/// (`/policy/check` over `/policy/{Name}`, `/policy/{Name}?versions` over `/policy/{Name}`);
+/// the table test keeps bindings otherwise unambiguous.
+///
+/// A path with an empty, `.` or `..` segment routes nowhere: SigV4 signs such a path
+/// normalized (`/a/x/../b` as `/a/b`), so a signature made for one path would otherwise run
+/// another operation or label (a greedy `{Key+}` would read `x/../b`).
+fn route_in(
+    rows: &'static [OperationInfo],
+    method: &str,
+    target: &str,
+) -> Option<(&'static OperationInfo, Labels)> {
+    let path = target.split_once('?').map_or(target, |(p, _)| p);
+    let segments = path.strip_prefix('/')?;
+    if !segments.is_empty()
+        && segments
+            .split('/')
+            .any(|s| s.is_empty() || s == "." || s == "..")
+    {
+        return None;
+    }
+    rows.iter()
+        .filter_map(|row| {
+            let binding = row.http.as_ref()?;
+            let labels = rest_json::matches(binding, method, target)?;
+            Some((specificity(binding), row, labels))
+        })
+        .max_by_key(|(specificity, _, _)| *specificity)
+        .map(|(_, row, labels)| (row, labels))
+}
+
+/// How specific a binding is: its literal path segments (not labels), then its literal query
+/// parameters (`/things/{Name}?versions` is more specific than `/things/{Name}`).
+fn specificity(binding: &HttpBinding) -> (usize, usize) {
+    let (path, query) = binding.uri.split_once('?').unwrap_or((binding.uri, ""));
+    (
+        path.split('/').filter(|s| !s.starts_with('{')).count(),
+        query.split('&').filter(|q| !q.is_empty()).count(),
+    )
+}
+
 /// The operations table: every operation Rolegate answers, by service, with its input and
 /// output shapes; a row marked `#[unsigned]` may be called without a signature (the caller is
-/// then anonymous). Everything else is generated from it: [`Operation`] and its decoding
+/// then anonymous); a row of a REST service carries its HTTP binding,
+/// `#[http("POST", "/path/{Label}", 200)]`, and its input's members say where each is bound
+/// (`structure!`'s `@Uri("Label")`, `@Query("name")`, `@Header("X-Name")`, `@Payload`).
+/// Everything else is generated from it: [`Operation`] and its decoding
 /// here, the dispatch and authorization needs in the service (`rolegate_service::handler`).
 /// Adding an operation is one row here, one shape in `dto`, and one handler with its needs.
 ///
@@ -410,6 +487,169 @@ mod tests {
         ]);
         let err = Operation::decode("CreateUser", None, &p).expect_err("invalid");
         assert!(err.to_string().contains("at 'tags.1.member.key'"), "{err}");
+    }
+
+    crate::structure!(
+        /// A REST input for the routing tests: a label, a query parameter, a header, a body.
+        GetThingInput {
+            name: String = "Name" @Uri("Name") [crate::constraint::Constraint::Len(1, 8)],
+            max_items: Option<i64> = "MaxItems" @Query("max-items"),
+            token: Option<String> = "Token" @Header("X-Amz-Thing-Token"),
+            note: Option<String> = "Note",
+        }
+    );
+
+    fn any_operation(_: Value, _: &mut Vec<String>) -> Operation {
+        Operation::GetCallerIdentity(crate::dto::sts::GetCallerIdentityInput::default())
+    }
+
+    const fn rest_row(
+        name: &'static str,
+        method: &'static str,
+        uri: &'static str,
+    ) -> OperationInfo {
+        OperationInfo {
+            service: Service::Iam,
+            name,
+            signed: true,
+            input: <GetThingInput as Field>::SHAPE,
+            output: None,
+            http: Some(HttpBinding {
+                method,
+                uri,
+                code: 200,
+            }),
+            decode: any_operation,
+        }
+    }
+
+    static REST_ROWS: &[OperationInfo] = &[
+        rest_row("GetThing", "GET", "/things/{Name}"),
+        rest_row("CheckThings", "GET", "/things/check"),
+        rest_row("PutThing", "PUT", "/things/{Name}"),
+        rest_row("ListVersions", "GET", "/things/{Name}?versions"),
+    ];
+
+    fn routed(method: &str, target: &str) -> Option<(&'static str, Labels)> {
+        route_in(REST_ROWS, method, target).map(|(row, labels)| (row.name, labels))
+    }
+
+    #[test]
+    fn rest_requests_route_by_method_and_path() {
+        assert_eq!(
+            routed("GET", "/things/a%20b"),
+            Some(("GetThing", vec![("Name", "a b".to_owned())]))
+        );
+        assert_eq!(
+            routed("PUT", "/things/x"),
+            Some(("PutThing", vec![("Name", "x".to_owned())]))
+        );
+        // A literal segment beats a label where both match.
+        assert_eq!(
+            routed("GET", "/things/check"),
+            Some(("CheckThings", vec![]))
+        );
+        assert_eq!(
+            routed("GET", "/things/x?versions"),
+            Some(("ListVersions", vec![("Name", "x".to_owned())]))
+        );
+        for (method, target) in [
+            ("DELETE", "/things/x"),
+            ("GET", "/things"),
+            ("GET", "/things/"),
+            ("GET", "/things/x/y"),
+            ("GET", "/"),
+            // Paths SigV4 would sign normalized route nowhere.
+            ("GET", "/things/y/../x"),
+            ("GET", "/things/./x"),
+            ("GET", "/things//x"),
+            ("GET", "things/x"),
+        ] {
+            assert_eq!(routed(method, target), None, "{method} {target}");
+        }
+    }
+
+    #[test]
+    fn rest_members_decode_from_where_they_are_bound() {
+        let (_, labels) = route_in(REST_ROWS, "GET", "/things/box").expect("routes");
+        let query = [("max-items".to_owned(), "7".to_owned())];
+        let headers = [("x-amz-thing-token".to_owned(), "t0k".to_owned())];
+        let request = rest_json::Request {
+            query: &query,
+            headers: &headers,
+            body: br#"{"Note":"hi"}"#,
+        };
+        let value =
+            rest_json::decode(<GetThingInput as Field>::SHAPE, &labels, &request).expect("decodes");
+        let mut errs = Vec::new();
+        let input = GetThingInput::from_value(Some(value), "", &mut errs);
+        assert!(errs.is_empty(), "{errs:?}");
+        assert_eq!(
+            input,
+            GetThingInput {
+                name: "box".into(),
+                max_items: Some(7),
+                token: Some("t0k".into()),
+                note: Some("hi".into()),
+            }
+        );
+        // The constraints hold whatever the protocol: a label too long is a ValidationError.
+        let (_, labels) = route_in(REST_ROWS, "GET", "/things/much-too-long").expect("routes");
+        let value =
+            rest_json::decode(<GetThingInput as Field>::SHAPE, &labels, &request).expect("decodes");
+        GetThingInput::from_value(Some(value), "", &mut errs);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(errs[0].contains("at 'name'"), "{errs:?}");
+    }
+
+    #[test]
+    fn rest_services_bind_every_operation_and_rpc_services_none() {
+        for row in Operation::ALL {
+            let rest = row.service.protocol() == Protocol::RestJson1;
+            assert_eq!(row.http.is_some(), rest, "{:?} {}", row.service, row.name);
+        }
+    }
+
+    /// The requests (made from a binding's template, every label filled in) that another
+    /// binding of `rows`, as specific, also claims.
+    fn ambiguities(rows: &[OperationInfo]) -> Vec<(&'static str, &'static str)> {
+        let bound: Vec<_> = rows.iter().filter_map(|r| Some((r, r.http?))).collect();
+        let mut found = Vec::new();
+        for (row, binding) in &bound {
+            let (path, query) = binding.uri.split_once('?').unwrap_or((binding.uri, ""));
+            let mut sample: String = path
+                .split('/')
+                .map(|s| if s.starts_with('{') { "x" } else { s })
+                .collect::<Vec<_>>()
+                .join("/");
+            if !query.is_empty() {
+                sample = format!("{sample}?{query}");
+            }
+            for (other, b) in &bound {
+                if other.name != row.name
+                    && specificity(b) == specificity(binding)
+                    && rest_json::matches(b, binding.method, &sample).is_some()
+                {
+                    found.push((row.name, other.name));
+                }
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn no_two_rest_bindings_claim_one_request() {
+        assert_eq!(ambiguities(Operation::ALL), vec![]);
+        assert_eq!(ambiguities(REST_ROWS), vec![]);
+        // The check finds an ambiguity where there is one.
+        static AMBIGUOUS: &[OperationInfo] = &[
+            rest_row("ByName", "GET", "/things/{Name}"),
+            rest_row("ById", "GET", "/things/{Id}"),
+        ];
+        assert_eq!(
+            ambiguities(AMBIGUOUS),
+            vec![("ByName", "ById"), ("ById", "ByName")]
+        );
     }
 
     #[test]

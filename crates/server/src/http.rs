@@ -1,6 +1,7 @@
-//! The HTTP edge: one endpoint (`/`, GET or POST) for IAM and STS, plus `/healthz`, `/readyz`
-//! and `/metrics`. Each API request is parsed into a typed operation, authenticated, handed to
-//! the service, and rendered as AWS's XML.
+//! The HTTP edge: the AWS API (awsQuery at `/`, AWS JSON by `X-Amz-Target`, REST-JSON by
+//! method and path), plus `/healthz`, `/readyz` and `/metrics`. Each API request is parsed
+//! into a typed operation, authenticated, handed to the service, recorded, and rendered in
+//! the protocol it came in.
 
 use std::{
     net::SocketAddr,
@@ -47,10 +48,11 @@ pub struct AppState {
 /// The router.
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
-        .route("/", get(api).post(api))
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        // Every other path: awsQuery at `/`, REST operations by their bindings.
+        .fallback(api)
         .with_state(state)
 }
 
@@ -183,7 +185,7 @@ async fn exchange(
     body: Result<Bytes, axum::Error>,
     env: &mut RequestEnv,
 ) -> Exchange {
-    let protocol = protocol_of(&parts.headers);
+    let protocol = protocol_of(parts);
     let failed = |service, row, caller, input, e| Exchange {
         protocol,
         service,
@@ -325,7 +327,8 @@ fn render(ex: &Exchange, request_id: &str) -> Response {
                 (200, Vec::new(), json::encode(reply.result()))
             }
             (Ok(reply), Protocol::RestJson1) => {
-                let r = rest_json::encode(200, reply.result());
+                let code = ex.row.and_then(|r| r.http).map_or(200, |b| b.code);
+                let r = rest_json::encode(code, reply.result());
                 (r.status, r.headers, r.body)
             }
             (Err(e), protocol) => {
@@ -386,10 +389,15 @@ fn render(ex: &Exchange, request_id: &str) -> Response {
 }
 
 /// The protocol of a request: a JSON target header means AWS JSON (1.0 or 1.1 by content
-/// type), anything else is awsQuery.
-fn protocol_of(headers: &HeaderMap) -> Protocol {
+/// type); otherwise the root path is awsQuery and any other path REST-JSON.
+fn protocol_of(parts: &Parts) -> Protocol {
+    let headers = &parts.headers;
     if !headers.contains_key("x-amz-target") {
-        return Protocol::AwsQuery;
+        return if parts.uri.path() == "/" {
+            Protocol::AwsQuery
+        } else {
+            Protocol::RestJson1
+        };
     }
     let json_1_0 = headers
         .get("content-type")
@@ -473,16 +481,42 @@ fn decode(
     body: &[u8],
     protocol: Protocol,
 ) -> Result<Decoded, (Option<Api>, ServiceError)> {
-    if parts.method != Method::GET && parts.method != Method::POST {
-        return Err((
-            None,
-            ServiceError::InvalidParameterValue("Only GET and POST are supported.".into()),
-        ));
-    }
     let plain = |e: ServiceError| (None, e);
+    if protocol == Protocol::AwsQuery && parts.method != Method::GET && parts.method != Method::POST
+    {
+        return Err(plain(ServiceError::InvalidParameterValue(
+            "Only GET and POST are supported.".into(),
+        )));
+    }
     // The query is decoded once: these pairs are both what SigV4 verifies and the parameters.
     let query = Params::parse_form(parts.uri.query().unwrap_or("").as_bytes())
         .map_err(|e| plain(e.into()))?;
+    if protocol == Protocol::RestJson1 {
+        let target = parts.uri.path_and_query().map_or("/", |p| p.as_str());
+        let (row, labels) = Operation::route(parts.method.as_str(), target).ok_or_else(|| {
+            plain(ServiceError::Decode(DecodeError::UnknownOperation(
+                format!("{} {}", parts.method, parts.uri.path()),
+            )))
+        })?;
+        let headers = header_pairs(&parts.headers);
+        let request = rest_json::Request {
+            query: &query,
+            headers: &headers,
+            body,
+        };
+        let input = rest_json::decode(row.input, &labels, &request).map_err(|e| {
+            (
+                Some(row.service),
+                ServiceError::Decode(DecodeError::Serialization(e.0)),
+            )
+        })?;
+        return Ok(Decoded {
+            service: row.service,
+            row,
+            query,
+            input,
+        });
+    }
     if protocol != Protocol::AwsQuery {
         let target = parts
             .headers

@@ -286,7 +286,7 @@ pub(crate) trait UnsignedHandler: Sized {
 /// operations table (`rolegate_proto::operations_table!`): a row without a handler does not
 /// compile.
 macro_rules! from_the_table {
-    ( $( $service:ident { $( $(#[$flag:ident])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )* ) => {
+    ( $( $service:ident { $( $(#[$flag:ident $(( $($arg:expr),* ))?])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )* ) => {
         impl Service {
             /// The handler of an authorized, signed operation.
             pub(crate) async fn dispatch(&self, c: &Ctx<'_>, op: Operation) -> Result<Reply> {
@@ -343,6 +343,10 @@ macro_rules! from_the_table {
         let out: $o = UnsignedHandler::handle($i, $s, $env).await?;
         Ok(Reply::output(out))
     }};
+    // A REST row's HTTP binding changes nothing here.
+    (@$kind:ident [http] $($tail:tt)*) => { from_the_table!(@$kind [] $($tail)*) };
+    (@$kind:ident [http unsigned] $($tail:tt)*) => { from_the_table!(@$kind [unsigned] $($tail)*) };
+    (@$kind:ident [unsigned http] $($tail:tt)*) => { from_the_table!(@$kind [unsigned] $($tail)*) };
     (@needs [] $i:ident, $caller:ident) => { Handler::needs($i, $caller) };
     (@needs [unsigned] $i:ident, $caller:ident) => { None };
     (@callable [] $input:ty) => { <$input as Handler>::CALLABLE };

@@ -211,3 +211,55 @@ async fn json_requests_are_answered_in_json() {
     }
     s.stop().await;
 }
+
+/// A request to any other path than `/` without a JSON target is REST-JSON: routed by method
+/// and path, answered in REST-JSON (`X-Amzn-ErrorType`, `{"code", "message"}`); a path no
+/// operation is bound to is `UnknownOperationException` and runs nothing. The probes and
+/// awsQuery at `/` are unchanged.
+#[tokio::test]
+async fn other_paths_are_rest_json() {
+    let s = sqlite().await;
+    let host = s.endpoint.trim_start_matches("http://");
+    for (method, path) in [
+        ("GET", "/analyzer"),
+        ("PUT", "/policy/validation"),
+        ("DELETE", "/things/a/../b"),
+    ] {
+        let (status, head, text) = raw(
+            &s.endpoint,
+            format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+        )
+        .await;
+        assert_eq!(status, 400, "{method} {path}: {text}");
+        let head = head.to_ascii_lowercase();
+        assert!(head.contains("content-type: application/json"), "{head}");
+        assert!(
+            head.contains("x-amzn-errortype: unknownoperationexception"),
+            "{head}"
+        );
+        let json: serde_json::Value = serde_json::from_str(&text).expect("a JSON error");
+        assert_eq!(json["code"], "UnknownOperationException", "{text}");
+        assert!(
+            json["message"].as_str().is_some_and(|m| m.contains(method)),
+            "{text}"
+        );
+    }
+    // awsQuery keeps `/`: another method there is still its error, in XML.
+    let (status, _, text) = raw(
+        &s.endpoint,
+        format!("PUT / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n"),
+    )
+    .await;
+    assert_eq!(status, 400, "{text}");
+    assert!(
+        text.contains("<Code>InvalidParameterValue</Code>"),
+        "{text}"
+    );
+    let (status, _, text) = raw(
+        &s.endpoint,
+        format!("GET /healthz HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n"),
+    )
+    .await;
+    assert_eq!((status, text.as_str()), (200, "ok"));
+    s.stop().await;
+}
