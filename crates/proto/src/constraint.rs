@@ -52,6 +52,8 @@ pub enum Pattern {
     SerialNumber,
     /// `[\d]*`: MFA token codes.
     Digits,
+    /// `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`: account aliases.
+    AccountAlias,
 }
 
 fn word(c: char) -> bool {
@@ -89,6 +91,7 @@ impl Pattern {
             Pattern::ExternalId => r"[\w+=,.@:\/-]*",
             Pattern::SerialNumber => r"[\w+=/:,.@-]*",
             Pattern::Digits => r"[\d]*",
+            Pattern::AccountAlias => r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
         }
     }
 
@@ -135,6 +138,15 @@ impl Pattern {
             Pattern::ExternalId => s.chars().all(|c| word(c) || "+=,.@:/-".contains(c)),
             Pattern::SerialNumber => s.chars().all(|c| word(c) || "+=/:,.@-".contains(c)),
             Pattern::Digits => s.chars().all(|c| c.is_ascii_digit()),
+            Pattern::AccountAlias => {
+                let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
+                let b = s.as_bytes();
+                (3..=63).contains(&b.len())
+                    && b.first().copied().is_some_and(alnum)
+                    && b.last().copied().is_some_and(alnum)
+                    && b.iter().all(|&c| alnum(c) || c == b'-')
+                    && !s.contains("--")
+            }
         }
     }
 }

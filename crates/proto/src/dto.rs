@@ -10,6 +10,7 @@ pub mod groups;
 pub mod inline_policies;
 pub mod instance_profiles;
 pub mod mfa_devices;
+pub mod passwords;
 pub mod policies;
 pub mod roles;
 pub mod shapes;
@@ -44,4 +45,11 @@ pub mod c {
     pub const LEN_16_128: Constraint = Constraint::Len(16, 128);
     pub const STATUS: Constraint = Constraint::Enum(&["Active", "Inactive"]);
     pub const MAX_SESSION: Constraint = Constraint::Range(3600, 43200);
+    pub const PASSWORD: Constraint = Constraint::Pattern(Pattern::PolicyDocument);
+    pub const LEN_PASSWORD: Constraint = Constraint::Len(1, 128);
+    pub const LEN_ALIAS: Constraint = Constraint::Len(3, 63);
+    pub const ALIAS: Constraint = Constraint::Pattern(Pattern::AccountAlias);
+    pub const MIN_PASSWORD_LENGTH: Constraint = Constraint::Range(6, 128);
+    pub const MAX_PASSWORD_AGE: Constraint = Constraint::Range(1, 1095);
+    pub const PASSWORD_REUSE: Constraint = Constraint::Range(1, 24);
 }

@@ -94,6 +94,10 @@ error_codes! {
     ConcurrentModification = ("ConcurrentModification", 409),
     /// The entity is being modified.
     EntityTemporarilyUnmodifiable = ("EntityTemporarilyUnmodifiable", 409),
+    /// A password does not meet the account's password policy.
+    PasswordPolicyViolation = ("PasswordPolicyViolation", 400),
+    /// The caller's kind of credentials cannot do this (ChangePassword by non-users).
+    InvalidUserType = ("InvalidUserType", 400),
     /// The MFA code is invalid.
     InvalidAuthenticationCode = ("InvalidAuthenticationCode", 403),
     /// The entity cannot be modified (e.g. an AWS managed policy).

@@ -400,6 +400,18 @@ macro_rules! operations_table {
 
                 GetAccountAuthorizationDetails($crate::dto::account::GetAccountAuthorizationDetailsInput) -> $crate::dto::account::GetAccountAuthorizationDetailsOutput,
                 GetAccountSummary($crate::dto::account::GetAccountSummaryInput) -> $crate::dto::account::GetAccountSummaryOutput,
+                CreateAccountAlias($crate::dto::account::CreateAccountAliasInput),
+                DeleteAccountAlias($crate::dto::account::DeleteAccountAliasInput),
+                ListAccountAliases($crate::dto::account::ListAccountAliasesInput) -> $crate::dto::account::ListAccountAliasesOutput,
+
+                CreateLoginProfile($crate::dto::passwords::CreateLoginProfileInput) -> $crate::dto::passwords::LoginProfileOutput,
+                GetLoginProfile($crate::dto::passwords::GetLoginProfileInput) -> $crate::dto::passwords::LoginProfileOutput,
+                UpdateLoginProfile($crate::dto::passwords::UpdateLoginProfileInput),
+                DeleteLoginProfile($crate::dto::passwords::DeleteLoginProfileInput),
+                ChangePassword($crate::dto::passwords::ChangePasswordInput),
+                UpdateAccountPasswordPolicy($crate::dto::passwords::UpdateAccountPasswordPolicyInput),
+                GetAccountPasswordPolicy($crate::dto::passwords::GetAccountPasswordPolicyInput) -> $crate::dto::passwords::GetAccountPasswordPolicyOutput,
+                DeleteAccountPasswordPolicy($crate::dto::passwords::DeleteAccountPasswordPolicyInput),
 
                 SimulateCustomPolicy($crate::dto::simulation::SimulateCustomPolicyInput) -> $crate::dto::simulation::SimulatePolicyOutput,
                 SimulatePrincipalPolicy($crate::dto::simulation::SimulatePrincipalPolicyInput) -> $crate::dto::simulation::SimulatePolicyOutput,

@@ -206,6 +206,10 @@ pub(crate) enum PolicySource {
     Inline(String),
     /// A managed policy of that ARN.
     Managed(String),
+    /// The account's password policy with `AllowUsersToChangePassword`: IAM grants every user
+    /// `iam:ChangePassword` on itself and `iam:GetAccountPasswordPolicy`, at the account level
+    /// (an identity policy no one wrote: a Deny or a boundary still caps it).
+    PasswordPolicy,
 }
 
 /// One policy a stored principal holds, as written and parsed.
@@ -229,6 +233,7 @@ impl HeldPolicy {
         match &self.source {
             PolicySource::Inline(n) => format!("{}/{}:{n}", self.holder, self.holder_name),
             PolicySource::Managed(arn) => arn.clone(),
+            PolicySource::PasswordPolicy => "account password policy".to_owned(),
         }
     }
 
@@ -883,6 +888,9 @@ impl Service {
                     )
                     .await?;
                 }
+                if let Some(grant) = self.password_change_grant(account, u).await? {
+                    identity.push(grant);
+                }
                 u.boundary.as_deref().map(|b| ("user", u.name.as_str(), b))
             }
             Holder::Group(g) => {
@@ -935,6 +943,43 @@ impl Service {
 
     /// One holder's inline and attached policies (a managed policy that no longer exists
     /// holds nothing), parsed, appended to `out`.
+    /// What the account's password policy grants a user: with `AllowUsersToChangePassword`,
+    /// `iam:ChangePassword` on the user itself and `iam:GetAccountPasswordPolicy`
+    /// (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_passwords_enable-user-change.html>).
+    async fn password_change_grant(
+        &self,
+        account: &str,
+        user: &record::User,
+    ) -> Result<Option<HeldPolicy>> {
+        let allowed = self
+            .cache
+            .get::<record::PasswordPolicy>(&*self.store, account, record::PASSWORD_POLICY_KEY)
+            .await?
+            .is_some_and(|p| p.allow_users_to_change);
+        if !allowed {
+            return Ok(None);
+        }
+        let text = serde_json::json!({
+            "Version": "2012-10-17",
+            "Statement": [
+                {
+                    "Effect": "Allow",
+                    "Action": "iam:ChangePassword",
+                    "Resource": arn(account, "user", &user.path, &user.name),
+                },
+                {"Effect": "Allow", "Action": "iam:GetAccountPasswordPolicy", "Resource": "*"},
+            ],
+        })
+        .to_string();
+        Ok(Some(HeldPolicy {
+            holder: "user",
+            holder_name: user.name.clone(),
+            source: PolicySource::PasswordPolicy,
+            policy: self.parsed_policy(&text, PolicyKind::Identity)?,
+            text,
+        }))
+    }
+
     async fn holder_policies(
         &self,
         account: &str,

@@ -64,6 +64,15 @@ pub enum ServiceError {
     /// `UnmodifiableEntity`.
     #[error("{0}")]
     UnmodifiableEntity(String),
+    /// `PasswordPolicyViolation`: the message says which rule, never the password.
+    #[error("{0}")]
+    PasswordPolicyViolation(String),
+    /// `InvalidUserType`.
+    #[error("{0}")]
+    InvalidUserType(String),
+    /// `EntityTemporarilyUnmodifiable`.
+    #[error("{0}")]
+    EntityTemporarilyUnmodifiable(String),
     /// `PolicyNotAttachable`.
     #[error("{0}")]
     PolicyNotAttachable(String),
@@ -117,6 +126,11 @@ impl ServiceError {
             ServiceError::InvalidInput(_) => ErrorCode::InvalidInput,
             ServiceError::Validation(_) => ErrorCode::ValidationError,
             ServiceError::UnmodifiableEntity(_) => ErrorCode::UnmodifiableEntity,
+            ServiceError::PasswordPolicyViolation(_) => ErrorCode::PasswordPolicyViolation,
+            ServiceError::InvalidUserType(_) => ErrorCode::InvalidUserType,
+            ServiceError::EntityTemporarilyUnmodifiable(_) => {
+                ErrorCode::EntityTemporarilyUnmodifiable
+            }
             ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
             ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,

@@ -5,11 +5,13 @@
 
 mod access_keys;
 mod account;
+mod account_aliases;
 mod attached_policies;
 mod groups;
 mod inline_policies;
 mod instance_profiles;
 mod mfa_devices;
+mod passwords;
 mod policies;
 mod roles;
 mod simulation;

@@ -20,6 +20,7 @@ pub mod managed_policies;
 pub mod recorder;
 pub mod session;
 pub mod sts;
+pub mod throttle;
 pub mod tx;
 
 use std::{

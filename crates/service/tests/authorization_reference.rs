@@ -277,6 +277,20 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ("SourceIdentity", one("SourceIdentity", "alice")),
         ("Name", one("Name", "fed-alice")),
         ("EncodedMessage", one("EncodedMessage", "opaque")),
+        ("AccountAlias", one("AccountAlias", "example-corp")),
+        ("Password", one("Password", "Correct-Horse-9")),
+        (
+            "PasswordResetRequired",
+            one("PasswordResetRequired", "true"),
+        ),
+        ("OldPassword", one("OldPassword", "Correct-Horse-9")),
+        ("NewPassword", one("NewPassword", "Battery-Staple-7")),
+        ("MinimumPasswordLength", one("MinimumPasswordLength", "12")),
+        ("MaxPasswordAge", one("MaxPasswordAge", "90")),
+        (
+            "PasswordReusePrevention",
+            one("PasswordReusePrevention", "5"),
+        ),
     ]
 }
 

@@ -32,7 +32,17 @@ pub mod kind {
     pub const KEYRING: &str = "keyring";
     /// A virtual MFA device (keyed by lowercased name).
     pub const MFA_DEVICE: &str = "mfa-device";
+    /// A user's console password (keyed by the user's lowercased name).
+    pub const LOGIN_PROFILE: &str = "login-profile";
+    /// The account's password policy (key [`super::PASSWORD_POLICY_KEY`]).
+    pub const PASSWORD_POLICY: &str = "password-policy";
+    /// An account alias (GLOBAL scope, keyed by the alias: aliases are unique across
+    /// accounts).
+    pub const ACCOUNT_ALIAS: &str = "account-alias";
 }
+
+/// The key of an account's one password-policy record.
+pub const PASSWORD_POLICY_KEY: &str = "policy";
 
 /// The key of the one keyring record.
 pub const KEYRING_KEY: &str = "session-tokens";
@@ -69,6 +79,70 @@ mod v1 {
         /// The root user's access key ids.
         #[serde(default)]
         pub root_access_keys: Vec<String>,
+        /// The account's alias (at most one), as created.
+        #[serde(default)]
+        pub alias: Option<String>,
+    }
+
+    /// Which account an alias names.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct AccountAlias {
+        /// The account.
+        pub account: String,
+    }
+
+    /// A user's console password.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct LoginProfile {
+        /// The user's name as created.
+        pub user_name: String,
+        /// The user's unique id (`AIDA…`): a profile belongs to that user only.
+        pub user_id: String,
+        /// Created at.
+        pub created: i64,
+        /// The password's Argon2id hash (PHC string).
+        pub hash: Secret,
+        /// When the password was set (for the policy's maximum age).
+        pub set_at: i64,
+        /// The user must choose a new password at the next sign-in.
+        pub reset_required: bool,
+        /// The hashes of the passwords before it, newest first (the policy's reuse
+        /// prevention reads at most 24).
+        #[serde(default)]
+        pub history: Vec<Secret>,
+        /// Failed checks of the password (ChangePassword's old password) since the last
+        /// accepted one: the guessing throttle's count.
+        #[serde(default)]
+        pub failures: u32,
+        /// When the last failed check happened (unix seconds; 0: never).
+        #[serde(default)]
+        pub failed_at: i64,
+        /// Until when every check is refused without looking at the password.
+        #[serde(default)]
+        pub locked_until: i64,
+    }
+
+    /// The account's password policy; absent means AWS's default policy.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct PasswordPolicy {
+        /// Minimum length (6–128).
+        pub minimum_length: u32,
+        /// At least one of `! @ # $ % ^ & * ( ) _ + - = [ ] { } | '`.
+        pub require_symbols: bool,
+        /// At least one digit.
+        pub require_numbers: bool,
+        /// At least one of A–Z.
+        pub require_uppercase: bool,
+        /// At least one of a–z.
+        pub require_lowercase: bool,
+        /// Users may change their own password (`iam:ChangePassword` on themselves).
+        pub allow_users_to_change: bool,
+        /// Days a password is valid (none: forever).
+        pub max_age_days: Option<u32>,
+        /// How many previous passwords may not be reused.
+        pub reuse_prevention: Option<u32>,
+        /// An expired password cannot be changed by its user.
+        pub hard_expiry: Option<bool>,
     }
 
     /// Who owns an access key.
@@ -343,6 +417,9 @@ entity! {
     InstanceProfile => kind::INSTANCE_PROFILE,
     Keyring => kind::KEYRING,
     MfaDevice => kind::MFA_DEVICE,
+    LoginProfile => kind::LOGIN_PROFILE,
+    PasswordPolicy => kind::PASSWORD_POLICY,
+    AccountAlias => kind::ACCOUNT_ALIAS,
 }
 
 /// Serializes a record.

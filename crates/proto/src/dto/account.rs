@@ -92,3 +92,17 @@ structure!(GetAccountSummaryInput {});
 shape!(GetAccountSummaryOutput {
     summary_map: Map = "SummaryMap"
 });
+
+// Account aliases: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateAccountAlias.html>
+// and siblings.
+structure!(CreateAccountAliasInput { account_alias: String = "AccountAlias" [LEN_ALIAS, ALIAS] });
+structure!(DeleteAccountAliasInput { account_alias: String = "AccountAlias" [LEN_ALIAS, ALIAS] });
+structure!(ListAccountAliasesInput {
+    marker: Option<String> = "Marker" [LEN_MARKER, MARKER],
+    max_items: Option<i64> = "MaxItems" [MAX_ITEMS],
+});
+shape!(ListAccountAliasesOutput {
+    account_aliases: Vec<String> = "AccountAliases",
+    is_truncated: bool = "IsTruncated",
+    marker: Option<String> = "Marker",
+});

@@ -13,6 +13,7 @@ mod exhaustion;
 mod iam_entities;
 mod mfa;
 mod multi_node;
+mod passwords;
 mod pipeline;
 mod signing;
 mod simulator;
@@ -67,4 +68,5 @@ on_both_backends! {
     simulator::simulations => sqlite_simulations, postgres_simulations;
     simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
     escalation::escalation_paths => sqlite_escalation, postgres_escalation;
+    passwords::passwords_and_aliases => sqlite_passwords, postgres_passwords;
 }

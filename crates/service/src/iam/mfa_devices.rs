@@ -26,6 +26,7 @@ use crate::{
 };
 
 use crate::handler::{NamedResource, Needs, handlers};
+use crate::throttle;
 
 handlers! {
     CreateVirtualMFADeviceInput => CreateVirtualMFADeviceOutput: create_virtual_mfa_device,
@@ -43,8 +44,6 @@ handlers! {
     DeleteVirtualMFADeviceInput: delete_virtual_mfa_device,
         needs |i, _| Needs::on(NamedResource::Device(&i.serial_number));
 }
-
-pub mod throttle;
 
 /// TOTP time step, seconds.
 pub const STEP: i64 = 30;

@@ -125,6 +125,7 @@ fn simulated(p: HeldPolicy) -> Simulated {
     let (id, ty) = match &p.source {
         PolicySource::Inline(name) => (name.clone(), p.holder),
         PolicySource::Managed(arn) => (last_segment(arn).to_owned(), managed_type(arn)),
+        PolicySource::PasswordPolicy => ("AccountPasswordPolicy".to_owned(), "none"),
     };
     Simulated {
         id,

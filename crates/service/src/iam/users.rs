@@ -228,7 +228,13 @@ impl Service {
                 .get::<record::User>(account, &key)
                 .await?
                 .ok_or_else(|| not_found("user", &i.user_name))?;
-            let conflict = if !user.access_keys.is_empty() {
+            let has_profile = tx
+                .get::<record::LoginProfile>(account, &key)
+                .await?
+                .is_some_and(|p| p.user_id == user.id);
+            let conflict = if has_profile {
+                Some("must delete login profile first")
+            } else if !user.access_keys.is_empty() {
                 Some("must delete access keys first")
             } else if !user.mfa_devices.is_empty() {
                 Some("must delete MFA device first")

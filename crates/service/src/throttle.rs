@@ -1,26 +1,62 @@
-//! The per-device throttle on MFA code checks, so a code cannot be found by guessing.
+//! The throttle on guessing a secret the service checks — an MFA device's codes, a user's
+//! password (ChangePassword's old password) — so neither can be found by trying.
 //!
-//! The count lives on the device's record, so every node sharing the store shares it, and
-//! it is written with the record's version like any other change: concurrent failures on
-//! several nodes each count, and a request that loses the race re-reads the device (and
-//! finds it locked) before it answers. The rules:
+//! The count lives on the record that holds the secret ([`Guarded`]), so every node sharing
+//! the store shares it, and it is written with the record's version like any other change:
+//! concurrent failures on several nodes each count, and a request that loses the race
+//! re-reads the record (and finds it locked) before it answers. The rules:
 //!
 //! - [`FREE_FAILURES`] failed checks in a row are answered at once; the failure that reaches
-//!   it locks the device for [`FIRST_LOCKOUT`] seconds, and every failure after that (one
+//!   it locks the secret for [`FIRST_LOCKOUT`] seconds, and every failure after that (one
 //!   guess per expired lockout) locks it for twice as long as the one before, up to
 //!   [`MAX_LOCKOUT`]. Greedy guessing gets [`FREE_FAILURES`] + 7 guesses in the first hour,
 //!   then 4 an hour: a 6-digit code (3 of the 10^6 values are valid at any time, ±1 step)
 //!   takes about 333,000 guesses, so about 9.5 years.
-//! - While locked, a check is refused without looking at the code and without any write,
-//!   with the same error as a wrong code, so the lock reveals nothing and costs nothing.
-//! - An accepted code clears the count; a count whose last failure is older than
+//! - While locked, a check is refused without looking at the secret and without any write,
+//!   with the same error as a wrong guess, so the lock reveals nothing and costs nothing.
+//! - An accepted guess clears the count; a count whose last failure is older than
 //!   [`FORGET_AFTER`] starts again from zero.
 //!
 //! AWS throttles MFA attempts without documenting numbers
 //! (<https://docs.aws.amazon.com/IAM/latest/UserGuide/id_credentials_mfa_sync.html>); these
 //! are the ones stated in `docs/ARCHITECTURE.md`.
 
-use rolegate_store::record::MfaDevice;
+use rolegate_store::record::{LoginProfile, MfaDevice};
+
+/// A record holding a guessable secret and its failure count.
+pub trait Guarded {
+    /// Failed checks in a row, when the last one happened, and until when checks are refused
+    /// (unix seconds).
+    fn counters(&mut self) -> (&mut u32, &mut i64, &mut i64);
+    /// Until when checks are refused.
+    fn locked_until(&self) -> i64;
+}
+
+impl Guarded for MfaDevice {
+    fn counters(&mut self) -> (&mut u32, &mut i64, &mut i64) {
+        (
+            &mut self.failures,
+            &mut self.failed_at,
+            &mut self.locked_until,
+        )
+    }
+    fn locked_until(&self) -> i64 {
+        self.locked_until
+    }
+}
+
+impl Guarded for LoginProfile {
+    fn counters(&mut self) -> (&mut u32, &mut i64, &mut i64) {
+        (
+            &mut self.failures,
+            &mut self.failed_at,
+            &mut self.locked_until,
+        )
+    }
+    fn locked_until(&self) -> i64 {
+        self.locked_until
+    }
+}
 
 /// Failed checks in a row that are answered without a lockout.
 pub const FREE_FAILURES: u32 = 5;
@@ -31,29 +67,31 @@ pub const MAX_LOCKOUT: i64 = 15 * 60;
 /// A count whose last failure is this old (seconds) is forgotten.
 pub const FORGET_AFTER: i64 = 24 * 3600;
 
-/// Whether checks on the device are refused at `now` without looking at the code.
-pub fn locked(device: &MfaDevice, now: i64) -> bool {
-    now < device.locked_until
+/// Whether checks are refused at `now` without looking at the guess.
+pub fn locked(record: &impl Guarded, now: i64) -> bool {
+    now < record.locked_until()
 }
 
 /// Counts a failed check at `now`; the lockout it starts, in seconds, if it starts one.
-pub fn failed(device: &mut MfaDevice, now: i64) -> Option<i64> {
-    if now.saturating_sub(device.failed_at) >= FORGET_AFTER {
-        device.failures = 0;
+pub fn failed(record: &mut impl Guarded, now: i64) -> Option<i64> {
+    let (failures, failed_at, locked_until) = record.counters();
+    if now.saturating_sub(*failed_at) >= FORGET_AFTER {
+        *failures = 0;
     }
-    device.failures = device.failures.saturating_add(1);
-    device.failed_at = now;
-    let over = device.failures.checked_sub(FREE_FAILURES)?;
+    *failures = failures.saturating_add(1);
+    *failed_at = now;
+    let over = failures.checked_sub(FREE_FAILURES)?;
     let lockout = lockout_after(over);
-    device.locked_until = now.saturating_add(lockout);
+    *locked_until = now.saturating_add(lockout);
     Some(lockout)
 }
 
-/// Clears the count after an accepted code.
-pub fn succeeded(device: &mut MfaDevice) {
-    device.failures = 0;
-    device.failed_at = 0;
-    device.locked_until = 0;
+/// Clears the count after an accepted guess.
+pub fn succeeded(record: &mut impl Guarded) {
+    let (failures, failed_at, locked_until) = record.counters();
+    *failures = 0;
+    *failed_at = 0;
+    *locked_until = 0;
 }
 
 /// The lockout after `over` failures beyond the free ones (0: the first lockout).
