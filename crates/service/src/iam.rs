@@ -10,6 +10,7 @@ mod groups;
 mod inline_policies;
 mod instance_profiles;
 mod mfa_devices;
+pub mod oidc_providers;
 mod policies;
 mod roles;
 mod simulation;
