@@ -1065,3 +1065,51 @@ async fn an_untrusted_idp_certificate_is_refused() {
     assert_eq!(r.0, "IDPCommunicationError", "{r:?}");
     s.stop().await;
 }
+
+/// The released binary trusts an IdP's private CA named by `SSL_CERT_FILE` (the CA bundle an
+/// enterprise deployment points every client at), and only then.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_trusts_ssl_cert_file_for_issuers() {
+    use crate::durability::{free_port, spawn_server, terminate_cleanly, wait_ready};
+    if !idp_available() {
+        return;
+    }
+    let idp = Idp::start(&[("someone", json!({}))]);
+    let dir = tempfile::tempdir().expect("dir");
+    let ca = idp.ca();
+    let port = free_port();
+    let child = spawn_server(
+        dir.path(),
+        port,
+        &[
+            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
+            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
+            ("SSL_CERT_FILE", ca.to_str().expect("path")),
+            ("SSL_CERT_DIR", "/nonexistent"),
+        ],
+    );
+    wait_ready(port).await;
+    let s = Server {
+        running: None,
+        endpoint: format!("http://127.0.0.1:{port}"),
+        _dir: None,
+        pg_schema: None,
+        config: None,
+        clock: None,
+    };
+    let provider_arn = register(&s, &idp.issuer).await;
+    crate::sts::role(
+        &s,
+        "r",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+        ),
+        None,
+    )
+    .await;
+    let out = assume(&s, "r", &idp.token("someone"))
+        .await
+        .expect("the IdP's CA comes from SSL_CERT_FILE");
+    assert_eq!(out.subject_from_web_identity_token(), Some("someone"));
+    terminate_cleanly(child).await;
+}
