@@ -11,6 +11,7 @@ pub mod inline_policies;
 pub mod instance_profiles;
 pub mod mfa_devices;
 pub mod passwords;
+pub mod oidc_providers;
 pub mod policies;
 pub mod roles;
 pub mod shapes;

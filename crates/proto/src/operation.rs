@@ -129,7 +129,6 @@ impl Flags {
             http: None,
         }
     }
-    #[allow(dead_code, reason = "no operation is unsigned until federation lands")]
     const fn unsigned(self) -> Self {
         Self {
             signed: false,
@@ -398,6 +397,17 @@ macro_rules! operations_table {
                 ListMFADevices($crate::dto::mfa_devices::ListMFADevicesInput) -> $crate::dto::mfa_devices::ListMFADevicesOutput,
                 ListVirtualMFADevices($crate::dto::mfa_devices::ListVirtualMFADevicesInput) -> $crate::dto::mfa_devices::ListVirtualMFADevicesOutput,
 
+                CreateOpenIDConnectProvider($crate::dto::oidc_providers::CreateOpenIDConnectProviderInput) -> $crate::dto::oidc_providers::CreateOpenIDConnectProviderOutput,
+                GetOpenIDConnectProvider($crate::dto::oidc_providers::GetOpenIDConnectProviderInput) -> $crate::dto::oidc_providers::GetOpenIDConnectProviderOutput,
+                ListOpenIDConnectProviders($crate::dto::oidc_providers::ListOpenIDConnectProvidersInput) -> $crate::dto::oidc_providers::ListOpenIDConnectProvidersOutput,
+                DeleteOpenIDConnectProvider($crate::dto::oidc_providers::DeleteOpenIDConnectProviderInput),
+                AddClientIDToOpenIDConnectProvider($crate::dto::oidc_providers::AddClientIDToOpenIDConnectProviderInput),
+                RemoveClientIDFromOpenIDConnectProvider($crate::dto::oidc_providers::RemoveClientIDFromOpenIDConnectProviderInput),
+                UpdateOpenIDConnectProviderThumbprint($crate::dto::oidc_providers::UpdateOpenIDConnectProviderThumbprintInput),
+                TagOpenIDConnectProvider($crate::dto::oidc_providers::TagOpenIDConnectProviderInput),
+                UntagOpenIDConnectProvider($crate::dto::oidc_providers::UntagOpenIDConnectProviderInput),
+                ListOpenIDConnectProviderTags($crate::dto::oidc_providers::ListOpenIDConnectProviderTagsInput) -> $crate::dto::users::ListTagsOutput,
+
                 GetAccountAuthorizationDetails($crate::dto::account::GetAccountAuthorizationDetailsInput) -> $crate::dto::account::GetAccountAuthorizationDetailsOutput,
                 GetAccountSummary($crate::dto::account::GetAccountSummaryInput) -> $crate::dto::account::GetAccountSummaryOutput,
                 CreateAccountAlias($crate::dto::account::CreateAccountAliasInput),
@@ -425,6 +435,8 @@ macro_rules! operations_table {
                 GetFederationToken($crate::dto::sts::GetFederationTokenInput) -> $crate::dto::sts::GetFederationTokenOutput,
                 GetAccessKeyInfo($crate::dto::sts::GetAccessKeyInfoInput) -> $crate::dto::sts::GetAccessKeyInfoOutput,
                 DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
+                #[unsigned]
+                AssumeRoleWithWebIdentity($crate::dto::sts::AssumeRoleWithWebIdentityInput) -> $crate::dto::sts::AssumeRoleWithWebIdentityOutput,
             }
         }
     };

@@ -87,6 +87,15 @@ pub struct ServeArgs {
         value_parser = parse_proxy
     )]
     pub trusted_proxies: Option<Vec<IpNet>>,
+    /// Development only: OpenID Connect providers may have `http://` issuers, whose keys are
+    /// then fetched without TLS (anyone on the path could replace them). Never in production
+    /// [default: off].
+    #[arg(long, env = "ROLEGATE_ALLOW_HTTP_OIDC_ISSUERS")]
+    pub allow_http_oidc_issuers: bool,
+    /// Further CA certificates (PEM) trusted for OpenID Connect issuers' HTTPS, beside the
+    /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
+    #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
+    pub oidc_ca_file: Option<PathBuf>,
 }
 
 /// A trusted proxy: a CIDR (`10.0.0.0/8`, `fd00::/8`) or one address (`10.0.0.7`).
@@ -121,6 +130,8 @@ struct FileConfig {
     tls_cert: Option<PathBuf>,
     tls_key: Option<PathBuf>,
     trusted_proxies: Option<Vec<String>>,
+    allow_http_oidc_issuers: Option<bool>,
+    oidc_ca_file: Option<PathBuf>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -165,6 +176,10 @@ pub struct Config {
     pub tls: Option<TlsFiles>,
     /// Peers whose `X-Forwarded-For` / `X-Forwarded-Proto` are believed.
     pub trusted_proxies: Vec<IpNet>,
+    /// `http://` OIDC issuers are allowed (development only).
+    pub allow_http_oidc_issuers: bool,
+    /// Further CAs trusted for OIDC issuers.
+    pub oidc_ca_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -260,6 +275,8 @@ impl Default for Config {
             max_staleness_seconds: rolegate_service::DEFAULT_MAX_STALENESS.as_secs(),
             tls: None,
             trusted_proxies: Vec::new(),
+            allow_http_oidc_issuers: false,
+            oidc_ca_file: None,
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -358,6 +375,9 @@ impl ServeArgs {
                 .unwrap_or(d.max_staleness_seconds),
             tls,
             trusted_proxies,
+            allow_http_oidc_issuers: self.allow_http_oidc_issuers
+                || file.allow_http_oidc_issuers.unwrap_or(false),
+            oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
             root_key,
             clock: d.clock,
         };

@@ -12,6 +12,7 @@ pub mod config;
 pub mod forwarded;
 pub mod http;
 pub mod metrics;
+pub mod oidc;
 pub mod serve;
 pub mod tls;
 
@@ -170,14 +171,31 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
     let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
     let store = open_store(&config).await?;
     let account_id = management_account(&*store, config.account_id.as_deref()).await?;
-    let service = Arc::new(Service::new(
-        store.clone(),
-        config.clock.0.clone(),
-        ServiceConfig {
-            account_id: account_id.clone(),
-            max_staleness: Duration::from_secs(config.max_staleness_seconds),
-        },
-    ));
+    if config.allow_http_oidc_issuers {
+        tracing::warn!(
+            "plain-HTTP OpenID Connect issuers are allowed: their keys travel without TLS (development only)"
+        );
+    }
+    let service = Arc::new(
+        Service::new(
+            store.clone(),
+            config.clock.0.clone(),
+            ServiceConfig {
+                account_id: account_id.clone(),
+                max_staleness: Duration::from_secs(config.max_staleness_seconds),
+            },
+        )
+        .with_federation(
+            rolegate_service::federation::FederationConfig {
+                allow_http_issuers: config.allow_http_oidc_issuers,
+                ..Default::default()
+            },
+            Arc::new(oidc::HttpsKeySource::new(
+                oidc::trusted_roots(config.oidc_ca_file.as_deref())?,
+                config.allow_http_oidc_issuers,
+            )),
+        ),
+    );
     service
         .ensure_keyring()
         .await

@@ -307,6 +307,35 @@ async fn scenario(s: &Server, root_key: &str, root_secret: &str) -> Vec<String> 
         .await
         .expect_err("a wrong code");
 
+    // A web identity token (a bearer credential): refused, and never logged — neither the
+    // whole token nor its signature.
+    let web_signature = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(b"a web identity token's signature, secret");
+    let web_token = format!(
+        "{}.{}.{web_signature}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(br#"{"alg":"RS256","kid":"k"}"#),
+        base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"iss":"https://idp.example.com","sub":"s","aud":"a","exp":9999999999}"#),
+    );
+    let anonymous = aws_sdk_sts::Client::from_conf(
+        aws_sdk_sts::Config::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .region(aws_sdk_sts::config::Region::new("us-east-1"))
+            .endpoint_url(ep)
+            .build(),
+    );
+    let refused = anonymous
+        .assume_role_with_web_identity()
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/Ops"))
+        .role_session_name("web")
+        .web_identity_token(&web_token)
+        .send()
+        .await
+        .expect_err("no such provider");
+    assert_eq!(code(&refused), "InvalidIdentityToken");
+    secrets.push(web_token);
+    secrets.push(web_signature);
+
     // The administrative commands.
     let (_, other_secret) = add_account(s, "210987654321").await;
     secrets.push(other_secret);

@@ -1077,6 +1077,11 @@ impl Service {
             if let Some(si) = &session.source_identity {
                 c.insert("aws:SourceIdentity", s(si));
             }
+            if let crate::session::SessionPrincipal::WebIdentity { provider, .. } =
+                &session.principal
+            {
+                c.insert("aws:FederatedProvider", s(provider));
+            }
         }
         for (k, v) in &held.tags {
             c.insert(&format!("aws:PrincipalTag/{k}"), s(v));
@@ -1333,6 +1338,41 @@ impl Service {
             }
             NamedResource::FederatedUser(name) => {
                 crate::iam::sts_arn(account, &format!("federated-user/{name}"))
+            }
+            NamedResource::OidcProvider(given) => {
+                let key = crate::iam::oidc_providers::provider_key(account, given);
+                let stored = match key {
+                    Some(k) => {
+                        self.cache
+                            .get::<record::OidcProvider>(&*self.store, account, k)
+                            .await?
+                    }
+                    None => None,
+                };
+                t.acted_on.push(ActedOn {
+                    scope: account.to_owned(),
+                    kind: record::kind::OIDC_PROVIDER,
+                    key: key.unwrap_or(given).to_owned(),
+                    id: stored.as_ref().map(|p| p.id.clone()),
+                });
+                match stored {
+                    Some(p) => {
+                        t.resource_tags.clone_from(&p.tags);
+                        crate::iam::oidc_providers::provider_arn(account, &p.url)
+                    }
+                    None => given.to_owned(),
+                }
+            }
+            NamedResource::NewOidcProvider(url) => {
+                let key = crate::iam::oidc_providers::parse_issuer_url(url, true).map_or_else(
+                    |_| {
+                        url.trim_start_matches("https://")
+                            .trim_start_matches("http://")
+                            .to_owned()
+                    },
+                    |i| i.key,
+                );
+                crate::iam::oidc_providers::provider_arn(account, &key)
             }
             NamedResource::Any => "*".to_owned(),
         };

@@ -79,6 +79,18 @@ pub enum ServiceError {
     /// `PackedPolicyTooLarge`: session policies and tags do not fit in a token.
     #[error("{0}")]
     PackedPolicyTooLarge(String),
+    /// `InvalidIdentityToken`: a web identity token that cannot be trusted.
+    #[error("{0}")]
+    InvalidIdentityToken(String),
+    /// `ExpiredTokenException`: a web identity token past its `exp`.
+    #[error("{0}")]
+    ExpiredTokenException(String),
+    /// `IDPCommunicationError`: the identity provider's keys could not be fetched.
+    #[error("{0}")]
+    IdpCommunicationError(String),
+    /// `IDPRejectedClaim`.
+    #[error("{0}")]
+    IdpRejectedClaim(String),
     /// `InvalidAuthenticationCode`: MFA codes did not verify (IAM MFA device operations).
     #[error("{0}")]
     InvalidAuthenticationCode(String),
@@ -134,6 +146,10 @@ impl ServiceError {
             ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
             ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,
+            ServiceError::InvalidIdentityToken(_) => ErrorCode::InvalidIdentityToken,
+            ServiceError::ExpiredTokenException(_) => ErrorCode::ExpiredTokenException,
+            ServiceError::IdpCommunicationError(_) => ErrorCode::IdpCommunicationError,
+            ServiceError::IdpRejectedClaim(_) => ErrorCode::IdpRejectedClaim,
             ServiceError::InvalidAuthorizationMessage(_) => {
                 ErrorCode::InvalidAuthorizationMessageException
             }

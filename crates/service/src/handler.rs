@@ -77,6 +77,10 @@ pub(crate) enum NamedResource<'a> {
     Device(&'a str),
     /// A federated user of the caller's account (`arn:…:sts::ACCOUNT:federated-user/NAME`).
     FederatedUser(&'a str),
+    /// An OpenID Connect provider by ARN.
+    OidcProvider(&'a str),
+    /// An OpenID Connect provider being created, by URL.
+    NewOidcProvider(&'a str),
     /// Every resource (`*`): the action has no resource type.
     Any,
 }
@@ -267,10 +271,6 @@ pub(crate) use handlers;
 
 /// An operation that may be called without a signature (the table marks it `#[unsigned]`):
 /// its handler never sees a caller, so an anonymous call cannot reach code that needs one.
-#[allow(
-    dead_code,
-    reason = "federation's AssumeRoleWithWebIdentity and AssumeRoleWithSAML are the first such operations"
-)]
 pub(crate) trait UnsignedHandler: Sized {
     /// The output (`()` when it has no members).
     type Output;
@@ -348,7 +348,10 @@ macro_rules! from_the_table {
     (@$kind:ident [http unsigned] $($tail:tt)*) => { from_the_table!(@$kind [unsigned] $($tail)*) };
     (@$kind:ident [unsigned http] $($tail:tt)*) => { from_the_table!(@$kind [unsigned] $($tail)*) };
     (@needs [] $i:ident, $caller:ident) => { Handler::needs($i, $caller) };
-    (@needs [unsigned] $i:ident, $caller:ident) => { None };
+    (@needs [unsigned] $i:ident, $caller:ident) => {{
+        let _ = ($i, $caller);
+        None
+    }};
     (@callable [] $input:ty) => { <$input as Handler>::CALLABLE };
     (@callable [unsigned] $input:ty) => { Callable::Always };
 }

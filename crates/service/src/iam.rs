@@ -12,6 +12,7 @@ mod inline_policies;
 mod instance_profiles;
 mod mfa_devices;
 mod passwords;
+pub mod oidc_providers;
 mod policies;
 mod roles;
 mod simulation;

@@ -13,6 +13,7 @@ pub mod cache;
 pub mod caller;
 pub mod clock;
 mod error;
+pub mod federation;
 pub(crate) mod handler;
 pub mod iam;
 pub mod ids;
@@ -116,6 +117,10 @@ pub struct Service {
     recorder: OnceLock<Arc<dyn Recorder>>,
     /// Where service control policies come from ([`Service::with_organizations`]).
     pub(crate) organizations: Arc<dyn authorize::Organizations>,
+    /// How OpenID Connect issuers are trusted ([`Service::with_federation`]).
+    pub(crate) federation: federation::FederationConfig,
+    /// OpenID Connect issuers' keys.
+    pub(crate) issuer_keys: federation::jwks::KeyCache,
 }
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
@@ -140,7 +145,22 @@ impl Service {
             keyring_reloaded_ms: AtomicI64::new(0),
             organizations: Arc::new(authorize::NoOrganizations),
             recorder: OnceLock::new(),
+            federation: federation::FederationConfig::default(),
+            issuer_keys: federation::jwks::KeyCache::new(Arc::new(federation::NoKeySource)),
         }
+    }
+
+    /// With these settings for federation, and where OpenID Connect issuers' keys are
+    /// fetched from.
+    #[must_use]
+    pub fn with_federation(
+        mut self,
+        config: federation::FederationConfig,
+        source: Arc<dyn federation::KeySource>,
+    ) -> Self {
+        self.federation = config;
+        self.issuer_keys = federation::jwks::KeyCache::new(source);
+        self
     }
 
     /// Installs where exchanges are recorded; only the first call takes effect (`false` after).

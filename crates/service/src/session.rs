@@ -79,6 +79,29 @@ pub enum SessionPrincipal {
         #[serde(rename = "u")]
         user: Option<ParentUser>,
     },
+    /// A role session from AssumeRoleWithWebIdentity: a role session like any other, which
+    /// also says who the identity provider vouched for (last, so older tokens still open).
+    #[serde(rename = "w")]
+    WebIdentity {
+        /// The role's unique id.
+        #[serde(rename = "i")]
+        id: String,
+        /// The role's name.
+        #[serde(rename = "n")]
+        name: String,
+        /// The role's path.
+        #[serde(rename = "p")]
+        path: String,
+        /// `RoleSessionName`.
+        #[serde(rename = "s")]
+        session: String,
+        /// The OIDC provider's ARN (`aws:FederatedProvider`).
+        #[serde(rename = "v")]
+        provider: String,
+        /// The token's `sub`.
+        #[serde(rename = "b")]
+        subject: String,
+    },
 }
 
 /// The IAM user behind a federated-user session.
@@ -168,7 +191,7 @@ impl Session {
         match self.principal {
             SessionPrincipal::User { .. } | SessionPrincipal::Root => self.mfa_at.is_none(),
             SessionPrincipal::Federated { .. } => true,
-            SessionPrincipal::Role { .. } => false,
+            SessionPrincipal::Role { .. } | SessionPrincipal::WebIdentity { .. } => false,
         }
     }
 }

@@ -12,6 +12,7 @@ mod authorization_message;
 mod caller_identity;
 mod federation_token;
 mod session_token;
+mod web_identity;
 
 use std::sync::Arc;
 

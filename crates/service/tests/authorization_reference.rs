@@ -152,6 +152,19 @@ fn fills(placeholder: &str, value: &str) -> bool {
                     })
             }
         },
+        // An OIDC provider is named by its issuer without `https://`: `HOST/PATH` — and, in
+        // Rolegate (not AWS), `HOST:PORT/PATH`.
+        "OidcProviderName" => {
+            let (authority, path) = value.split_once('/').unwrap_or((value, ""));
+            let (host, port) = authority.split_once(':').unwrap_or((authority, "1"));
+            !host.is_empty()
+                && host
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-')
+                && !port.is_empty()
+                && port.bytes().all(|b| b.is_ascii_digit())
+                && path.bytes().all(|b| (0x21..=0x7e).contains(&b))
+        }
         _ => name(value),
     }
 }
@@ -167,6 +180,8 @@ const POLICY_ARN: &str = "arn:aws:iam::123456789012:policy/eng/p";
 const BOUNDARY_ARN: &str = "arn:aws:iam::123456789012:policy/eng/boundary";
 const SERIAL: &str = "arn:aws:iam::123456789012:mfa/eng/alice-mfa";
 const UNKNOWN_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
+const OIDC_URL: &str = "https://idp.example.com:8443/realms/eng";
+const OIDC_ARN: &str = "arn:aws:iam::123456789012:oidc-provider/idp.example.com:8443/realms/eng";
 
 /// An input member's name and its parameters.
 type Member = (&'static str, Vec<(String, String)>);
@@ -291,6 +306,27 @@ fn filler(access_key_id: &str) -> Vec<Member> {
             "PasswordReusePrevention",
             one("PasswordReusePrevention", "5"),
         ),
+        ("Url", one("Url", OIDC_URL)),
+        (
+            "ClientIDList",
+            one("ClientIDList.member.1", "sts.amazonaws.com"),
+        ),
+        ("ClientID", one("ClientID", "app")),
+        (
+            "ThumbprintList",
+            one(
+                "ThumbprintList.member.1",
+                "9e99a48a9960b14926bb7f3b02e22da2b0ab7280",
+            ),
+        ),
+        (
+            "OpenIDConnectProviderArn",
+            one("OpenIDConnectProviderArn", OIDC_ARN),
+        ),
+        (
+            "WebIdentityToken",
+            one("WebIdentityToken", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
+        ),
     ]
 }
 
@@ -339,6 +375,10 @@ const AUTHORIZED_ELSEWHERE: &[(&str, &str)] = &[
     (
         "AssumeRole",
         "authorized by its handler (sts/assume_role.rs) on the role's ARN (resource type `role`) against the trust policy and the caller's policies, with sts:TagSession and sts:SetSourceIdentity beside it",
+    ),
+    (
+        "AssumeRoleWithWebIdentity",
+        "unsigned: authorized by its handler (sts/web_identity.rs) on the role's ARN (resource type `role`) against the trust policy alone, with the OIDC provider as the Federated principal, sts:TagSession and sts:SetSourceIdentity beside it",
     ),
 ];
 
@@ -630,6 +670,14 @@ async fn populate(service: &Service) -> String {
     run(
         "CreateInstanceProfile",
         &[("InstanceProfileName", "web"), ("Path", "/eng/")],
+    )
+    .await;
+    run(
+        "CreateOpenIDConnectProvider",
+        &[
+            ("Url", OIDC_URL),
+            ("ClientIDList.member.1", "sts.amazonaws.com"),
+        ],
     )
     .await;
     run(

@@ -43,6 +43,7 @@ pub async fn run(store: Arc<dyn Store>, hold: &dyn HoldCommits) {
     atomic_commit(&*store).await;
     ordered_pages(&*store).await;
     scopes_are_separate(&*store).await;
+    keys_are_exact(&*store).await;
     concurrent_writers_never_lose_or_exceed(store.clone()).await;
     change_log(&*store).await;
     late_commit_is_never_skipped(store.clone(), hold).await;
@@ -85,6 +86,44 @@ async fn create_read_update_delete(s: &dyn Store) {
         s.get("a1", "user", "alice").await.expect("get"),
         None,
         "absent after delete"
+    );
+}
+
+/// Keys are compared byte for byte: an OIDC provider's key (`Host:8443/Path`) keeps its case,
+/// its port and its slashes, and a key differing only in case is another record.
+async fn keys_are_exact(s: &dyn Store) {
+    let a = "idp.example.com:8443/realms/Main";
+    let b = "idp.example.com:8443/realms/main";
+    s.commit(&[
+        put("a5", "oidc-provider", a, Expect::Absent, "{\"n\":\"A\"}"),
+        put("a5", "oidc-provider", b, Expect::Absent, "{\"n\":\"b\"}"),
+    ])
+    .await
+    .expect("both keys are new");
+    let ra = s
+        .get("a5", "oidc-provider", a)
+        .await
+        .expect("get")
+        .expect("a");
+    let rb = s
+        .get("a5", "oidc-provider", b)
+        .await
+        .expect("get")
+        .expect("b");
+    assert_eq!(
+        (ra.data.as_str(), rb.data.as_str()),
+        ("{\"n\":\"A\"}", "{\"n\":\"b\"}")
+    );
+    let listed = s.list("a5", "oidc-provider", None, 10).await.expect("list");
+    let mut keys: Vec<&str> = listed.iter().map(|r| r.key.as_str()).collect();
+    keys.sort_unstable();
+    assert_eq!(keys, [a, b]);
+    assert_eq!(
+        s.get("a5", "oidc-provider", "IDP.example.com:8443/realms/main")
+            .await
+            .expect("get"),
+        None,
+        "another spelling is another key"
     );
 }
 

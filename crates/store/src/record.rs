@@ -39,6 +39,9 @@ pub mod kind {
     /// An account alias (GLOBAL scope, keyed by the alias: aliases are unique across
     /// accounts).
     pub const ACCOUNT_ALIAS: &str = "account-alias";
+    /// An OpenID Connect provider (keyed by its issuer without `https://`: `HOST[:PORT]/PATH`,
+    /// exactly as the ARN and the tokens' `iss` spell it).
+    pub const OIDC_PROVIDER: &str = "oidc-provider";
 }
 
 /// The key of an account's one password-policy record.
@@ -398,6 +401,28 @@ mod v1 {
         #[serde(default)]
         pub locked_until: i64,
     }
+
+    /// An OpenID Connect identity provider.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OidcProvider {
+        /// The issuer without `https://` (`HOST[:PORT]/PATH`): the ARN's resource and the
+        /// prefix of its condition keys.
+        pub url: String,
+        /// An internal unique id (a re-created provider is another provider to the checks
+        /// between authorization and the handler); AWS shows none.
+        pub id: String,
+        /// Whether the issuer is plain HTTP (only with the server's development flag).
+        #[serde(default)]
+        pub http: bool,
+        /// Audiences (client ids) accepted, in the order added.
+        pub client_ids: Vec<String>,
+        /// Certificate thumbprints (SHA-1, 40 hex digits), kept for compatibility.
+        pub thumbprints: Vec<String>,
+        /// Created at.
+        pub created: i64,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
 }
 
 pub use v1::*;
@@ -420,6 +445,7 @@ entity! {
     LoginProfile => kind::LOGIN_PROFILE,
     PasswordPolicy => kind::PASSWORD_POLICY,
     AccountAlias => kind::ACCOUNT_ALIAS,
+    OidcProvider => kind::OIDC_PROVIDER,
 }
 
 /// Serializes a record.

@@ -27,6 +27,10 @@ const LEN_SESSION_POLICY: Constraint = Constraint::Len(1, 2048);
 /// `unrestrictedSessionPolicyDocumentType` (AssumeRole): no maximum in the model; the
 /// packed-size check bounds it.
 const LEN_UNRESTRICTED_POLICY: Constraint = Constraint::Len(1, 131_072);
+/// `clientTokenType` (WebIdentityToken): 4–20000.
+const LEN_WEB_IDENTITY_TOKEN: Constraint = Constraint::Len(4, 20_000);
+/// `urlType` (ProviderId): 4–2048.
+const LEN_PROVIDER_ID: Constraint = Constraint::Len(4, 2048);
 const ENCODED_MESSAGE: Constraint = Constraint::Len(1, 10_240);
 
 structure!(
@@ -122,4 +126,23 @@ structure!(DecodeAuthorizationMessageInput {
 });
 shape!(DecodeAuthorizationMessageOutput {
     decoded_message: String = "DecodedMessage"
+});
+
+structure!(AssumeRoleWithWebIdentityInput {
+    role_arn: String = "RoleArn" [LEN_ARN, ARN],
+    role_session_name: String = "RoleSessionName" [LEN_2_64, SESSION_NAME],
+    web_identity_token: Secret = "WebIdentityToken" [LEN_WEB_IDENTITY_TOKEN],
+    provider_id: Option<String> = "ProviderId" [LEN_PROVIDER_ID],
+    policy_arns: Vec<PolicyDescriptorType> = "PolicyArns",
+    policy: Option<String> = "Policy" [LEN_SESSION_POLICY, DOCUMENT],
+    duration_seconds: Option<i64> = "DurationSeconds" [ROLE_DURATION],
+});
+shape!(AssumeRoleWithWebIdentityOutput {
+    credentials: Credentials = "Credentials",
+    subject_from_web_identity_token: String = "SubjectFromWebIdentityToken",
+    assumed_role_user: AssumedRoleUser = "AssumedRoleUser",
+    packed_policy_size: Option<i64> = "PackedPolicySize",
+    provider: String = "Provider",
+    audience: String = "Audience",
+    source_identity: Option<String> = "SourceIdentity",
 });

@@ -10,6 +10,7 @@ mod cross_account;
 mod durability;
 mod escalation;
 mod exhaustion;
+mod federation;
 mod iam_entities;
 mod mfa;
 mod multi_node;
@@ -43,6 +44,7 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends! {
+    federation::oidc_providers_lifecycle => sqlite_oidc_providers, postgres_oidc_providers;
     iam_entities::users_lifecycle => sqlite_users_lifecycle, postgres_users_lifecycle;
     iam_entities::groups_and_membership => sqlite_groups_and_membership, postgres_groups_and_membership;
     iam_entities::roles_lifecycle => sqlite_roles_lifecycle, postgres_roles_lifecycle;

@@ -37,13 +37,13 @@ const OFFICE_ONLY: &str = r#"{"Version":"2012-10-17","Statement":[
     {"Effect":"Deny","Action":"*","Resource":"*","Condition":{"NotIpAddress":{"aws:SourceIp":"203.0.113.0/24"}}}]}"#;
 
 /// A private CA and a server certificate it issued for 127.0.0.1 and localhost.
-struct Issued {
-    ca_pem: String,
-    cert_pem: String,
-    key_pem: String,
+pub(crate) struct Issued {
+    pub(crate) ca_pem: String,
+    pub(crate) cert_pem: String,
+    pub(crate) key_pem: String,
 }
 
-fn issue(ca_name: &str) -> Issued {
+pub(crate) fn issue(ca_name: &str) -> Issued {
     use rcgen::{
         BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer,
         KeyPair, KeyUsagePurpose,

@@ -64,4 +64,22 @@ resource "aws_iam_instance_profile" "reader" {
   name = "s3-reader"
   role = aws_iam_role.reader.name
 }
+resource "aws_iam_openid_connect_provider" "ci" {
+  url             = "https://token.actions.githubusercontent.com"
+  client_id_list  = ["sts.amazonaws.com"]
+  thumbprint_list = ["6938fd4d98bab03faadb97b34396831e3780aea1"]
+  tags            = { purpose = "ci" }
+}
+resource "aws_iam_role" "deploy" {
+  name = "deploy"
+  assume_role_policy = jsonencode({ Version = "2012-10-17", Statement = [{
+    Effect    = "Allow",
+    Principal = { Federated = aws_iam_openid_connect_provider.ci.arn },
+    Action    = "sts:AssumeRoleWithWebIdentity",
+    Condition = { StringEquals = {
+      "token.actions.githubusercontent.com:aud" = "sts.amazonaws.com",
+      "token.actions.githubusercontent.com:sub" = "repo:acme/app:ref:refs/heads/main"
+    } }
+  }] })
+}
 output "account" { value = data.aws_caller_identity.me.account_id }

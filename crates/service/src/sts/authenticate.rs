@@ -59,6 +59,13 @@ impl Service {
                 name,
                 path,
                 session,
+            }
+            | SessionPrincipal::WebIdentity {
+                id,
+                name,
+                path,
+                session,
+                ..
             } => {
                 // A session of a role that was deleted (or re-created: another unique id) is
                 // nobody: it must not even chain into a role that trusted the old one, where
