@@ -10,6 +10,7 @@ pub mod groups;
 pub mod inline_policies;
 pub mod instance_profiles;
 pub mod mfa_devices;
+pub mod organizations;
 pub mod policies;
 pub mod roles;
 pub mod shapes;

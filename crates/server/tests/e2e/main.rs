@@ -13,6 +13,7 @@ mod exhaustion;
 mod iam_entities;
 mod mfa;
 mod multi_node;
+mod organizations;
 mod pipeline;
 mod signing;
 mod simulator;
@@ -67,4 +68,6 @@ on_both_backends! {
     simulator::simulations => sqlite_simulations, postgres_simulations;
     simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
     escalation::escalation_paths => sqlite_escalation, postgres_escalation;
+    organizations::organizations_with_boto3 => sqlite_organizations, postgres_organizations;
+    organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;
 }
