@@ -1060,11 +1060,14 @@ impl Service {
         c.insert("aws:SecureTransport", s(&env.secure_transport.to_string()));
         c.insert(
             "aws:RequestedRegion",
-            s(if target.action.starts_with("iam:") {
-                "us-east-1"
-            } else {
-                env.region.as_str()
-            }),
+            s(
+                if target.action.starts_with("iam:") || target.action.starts_with("organizations:")
+                {
+                    "us-east-1"
+                } else {
+                    env.region.as_str()
+                },
+            ),
         );
         if let Some(ip) = env.source_ip {
             c.insert("aws:SourceIp", s(&ip.to_string()));

@@ -101,6 +101,7 @@ impl Service {
                 id: account.clone(),
                 created: now,
                 root_access_keys: Vec::new(),
+                closed: false,
             });
             let outcome = match &configured {
                 Some((id, secret)) => {
@@ -182,6 +183,7 @@ impl Service {
                     id: account.clone(),
                     created: now,
                     root_access_keys: vec![id.clone()],
+                    closed: false,
                 },
             )?;
             tx.commit().await?;

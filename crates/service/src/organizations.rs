@@ -400,9 +400,18 @@ impl Service {
     }
 
     /// The SCPs over a member account of the stored organization, one level per step from the
-    /// root to the account (`None`: the account is in no stored organization). A closed account
-    /// gets one level that allows nothing. No SCPs apply while the policy type is disabled.
+    /// root to the account (`None`: the account is in no stored organization). A closed account,
+    /// in the organization or removed from it, gets one level that allows nothing. No SCPs apply while the policy type is disabled.
     pub(crate) async fn stored_scps(&self, account: &str) -> Result<Option<Vec<ScpLevel>>> {
+        // A closed account stays closed after it leaves the organization.
+        let closed = self
+            .cache
+            .get::<record::Account>(&*self.store, GLOBAL, account)
+            .await?
+            .is_some_and(|a| a.closed);
+        if closed {
+            return Ok(Some(vec![ScpLevel::default()]));
+        }
         let Some(o) = self.cached_organization().await? else {
             return Ok(None);
         };

@@ -75,6 +75,10 @@ mod v1 {
         /// The root user's access key ids.
         #[serde(default)]
         pub root_access_keys: Vec<String>,
+        /// Closed (Organizations' CloseAccount): its principals may do nothing, in or out of
+        /// an organization.
+        #[serde(default)]
+        pub closed: bool,
     }
 
     /// Who owns an access key.

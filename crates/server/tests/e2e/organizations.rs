@@ -22,15 +22,31 @@ pub async fn organizations_with_boto3(s: &Server) {
 
 /// An organization with OU `eng` holding two new accounts, made through boto3.
 async fn organization(s: &Server) -> Value {
+    organizations_script(&s.endpoint, vec!["setup".into()]).await
+}
+
+/// One Organizations call through boto3 as the management account's root (`operation` in
+/// boto3's snake_case): its response.
+async fn call(endpoint: &str, operation: &str, params: Value) -> Value {
+    organizations_script(
+        endpoint,
+        vec!["call".into(), operation.into(), params.to_string()],
+    )
+    .await
+}
+
+/// `scripts/organizations_boto3.py` in a mode that prints JSON.
+async fn organizations_script(endpoint: &str, mode: Vec<String>) -> Value {
     let path = format!(
         "{}/tests/e2e/scripts/organizations_boto3.py",
         env!("CARGO_MANIFEST_DIR")
     );
-    let endpoint = s.endpoint.clone();
+    let endpoint = endpoint.to_owned();
     let out = tokio::task::spawn_blocking(move || {
         Command::new("python3")
             .arg(path)
-            .args([&endpoint, ROOT_KEY, ROOT_SECRET, ACCOUNT, "setup"])
+            .args([&endpoint, ROOT_KEY, ROOT_SECRET, ACCOUNT])
+            .args(mode)
             .env_remove("AWS_PROFILE")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
@@ -41,10 +57,116 @@ async fn organization(s: &Server) -> Value {
     .expect("join");
     assert!(
         out.status.success(),
-        "setup failed: {}",
+        "organizations_boto3.py failed: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-    serde_json::from_slice(&out.stdout).expect("the setup's JSON")
+    serde_json::from_slice(&out.stdout).expect("the script's JSON")
+}
+
+/// Two nodes on one PostgreSQL schema: an SCP attached through one node caps a live session on
+/// the other within the change-log interval, and its detachment frees it again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn scp_changes_reach_every_node() {
+    if !boto3_available() {
+        return;
+    }
+    let Some(sa) = postgres().await else { return };
+    let config = sa.config.clone().expect("config");
+    let b = rolegate_server::start(config, false).await.expect("node B");
+    let b_ep = format!("http://{}", b.addr);
+    let org = organization(&sa).await;
+    let (root, ou) = (
+        org["root"].as_str().expect("root"),
+        org["ou"].as_str().expect("ou"),
+    );
+    let member = org["accounts"][0].as_str().expect("account").to_owned();
+    let (ak, sk) = crate::sts::user_with_key(&sa, "ops", Some(ALLOW_ALL)).await;
+    // A session in the member account, made and used on node B.
+    let creds = sts(&b_ep, &ak, &sk)
+        .assume_role()
+        .role_arn(format!(
+            "arn:aws:iam::{member}:role/OrganizationAccountAccessRole"
+        ))
+        .role_session_name("node-b")
+        .send()
+        .await
+        .expect("assume on node B")
+        .credentials
+        .expect("credentials");
+    let on_b = iam_session(&b_ep, &creds);
+    on_b.create_user()
+        .user_name("before")
+        .send()
+        .await
+        .expect("no SCP yet");
+
+    // Through node A: SCPs on, and a Deny of iam:CreateUser on the member's OU.
+    call(
+        &sa.endpoint,
+        "enable_policy_type",
+        serde_json::json!({"RootId": root, "PolicyType": "SERVICE_CONTROL_POLICY"}),
+    )
+    .await;
+    let policy = call(
+        &sa.endpoint,
+        "create_policy",
+        serde_json::json!({
+            "Content": r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Action":"iam:CreateUser","Resource":"*"}]}"#,
+            "Description": "no users",
+            "Name": "no-users",
+            "Type": "SERVICE_CONTROL_POLICY",
+        }),
+    )
+    .await;
+    let policy_id = policy["Policy"]["PolicySummary"]["Id"]
+        .as_str()
+        .expect("policy id")
+        .to_owned();
+    call(
+        &sa.endpoint,
+        "attach_policy",
+        serde_json::json!({"PolicyId": policy_id, "TargetId": ou}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        match on_b
+            .create_user()
+            .user_name(format!("during-{n}"))
+            .send()
+            .await
+        {
+            Err(e) => {
+                assert_eq!(code(&e), "AccessDenied");
+                break;
+            }
+            Ok(_) => {
+                assert!(
+                    started.elapsed() < std::time::Duration::from_secs(15),
+                    "node B never enforced the SCP"
+                );
+                tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+            }
+        }
+    }
+    call(
+        &sa.endpoint,
+        "detach_policy",
+        serde_json::json!({"PolicyId": policy_id, "TargetId": ou}),
+    )
+    .await;
+    let started = std::time::Instant::now();
+    while on_b.create_user().user_name("after").send().await.is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "node B never saw the SCP detached"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    b.shutdown().await.expect("node B stops");
+    sa.stop().await;
 }
 
 /// The management account's administrator reaches both new accounts through

@@ -198,6 +198,7 @@ impl Service {
                             id: account.clone(),
                             created: now,
                             root_access_keys: Vec::new(),
+                            closed: false,
                         },
                     )?;
                     self.put_access_role(&mut tx, &account, &o.management_account, role_name, now)
@@ -370,8 +371,13 @@ impl Service {
         .await
     }
 
+    /// Closes a member account: suspended in the organization, and closed for good in its
+    /// account record, so that removing it from the organization gives its principals
+    /// nothing back.
     pub(crate) async fn close_account(&self, c: &Ctx<'_>, i: CloseAccountInput) -> Result<()> {
-        self.change_organization(c, |o| {
+        self.retry(|| async {
+            let mut tx = self.tx();
+            let mut o = caller_in(c, self.read_organization(&mut tx).await?, false)?;
             if i.account_id == o.management_account {
                 return Err(org_error(
                     OrgError::ConstraintViolation,
@@ -389,7 +395,12 @@ impl Service {
                 ));
             }
             a.status = "SUSPENDED".into();
-            Ok(())
+            if let Some(mut account) = tx.get::<record::Account>(GLOBAL, &i.account_id).await? {
+                account.closed = true;
+                tx.put(GLOBAL, &i.account_id, &account)?;
+            }
+            tx.put(GLOBAL, ORGANIZATION_KEY, &o)?;
+            tx.commit().await
         })
         .await
     }

@@ -3,7 +3,8 @@ OrganizationAccountAccessRole, tags, AWS's errors with their `__type`, and servi
 policies that cap one OU's accounts only. argv: endpoint, key, secret, account, mode.
 
 mode `scenario`: every check, then `ok`. mode `setup`: an organization with OU `eng` holding
-two new accounts; prints `{"org": …, "root": …, "ou": …, "accounts": [a, b]}`.
+two new accounts; prints `{"org": …, "root": …, "ou": …, "accounts": [a, b]}`. mode `call`,
+then an operation's snake_case name and its parameters as JSON: prints the response as JSON.
 """
 
 import json
@@ -43,6 +44,13 @@ def admin_session(member, role="OrganizationAccountAccessRole"):
                                   RoleSessionName="ops")["Credentials"]
     return creds
 
+
+if mode == "call":
+    name, params = sys.argv[6], json.loads(sys.argv[7])
+    out = getattr(org, name)(**params)
+    out.pop("ResponseMetadata", None)
+    print(json.dumps(out, default=str))
+    sys.exit(0)
 
 if mode == "setup":
     o, root, ou, accounts = setup()
@@ -211,6 +219,12 @@ for s in (sa, sb):
     e = error(lambda: s.create_user(UserName="after-scp"))
     assert e["Code"] == "AccessDenied", e
     assert "service control policy" in e["Message"], e
+# The simulator shows the SCP's decision for the member account's role.
+sim = sa.simulate_principal_policy(
+    PolicySourceArn=f"arn:aws:iam::{a}:role/OrganizationAccountAccessRole",
+    ActionNames=["iam:CreateUser", "iam:ListUsers"])["EvaluationResults"]
+decisions = {r["EvalActionName"]: r["EvalDecision"] for r in sim}
+assert decisions == {"iam:CreateUser": "explicitDeny", "iam:ListUsers": "allowed"}, sim
 sg.create_user(UserName="after-scp")          # gamma is not under the OU
 iam_admin.create_user(UserName="after-scp")   # the management account is never capped
 assert sa.list_users()["Users"]               # only the denied action is denied
@@ -249,6 +263,8 @@ org.disable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
 assert org.list_policies_for_target(TargetId=a, Filter="SERVICE_CONTROL_POLICY")["Policies"] == []
 for x in (a, b):
     org.remove_account_from_organization(AccountId=x)
+assert code(sb.list_users) == "AccessDenied"   # closed for good, in or out of the organization
+assert sa.list_users()["Users"]                # a removed account is standalone, uncapped
 org.delete_organization()
 assert code(org.describe_organization) == "AWSOrganizationsNotInUseException"
 print("ok")
