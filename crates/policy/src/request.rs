@@ -47,6 +47,11 @@ impl Context {
         self.map.insert(fold_key(key), value);
     }
 
+    /// Removes a key.
+    pub fn remove(&mut self, key: &str) -> Option<ContextValue> {
+        self.map.remove(&fold_key(key))
+    }
+
     /// A key (pass it lowercased).
     pub fn get(&self, key_lower: &str) -> Option<&ContextValue> {
         self.map.get(key_lower)

@@ -12,6 +12,7 @@ pub mod instance_profiles;
 pub mod mfa_devices;
 pub mod passwords;
 pub mod oidc_providers;
+pub mod organizations;
 pub mod policies;
 pub mod roles;
 pub mod shapes;

@@ -122,6 +122,60 @@ error_codes! {
     InvalidAuthorizationMessageException = ("InvalidAuthorizationMessageException", 400),
     /// The policy simulator could not evaluate.
     PolicyEvaluation = ("PolicyEvaluation", 500),
+    /// Organizations: The caller's account is not a member of an organization.
+    OrganizationsNotInUse = ("AWSOrganizationsNotInUseException", 400),
+    /// Organizations: The account is already in an organization.
+    AlreadyInOrganization = ("AlreadyInOrganizationException", 400),
+    /// Organizations: The organization still has member accounts.
+    OrganizationNotEmpty = ("OrganizationNotEmptyException", 400),
+    /// Organizations: No account of the organization has this id.
+    AccountNotFound = ("AccountNotFoundException", 400),
+    /// Organizations: The account is closed already.
+    AccountAlreadyClosed = ("AccountAlreadyClosedException", 400),
+    /// Organizations: No account creation request has this id.
+    CreateAccountStatusNotFound = ("CreateAccountStatusNotFoundException", 400),
+    /// Organizations: The account is already there.
+    DuplicateAccount = ("DuplicateAccountException", 400),
+    /// Organizations: No OU has this id.
+    OrganizationalUnitNotFound = ("OrganizationalUnitNotFoundException", 400),
+    /// Organizations: The OU still has accounts or OUs.
+    OrganizationalUnitNotEmpty = ("OrganizationalUnitNotEmptyException", 400),
+    /// Organizations: An OU of that name is under that parent already.
+    DuplicateOrganizationalUnit = ("DuplicateOrganizationalUnitException", 400),
+    /// Organizations: No root or OU has this id.
+    ParentNotFound = ("ParentNotFoundException", 400),
+    /// Organizations: The account's source parent is not it.
+    SourceParentNotFound = ("SourceParentNotFoundException", 400),
+    /// Organizations: No root or OU has the destination's id.
+    DestinationParentNotFound = ("DestinationParentNotFoundException", 400),
+    /// Organizations: No account or OU has this id.
+    ChildNotFound = ("ChildNotFoundException", 400),
+    /// Organizations: No root has this id.
+    RootNotFound = ("RootNotFoundException", 400),
+    /// Organizations: No root, OU, account or policy has this id.
+    TargetNotFound = ("TargetNotFoundException", 400),
+    /// Organizations: No policy has this id.
+    PolicyNotFound = ("PolicyNotFoundException", 400),
+    /// Organizations: A policy of that name exists already.
+    DuplicatePolicy = ("DuplicatePolicyException", 400),
+    /// Organizations: The policy is attached to the target already.
+    DuplicatePolicyAttachment = ("DuplicatePolicyAttachmentException", 400),
+    /// Organizations: The policy is not attached to the target.
+    PolicyNotAttachedException = ("PolicyNotAttachedException", 400),
+    /// Organizations: The policy is still attached.
+    PolicyInUse = ("PolicyInUseException", 400),
+    /// Organizations: The policy type is enabled already.
+    PolicyTypeAlreadyEnabled = ("PolicyTypeAlreadyEnabledException", 400),
+    /// Organizations: The policy type is not enabled.
+    PolicyTypeNotEnabled = ("PolicyTypeNotEnabledException", 400),
+    /// Organizations: The policy type is not available.
+    PolicyTypeNotAvailableForOrganization = ("PolicyTypeNotAvailableForOrganizationException", 400),
+    /// Organizations: The policy content is not a valid policy.
+    MalformedPolicyDocumentException = ("MalformedPolicyDocumentException", 400),
+    /// Organizations: An Organizations input is invalid.
+    InvalidInputException = ("InvalidInputException", 400),
+    /// Organizations: An Organizations limit or rule would be broken.
+    ConstraintViolation = ("ConstraintViolationException", 400),
 }
 
 impl ErrorCode {

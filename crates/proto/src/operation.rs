@@ -17,7 +17,12 @@ pub enum Service {
     Iam,
     /// STS, `2011-06-15`, signing name `sts`.
     Sts,
+    /// AWS Organizations, `2016-11-28`, signing name `organizations`, AWS JSON 1.1.
+    Organizations,
 }
+
+/// The Organizations API version.
+pub const ORGANIZATIONS_VERSION: &str = "2016-11-28";
 
 impl Service {
     /// The API version.
@@ -25,13 +30,15 @@ impl Service {
         match self {
             Service::Iam => IAM_VERSION,
             Service::Sts => STS_VERSION,
+            Service::Organizations => ORGANIZATIONS_VERSION,
         }
     }
 
-    /// The XML namespace.
+    /// The XML namespace (a JSON service has none: IAM's, for errors rendered before the
+    /// protocol is known).
     pub fn namespace(self) -> &'static str {
         match self {
-            Service::Iam => IAM_NAMESPACE,
+            Service::Iam | Service::Organizations => IAM_NAMESPACE,
             Service::Sts => STS_NAMESPACE,
         }
     }
@@ -41,6 +48,7 @@ impl Service {
         match self {
             Service::Iam => "iam",
             Service::Sts => "sts",
+            Service::Organizations => "organizations",
         }
     }
 
@@ -55,7 +63,7 @@ impl Service {
 
     /// The service whose AWS JSON target prefix (`X-Amz-Target: Prefix.Operation`) this is.
     pub fn from_target_prefix(prefix: &str) -> Option<Self> {
-        [Service::Iam, Service::Sts]
+        [Service::Iam, Service::Sts, Service::Organizations]
             .into_iter()
             .find(|s| s.target_prefix() == Some(prefix))
     }
@@ -64,6 +72,7 @@ impl Service {
     pub fn target_prefix(self) -> Option<&'static str> {
         match self {
             Service::Iam | Service::Sts => None,
+            Service::Organizations => Some("AWSOrganizationsV20161128"),
         }
     }
 
@@ -71,6 +80,7 @@ impl Service {
     pub fn protocol(self) -> Protocol {
         match self {
             Service::Iam | Service::Sts => Protocol::AwsQuery,
+            Service::Organizations => Protocol::AwsJson1_1,
         }
     }
 }
@@ -148,7 +158,7 @@ impl Flags {
 }
 
 macro_rules! operations {
-    ($( $service:ident { $( $(#[$flag:ident $(( $($arg:expr),* ))?])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )*) => {
+    ($( $service:ident { $( $(#[$flag:ident $(( $($arg:expr),* ))?])* $op:ident $(as $wire:literal)? ($input:ty) $(-> $output:ty)? ),* $(,)? } )*) => {
         /// A decoded request: the typed input of one operation of the table.
         #[derive(Debug, Clone, PartialEq)]
         pub enum Operation { $( $( #[doc = concat!("`", stringify!($service), ":", stringify!($op), "`")] $op($input), )* )* }
@@ -159,7 +169,7 @@ macro_rules! operations {
             /// Every row of the operations table.
             pub const ALL: &'static [OperationInfo] = &[$( $( OperationInfo {
                 service: Service::$service,
-                name: stringify!($op),
+                name: operations!(@name $op $($wire)?),
                 signed: Flags::new()$(.$flag($($($arg),*)?))*.signed,
                 input: <$input as Field>::SHAPE,
                 output: operations!(@output $($output)?),
@@ -169,7 +179,7 @@ macro_rules! operations {
 
             /// The operation's name.
             pub fn name(&self) -> &'static str {
-                match self { $( $( Operation::$op(_) => stringify!($op), )* )* }
+                match self { $( $( Operation::$op(_) => operations!(@name $op $($wire)?), )* )* }
             }
 
             /// Whether the operation must be signed (its row is not `#[unsigned]`).
@@ -191,6 +201,8 @@ macro_rules! operations {
             }
         }
     };
+    (@name $op:ident) => { stringify!($op) };
+    (@name $op:ident $wire:literal) => { $wire };
     (@output) => { None };
     (@output $o:ty) => { Some(<$o as Field>::SHAPE) };
 }
@@ -295,6 +307,8 @@ fn specificity(binding: &HttpBinding) -> (usize, usize) {
 /// Everything else is generated from it: [`Operation`] and its decoding
 /// here, the dispatch and authorization needs in the service (`rolegate_service::handler`).
 /// Adding an operation is one row here, one shape in `dto`, and one handler with its needs.
+/// A row whose name another service's row has already (Organizations' `CreatePolicy`) gets a
+/// variant name of its own and its wire name after `as`: `OrgCreatePolicy as "CreatePolicy"`.
 ///
 /// `operations_table!(callback)` calls `callback! { Service { Op(Input) -> Output, … } … }`.
 #[macro_export]
@@ -437,6 +451,45 @@ macro_rules! operations_table {
                 DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
                 #[unsigned]
                 AssumeRoleWithWebIdentity($crate::dto::sts::AssumeRoleWithWebIdentityInput) -> $crate::dto::sts::AssumeRoleWithWebIdentityOutput,
+            }
+            Organizations {
+                CreateOrganization($crate::dto::organizations::CreateOrganizationInput) -> $crate::dto::organizations::OrganizationOutput,
+                DescribeOrganization($crate::dto::organizations::DescribeOrganizationInput) -> $crate::dto::organizations::OrganizationOutput,
+                DeleteOrganization($crate::dto::organizations::DeleteOrganizationInput),
+                ListRoots($crate::dto::organizations::ListRootsInput) -> $crate::dto::organizations::ListRootsOutput,
+
+                CreateAccount($crate::dto::organizations::CreateAccountInput) -> $crate::dto::organizations::CreateAccountStatusOutput,
+                DescribeCreateAccountStatus($crate::dto::organizations::DescribeCreateAccountStatusInput) -> $crate::dto::organizations::CreateAccountStatusOutput,
+                ListCreateAccountStatus($crate::dto::organizations::ListCreateAccountStatusInput) -> $crate::dto::organizations::ListCreateAccountStatusOutput,
+                ListAccounts($crate::dto::organizations::ListAccountsInput) -> $crate::dto::organizations::ListAccountsOutput,
+                DescribeAccount($crate::dto::organizations::DescribeAccountInput) -> $crate::dto::organizations::DescribeAccountOutput,
+                MoveAccount($crate::dto::organizations::MoveAccountInput),
+                RemoveAccountFromOrganization($crate::dto::organizations::RemoveAccountFromOrganizationInput),
+                CloseAccount($crate::dto::organizations::CloseAccountInput),
+
+                CreateOrganizationalUnit($crate::dto::organizations::CreateOrganizationalUnitInput) -> $crate::dto::organizations::OrganizationalUnitOutput,
+                DescribeOrganizationalUnit($crate::dto::organizations::DescribeOrganizationalUnitInput) -> $crate::dto::organizations::OrganizationalUnitOutput,
+                UpdateOrganizationalUnit($crate::dto::organizations::UpdateOrganizationalUnitInput) -> $crate::dto::organizations::OrganizationalUnitOutput,
+                DeleteOrganizationalUnit($crate::dto::organizations::DeleteOrganizationalUnitInput),
+                ListOrganizationalUnitsForParent($crate::dto::organizations::ListOrganizationalUnitsForParentInput) -> $crate::dto::organizations::ListOrganizationalUnitsForParentOutput,
+                ListChildren($crate::dto::organizations::ListChildrenInput) -> $crate::dto::organizations::ListChildrenOutput,
+                ListParents($crate::dto::organizations::ListParentsInput) -> $crate::dto::organizations::ListParentsOutput,
+
+                TagResource($crate::dto::organizations::TagResourceInput),
+                UntagResource($crate::dto::organizations::UntagResourceInput),
+                ListTagsForResource($crate::dto::organizations::ListTagsForResourceInput) -> $crate::dto::organizations::ListTagsForResourceOutput,
+
+                EnablePolicyType($crate::dto::organizations::EnablePolicyTypeInput) -> $crate::dto::organizations::RootOutput,
+                DisablePolicyType($crate::dto::organizations::DisablePolicyTypeInput) -> $crate::dto::organizations::RootOutput,
+                OrgCreatePolicy as "CreatePolicy"($crate::dto::organizations::CreatePolicyInput) -> $crate::dto::organizations::PolicyOutput,
+                UpdatePolicy($crate::dto::organizations::UpdatePolicyInput) -> $crate::dto::organizations::PolicyOutput,
+                OrgDeletePolicy as "DeletePolicy"($crate::dto::organizations::DeletePolicyInput),
+                DescribePolicy($crate::dto::organizations::DescribePolicyInput) -> $crate::dto::organizations::PolicyOutput,
+                OrgListPolicies as "ListPolicies"($crate::dto::organizations::ListPoliciesInput) -> $crate::dto::organizations::ListPoliciesOutput,
+                ListPoliciesForTarget($crate::dto::organizations::ListPoliciesForTargetInput) -> $crate::dto::organizations::ListPoliciesOutput,
+                ListTargetsForPolicy($crate::dto::organizations::ListTargetsForPolicyInput) -> $crate::dto::organizations::ListTargetsForPolicyOutput,
+                AttachPolicy($crate::dto::organizations::AttachPolicyInput),
+                DetachPolicy($crate::dto::organizations::DetachPolicyInput),
             }
         }
     };

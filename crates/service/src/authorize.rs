@@ -341,6 +341,8 @@ fn session_restrictions(caller: &Caller, op: &Operation) -> Result<()> {
         (Callable::ByService, S::Sts) => refuse(
             "with temporary credentials that only allow sts:AssumeRole and sts:GetCallerIdentity",
         ),
+        // Other services take any temporary credentials; policies decide.
+        (_, S::Organizations) => Ok(()),
     }
 }
 
@@ -423,6 +425,8 @@ pub(crate) struct Held {
     pub username: Option<String>,
     /// The service control policies over the caller's account (empty: none apply).
     pub scps: Vec<ScpLevel>,
+    /// The stored organization, as read for this request (`aws:PrincipalOrgID`, …).
+    pub organization: Option<Arc<record::Organization>>,
 }
 
 impl Held {
@@ -508,6 +512,37 @@ pub(crate) fn denial_message(
     format!(
         "User: {principal_arn} is not authorized to perform: {action} on resource: {resource} {why}"
     )
+}
+
+/// `aws:PrincipalOrgID`, `aws:PrincipalOrgPaths`, `aws:ResourceAccount`, `aws:ResourceOrgID`
+/// and `aws:ResourceOrgPaths`, from the organization as read for the request (the org keys
+/// are absent for an account in no organization, as AWS leaves them).
+pub(crate) fn organization_keys(
+    c: &mut Context,
+    held: &Held,
+    principal_account: &str,
+    resource_account: &str,
+) {
+    let facts = |account: &str| {
+        held.organization
+            .as_deref()
+            .and_then(|o| crate::organizations::facts(o, account))
+    };
+    if let Some(f) = facts(principal_account) {
+        c.insert("aws:PrincipalOrgID", ContextValue::single(&f.id));
+        c.insert("aws:PrincipalOrgPaths", ContextValue::Multi(vec![f.path]));
+    }
+    c.insert(
+        "aws:ResourceAccount",
+        ContextValue::single(resource_account),
+    );
+    for k in ["aws:ResourceOrgID", "aws:ResourceOrgPaths"] {
+        c.remove(k);
+    }
+    if let Some(f) = facts(resource_account) {
+        c.insert("aws:ResourceOrgID", ContextValue::single(&f.id));
+        c.insert("aws:ResourceOrgPaths", ContextValue::Multi(vec![f.path]));
+    }
 }
 
 /// The one decision: the caller's policy set, with the resource's account and policy when
@@ -612,7 +647,10 @@ impl Service {
         let targets =
             std::iter::once((target, resource)).chain(target.also.iter().map(|t| (t, None)));
         for (t, resource) in targets {
-            let context = self.context(caller, &held, t, env)?;
+            let mut context = self.context(caller, &held, t, env)?;
+            if let Some(r) = resource {
+                organization_keys(&mut context, &held, &caller.account, r.account);
+            }
             let request = Request {
                 action: &t.action,
                 resource: &t.resource,
@@ -640,7 +678,10 @@ impl Service {
     ) -> Result<Evaluation> {
         let held = self.held(caller).await?;
         let principal = caller.principal();
-        let context = self.context(caller, &held, target, env)?;
+        let mut context = self.context(caller, &held, target, env)?;
+        if let Some(r) = resource {
+            organization_keys(&mut context, &held, &caller.account, r.account);
+        }
         let request = Request {
             action: &target.action,
             resource: &target.resource,
@@ -666,6 +707,11 @@ impl Service {
     ) -> Result<Vec<ScpLevel>> {
         if service_linked_role || account == self.account_id() {
             return Ok(Vec::new());
+        }
+        // The stored organization first; an account it does not hold asks the installed
+        // source (none by default).
+        if let Some(levels) = self.stored_scps(account).await? {
+            return Ok(levels);
         }
         self.organizations.service_control_policies(account).await
     }
@@ -739,6 +785,7 @@ impl Service {
                 matches!(&caller.identity, Identity::AssumedRole { role_path, .. } if service_linked(role_path)),
             )
             .await?;
+        let organization = self.cached_organization().await?;
         match &caller.identity {
             Identity::Root => Ok(Held {
                 identity: vec![("root".into(), allow_all())],
@@ -747,6 +794,7 @@ impl Service {
                 tags: Vec::new(),
                 username: None,
                 scps,
+                organization,
             }),
             Identity::User { name, id, .. } => {
                 // The user the credentials belong to, by unique id: a namesake created after a
@@ -766,6 +814,7 @@ impl Service {
                     tags: stored_tags(&user.tags),
                     username: Some(user.name.clone()),
                     scps,
+                    organization,
                 })
             }
             Identity::AssumedRole {
@@ -790,6 +839,7 @@ impl Service {
                         tags: session_tags,
                         username: None,
                         scps,
+                        organization,
                     });
                 };
                 let (identity, boundary) = self
@@ -803,6 +853,7 @@ impl Service {
                     tags: crate::sts::overlay_tags(stored_tags(&role.tags), &session_tags),
                     username: None,
                     scps,
+                    organization,
                 })
             }
             Identity::FederatedUser { .. } => {
@@ -837,6 +888,7 @@ impl Service {
                     tags: crate::sts::overlay_tags(base_tags, &session_tags),
                     username: None,
                     scps,
+                    organization,
                 })
             }
         }
@@ -1038,6 +1090,12 @@ impl Service {
         c.insert("aws:userid", s(&caller.user_id()));
         c.insert("aws:PrincipalArn", s(&caller.principal_arn()));
         c.insert("aws:PrincipalAccount", s(&caller.account));
+        // The account that owns the resource: the one in its ARN, else the caller's (`*`).
+        let resource_account = rolegate_policy::arn::Arn::parse(&target.resource)
+            .map(|a| a.account)
+            .filter(|a| crate::bootstrap::is_account_id(a))
+            .unwrap_or(&caller.account);
+        organization_keys(&mut c, held, &caller.account, resource_account);
         c.insert("aws:PrincipalType", s(caller.principal_type()));
         c.insert(
             "aws:CurrentTime",
@@ -1047,11 +1105,14 @@ impl Service {
         c.insert("aws:SecureTransport", s(&env.secure_transport.to_string()));
         c.insert(
             "aws:RequestedRegion",
-            s(if target.action.starts_with("iam:") {
-                "us-east-1"
-            } else {
-                env.region.as_str()
-            }),
+            s(
+                if target.action.starts_with("iam:") || target.action.starts_with("organizations:")
+                {
+                    "us-east-1"
+                } else {
+                    env.region.as_str()
+                },
+            ),
         );
         if let Some(ip) = env.source_ip {
             c.insert("aws:SourceIp", s(&ip.to_string()));
@@ -1374,6 +1435,7 @@ impl Service {
                 );
                 crate::iam::oidc_providers::provider_arn(account, &key)
             }
+            NamedResource::Org(r) => self.organization_resource_arn(r).await?,
             NamedResource::Any => "*".to_owned(),
         };
         // Users' and roles' tag keys are case-insensitive: a key the request spells differently
@@ -1429,6 +1491,17 @@ impl Service {
                 .stored_arn::<record::Role>(account, role, None, &mut pass)
                 .await?;
             t.also.push(pass);
+        }
+        // …and the further resources of an Organizations call, with the same action.
+        for r in &needs.org_also {
+            let resource = self.organization_resource_arn(*r).await?;
+            t.also.push(Target {
+                action: t.action.clone(),
+                resource,
+                request_tags: t.request_tags.clone(),
+                tag_keys: t.tag_keys.clone(),
+                ..Default::default()
+            });
         }
         t.acted_on.extend(acted_on);
         Ok(t)

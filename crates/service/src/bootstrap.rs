@@ -102,6 +102,7 @@ impl Service {
                 created: now,
                 root_access_keys: Vec::new(),
                 alias: None,
+                closed: false,
             });
             let outcome = match &configured {
                 Some((id, secret)) => {
@@ -184,6 +185,7 @@ impl Service {
                     created: now,
                     root_access_keys: vec![id.clone()],
                     alias: None,
+                    closed: false,
                 },
             )?;
             tx.commit().await?;

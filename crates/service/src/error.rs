@@ -107,6 +107,9 @@ pub enum ServiceError {
     /// or re-created since); the call is authorized again (never reaches a caller).
     #[error("reauthorize")]
     Reauthorize,
+    /// An AWS Organizations error (`AWSOrganizationsNotInUseException`, …) with AWS's message.
+    #[error("{1}")]
+    Organizations(OrgError, String),
     /// A request that could not be decoded.
     #[error("{0}")]
     Decode(DecodeError),
@@ -165,10 +168,100 @@ impl ServiceError {
                 DecodeError::UnknownOperation(_) => ErrorCode::UnknownOperationException,
                 DecodeError::Serialization(_) => ErrorCode::SerializationException,
             },
+            ServiceError::Organizations(e, _) => match e {
+                OrgError::NotInUse => ErrorCode::OrganizationsNotInUse,
+                OrgError::AlreadyInOrganization => ErrorCode::AlreadyInOrganization,
+                OrgError::OrganizationNotEmpty => ErrorCode::OrganizationNotEmpty,
+                OrgError::AccountNotFound => ErrorCode::AccountNotFound,
+                OrgError::AccountAlreadyClosed => ErrorCode::AccountAlreadyClosed,
+                OrgError::CreateAccountStatusNotFound => ErrorCode::CreateAccountStatusNotFound,
+                OrgError::DuplicateAccount => ErrorCode::DuplicateAccount,
+                OrgError::OrganizationalUnitNotFound => ErrorCode::OrganizationalUnitNotFound,
+                OrgError::OrganizationalUnitNotEmpty => ErrorCode::OrganizationalUnitNotEmpty,
+                OrgError::DuplicateOrganizationalUnit => ErrorCode::DuplicateOrganizationalUnit,
+                OrgError::ParentNotFound => ErrorCode::ParentNotFound,
+                OrgError::SourceParentNotFound => ErrorCode::SourceParentNotFound,
+                OrgError::DestinationParentNotFound => ErrorCode::DestinationParentNotFound,
+                OrgError::ChildNotFound => ErrorCode::ChildNotFound,
+                OrgError::RootNotFound => ErrorCode::RootNotFound,
+                OrgError::TargetNotFound => ErrorCode::TargetNotFound,
+                OrgError::PolicyNotFound => ErrorCode::PolicyNotFound,
+                OrgError::DuplicatePolicy => ErrorCode::DuplicatePolicy,
+                OrgError::DuplicatePolicyAttachment => ErrorCode::DuplicatePolicyAttachment,
+                OrgError::PolicyNotAttached => ErrorCode::PolicyNotAttachedException,
+                OrgError::PolicyInUse => ErrorCode::PolicyInUse,
+                OrgError::PolicyTypeAlreadyEnabled => ErrorCode::PolicyTypeAlreadyEnabled,
+                OrgError::PolicyTypeNotEnabled => ErrorCode::PolicyTypeNotEnabled,
+                OrgError::PolicyTypeNotAvailable => {
+                    ErrorCode::PolicyTypeNotAvailableForOrganization
+                }
+                OrgError::MalformedPolicyDocument => ErrorCode::MalformedPolicyDocumentException,
+                OrgError::InvalidInput => ErrorCode::InvalidInputException,
+                OrgError::ConstraintViolation => ErrorCode::ConstraintViolation,
+            },
             ServiceError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ServiceError::Internal(_) => ErrorCode::ServiceFailure,
         }
     }
+}
+
+/// Which AWS Organizations error (each is its own `__type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgError {
+    /// `AWSOrganizationsNotInUseException`.
+    NotInUse,
+    /// `AlreadyInOrganizationException`.
+    AlreadyInOrganization,
+    /// `OrganizationNotEmptyException`.
+    OrganizationNotEmpty,
+    /// `AccountNotFoundException`.
+    AccountNotFound,
+    /// `AccountAlreadyClosedException`.
+    AccountAlreadyClosed,
+    /// `CreateAccountStatusNotFoundException`.
+    CreateAccountStatusNotFound,
+    /// `DuplicateAccountException`.
+    DuplicateAccount,
+    /// `OrganizationalUnitNotFoundException`.
+    OrganizationalUnitNotFound,
+    /// `OrganizationalUnitNotEmptyException`.
+    OrganizationalUnitNotEmpty,
+    /// `DuplicateOrganizationalUnitException`.
+    DuplicateOrganizationalUnit,
+    /// `ParentNotFoundException`.
+    ParentNotFound,
+    /// `SourceParentNotFoundException`.
+    SourceParentNotFound,
+    /// `DestinationParentNotFoundException`.
+    DestinationParentNotFound,
+    /// `ChildNotFoundException`.
+    ChildNotFound,
+    /// `RootNotFoundException`.
+    RootNotFound,
+    /// `TargetNotFoundException`.
+    TargetNotFound,
+    /// `PolicyNotFoundException`.
+    PolicyNotFound,
+    /// `DuplicatePolicyException`.
+    DuplicatePolicy,
+    /// `DuplicatePolicyAttachmentException`.
+    DuplicatePolicyAttachment,
+    /// `PolicyNotAttachedException`.
+    PolicyNotAttached,
+    /// `PolicyInUseException`.
+    PolicyInUse,
+    /// `PolicyTypeAlreadyEnabledException`.
+    PolicyTypeAlreadyEnabled,
+    /// `PolicyTypeNotEnabledException`.
+    PolicyTypeNotEnabled,
+    /// `PolicyTypeNotAvailableForOrganizationException`.
+    PolicyTypeNotAvailable,
+    /// `MalformedPolicyDocumentException`.
+    MalformedPolicyDocument,
+    /// `InvalidInputException`.
+    InvalidInput,
+    /// `ConstraintViolationException`.
+    ConstraintViolation,
 }
 
 impl ServiceError {

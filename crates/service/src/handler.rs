@@ -81,8 +81,28 @@ pub(crate) enum NamedResource<'a> {
     OidcProvider(&'a str),
     /// An OpenID Connect provider being created, by URL.
     NewOidcProvider(&'a str),
+    /// A resource of the organization, by id.
+    Org(OrgResource<'a>),
     /// Every resource (`*`): the action has no resource type.
     Any,
+}
+
+/// A resource of the organization as a request names it (by id); `authorize` makes its ARN
+/// from the stored organization.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum OrgResource<'a> {
+    /// No resource type (`*`).
+    None,
+    /// An account.
+    Account(&'a str),
+    /// An organizational unit.
+    Unit(&'a str),
+    /// The root.
+    Root(&'a str),
+    /// A policy.
+    Policy(&'a str),
+    /// A root, OU, account or policy, whichever the id names.
+    Any(&'a str),
 }
 
 /// What one call needs to be authorized.
@@ -107,6 +127,9 @@ pub(crate) struct Needs<'a> {
     pub moved_to: Option<(Option<&'a str>, Option<&'a str>)>,
     /// A role passed to EC2 with an instance profile (`iam:PassRole`).
     pub passes_role: Option<&'a str>,
+    /// Further resources of the organization the same action needs (MoveAccount's parents,
+    /// AttachPolicy's target).
+    pub org_also: Vec<OrgResource<'a>>,
 }
 
 impl<'a> Needs<'a> {
@@ -121,7 +144,19 @@ impl<'a> Needs<'a> {
             fold_tag_keys: false,
             moved_to: None,
             passes_role: None,
+            org_also: Vec::new(),
         }
+    }
+
+    /// A resource of the organization.
+    pub fn org(resource: OrgResource<'a>) -> Self {
+        Self::on(NamedResource::Org(resource))
+    }
+
+    /// One more resource of the organization, authorized with the same action.
+    pub fn and_org(mut self, resource: OrgResource<'a>) -> Self {
+        self.org_also.push(resource);
+        self
     }
 
     /// A user (`None`: the caller).
@@ -286,7 +321,7 @@ pub(crate) trait UnsignedHandler: Sized {
 /// operations table (`rolegate_proto::operations_table!`): a row without a handler does not
 /// compile.
 macro_rules! from_the_table {
-    ( $( $service:ident { $( $(#[$flag:ident $(( $($arg:expr),* ))?])* $op:ident($input:ty) $(-> $output:ty)? ),* $(,)? } )* ) => {
+    ( $( $service:ident { $( $(#[$flag:ident $(( $($arg:expr),* ))?])* $op:ident $(as $wire:literal)? ($input:ty) $(-> $output:ty)? ),* $(,)? } )* ) => {
         impl Service {
             /// The handler of an authorized, signed operation.
             pub(crate) async fn dispatch(&self, c: &Ctx<'_>, op: Operation) -> Result<Reply> {

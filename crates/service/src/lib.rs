@@ -18,6 +18,7 @@ pub(crate) mod handler;
 pub mod iam;
 pub mod ids;
 pub mod managed_policies;
+pub mod organizations;
 pub mod recorder;
 pub mod session;
 pub mod sts;
@@ -31,7 +32,7 @@ use std::{
 };
 
 pub use caller::{Caller, Identity, RequestEnv};
-pub use error::{Result, ServiceError};
+pub use error::{OrgError, Result, ServiceError};
 use rolegate_policy::{Policy, PolicyKind};
 use rolegate_proto::{Field, Operation, Shape, Value};
 use rolegate_sigv4::SecretKey;

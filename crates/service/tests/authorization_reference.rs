@@ -706,7 +706,11 @@ async fn scenario(
 ) -> (Vec<Mismatch>, BTreeSet<String>) {
     let mut out = Vec::new();
     let mut further = BTreeSet::new();
-    for row in Operation::ALL {
+    // Organizations' rows have their own table test (`organizations_authorization.rs`).
+    for row in Operation::ALL
+        .iter()
+        .filter(|r| matches!(r.service, Api::Iam | Api::Sts))
+    {
         let (name, api) = (&row.name, &row.service);
         let op = input(name, access_key_id, full);
         let target = match service.target(caller, &op).await {

@@ -42,10 +42,16 @@ pub mod kind {
     /// An OpenID Connect provider (keyed by its issuer without `https://`: `HOST[:PORT]/PATH`,
     /// exactly as the ARN and the tokens' `iss` spell it).
     pub const OIDC_PROVIDER: &str = "oidc-provider";
+    /// The organization (GLOBAL scope, key [`super::ORGANIZATION_KEY`]): its root, OUs,
+    /// member accounts, policies and their attachments, in one record.
+    pub const ORGANIZATION: &str = "organization";
 }
 
 /// The key of an account's one password-policy record.
 pub const PASSWORD_POLICY_KEY: &str = "policy";
+
+/// The key of the one organization record.
+pub const ORGANIZATION_KEY: &str = "organization";
 
 /// The key of the one keyring record.
 pub const KEYRING_KEY: &str = "session-tokens";
@@ -82,6 +88,10 @@ mod v1 {
         /// The root user's access key ids.
         #[serde(default)]
         pub root_access_keys: Vec<String>,
+        /// Closed (Organizations' CloseAccount): its principals may do nothing, in or out of
+        /// an organization.
+        #[serde(default)]
+        pub closed: bool,
         /// The account's alias (at most one), as created.
         #[serde(default)]
         pub alias: Option<String>,
@@ -423,6 +433,116 @@ mod v1 {
         /// Tags.
         pub tags: Vec<Tag>,
     }
+    /// An organization (AWS Organizations), whole: one record, so every change to its tree,
+    /// policies and attachments is one atomic read-modify-write.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Organization {
+        /// `o-` and 10 lowercase letters or digits.
+        pub id: String,
+        /// The management account.
+        pub management_account: String,
+        /// `ALL`.
+        pub feature_set: String,
+        /// Created at.
+        pub created: i64,
+        /// The root.
+        pub root: OrgRoot,
+        /// Organizational units by id.
+        pub units: BTreeMap<String, OrgUnit>,
+        /// Accounts (the management account included) by id.
+        pub accounts: BTreeMap<String, OrgAccount>,
+        /// Policies by id (`FullAWSAccess` included).
+        pub policies: BTreeMap<String, OrgPolicy>,
+        /// Policy ids attached to each target (root, OU or account id).
+        pub attachments: BTreeMap<String, Vec<String>>,
+        /// CreateAccount requests, oldest first.
+        pub create_requests: Vec<CreateAccountRequest>,
+    }
+
+    /// The root of an organization.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrgRoot {
+        /// `r-` and 4 lowercase letters or digits.
+        pub id: String,
+        /// `Root`.
+        pub name: String,
+        /// The policy types enabled (`SERVICE_CONTROL_POLICY`).
+        pub policy_types: Vec<String>,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
+
+    /// An organizational unit.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrgUnit {
+        /// `ou-<root part>-<8>`.
+        pub id: String,
+        /// Name.
+        pub name: String,
+        /// The root's or OU's id it is in.
+        pub parent: String,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
+
+    /// An account of an organization.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrgAccount {
+        /// 12 digits.
+        pub id: String,
+        /// Name.
+        pub name: String,
+        /// Email.
+        pub email: String,
+        /// The root's or OU's id it is in.
+        pub parent: String,
+        /// `CREATED` or `INVITED`.
+        pub joined_method: String,
+        /// Joined at.
+        pub joined: i64,
+        /// `ACTIVE` or `SUSPENDED` (closed).
+        pub status: String,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
+
+    /// A policy of an organization.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OrgPolicy {
+        /// `p-…`.
+        pub id: String,
+        /// Name.
+        pub name: String,
+        /// Description.
+        pub description: String,
+        /// `SERVICE_CONTROL_POLICY`.
+        pub kind: String,
+        /// The document as written.
+        pub content: String,
+        /// AWS managed (`FullAWSAccess`): cannot be changed or deleted.
+        pub aws_managed: bool,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
+
+    /// A CreateAccount request and how it ended.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CreateAccountRequest {
+        /// `car-` and 32 lowercase letters or digits.
+        pub id: String,
+        /// The account name asked for.
+        pub account_name: String,
+        /// `SUCCEEDED` or `FAILED`.
+        pub state: String,
+        /// Requested at.
+        pub requested: i64,
+        /// Completed at.
+        pub completed: i64,
+        /// The account made.
+        pub account_id: Option<String>,
+        /// Why it failed (`EMAIL_ALREADY_EXISTS`).
+        pub failure_reason: Option<String>,
+    }
 }
 
 pub use v1::*;
@@ -446,6 +566,7 @@ entity! {
     PasswordPolicy => kind::PASSWORD_POLICY,
     AccountAlias => kind::ACCOUNT_ALIAS,
     OidcProvider => kind::OIDC_PROVIDER,
+    Organization => kind::ORGANIZATION,
 }
 
 /// Serializes a record.

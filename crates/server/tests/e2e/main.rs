@@ -15,6 +15,7 @@ mod iam_entities;
 mod mfa;
 mod multi_node;
 mod passwords;
+mod organizations;
 mod pipeline;
 mod signing;
 mod simulator;
@@ -71,4 +72,6 @@ on_both_backends! {
     simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
     escalation::escalation_paths => sqlite_escalation, postgres_escalation;
     passwords::passwords_and_aliases => sqlite_passwords, postgres_passwords;
+    organizations::organizations_with_boto3 => sqlite_organizations, postgres_organizations;
+    organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;
 }

@@ -184,7 +184,8 @@ async fn every_exchange_ends_in_the_record_step() {
 }
 
 /// A request in AWS JSON (`X-Amz-Target`) is answered in AWS JSON: an operation no service
-/// has is `UnknownOperationException`, as boto3 reads it.
+/// has is `UnknownOperationException`, an unsigned Organizations call
+/// `MissingAuthenticationTokenException`, and boto3 reads Organizations' errors by `__type`.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn json_requests_are_answered_in_json() {
     let s = sqlite().await;
@@ -193,7 +194,7 @@ async fn json_requests_are_answered_in_json() {
     let (status, head, text) = raw(
         &s.endpoint,
         format!(
-            "POST / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nX-Amz-Target: AWSOrganizationsV20161128.ListAccounts\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            "POST / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nX-Amz-Target: AWSOrganizationsV20161128.ListAccountsEverywhere\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
             body.len()
         ),
     )
@@ -206,6 +207,20 @@ async fn json_requests_are_answered_in_json() {
     );
     let json: serde_json::Value = serde_json::from_str(&text).expect("a JSON error");
     assert_eq!(json["__type"], "UnknownOperationException", "{text}");
+    let (status, _, text) = raw(
+        &s.endpoint,
+        format!(
+            "POST / HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nX-Amz-Target: AWSOrganizationsV20161128.ListAccounts\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        ),
+    )
+    .await;
+    assert_eq!(status, 403, "{text}");
+    let json: serde_json::Value = serde_json::from_str(&text).expect("a JSON error");
+    assert_eq!(
+        json["__type"], "MissingAuthenticationTokenException",
+        "{text}"
+    );
     if boto3_available() {
         run_boto3_as_root(&s, "pipeline_boto3.py", Vec::new()).await;
     }
