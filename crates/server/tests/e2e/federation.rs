@@ -878,6 +878,24 @@ async fn web_identity_attacks() {
     )
     .await
     .expect("an aud array holding ours");
+    // `azp` names the audience only for Google's issuer.
+    let r = refused(
+        &s,
+        "k8s",
+        &idp.forge(
+            "rsa",
+            rs("rsa-1"),
+            &claims(json!({"aud": "another-client", "azp": "sts.amazonaws.com"})),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r,
+        (
+            "InvalidIdentityToken".into(),
+            "Incorrect token audience".into()
+        )
+    );
     for aud in [json!([]), json!({"a": 1}), json!(7)] {
         invalid(
             &refused(
