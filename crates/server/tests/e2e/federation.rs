@@ -878,6 +878,24 @@ async fn web_identity_attacks() {
     )
     .await
     .expect("an aud array holding ours");
+    // `azp` names the audience only for Google's issuer.
+    let r = refused(
+        &s,
+        "k8s",
+        &idp.forge(
+            "rsa",
+            rs("rsa-1"),
+            &claims(json!({"aud": "another-client", "azp": "sts.amazonaws.com"})),
+        ),
+    )
+    .await;
+    assert_eq!(
+        r,
+        (
+            "InvalidIdentityToken".into(),
+            "Incorrect token audience".into()
+        )
+    );
     for aud in [json!([]), json!({"a": 1}), json!(7)] {
         invalid(
             &refused(
@@ -1112,4 +1130,117 @@ async fn the_binary_trusts_ssl_cert_file_for_issuers() {
         .expect("the IdP's CA comes from SSL_CERT_FILE");
     assert_eq!(out.subject_from_web_identity_token(), Some("someone"));
     terminate_cleanly(child).await;
+}
+
+/// Source identity from the token's claim (`sts:SetSourceIdentity`), DurationSeconds, session
+/// policies, and ProviderId.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn web_identity_request_options() {
+    if !idp_available() {
+        return;
+    }
+    let idp = Idp::start(&[("someone", json!({}))]);
+    let s = server_for(&idp).await;
+    let provider_arn = register(&s, &idp.issuer).await;
+    let trust = |actions: &str| {
+        format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":[{actions}]}}]}}"#
+        )
+    };
+    let list_and_get = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListRoles","iam:GetRole"],"Resource":"*"}]}"#;
+    crate::sts::role(
+        &s,
+        "plain",
+        &trust(r#""sts:AssumeRoleWithWebIdentity""#),
+        Some(list_and_get),
+    )
+    .await;
+    crate::sts::role(
+        &s,
+        "with-source",
+        &trust(r#""sts:AssumeRoleWithWebIdentity","sts:SetSourceIdentity""#),
+        None,
+    )
+    .await;
+    let iss = idp.issuer.clone();
+    let token = |extra: Value| {
+        let mut c =
+            json!({"iss": iss, "sub": "someone", "aud": "sts.amazonaws.com", "exp": now() + 600});
+        for (k, v) in extra.as_object().expect("object") {
+            c[k] = v.clone();
+        }
+        idp.forge(
+            "rsa",
+            json!({"alg": "RS256", "kid": "rsa-1"}),
+            &c.to_string(),
+        )
+    };
+    let with_source = token(json!({"https://aws.amazon.com/source_identity": "alice"}));
+    let r = refused(&s, "plain", &with_source).await;
+    assert_eq!(
+        r.0, "AccessDenied",
+        "the role must allow sts:SetSourceIdentity"
+    );
+    let out = assume(&s, "with-source", &with_source)
+        .await
+        .expect("source identity");
+    assert_eq!(out.source_identity(), Some("alice"));
+    let r = refused(
+        &s,
+        "with-source",
+        &token(json!({"https://aws.amazon.com/source_identity": "aws:x"})),
+    )
+    .await;
+    assert_eq!(r.0, "InvalidIdentityToken", "{r:?}");
+
+    let sts = anonymous_sts(&s.endpoint);
+    let call = |role: &str| {
+        sts.assume_role_with_web_identity()
+            .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/{role}"))
+            .role_session_name("opts")
+            .web_identity_token(token(json!({})))
+    };
+    // DurationSeconds within the role's maximum (3600 by default), and past it.
+    let out = call("plain")
+        .duration_seconds(900)
+        .send()
+        .await
+        .expect("900 s");
+    let creds = out.credentials().expect("credentials");
+    let lifetime = creds.expiration().secs() - now();
+    assert!((800..=900).contains(&lifetime), "{lifetime}");
+    let e = call("plain")
+        .duration_seconds(7200)
+        .send()
+        .await
+        .expect_err("over the role's maximum");
+    assert_eq!(code(&e), "ValidationError");
+    // A session policy narrows the role's permissions.
+    let out = call("plain")
+        .policy(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListRoles","Resource":"*"}]}"#)
+        .send()
+        .await
+        .expect("with a session policy");
+    let narrowed = iam_session(&s.endpoint, out.credentials().expect("credentials"));
+    narrowed
+        .list_roles()
+        .send()
+        .await
+        .expect("ListRoles: in both");
+    let e = narrowed
+        .get_role()
+        .role_name("plain")
+        .send()
+        .await
+        .expect_err("GetRole: not in the session policy");
+    assert_eq!(code(&e), "AccessDenied");
+    // ProviderId is for OAuth 2.0 access tokens of Amazon and Facebook: not federated here.
+    let e = call("plain")
+        .provider_id("graph.facebook.com")
+        .send()
+        .await
+        .expect_err("ProviderId");
+    assert_eq!(code(&e), "InvalidParameterValue");
+    drop(idp);
+    s.stop().await;
 }

@@ -31,10 +31,7 @@ use super::{Draft, packed_size};
 use crate::{
     RequestEnv, Service,
     error::{Result, ServiceError},
-    federation::{
-        jwks::KeysError,
-        jwt::{self, JwtError},
-    },
+    federation::{jwks::KeysError, jwt},
     handler::UnsignedHandler,
     iam::{key_of, oidc_providers::provider_arn},
     session::SessionPrincipal,
@@ -88,6 +85,8 @@ const CLAIM_KEYS: &[&str] = &[
     "pipeline_id",
     "pipeline_slug",
 ];
+/// The one issuer whose `azp` claim is the audience.
+const GOOGLE: &str = "https://accounts.google.com";
 /// Most entries of an array claim read as a multivalued key.
 const MAX_CLAIM_VALUES: usize = 100;
 
@@ -155,10 +154,11 @@ fn numeric_date(claims: &Map<String, Value>, name: &str) -> Result<Option<i64>> 
     }
 }
 
-/// The session tags and transitive keys of the tags claim.
 /// Session tags (key, value) and the transitive keys.
 type SessionTags = (Vec<(String, String)>, Vec<String>);
 
+/// The session tags and transitive keys of the tags claim (AWS's limits; anything else makes
+/// the token invalid).
 fn session_tags(claims: &Map<String, Value>) -> Result<SessionTags> {
     let Some(v) = claims.get(TAGS_CLAIM) else {
         return Ok((Vec::new(), Vec::new()));
@@ -188,18 +188,14 @@ fn session_tags(claims: &Map<String, Value>) -> Result<SessionTags> {
     if tags.len() > crate::iam::MAX_TAGS || transitive.len() > crate::iam::MAX_TAGS {
         return Err(bad());
     }
-    let mut errs = Vec::new();
-    for t in &tags {
-        if t.key.is_empty()
+    let malformed = tags.iter().any(|t| {
+        t.key.is_empty()
             || t.key.chars().count() > 128
             || t.value.chars().count() > 256
             || !rolegate_proto::constraint::Pattern::TagKey.matches(&t.key)
             || !rolegate_proto::constraint::Pattern::TagValue.matches(&t.value)
-        {
-            errs.push(t.key.clone());
-        }
-    }
-    if !errs.is_empty() {
+    });
+    if malformed {
         return Err(bad());
     }
     super::check_session_tags(&tags).map_err(|_| bad())?;
@@ -275,7 +271,6 @@ impl Service {
         };
         let claims = unverified.verify(&keys).map_err(|e| {
             tracing::info!(request_id = %env.request_id, issuer, reason = ?e, "web identity token signature refused");
-            let _: &JwtError = &e;
             invalid("The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.")
         })?;
 
@@ -315,9 +310,11 @@ impl Service {
             None => Vec::new(),
             Some(_) => return Err(invalid("Incorrect token audience")),
         };
+        // `azp` stands for the audience only for Google, as in AWS (`accounts.google.com:aud`
+        // is `azp` when present, `:oaud` the token's `aud`); other issuers' `azp` is ignored.
         let azp = match claims.get("azp") {
-            Some(Value::String(s)) => Some(s.clone()),
-            None => None,
+            Some(Value::String(s)) if issuer == GOOGLE => Some(s.clone()),
+            Some(Value::String(_)) | None => None,
             Some(_) => return Err(invalid("Incorrect token audience")),
         };
         let accepted = |a: &String| provider.client_ids.iter().any(|c| c == a);
