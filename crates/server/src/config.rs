@@ -92,6 +92,11 @@ pub struct ServeArgs {
     /// [default: off].
     #[arg(long, env = "ROLEGATE_ALLOW_HTTP_OIDC_ISSUERS")]
     pub allow_http_oidc_issuers: bool,
+    /// Development and tests only: OpenID Connect issuers on this host (loopback) or at
+    /// link-local addresses are fetched. Off, a provider's issuer cannot point Rolegate at its
+    /// own host's services or a cloud metadata service [default: off].
+    #[arg(long, env = "ROLEGATE_ALLOW_LOCAL_OIDC_ISSUERS")]
+    pub allow_local_oidc_issuers: bool,
     /// Further CA certificates (PEM) trusted for OpenID Connect issuers' HTTPS, beside the
     /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
     #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
@@ -131,6 +136,7 @@ struct FileConfig {
     tls_key: Option<PathBuf>,
     trusted_proxies: Option<Vec<String>>,
     allow_http_oidc_issuers: Option<bool>,
+    allow_local_oidc_issuers: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
 }
 
@@ -178,6 +184,8 @@ pub struct Config {
     pub trusted_proxies: Vec<IpNet>,
     /// `http://` OIDC issuers are allowed (development only).
     pub allow_http_oidc_issuers: bool,
+    /// OIDC issuers on loopback or link-local addresses are fetched (development only).
+    pub allow_local_oidc_issuers: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
@@ -276,6 +284,7 @@ impl Default for Config {
             tls: None,
             trusted_proxies: Vec::new(),
             allow_http_oidc_issuers: false,
+            allow_local_oidc_issuers: false,
             oidc_ca_file: None,
             root_key: None,
             clock: ClockHandle::default(),
@@ -377,6 +386,8 @@ impl ServeArgs {
             trusted_proxies,
             allow_http_oidc_issuers: self.allow_http_oidc_issuers
                 || file.allow_http_oidc_issuers.unwrap_or(false),
+            allow_local_oidc_issuers: self.allow_local_oidc_issuers
+                || file.allow_local_oidc_issuers.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
             root_key,
             clock: d.clock,

@@ -171,6 +171,11 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
     let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
     let store = open_store(&config).await?;
     let account_id = management_account(&*store, config.account_id.as_deref()).await?;
+    if config.allow_local_oidc_issuers {
+        tracing::warn!(
+            "OpenID Connect issuers on this host and link-local addresses are allowed (development only)"
+        );
+    }
     if config.allow_http_oidc_issuers {
         tracing::warn!(
             "plain-HTTP OpenID Connect issuers are allowed: their keys travel without TLS (development only)"
@@ -193,6 +198,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             Arc::new(oidc::HttpsKeySource::new(
                 oidc::trusted_roots(config.oidc_ca_file.as_deref())?,
                 config.allow_http_oidc_issuers,
+                config.allow_local_oidc_issuers,
             )),
         ),
     );

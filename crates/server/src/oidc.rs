@@ -2,6 +2,14 @@
 //! system's roots plus the CAs in `SSL_CERT_FILE` / `SSL_CERT_DIR` (enterprise IdPs often use
 //! a private CA). Plain `http://` only when the deployment allows HTTP issuers (a development
 //! flag). Bounded: 1 MiB per body, 10 s per fetch, no redirects.
+//!
+//! Not a way into the host's own network: an issuer URL (or a discovery document's
+//! `jwks_uri`) is chosen by whoever may create an OIDC provider, and a token naming it makes
+//! Rolegate fetch it without a signature. The host name is resolved once and the connection
+//! goes to an address checked here: loopback, link-local (the cloud metadata services at
+//! 169.254.169.254), unspecified, multicast and broadcast addresses — also inside IPv4-mapped
+//! IPv6 — are refused unless the deployment allows local issuers (`--allow-local-oidc-issuers`,
+//! development and tests). Private ranges stay reachable: enterprise IdPs live there.
 
 use std::{sync::Arc, time::Duration};
 
@@ -22,6 +30,33 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 pub struct HttpsKeySource {
     tls: tokio_rustls::TlsConnector,
     allow_http: bool,
+    allow_local: bool,
+}
+
+/// Whether an issuer may be fetched at `ip` without `--allow-local-oidc-issuers`: not this
+/// host, not link-local (metadata services), not unspecified, multicast or broadcast.
+pub fn is_remote(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    let ip = match ip {
+        IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+        v4 => v4,
+    };
+    match ip {
+        IpAddr::V4(v4) => {
+            !(v4.is_loopback()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 0)
+        }
+        IpAddr::V6(v6) => {
+            !(v6.is_loopback()
+                || v6.is_unspecified()
+                || v6.is_multicast()
+                || v6.is_unicast_link_local())
+        }
+    }
 }
 
 /// The trusted roots: the platform's, plus `SSL_CERT_FILE` and `SSL_CERT_DIR`, plus
@@ -75,7 +110,7 @@ pub fn trusted_roots(extra: Option<&std::path::Path>) -> anyhow::Result<RootCert
 
 impl HttpsKeySource {
     /// A source trusting `roots`.
-    pub fn new(roots: RootCertStore, allow_http: bool) -> Self {
+    pub fn new(roots: RootCertStore, allow_http: bool, allow_local: bool) -> Self {
         let config = ClientConfig::builder_with_provider(Arc::new(
             rustls::crypto::aws_lc_rs::default_provider(),
         ))
@@ -93,6 +128,7 @@ impl HttpsKeySource {
         Self {
             tls: tokio_rustls::TlsConnector::from(Arc::new(config)),
             allow_http,
+            allow_local,
         }
     }
 
@@ -109,7 +145,28 @@ impl HttpsKeySource {
             .trim_start_matches('[')
             .trim_end_matches(']')
             .to_owned();
-        let tcp = TcpStream::connect((bare_host.as_str(), port))
+        // Resolved once; the connection goes to an address that was checked (a second lookup
+        // could answer differently).
+        let addresses: Vec<std::net::SocketAddr> =
+            tokio::net::lookup_host((bare_host.as_str(), port))
+                .await
+                .map_err(|e| format!("resolving {host}: {e}"))?
+                .collect();
+        let allowed: Vec<std::net::SocketAddr> = addresses
+            .iter()
+            .copied()
+            .filter(|a| self.allow_local || is_remote(a.ip()))
+            .collect();
+        if allowed.is_empty() {
+            return Err(if addresses.is_empty() {
+                format!("{host} has no address")
+            } else {
+                format!(
+                    "{host} resolves to a local address; issuers on this host or link-local addresses are fetched only with --allow-local-oidc-issuers"
+                )
+            });
+        }
+        let tcp = TcpStream::connect(allowed.as_slice())
             .await
             .map_err(|e| format!("connecting to {host}:{port}: {e}"))?;
         let authority = uri
@@ -200,5 +257,41 @@ mod tests {
             Some(std::time::Duration::from_secs(300))
         );
         assert_eq!(max_age("no-store"), None);
+    }
+}
+
+#[cfg(test)]
+mod address_tests {
+    use super::is_remote;
+
+    #[test]
+    fn local_and_metadata_addresses_are_not_remote() {
+        for local in [
+            "127.0.0.1",
+            "127.1.2.3",
+            "169.254.169.254",
+            "0.0.0.0",
+            "0.1.2.3",
+            "224.0.0.1",
+            "255.255.255.255",
+            "::1",
+            "::",
+            "fe80::1",
+            "ff02::1",
+            "::ffff:127.0.0.1",
+            "::ffff:169.254.169.254",
+        ] {
+            assert!(!is_remote(local.parse().expect(local)), "{local}");
+        }
+        for remote in [
+            "10.0.0.5",
+            "192.168.1.10",
+            "172.16.0.1",
+            "8.8.8.8",
+            "2001:db8::1",
+            "fd00::1",
+        ] {
+            assert!(is_remote(remote.parse().expect(remote)), "{remote}");
+        }
     }
 }

@@ -286,3 +286,40 @@ proptest::proptest! {
         let _ = jwt::parse_jwks(&claims);
     }
 }
+
+/// Keys are cached per generation of the issuer's provider: a provider deleted and created
+/// again (after a key leaked) starts from a fresh fetch, at once, whatever the cache held.
+#[tokio::test]
+async fn a_recreated_provider_does_not_inherit_cached_keys() {
+    let keys = Keys::new();
+    let idp = Arc::new(FakeIdp {
+        jwks: std::sync::Mutex::new(keys.jwks()),
+        gets: AtomicUsize::new(0),
+        down: AtomicBool::new(false),
+    });
+    let cache = KeyCache::new(idp.clone());
+    let cfg = config(60_000, 3_600_000);
+    cache
+        .keys_of(ISSUER, "provider-1", false, &cfg, has("ed"))
+        .await
+        .expect("keys");
+    let after_first = idp.gets.load(Ordering::SeqCst);
+    assert!(after_first > 0);
+    cache
+        .keys_of(ISSUER, "provider-1", false, &cfg, has("ed"))
+        .await
+        .expect("cached");
+    assert_eq!(
+        idp.gets.load(Ordering::SeqCst),
+        after_first,
+        "served from the cache"
+    );
+    cache
+        .keys_of(ISSUER, "provider-2", false, &cfg, has("ed"))
+        .await
+        .expect("keys");
+    assert!(
+        idp.gets.load(Ordering::SeqCst) > after_first,
+        "the new provider's keys were fetched, not taken from the old one's cache"
+    );
+}

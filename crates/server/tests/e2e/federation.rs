@@ -152,6 +152,8 @@ pub(crate) async fn server_for(idp: &Idp) -> Server {
     let ca = idp.ca();
     sqlite_configured(|c| Config {
         oidc_ca_file: Some(ca),
+        // The test IdP listens on loopback.
+        allow_local_oidc_issuers: true,
         ..c
     })
     .await
@@ -1068,7 +1070,11 @@ async fn an_untrusted_idp_certificate_is_refused() {
         return;
     }
     let idp = Idp::start(&[("someone", json!({}))]);
-    let s = sqlite().await;
+    let s = sqlite_configured(|c| Config {
+        allow_local_oidc_issuers: true,
+        ..c
+    })
+    .await;
     let provider_arn = register(&s, &idp.issuer).await;
     crate::sts::role(
         &s,
@@ -1104,6 +1110,7 @@ async fn the_binary_trusts_ssl_cert_file_for_issuers() {
             ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
             ("SSL_CERT_FILE", ca.to_str().expect("path")),
             ("SSL_CERT_DIR", "/nonexistent"),
+            ("ROLEGATE_ALLOW_LOCAL_OIDC_ISSUERS", "true"),
         ],
     );
     wait_ready(port).await;
@@ -1242,5 +1249,36 @@ async fn web_identity_request_options() {
         .expect_err("ProviderId");
     assert_eq!(code(&e), "InvalidParameterValue");
     drop(idp);
+    s.stop().await;
+}
+
+/// An issuer on this host is not fetched unless the deployment allows local issuers: a
+/// provider cannot point Rolegate at its own host's services (or, link-local, a metadata
+/// service), even with a trusted certificate and a live IdP.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_local_issuer_is_not_fetched_by_default() {
+    if !idp_available() {
+        return;
+    }
+    let idp = Idp::start(&[("someone", json!({}))]);
+    let ca = idp.ca();
+    let s = sqlite_configured(|c| Config {
+        oidc_ca_file: Some(ca),
+        ..c
+    })
+    .await;
+    let provider_arn = register(&s, &idp.issuer).await;
+    crate::sts::role(
+        &s,
+        "r",
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+        ),
+        None,
+    )
+    .await;
+    let r = refused(&s, "r", &idp.token("someone")).await;
+    assert_eq!(r.0, "IDPCommunicationError", "{r:?}");
+    assert_eq!(idp.jwks_fetches(), 0, "nothing was fetched");
     s.stop().await;
 }

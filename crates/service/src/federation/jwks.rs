@@ -87,7 +87,23 @@ impl KeyCache {
         config: &super::FederationConfig,
         wanted: impl Fn(&[PublicKey]) -> bool,
     ) -> Result<Arc<Vec<PublicKey>>, KeysError> {
-        if let Some((keys, fresh, _, _)) = self.cached(issuer)
+        self.keys_of(issuer, "", allow_http, config, wanted).await
+    }
+
+    /// [`Self::keys`], cached for one `generation` of the issuer's provider (its stored id):
+    /// a provider deleted and created again — what an administrator does after a key leaked —
+    /// starts from a fresh fetch on every node, never from keys cached for the old one.
+    pub async fn keys_of(
+        &self,
+        issuer: &str,
+        generation: &str,
+        allow_http: bool,
+        config: &super::FederationConfig,
+        wanted: impl Fn(&[PublicKey]) -> bool,
+    ) -> Result<Arc<Vec<PublicKey>>, KeysError> {
+        let slot = format!("{generation}\n{issuer}");
+        let slot = slot.as_str();
+        if let Some((keys, fresh, _, _)) = self.cached(slot)
             && fresh
             && wanted(&keys)
         {
@@ -95,11 +111,11 @@ impl KeyCache {
         }
         let lock = {
             let mut f = self.fetching.lock().unwrap_or_else(|e| e.into_inner());
-            f.entry(issuer.to_owned()).or_default().clone()
+            f.entry(slot.to_owned()).or_default().clone()
         };
         let _guard = lock.lock().await;
         // Another request may have fetched meanwhile.
-        if let Some((keys, fresh, attempted, failed)) = self.cached(issuer) {
+        if let Some((keys, fresh, attempted, failed)) = self.cached(slot) {
             let since = attempted.elapsed();
             if fresh && wanted(&keys) {
                 return Ok(keys);
@@ -124,7 +140,7 @@ impl KeyCache {
                     .lock()
                     .unwrap_or_else(|e| e.into_inner())
                     .insert(
-                        issuer.to_owned(),
+                        slot.to_owned(),
                         Entry {
                             keys: keys.clone(),
                             expires: now + life,
@@ -141,7 +157,7 @@ impl KeyCache {
                     "fetching an OpenID Connect issuer's keys failed"
                 );
                 let mut entries = self.entries.lock().unwrap_or_else(|e| e.into_inner());
-                match entries.get_mut(issuer) {
+                match entries.get_mut(slot) {
                     Some(e) => {
                         e.attempted = now;
                         e.failed = true;
@@ -152,7 +168,7 @@ impl KeyCache {
                     }
                     None => {
                         entries.insert(
-                            issuer.to_owned(),
+                            slot.to_owned(),
                             Entry {
                                 keys: Arc::new(Vec::new()),
                                 expires: now,

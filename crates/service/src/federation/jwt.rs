@@ -320,31 +320,74 @@ impl Unverified<'_> {
     }
 }
 
-/// A JSON object whose members each appear once (`None` otherwise, or when it is not valid
-/// UTF-8 JSON, or not an object).
+/// A JSON object whose members each appear once, at every depth (`None` otherwise, or when it
+/// is not valid UTF-8 JSON, or not an object): a nested claim such as the session-tags object
+/// read two ways by two parsers would be a parser differential too.
 pub fn strict_object(bytes: &[u8]) -> Option<Map<String, Value>> {
-    use serde::de::{Deserializer as _, MapAccess, Visitor};
-    struct Strict;
-    impl<'de> Visitor<'de> for Strict {
-        type Value = Map<String, Value>;
-        fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            f.write_str("a JSON object without repeated members")
-        }
-        fn visit_map<A: MapAccess<'de>>(self, mut access: A) -> Result<Self::Value, A::Error> {
-            let mut map = Map::new();
-            while let Some((k, v)) = access.next_entry::<String, Value>()? {
-                if map.contains_key(&k) {
-                    return Err(serde::de::Error::custom("repeated member"));
-                }
-                map.insert(k, v);
-            }
-            Ok(map)
-        }
-    }
+    use serde::Deserialize as _;
     let mut de = serde_json::Deserializer::from_slice(bytes);
-    let map = (&mut de).deserialize_map(Strict).ok()?;
+    let value = Strict::deserialize(&mut de).ok()?.0;
     de.end().ok()?;
-    Some(map)
+    match value {
+        Value::Object(map) => Some(map),
+        _ => None,
+    }
+}
+
+/// A JSON value without repeated members in any object.
+struct Strict(Value);
+
+impl<'de> serde::Deserialize<'de> for Strict {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(StrictVisitor).map(Strict)
+    }
+}
+
+struct StrictVisitor;
+
+impl<'de> serde::de::Visitor<'de> for StrictVisitor {
+    type Value = Value;
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("JSON without repeated members")
+    }
+    fn visit_bool<E>(self, v: bool) -> Result<Value, E> {
+        Ok(Value::Bool(v))
+    }
+    fn visit_i64<E>(self, v: i64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_u64<E>(self, v: u64) -> Result<Value, E> {
+        Ok(Value::from(v))
+    }
+    fn visit_f64<E>(self, v: f64) -> Result<Value, E> {
+        Ok(serde_json::Number::from_f64(v).map_or(Value::Null, Value::Number))
+    }
+    fn visit_str<E>(self, v: &str) -> Result<Value, E> {
+        Ok(Value::String(v.to_owned()))
+    }
+    fn visit_string<E>(self, v: String) -> Result<Value, E> {
+        Ok(Value::String(v))
+    }
+    fn visit_unit<E>(self) -> Result<Value, E> {
+        Ok(Value::Null)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Value, A::Error> {
+        let mut items = Vec::new();
+        while let Some(Strict(v)) = seq.next_element::<Strict>()? {
+            items.push(v);
+        }
+        Ok(Value::Array(items))
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut access: A) -> Result<Value, A::Error> {
+        let mut map = Map::new();
+        while let Some((k, Strict(v))) = access.next_entry::<String, Strict>()? {
+            if map.contains_key(&k) {
+                return Err(serde::de::Error::custom("repeated member"));
+            }
+            map.insert(k, v);
+        }
+        Ok(Value::Object(map))
+    }
 }
 
 #[cfg(test)]
@@ -414,5 +457,24 @@ mod tests {
             ..rsa
         };
         assert!(pinned.fits(Alg::Rs256) && !pinned.fits(Alg::Ps256));
+    }
+
+    #[test]
+    fn repeated_members_are_refused_at_any_depth() {
+        assert!(strict_object(br#"{"a":1,"b":{"c":[1,{"d":2}]}}"#).is_some());
+        for bad in [
+            &br#"{"a":1,"a":2}"#[..],
+            br#"{"t":{"k":"v","k":"w"}}"#,
+            br#"{"t":[{"k":1,"k":2}]}"#,
+            br#"{"https://aws.amazon.com/tags":{"principal_tags":{},"principal_tags":{}}}"#,
+            b"[1]",
+            br#"{"a":1} x"#,
+        ] {
+            assert!(
+                strict_object(bad).is_none(),
+                "{}",
+                String::from_utf8_lossy(bad)
+            );
+        }
     }
 }

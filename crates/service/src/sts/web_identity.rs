@@ -250,7 +250,7 @@ impl Service {
             .ok_or_else(no_provider)?;
         let keys = self
             .issuer_keys
-            .keys(&issuer, http, &self.federation, |k| {
+            .keys_of(&issuer, &provider.id, http, &self.federation, |k| {
                 unverified.has_candidate(k)
             })
             .await;
@@ -273,6 +273,15 @@ impl Service {
             tracing::info!(request_id = %env.request_id, issuer, reason = ?e, "web identity token signature refused");
             invalid("The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.")
         })?;
+        // The provider may have been deleted or re-created while its keys were fetched: the
+        // token counts only for the provider it was checked against.
+        let current = self
+            .cache
+            .get::<record::OidcProvider>(&*self.store, account, key)
+            .await?;
+        if current.as_ref().map(|p| p.id.as_str()) != Some(provider.id.as_str()) {
+            return Err(no_provider());
+        }
 
         // Dates.
         let now = env.now.unix_timestamp();
