@@ -159,6 +159,19 @@ pub(crate) async fn server_for(idp: &Idp) -> Server {
     .await
 }
 
+/// A role `name` whose trust policy admits any web identity of the provider.
+async fn trusting_role(s: &Server, name: &str, provider_arn: &str) {
+    crate::sts::role(
+        s,
+        name,
+        &format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
+        ),
+        None,
+    )
+    .await;
+}
+
 /// An STS client with no credentials (AssumeRoleWithWebIdentity is unsigned).
 fn anonymous_sts(endpoint: &str) -> aws_sdk_sts::Client {
     let config = aws_sdk_sts::Config::builder()
@@ -1048,15 +1061,7 @@ async fn unreachable_issuer_is_an_idp_communication_error() {
     let s = server_for(&idp).await;
     let token = idp.token("someone");
     let provider_arn = register(&s, &idp.issuer).await;
-    crate::sts::role(
-        &s,
-        "r",
-        &format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
-        ),
-        None,
-    )
-    .await;
+    trusting_role(&s, "r", &provider_arn).await;
     drop(idp);
     let r = refused(&s, "r", &token).await;
     assert_eq!(r.0, "IDPCommunicationError", "{r:?}");
@@ -1076,15 +1081,7 @@ async fn an_untrusted_idp_certificate_is_refused() {
     })
     .await;
     let provider_arn = register(&s, &idp.issuer).await;
-    crate::sts::role(
-        &s,
-        "r",
-        &format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
-        ),
-        None,
-    )
-    .await;
+    trusting_role(&s, "r", &provider_arn).await;
     let r = refused(&s, "r", &idp.token("someone")).await;
     assert_eq!(r.0, "IDPCommunicationError", "{r:?}");
     s.stop().await;
@@ -1123,15 +1120,7 @@ async fn the_binary_trusts_ssl_cert_file_for_issuers() {
         clock: None,
     };
     let provider_arn = register(&s, &idp.issuer).await;
-    crate::sts::role(
-        &s,
-        "r",
-        &format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
-        ),
-        None,
-    )
-    .await;
+    trusting_role(&s, "r", &provider_arn).await;
     let out = assume(&s, "r", &idp.token("someone"))
         .await
         .expect("the IdP's CA comes from SSL_CERT_FILE");
@@ -1268,15 +1257,7 @@ async fn a_local_issuer_is_not_fetched_by_default() {
     })
     .await;
     let provider_arn = register(&s, &idp.issuer).await;
-    crate::sts::role(
-        &s,
-        "r",
-        &format!(
-            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},"Action":"sts:AssumeRoleWithWebIdentity"}}]}}"#
-        ),
-        None,
-    )
-    .await;
+    trusting_role(&s, "r", &provider_arn).await;
     let r = refused(&s, "r", &idp.token("someone")).await;
     assert_eq!(r.0, "IDPCommunicationError", "{r:?}");
     assert_eq!(idp.jwks_fetches(), 0, "nothing was fetched");
