@@ -1,6 +1,7 @@
 //! The strongest compatibility check there is: Terraform's hashicorp/aws provider applies a
-//! configuration of users, keys, groups, policies, roles, an instance profile and an OpenID
-//! Connect provider with a role trusting it, a second plan
+//! configuration of users, keys, groups, policies, roles, an instance profile, an OpenID
+//! Connect provider with a role trusting it, the account password policy, an account alias and
+//! a login profile, a second plan
 //! shows no changes, and destroy removes everything. Needs `terraform` and a filesystem mirror
 //! of the provider (found at `ROLEGATE_TF_PLUGIN_DIR` or `/opt/tf-plugins`); neither can be
 //! installed from the package registries, so the test is skipped where they are absent.
@@ -87,7 +88,7 @@ async fn terraform_apply_plan_destroy() {
             &vars,
         );
         assert_eq!(code, 0, "apply: {out}");
-        assert!(out.contains("Resources: 12 added"), "{out}");
+        assert!(out.contains("Resources: 15 added"), "{out}");
         let (code, out) = terraform(
             &d,
             &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
@@ -100,7 +101,7 @@ async fn terraform_apply_plan_destroy() {
             &vars,
         );
         assert_eq!(code, 0, "destroy: {out}");
-        assert!(out.contains("Resources: 12 destroyed"), "{out}");
+        assert!(out.contains("Resources: 15 destroyed"), "{out}");
     })
     .await;
     let iam = iam(&endpoint, ROOT_KEY, ROOT_SECRET);

@@ -82,4 +82,23 @@ resource "aws_iam_role" "deploy" {
     } }
   }] })
 }
+resource "aws_iam_account_password_policy" "strict" {
+  minimum_password_length        = 14
+  require_lowercase_characters   = true
+  require_numbers                = true
+  require_uppercase_characters   = true
+  require_symbols                = true
+  allow_users_to_change_password = true
+  max_password_age               = 90
+  password_reuse_prevention      = 5
+}
+resource "aws_iam_account_alias" "alias" {
+  account_alias = "rolegate-tf-test"
+}
+resource "aws_iam_user_login_profile" "bob" {
+  user                    = aws_iam_user.bob.name
+  password_length         = 20
+  password_reset_required = true
+  depends_on              = [aws_iam_account_password_policy.strict]
+}
 output "account" { value = data.aws_caller_identity.me.account_id }
