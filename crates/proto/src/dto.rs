@@ -15,6 +15,7 @@ pub mod organizations;
 pub mod passwords;
 pub mod policies;
 pub mod roles;
+pub mod service_credentials;
 pub mod shapes;
 pub mod simulation;
 pub mod sts;

@@ -98,6 +98,8 @@ error_codes! {
     PasswordPolicyViolation = ("PasswordPolicyViolation", 400),
     /// The caller's kind of credentials cannot do this (ChangePassword by non-users).
     InvalidUserType = ("InvalidUserType", 400),
+    /// A service name service-specific credentials are not made for.
+    NotSupportedService = ("NotSupportedService", 404),
     /// The MFA code is invalid.
     InvalidAuthenticationCode = ("InvalidAuthenticationCode", 403),
     /// The entity cannot be modified (e.g. an AWS managed policy).

@@ -433,6 +433,12 @@ macro_rules! operations_table {
                 UpdateLoginProfile($crate::dto::passwords::UpdateLoginProfileInput),
                 DeleteLoginProfile($crate::dto::passwords::DeleteLoginProfileInput),
                 ChangePassword($crate::dto::passwords::ChangePasswordInput),
+
+                CreateServiceSpecificCredential($crate::dto::service_credentials::CreateServiceSpecificCredentialInput) -> $crate::dto::service_credentials::ServiceSpecificCredentialOutput,
+                ListServiceSpecificCredentials($crate::dto::service_credentials::ListServiceSpecificCredentialsInput) -> $crate::dto::service_credentials::ListServiceSpecificCredentialsOutput,
+                ResetServiceSpecificCredential($crate::dto::service_credentials::ResetServiceSpecificCredentialInput) -> $crate::dto::service_credentials::ServiceSpecificCredentialOutput,
+                UpdateServiceSpecificCredential($crate::dto::service_credentials::UpdateServiceSpecificCredentialInput),
+                DeleteServiceSpecificCredential($crate::dto::service_credentials::DeleteServiceSpecificCredentialInput),
                 UpdateAccountPasswordPolicy($crate::dto::passwords::UpdateAccountPasswordPolicyInput),
                 GetAccountPasswordPolicy($crate::dto::passwords::GetAccountPasswordPolicyInput) -> $crate::dto::passwords::GetAccountPasswordPolicyOutput,
                 DeleteAccountPasswordPolicy($crate::dto::passwords::DeleteAccountPasswordPolicyInput),

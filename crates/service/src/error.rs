@@ -73,6 +73,9 @@ pub enum ServiceError {
     /// `EntityTemporarilyUnmodifiable`.
     #[error("{0}")]
     EntityTemporarilyUnmodifiable(String),
+    /// `NotSupportedService`.
+    #[error("{0}")]
+    ServiceNotSupported(String),
     /// `PolicyNotAttachable`.
     #[error("{0}")]
     PolicyNotAttachable(String),
@@ -146,6 +149,7 @@ impl ServiceError {
             ServiceError::EntityTemporarilyUnmodifiable(_) => {
                 ErrorCode::EntityTemporarilyUnmodifiable
             }
+            ServiceError::ServiceNotSupported(_) => ErrorCode::NotSupportedService,
             ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
             ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,

@@ -15,6 +15,7 @@ pub mod oidc_providers;
 mod passwords;
 mod policies;
 mod roles;
+mod service_credentials;
 mod simulation;
 mod users;
 

@@ -293,6 +293,14 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ("Name", one("Name", "fed-alice")),
         ("EncodedMessage", one("EncodedMessage", "opaque")),
         ("AccountAlias", one("AccountAlias", "example-corp")),
+        (
+            "ServiceName",
+            one("ServiceName", "codecommit.amazonaws.com"),
+        ),
+        (
+            "ServiceSpecificCredentialId",
+            one("ServiceSpecificCredentialId", "ACCAEXAMPLE1234567890"),
+        ),
         ("Password", one("Password", "Correct-Horse-9")),
         (
             "PasswordResetRequired",

@@ -39,6 +39,9 @@ pub mod kind {
     /// An account alias (GLOBAL scope, keyed by the alias: aliases are unique across
     /// accounts).
     pub const ACCOUNT_ALIAS: &str = "account-alias";
+    /// A user's service-specific credentials, all in one record (keyed by the user's
+    /// lowercased name), so the per-service quota holds under concurrent creates.
+    pub const SERVICE_CREDENTIALS: &str = "service-credentials";
     /// An OpenID Connect provider (keyed by its issuer without `https://`: `HOST[:PORT]/PATH`,
     /// exactly as the ARN and the tokens' `iss` spell it).
     pub const OIDC_PROVIDER: &str = "oidc-provider";
@@ -95,6 +98,39 @@ mod v1 {
         /// The account's alias (at most one), as created.
         #[serde(default)]
         pub alias: Option<String>,
+    }
+
+    /// A user's service-specific credentials.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ServiceCredentials {
+        /// The user's name as created.
+        pub user_name: String,
+        /// The user's unique id: the credentials belong to that user only.
+        pub user_id: String,
+        /// The credentials, oldest first.
+        pub credentials: Vec<ServiceCredential>,
+    }
+
+    /// One service-specific credential.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ServiceCredential {
+        /// `ACCA…`.
+        pub id: String,
+        /// `codecommit.amazonaws.com`, `cassandra.amazonaws.com` or `bedrock.amazonaws.com`.
+        pub service: String,
+        /// The user name the service knows (`alice-at-123456789012`), or the Bedrock API
+        /// key's alias.
+        pub service_user: String,
+        /// SHA-256 of the password or secret (random, high entropy): what a service would
+        /// check, never the secret itself.
+        pub secret_hash: Secret,
+        /// `Active` or `Inactive`.
+        pub active: bool,
+        /// Created at.
+        pub created: i64,
+        /// Expires at (Bedrock API keys with an age), unix seconds.
+        #[serde(default)]
+        pub expires: Option<i64>,
     }
 
     /// Which account an alias names.
@@ -565,6 +601,7 @@ entity! {
     LoginProfile => kind::LOGIN_PROFILE,
     PasswordPolicy => kind::PASSWORD_POLICY,
     AccountAlias => kind::ACCOUNT_ALIAS,
+    ServiceCredentials => kind::SERVICE_CREDENTIALS,
     OidcProvider => kind::OIDC_PROVIDER,
     Organization => kind::ORGANIZATION,
 }

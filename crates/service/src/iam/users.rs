@@ -232,6 +232,9 @@ impl Service {
                 .get::<record::LoginProfile>(account, &key)
                 .await?
                 .is_some_and(|p| p.user_id == user.id);
+            let has_service_credentials = self
+                .has_service_credentials(&mut tx, account, &user)
+                .await?;
             let conflict = if has_profile {
                 Some("must delete login profile first")
             } else if !user.access_keys.is_empty() {
@@ -244,6 +247,8 @@ impl Service {
                 Some("must detach all policies first")
             } else if !user.groups.is_empty() {
                 Some("must remove users from group first")
+            } else if has_service_credentials {
+                Some("must delete service-specific credentials first")
             } else {
                 None
             };

@@ -146,7 +146,47 @@ assert error(lambda: iam.delete_login_profile(UserName="alice"))["Code"] == "NoS
 call(iam.delete_account_password_policy)
 assert error(lambda: iam.get_account_password_policy())["Code"] == "NoSuchEntity"
 
+# --- service-specific credentials: shown once, quota per service, DeleteUser's conflict -------
+call(iam.create_user, UserName="carol")
+assert call(iam.list_service_specific_credentials, UserName="carol")["ServiceSpecificCredentials"] == []
+e = error(lambda: iam.create_service_specific_credential(UserName="carol", ServiceName="s3.amazonaws.com"))
+assert e["Code"] == "NotSupportedService", e
+created = iam.create_service_specific_credential(UserName="carol", ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+cred_id, service_password = created["ServiceSpecificCredentialId"], created["ServicePassword"]
+assert cred_id.startswith("ACCA") and len(cred_id) >= 20, created
+assert created["ServiceUserName"] == f"carol-at-{account}" and created["Status"] == "Active", created
+assert len(service_password) >= 32, "a generated password"
+second = iam.create_service_specific_credential(UserName="carol", ServiceName="codecommit.amazonaws.com")["ServiceSpecificCredential"]
+e = error(lambda: iam.create_service_specific_credential(UserName="carol", ServiceName="codecommit.amazonaws.com"))
+assert e["Code"] == "LimitExceeded", e
+bedrock = iam.create_service_specific_credential(UserName="carol", ServiceName="bedrock.amazonaws.com", CredentialAgeDays=30)["ServiceSpecificCredential"]
+assert bedrock["ServiceCredentialAlias"].startswith("BedrockAPIKey-") and bedrock["ServiceCredentialSecret"], bedrock
+assert "ExpirationDate" in bedrock and "ServicePassword" not in bedrock, bedrock
+listed = call(iam.list_service_specific_credentials, UserName="carol")["ServiceSpecificCredentials"]
+assert {c["ServiceSpecificCredentialId"] for c in listed} == {cred_id, second["ServiceSpecificCredentialId"], bedrock["ServiceSpecificCredentialId"]}, listed
+assert call(iam.list_service_specific_credentials, UserName="carol", ServiceName="bedrock.amazonaws.com")["ServiceSpecificCredentials"][0]["ServiceCredentialAlias"] == bedrock["ServiceCredentialAlias"]
+every = call(iam.list_service_specific_credentials, AllUsers=True, MaxItems=2)
+assert len(every["ServiceSpecificCredentials"]) == 2 and every["IsTruncated"], every
+rest = call(iam.list_service_specific_credentials, AllUsers=True, Marker=every["Marker"])
+assert len(rest["ServiceSpecificCredentials"]) == 1 and not rest.get("IsTruncated"), rest
+call(iam.update_service_specific_credential, UserName="carol", ServiceSpecificCredentialId=cred_id, Status="Inactive")
+assert [c["Status"] for c in call(iam.list_service_specific_credentials, UserName="carol")["ServiceSpecificCredentials"] if c["ServiceSpecificCredentialId"] == cred_id] == ["Inactive"]
+reset = iam.reset_service_specific_credential(UserName="carol", ServiceSpecificCredentialId=cred_id)["ServiceSpecificCredential"]
+assert reset["ServicePassword"] != service_password, "a new password"
+assert error(lambda: iam.reset_service_specific_credential(UserName="alice", ServiceSpecificCredentialId=cred_id))["Code"] == "NoSuchEntity", "another user's id"
+assert error(lambda: iam.delete_user(UserName="carol"))["Code"] == "DeleteConflict"
+# bob may manage his own only.
+assert error(lambda: bob.list_service_specific_credentials(UserName="carol"))["Code"] == "AccessDenied"
+assert error(lambda: bob.reset_service_specific_credential(UserName="carol", ServiceSpecificCredentialId=cred_id))["Code"] == "AccessDenied"
+for c in [cred_id, second["ServiceSpecificCredentialId"], bedrock["ServiceSpecificCredentialId"]]:
+    call(iam.delete_service_specific_credential, UserName="carol", ServiceSpecificCredentialId=c)
+assert error(lambda: iam.delete_service_specific_credential(UserName="carol", ServiceSpecificCredentialId=cred_id))["Code"] == "NoSuchEntity"
+call(iam.delete_user, UserName="carol")
+
 everything = "\n".join(seen)
+for secret_value in [service_password, reset["ServicePassword"], bedrock["ServiceCredentialSecret"]]:
+    assert secret_value not in everything, "a service credential's secret came back in a later read"
+
 for pw in PASSWORDS[:3] + ["Admin-Reset-42!", "Bobs-Own-Pass-1!"]:
     assert pw not in everything, "a password came back"
 print("ok")
