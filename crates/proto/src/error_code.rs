@@ -100,6 +100,10 @@ error_codes! {
     InvalidUserType = ("InvalidUserType", 400),
     /// A service name service-specific credentials are not made for.
     NotSupportedService = ("NotSupportedService", 404),
+    /// No credential report was generated.
+    ReportNotPresent = ("ReportNotPresent", 410),
+    /// The credential report is older than four hours.
+    ReportExpired = ("ReportExpired", 410),
     /// The MFA code is invalid.
     InvalidAuthenticationCode = ("InvalidAuthenticationCode", 403),
     /// The entity cannot be modified (e.g. an AWS managed policy).

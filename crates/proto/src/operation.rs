@@ -424,6 +424,8 @@ macro_rules! operations_table {
 
                 GetAccountAuthorizationDetails($crate::dto::account::GetAccountAuthorizationDetailsInput) -> $crate::dto::account::GetAccountAuthorizationDetailsOutput,
                 GetAccountSummary($crate::dto::account::GetAccountSummaryInput) -> $crate::dto::account::GetAccountSummaryOutput,
+                GenerateCredentialReport($crate::dto::credential_report::GenerateCredentialReportInput) -> $crate::dto::credential_report::GenerateCredentialReportOutput,
+                GetCredentialReport($crate::dto::credential_report::GetCredentialReportInput) -> $crate::dto::credential_report::GetCredentialReportOutput,
                 CreateAccountAlias($crate::dto::account::CreateAccountAliasInput),
                 DeleteAccountAlias($crate::dto::account::DeleteAccountAliasInput),
                 ListAccountAliases($crate::dto::account::ListAccountAliasesInput) -> $crate::dto::account::ListAccountAliasesOutput,

@@ -76,6 +76,12 @@ pub enum ServiceError {
     /// `NotSupportedService`.
     #[error("{0}")]
     ServiceNotSupported(String),
+    /// `ReportNotPresent`.
+    #[error("{0}")]
+    ReportNotPresent(String),
+    /// `ReportExpired`.
+    #[error("{0}")]
+    ReportExpired(String),
     /// `PolicyNotAttachable`.
     #[error("{0}")]
     PolicyNotAttachable(String),
@@ -150,6 +156,8 @@ impl ServiceError {
                 ErrorCode::EntityTemporarilyUnmodifiable
             }
             ServiceError::ServiceNotSupported(_) => ErrorCode::NotSupportedService,
+            ServiceError::ReportNotPresent(_) => ErrorCode::ReportNotPresent,
+            ServiceError::ReportExpired(_) => ErrorCode::ReportExpired,
             ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
             ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,

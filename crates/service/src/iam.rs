@@ -7,6 +7,7 @@ mod access_keys;
 mod account;
 mod account_aliases;
 mod attached_policies;
+mod credential_report;
 mod groups;
 mod inline_policies;
 mod instance_profiles;

@@ -42,6 +42,8 @@ pub mod kind {
     /// A user's service-specific credentials, all in one record (keyed by the user's
     /// lowercased name), so the per-service quota holds under concurrent creates.
     pub const SERVICE_CREDENTIALS: &str = "service-credentials";
+    /// The account's credential report (key [`super::CREDENTIAL_REPORT_KEY`]).
+    pub const CREDENTIAL_REPORT: &str = "credential-report";
     /// An OpenID Connect provider (keyed by its issuer without `https://`: `HOST[:PORT]/PATH`,
     /// exactly as the ARN and the tokens' `iss` spell it).
     pub const OIDC_PROVIDER: &str = "oidc-provider";
@@ -49,6 +51,9 @@ pub mod kind {
     /// member accounts, policies and their attachments, in one record.
     pub const ORGANIZATION: &str = "organization";
 }
+
+/// The key of an account's one credential report.
+pub const CREDENTIAL_REPORT_KEY: &str = "report";
 
 /// The key of an account's one password-policy record.
 pub const PASSWORD_POLICY_KEY: &str = "policy";
@@ -131,6 +136,15 @@ mod v1 {
         /// Expires at (Bedrock API keys with an age), unix seconds.
         #[serde(default)]
         pub expires: Option<i64>,
+    }
+
+    /// The account's last credential report (CSV; no secrets in it).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct CredentialReport {
+        /// When it was generated.
+        pub generated: i64,
+        /// The CSV.
+        pub content: String,
     }
 
     /// Which account an alias names.
@@ -602,6 +616,7 @@ entity! {
     PasswordPolicy => kind::PASSWORD_POLICY,
     AccountAlias => kind::ACCOUNT_ALIAS,
     ServiceCredentials => kind::SERVICE_CREDENTIALS,
+    CredentialReport => kind::CREDENTIAL_REPORT,
     OidcProvider => kind::OIDC_PROVIDER,
     Organization => kind::ORGANIZATION,
 }

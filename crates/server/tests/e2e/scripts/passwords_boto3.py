@@ -140,6 +140,37 @@ assert error(lambda: iam.delete_account_alias(AccountAlias="example-corp"))["Cod
 call(iam.delete_account_alias, AccountAlias="renamed-corp")
 assert call(iam.list_account_aliases)["AccountAliases"] == []
 
+# --- the credential report: AWS's columns, the root user first, no secret --------------------
+import base64
+import csv
+import io
+assert error(lambda: iam.get_credential_report())["Code"] == "ReportNotPresent"
+assert iam.generate_credential_report()["State"] == "STARTED"
+assert iam.generate_credential_report()["State"] == "COMPLETE"
+report = iam.get_credential_report()
+assert report["ReportFormat"] == "text/csv" and "GeneratedTime" in report, report
+text = report["Content"].decode() if isinstance(report["Content"], bytes) else base64.b64decode(report["Content"]).decode()
+rows = list(csv.DictReader(io.StringIO(text)))
+assert list(rows[0].keys()) == [
+    "user", "arn", "user_creation_time", "password_enabled", "password_last_used",
+    "password_last_changed", "password_next_rotation", "mfa_active",
+    "access_key_1_active", "access_key_1_last_rotated", "access_key_1_last_used_date",
+    "access_key_1_last_used_region", "access_key_1_last_used_service",
+    "access_key_2_active", "access_key_2_last_rotated", "access_key_2_last_used_date",
+    "access_key_2_last_used_region", "access_key_2_last_used_service",
+    "cert_1_active", "cert_1_last_rotated", "cert_2_active", "cert_2_last_rotated"], rows[0].keys()
+assert rows[0]["user"] == "<root_account>" and rows[0]["arn"] == f"arn:aws:iam::{account}:root", rows[0]
+assert rows[0]["access_key_1_active"] == "true", "the root key"
+by_user = {r["user"]: r for r in rows}
+a = by_user["alice"]
+assert a["password_enabled"] == "true" and a["password_last_changed"].endswith("+00:00"), a
+assert a["access_key_1_active"] == "true" and a["access_key_1_last_used_date"] != "N/A", a
+assert a["access_key_2_active"] == "false" and a["access_key_2_last_rotated"] == "N/A", a
+assert by_user["admin"]["password_enabled"] == "false" and by_user["admin"]["password_last_changed"] == "N/A"
+for k in [key, k["AccessKeyId"], k["SecretAccessKey"], "Admin-Reset-42!"]:
+    assert k not in text, "a key id or secret in the report"
+assert error(lambda: bob.get_credential_report())["Code"] == "AccessDenied"
+
 # --- teardown: a user with a login profile can be deleted once the profile is -----------------
 call(iam.delete_login_profile, UserName="alice")
 assert error(lambda: iam.delete_login_profile(UserName="alice"))["Code"] == "NoSuchEntity"
