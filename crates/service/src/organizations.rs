@@ -31,9 +31,10 @@ use crate::{
     tx::Tx,
 };
 use dto::{
-    CreateOrganizationInput, DeleteOrganizationInput, DescribeOrganizationInput, ListRootsInput,
-    ListRootsOutput, ListTagsForResourceInput, ListTagsForResourceOutput, OrganizationOutput,
-    TagResourceInput, UntagResourceInput,
+    CreateOrganizationInput, DeleteOrganizationInput, DescribeOrganizationInput,
+    ListAwsServiceAccessForOrganizationInput, ListAwsServiceAccessForOrganizationOutput,
+    ListRootsInput, ListRootsOutput, ListTagsForResourceInput, ListTagsForResourceOutput,
+    OrganizationOutput, TagResourceInput, UntagResourceInput,
 };
 
 handlers! {
@@ -44,6 +45,8 @@ handlers! {
     DeleteOrganizationInput: delete_organization,
         needs |i, _| Needs::org(OrgResource::None);
     ListRootsInput => ListRootsOutput: list_roots,
+        needs |i, _| Needs::org(OrgResource::None);
+    ListAwsServiceAccessForOrganizationInput => ListAwsServiceAccessForOrganizationOutput: list_aws_service_access,
         needs |i, _| Needs::org(OrgResource::None);
     TagResourceInput: tag_resource,
         needs |i, _| Needs::org(OrgResource::Any(&i.resource_id)).tags(&i.tags);
@@ -599,6 +602,20 @@ impl Service {
             i.max_results,
         )?;
         Ok(ListRootsOutput { roots, next_token })
+    }
+
+    /// No AWS service is integrated with a Rolegate organization: the list is empty (what
+    /// Terraform's `aws_organizations_organization` reads).
+    pub(crate) async fn list_aws_service_access(
+        &self,
+        c: &Ctx<'_>,
+        _i: ListAwsServiceAccessForOrganizationInput,
+    ) -> Result<ListAwsServiceAccessForOrganizationOutput> {
+        self.organization_for(c, false).await?;
+        Ok(ListAwsServiceAccessForOrganizationOutput {
+            enabled_service_principals: Vec::new(),
+            next_token: None,
+        })
     }
 
     pub(crate) async fn tag_resource(&self, c: &Ctx<'_>, i: TagResourceInput) -> Result<()> {

@@ -63,7 +63,9 @@ const ACTIONS: &[(&str, &[&str])] = &[
     ),
     ("DisablePolicyType", &["root"]),
     ("EnablePolicyType", &["root"]),
+    ("ListAWSServiceAccessForOrganization", &[]),
     ("ListAccounts", &[]),
+    ("ListAccountsForParent", &["organizationalunit", "root"]),
     ("ListChildren", &["organizationalunit", "root"]),
     ("ListCreateAccountStatus", &[]),
     (
@@ -249,6 +251,11 @@ async fn every_organizations_operation_is_authorized_as_the_reference_says() {
         ),
         ("ListCreateAccountStatus", "{}".into()),
         ("ListAccounts", "{}".into()),
+        (
+            "ListAccountsForParent",
+            format!(r#"{{"ParentId":"{ou_id}"}}"#),
+        ),
+        ("ListAWSServiceAccessForOrganization", "{}".into()),
         ("DescribeAccount", format!(r#"{{"AccountId":"{account}"}}"#)),
         (
             "MoveAccount",

@@ -1,5 +1,5 @@
 //! Member accounts: CreateAccount (with the role the management account reaches the account
-//! through, and no root credentials), its request statuses, ListAccounts, DescribeAccount,
+//! through, and no root credentials), its request statuses, ListAccounts, ListAccountsForParent, DescribeAccount,
 //! MoveAccount, RemoveAccountFromOrganization and CloseAccount.
 //!
 //! <https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html>,
@@ -8,8 +8,9 @@
 use rolegate_proto::dto::organizations::{
     Account, CloseAccountInput, CreateAccountInput, CreateAccountStatus, CreateAccountStatusOutput,
     DescribeAccountInput, DescribeAccountOutput, DescribeCreateAccountStatusInput,
-    ListAccountsInput, ListAccountsOutput, ListCreateAccountStatusInput,
-    ListCreateAccountStatusOutput, MoveAccountInput, RemoveAccountFromOrganizationInput,
+    ListAccountsForParentInput, ListAccountsInput, ListAccountsOutput,
+    ListCreateAccountStatusInput, ListCreateAccountStatusOutput, MoveAccountInput,
+    RemoveAccountFromOrganizationInput,
 };
 use rolegate_store::{
     GLOBAL,
@@ -38,6 +39,8 @@ handlers! {
         needs |i, _| Needs::org(OrgResource::None);
     ListAccountsInput => ListAccountsOutput: list_accounts,
         needs |i, _| Needs::org(OrgResource::None);
+    ListAccountsForParentInput => ListAccountsOutput: list_accounts_for_parent,
+        needs |i, _| Needs::org(OrgResource::Any(&i.parent_id));
     DescribeAccountInput => DescribeAccountOutput: describe_account,
         needs |i, _| Needs::org(OrgResource::Account(&i.account_id));
     MoveAccountInput: move_account,
@@ -292,6 +295,36 @@ impl Service {
     ) -> Result<ListAccountsOutput> {
         let o = self.organization_for(c, false).await?;
         let items = o.accounts.values().map(|a| account_shape(&o, a)).collect();
+        let (accounts, next_token) = page(
+            items,
+            |a: &Account| a.id.clone(),
+            i.next_token.as_deref(),
+            i.max_results,
+        )?;
+        Ok(ListAccountsOutput {
+            accounts,
+            next_token,
+        })
+    }
+
+    pub(crate) async fn list_accounts_for_parent(
+        &self,
+        c: &Ctx<'_>,
+        i: ListAccountsForParentInput,
+    ) -> Result<ListAccountsOutput> {
+        let o = self.organization_for(c, false).await?;
+        if !is_parent(&o, &i.parent_id) {
+            return Err(org_error(
+                OrgError::ParentNotFound,
+                "We can't find a root or OU with the ParentId that you specified.",
+            ));
+        }
+        let items = o
+            .accounts
+            .values()
+            .filter(|a| a.parent == i.parent_id)
+            .map(|a| account_shape(&o, a))
+            .collect();
         let (accounts, next_token) = page(
             items,
             |a: &Account| a.id.clone(),
