@@ -456,7 +456,7 @@ impl Held {
 }
 
 /// A policy that allows everything (what the root user holds, for its federated users).
-fn allow_all() -> Arc<Policy> {
+pub(crate) fn allow_all() -> Arc<Policy> {
     static ALL: std::sync::OnceLock<Arc<Policy>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         Arc::new(

@@ -19,8 +19,8 @@ use rolegate_store::{
 };
 
 use super::{
-    DEFAULT_ACCESS_ROLE, FULL_AWS_ACCESS, SCP, account_arn, caller_in, is_parent, lower_id,
-    merge_tags, org_error, page, time,
+    DEFAULT_ACCESS_ROLE, account_arn, attach_defaults, caller_in, is_parent, lower_id, merge_tags,
+    org_error, page, time,
 };
 use crate::{
     Service,
@@ -221,12 +221,7 @@ impl Service {
                             tags,
                         },
                     );
-                    if o.root.policy_types.iter().any(|t| t == SCP) {
-                        o.attachments
-                            .entry(account.clone())
-                            .or_default()
-                            .push(FULL_AWS_ACCESS.into());
-                    }
+                    attach_defaults(&mut o, &account);
                     request.account_id = Some(account);
                 }
                 o.create_requests.push(request.clone());

@@ -13,8 +13,8 @@ use rolegate_proto::dto::organizations::{
 use rolegate_store::record::{self, Organization};
 
 use super::{
-    FULL_AWS_ACCESS, MAX_OU_DEPTH, SCP, ancestors, is_parent, lower_id, merge_tags, org_error,
-    ou_arn, page,
+    MAX_OU_DEPTH, ancestors, attach_defaults, is_parent, lower_id, merge_tags, org_error, ou_arn,
+    page,
 };
 use crate::{
     Service,
@@ -107,12 +107,7 @@ impl Service {
                 parent: i.parent_id.clone(),
                 tags,
             };
-            if o.root.policy_types.iter().any(|t| t == SCP) {
-                o.attachments
-                    .entry(id.clone())
-                    .or_default()
-                    .push(FULL_AWS_ACCESS.into());
-            }
+            attach_defaults(o, &id);
             let shape = unit_shape(o, &unit);
             o.units.insert(id, unit);
             Ok(OrganizationalUnitOutput {
