@@ -137,6 +137,20 @@ const MAX_OU_DEPTH: usize = 5;
 const MAX_ATTACHED: usize = 5;
 /// Tags on one resource at most.
 const MAX_TAGS: usize = 50;
+/// Accounts, OUs and policies an organization holds at most (AWS's quotas are 10 accounts by
+/// default, 1,000 OUs and 1,000 policies per type): the organization is one record, rewritten
+/// by every change, so its size is bounded.
+pub(crate) const MAX_ENTRIES: usize = 1000;
+/// CreateAccount requests remembered (the oldest go first; AWS keeps them 90 days).
+pub(crate) const MAX_CREATE_REQUESTS: usize = 1000;
+
+/// The quota error for one more entry of `what` (`ACCOUNT_NUMBER_LIMIT_EXCEEDED`, …).
+pub(crate) fn quota(reason: &str) -> ServiceError {
+    org_error(
+        OrgError::ConstraintViolation,
+        format!("You have exceeded the allowed number of entities in the organization ({reason})."),
+    )
+}
 /// `MaxResults` when the request sets none.
 const DEFAULT_MAX_RESULTS: i64 = 20;
 

@@ -19,8 +19,8 @@ use rolegate_store::{
 };
 
 use super::{
-    DEFAULT_ACCESS_ROLE, account_arn, attach_defaults, caller_in, is_parent, lower_id, merge_tags,
-    org_error, page, time,
+    DEFAULT_ACCESS_ROLE, MAX_CREATE_REQUESTS, MAX_ENTRIES, account_arn, attach_defaults, caller_in,
+    is_parent, lower_id, merge_tags, org_error, page, quota, time,
 };
 use crate::{
     Service,
@@ -188,6 +188,8 @@ impl Service {
                     // AWS reports it in the request's status, not as an error of the call.
                     request.state = "FAILED".into();
                     request.failure_reason = Some("EMAIL_ALREADY_EXISTS".into());
+                } else if o.accounts.len() >= MAX_ENTRIES {
+                    return Err(quota("ACCOUNT_NUMBER_LIMIT_EXCEEDED"));
                 } else {
                     let account = ids::account_id()?;
                     if tx.get::<record::Account>(GLOBAL, &account).await?.is_some() {
@@ -225,6 +227,8 @@ impl Service {
                     request.account_id = Some(account);
                 }
                 o.create_requests.push(request.clone());
+                let excess = o.create_requests.len().saturating_sub(MAX_CREATE_REQUESTS);
+                o.create_requests.drain(..excess);
                 tx.put(GLOBAL, ORGANIZATION_KEY, &o)?;
                 tx.commit().await?;
                 Ok(request)

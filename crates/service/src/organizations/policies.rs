@@ -13,9 +13,9 @@ use rolegate_proto::dto::organizations::{
 use rolegate_store::record::{self, Organization};
 
 use super::{
-    MAX_ATTACHED, Node, RCP, SCP, account_arn, attach_defaults, document_kind,
+    MAX_ATTACHED, MAX_ENTRIES, Node, RCP, SCP, account_arn, attach_defaults, document_kind,
     ensure_managed_policies, lower_id, merge_tags, node, org_error, ou_arn, page, policy_arn,
-    root_arn, root_shape,
+    quota, root_arn, root_shape,
 };
 use crate::{
     Service,
@@ -206,6 +206,9 @@ impl Service {
         scp_only(&i.r#type)?;
         self.check_scp(&i.content, &i.r#type)?;
         self.change_organization(c, |o| {
+            if o.policies.len() >= MAX_ENTRIES {
+                return Err(quota("POLICY_NUMBER_LIMIT_EXCEEDED"));
+            }
             if o.policies
                 .values()
                 .any(|p| p.name == i.name && p.kind == i.r#type)

@@ -13,8 +13,8 @@ use rolegate_proto::dto::organizations::{
 use rolegate_store::record::{self, Organization};
 
 use super::{
-    MAX_OU_DEPTH, ancestors, attach_defaults, is_parent, lower_id, merge_tags, org_error, ou_arn,
-    page,
+    MAX_ENTRIES, MAX_OU_DEPTH, ancestors, attach_defaults, is_parent, lower_id, merge_tags,
+    org_error, ou_arn, page, quota,
 };
 use crate::{
     Service,
@@ -85,6 +85,9 @@ impl Service {
         self.change_organization(c, |o| {
             if !is_parent(o, &i.parent_id) {
                 return Err(parent_not_found());
+            }
+            if o.units.len() >= MAX_ENTRIES {
+                return Err(quota("OU_NUMBER_LIMIT_EXCEEDED"));
             }
             // The root is level 0: an OU directly under it is at depth 1.
             let depth = ancestors(o, &i.parent_id).len() + 1;
