@@ -442,34 +442,13 @@ mod tests {
 }
 
 /// Whether the organization's resource control policies over the role's account allow one
-/// action: every level must allow, none may deny, whoever the caller is (they grant nothing by
-/// themselves). No levels: no RCPs apply.
+/// action (no levels: no RCPs apply).
 fn rcps_allow(request: &Request<'_>, rcps: &[crate::authorize::ScpLevel], c: &Ctx<'_>) -> bool {
-    if rcps.is_empty() {
-        return true;
+    match crate::authorize::resource_control(request, rcps) {
+        Some(evaluation) if evaluation.decision != Decision::Allow => {
+            tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
+            false
+        }
+        _ => true,
     }
-    let everything = crate::authorize::allow_all();
-    let set = PolicySet {
-        identity: vec![SourcedPolicy {
-            label: "resource-control",
-            policy: &everything,
-        }],
-        scps: rcps
-            .iter()
-            .map(|level| {
-                level
-                    .policies
-                    .iter()
-                    .map(|(label, policy)| SourcedPolicy { label, policy })
-                    .collect()
-            })
-            .collect(),
-        ..Default::default()
-    };
-    let evaluation = evaluate(request, &set);
-    if evaluation.decision != Decision::Allow {
-        tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
-        return false;
-    }
-    true
 }
