@@ -465,11 +465,13 @@ macro_rules! operations_table {
                 DescribeOrganization($crate::dto::organizations::DescribeOrganizationInput) -> $crate::dto::organizations::OrganizationOutput,
                 DeleteOrganization($crate::dto::organizations::DeleteOrganizationInput),
                 ListRoots($crate::dto::organizations::ListRootsInput) -> $crate::dto::organizations::ListRootsOutput,
+                ListAWSServiceAccessForOrganization($crate::dto::organizations::ListAwsServiceAccessForOrganizationInput) -> $crate::dto::organizations::ListAwsServiceAccessForOrganizationOutput,
 
                 CreateAccount($crate::dto::organizations::CreateAccountInput) -> $crate::dto::organizations::CreateAccountStatusOutput,
                 DescribeCreateAccountStatus($crate::dto::organizations::DescribeCreateAccountStatusInput) -> $crate::dto::organizations::CreateAccountStatusOutput,
                 ListCreateAccountStatus($crate::dto::organizations::ListCreateAccountStatusInput) -> $crate::dto::organizations::ListCreateAccountStatusOutput,
                 ListAccounts($crate::dto::organizations::ListAccountsInput) -> $crate::dto::organizations::ListAccountsOutput,
+                ListAccountsForParent($crate::dto::organizations::ListAccountsForParentInput) -> $crate::dto::organizations::ListAccountsOutput,
                 DescribeAccount($crate::dto::organizations::DescribeAccountInput) -> $crate::dto::organizations::DescribeAccountOutput,
                 MoveAccount($crate::dto::organizations::MoveAccountInput),
                 RemoveAccountFromOrganization($crate::dto::organizations::RemoveAccountFromOrganizationInput),

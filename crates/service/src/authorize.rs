@@ -461,7 +461,7 @@ impl Held {
 }
 
 /// A policy that allows everything (what the root user holds, for its federated users).
-fn allow_all() -> Arc<Policy> {
+pub(crate) fn allow_all() -> Arc<Policy> {
     static ALL: std::sync::OnceLock<Arc<Policy>> = std::sync::OnceLock::new();
     ALL.get_or_init(|| {
         Arc::new(
@@ -543,6 +543,34 @@ pub(crate) fn organization_keys(
         c.insert("aws:ResourceOrgID", ContextValue::single(&f.id));
         c.insert("aws:ResourceOrgPaths", ContextValue::Multi(vec![f.path]));
     }
+}
+
+/// The organization's resource control policies over the resource's account, for one request:
+/// every level must allow and none may deny, whoever the caller is; they grant nothing by
+/// themselves (an allow-everything identity capped by the levels). `None` when no RCPs apply.
+pub(crate) fn resource_control(request: &Request<'_>, rcps: &[ScpLevel]) -> Option<Evaluation> {
+    if rcps.is_empty() {
+        return None;
+    }
+    let everything = allow_all();
+    let set = PolicySet {
+        identity: vec![SourcedPolicy {
+            label: "resource-control",
+            policy: &everything,
+        }],
+        scps: rcps
+            .iter()
+            .map(|level| {
+                level
+                    .policies
+                    .iter()
+                    .map(|(label, policy)| SourcedPolicy { label, policy })
+                    .collect()
+            })
+            .collect(),
+        ..Default::default()
+    };
+    Some(evaluate(request, &set))
 }
 
 /// The one decision: the caller's policy set, with the resource's account and policy when
@@ -643,6 +671,11 @@ impl Service {
     ) -> Result<()> {
         let held = self.held(caller).await?;
         let principal = caller.principal();
+        // The organization's RCPs over the resource's account, when the resource is named.
+        let rcps = match resource {
+            Some(r) => self.resource_control_policies(r.account).await?,
+            None => Vec::new(),
+        };
         // The target, then every further target of the same call, each on its own.
         let targets =
             std::iter::once((target, resource)).chain(target.also.iter().map(|t| (t, None)));
@@ -657,7 +690,13 @@ impl Service {
                 principal: &principal,
                 context: &context,
             };
-            let evaluation = decide(&request, &held, resource);
+            let mut evaluation = decide(&request, &held, resource);
+            if evaluation.decision == Decision::Allow
+                && resource.is_some()
+                && let Some(rcp) = resource_control(&request, &rcps)
+            {
+                evaluation = rcp;
+            }
             if evaluation.decision != Decision::Allow {
                 return Err(self.deny(&request, &evaluation, env).await);
             }
@@ -688,7 +727,16 @@ impl Service {
             principal: &principal,
             context: &context,
         };
-        Ok(decide(&request, &held, resource))
+        let evaluation = decide(&request, &held, resource);
+        if evaluation.decision == Decision::Allow
+            && let Some(r) = resource
+        {
+            let rcps = self.resource_control_policies(r.account).await?;
+            if let Some(rcp) = resource_control(&request, &rcps) {
+                return Ok(rcp);
+            }
+        }
+        Ok(evaluation)
     }
 
     /// A resource-based policy document, parsed (and cached by content), for

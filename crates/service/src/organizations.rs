@@ -31,9 +31,10 @@ use crate::{
     tx::Tx,
 };
 use dto::{
-    CreateOrganizationInput, DeleteOrganizationInput, DescribeOrganizationInput, ListRootsInput,
-    ListRootsOutput, ListTagsForResourceInput, ListTagsForResourceOutput, OrganizationOutput,
-    TagResourceInput, UntagResourceInput,
+    CreateOrganizationInput, DeleteOrganizationInput, DescribeOrganizationInput,
+    ListAwsServiceAccessForOrganizationInput, ListAwsServiceAccessForOrganizationOutput,
+    ListRootsInput, ListRootsOutput, ListTagsForResourceInput, ListTagsForResourceOutput,
+    OrganizationOutput, TagResourceInput, UntagResourceInput,
 };
 
 handlers! {
@@ -44,6 +45,8 @@ handlers! {
     DeleteOrganizationInput: delete_organization,
         needs |i, _| Needs::org(OrgResource::None);
     ListRootsInput => ListRootsOutput: list_roots,
+        needs |i, _| Needs::org(OrgResource::None);
+    ListAwsServiceAccessForOrganizationInput => ListAwsServiceAccessForOrganizationOutput: list_aws_service_access,
         needs |i, _| Needs::org(OrgResource::None);
     TagResourceInput: tag_resource,
         needs |i, _| Needs::org(OrgResource::Any(&i.resource_id)).tags(&i.tags);
@@ -57,6 +60,73 @@ handlers! {
 pub const SCP: &str = "SERVICE_CONTROL_POLICY";
 /// The AWS managed SCP that allows everything, attached wherever SCPs are enabled.
 pub const FULL_AWS_ACCESS: &str = "p-FullAWSAccess";
+/// The policy type that caps what may be done to member accounts' resources (their roles).
+pub const RCP: &str = "RESOURCE_CONTROL_POLICY";
+/// The AWS managed RCP that allows everything, attached wherever RCPs are enabled.
+pub const RCP_FULL_AWS_ACCESS: &str = "p-RCPFullAWSAccess";
+
+/// The AWS managed policy of a type that allows everything.
+pub(crate) fn full_access(kind: &str) -> Option<&'static str> {
+    match kind {
+        SCP => Some(FULL_AWS_ACCESS),
+        RCP => Some(RCP_FULL_AWS_ACCESS),
+        _ => None,
+    }
+}
+
+/// How a policy type's documents parse: SCPs as identity policies, RCPs as resource policies
+/// (a `Principal` in every statement).
+pub(crate) fn document_kind(kind: &str) -> PolicyKind {
+    if kind == RCP {
+        PolicyKind::Resource
+    } else {
+        PolicyKind::Identity
+    }
+}
+
+/// Attaches to a new OU or account each enabled type's full-access policy, as AWS does.
+pub(crate) fn attach_defaults(o: &mut Organization, target: &str) {
+    for kind in o.root.policy_types.clone() {
+        if let Some(p) = full_access(&kind) {
+            let attached = o.attachments.entry(target.to_owned()).or_default();
+            if !attached.iter().any(|a| a == p) {
+                attached.push(p.to_owned());
+            }
+        }
+    }
+}
+
+/// The AWS managed policies every organization has (one made before RCPs lacks
+/// RCPFullAWSAccess until it is needed).
+pub(crate) fn ensure_managed_policies(o: &mut Organization) {
+    let managed = [
+        (
+            FULL_AWS_ACCESS,
+            "FullAWSAccess",
+            SCP,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#,
+        ),
+        (
+            RCP_FULL_AWS_ACCESS,
+            "RCPFullAWSAccess",
+            RCP,
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}"#,
+        ),
+    ];
+    for (id, name, kind, content) in managed {
+        o.policies
+            .entry(id.to_owned())
+            .or_insert_with(|| record::OrgPolicy {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                description: "Allows access to every operation".into(),
+                kind: kind.to_owned(),
+                content: content.to_owned(),
+                aws_managed: true,
+                tags: Vec::new(),
+            });
+    }
+}
 /// The role a new member account gets unless `RoleName` says otherwise.
 pub const DEFAULT_ACCESS_ROLE: &str = "OrganizationAccountAccessRole";
 /// What a member account is told when it calls what only the management account may.
@@ -67,6 +137,20 @@ const MAX_OU_DEPTH: usize = 5;
 const MAX_ATTACHED: usize = 5;
 /// Tags on one resource at most.
 const MAX_TAGS: usize = 50;
+/// Accounts, OUs and policies an organization holds at most (AWS's quotas are 10 accounts by
+/// default, 1,000 OUs and 1,000 policies per type): the organization is one record, rewritten
+/// by every change, so its size is bounded.
+pub(crate) const MAX_ENTRIES: usize = 1000;
+/// CreateAccount requests remembered (the oldest go first; AWS keeps them 90 days).
+pub(crate) const MAX_CREATE_REQUESTS: usize = 1000;
+
+/// The quota error for one more entry of `what` (`ACCOUNT_NUMBER_LIMIT_EXCEEDED`, …).
+pub(crate) fn quota(reason: &str) -> ServiceError {
+    org_error(
+        OrgError::ConstraintViolation,
+        format!("You have exceeded the allowed number of entities in the organization ({reason})."),
+    )
+}
 /// `MaxResults` when the request sets none.
 const DEFAULT_MAX_RESULTS: i64 = 20;
 
@@ -421,26 +505,57 @@ impl Service {
         if a.status != "ACTIVE" {
             return Ok(Some(vec![ScpLevel::default()]));
         }
-        if account == o.management_account || !o.root.policy_types.iter().any(|t| t == SCP) {
+        if account == o.management_account {
             return Ok(Some(Vec::new()));
         }
+        self.control_levels(&o, account, SCP).map(Some)
+    }
+
+    /// The policies of one type over an account, one level per step from the root to the
+    /// account; none while the type is disabled.
+    fn control_levels(&self, o: &Organization, account: &str, kind: &str) -> Result<Vec<ScpLevel>> {
+        if !o.root.policy_types.iter().any(|t| t == kind) {
+            return Ok(Vec::new());
+        }
         let mut levels = Vec::new();
-        for target in ancestors(&o, account)
+        for target in ancestors(o, account)
             .into_iter()
             .chain(std::iter::once(account.to_owned()))
         {
             let mut level = ScpLevel::default();
             for id in o.attachments.get(&target).into_iter().flatten() {
-                if let Some(p) = o.policies.get(id).filter(|p| p.kind == SCP) {
-                    let parsed = self.parsed_policy(&p.content, PolicyKind::Identity)?;
+                if let Some(p) = o.policies.get(id).filter(|p| p.kind == kind) {
+                    let parsed = self.parsed_policy(&p.content, document_kind(kind))?;
                     level
                         .policies
-                        .push((policy_arn(&o, &p.id, &p.kind, p.aws_managed), parsed));
+                        .push((policy_arn(o, &p.id, &p.kind, p.aws_managed), parsed));
                 }
             }
             levels.push(level);
         }
-        Ok(Some(levels))
+        Ok(levels)
+    }
+
+    /// The resource control policies over the resources (roles) of `account`, one level per
+    /// step from the root to the account: none for the management account, an account outside
+    /// the organization or while RCPs are disabled; one level that allows nothing for a closed
+    /// account.
+    pub(crate) async fn resource_control_policies(&self, account: &str) -> Result<Vec<ScpLevel>> {
+        let closed = self
+            .cache
+            .get::<record::Account>(&*self.store, GLOBAL, account)
+            .await?
+            .is_some_and(|a| a.closed);
+        if closed {
+            return Ok(vec![ScpLevel::default()]);
+        }
+        let Some(o) = self.cached_organization().await? else {
+            return Ok(Vec::new());
+        };
+        if account == o.management_account || !o.accounts.contains_key(account) {
+            return Ok(Vec::new());
+        }
+        self.control_levels(&o, account, RCP)
     }
 
     /// The ARN of an organization's resource named by id, for authorization: as stored when it
@@ -533,18 +648,7 @@ impl Service {
                         tags: Vec::new(),
                     },
                 );
-                org.policies.insert(
-                    FULL_AWS_ACCESS.into(),
-                    record::OrgPolicy {
-                        id: FULL_AWS_ACCESS.into(),
-                        name: "FullAWSAccess".into(),
-                        description: "Allows access to every operation".into(),
-                        kind: SCP.into(),
-                        content: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}"#.into(),
-                        aws_managed: true,
-                        tags: Vec::new(),
-                    },
-                );
+                ensure_managed_policies(&mut org);
                 tx.put(GLOBAL, ORGANIZATION_KEY, &org)?;
                 tx.commit().await?;
                 Ok(org)
@@ -599,6 +703,20 @@ impl Service {
             i.max_results,
         )?;
         Ok(ListRootsOutput { roots, next_token })
+    }
+
+    /// No AWS service is integrated with a Rolegate organization: the list is empty (what
+    /// Terraform's `aws_organizations_organization` reads).
+    pub(crate) async fn list_aws_service_access(
+        &self,
+        c: &Ctx<'_>,
+        _i: ListAwsServiceAccessForOrganizationInput,
+    ) -> Result<ListAwsServiceAccessForOrganizationOutput> {
+        self.organization_for(c, false).await?;
+        Ok(ListAwsServiceAccessForOrganizationOutput {
+            enabled_service_principals: Vec::new(),
+            next_token: None,
+        })
     }
 
     pub(crate) async fn tag_resource(&self, c: &Ctx<'_>, i: TagResourceInput) -> Result<()> {

@@ -63,7 +63,9 @@ const ACTIONS: &[(&str, &[&str])] = &[
     ),
     ("DisablePolicyType", &["root"]),
     ("EnablePolicyType", &["root"]),
+    ("ListAWSServiceAccessForOrganization", &[]),
     ("ListAccounts", &[]),
+    ("ListAccountsForParent", &["organizationalunit", "root"]),
     ("ListChildren", &["organizationalunit", "root"]),
     ("ListCreateAccountStatus", &[]),
     (
@@ -249,6 +251,11 @@ async fn every_organizations_operation_is_authorized_as_the_reference_says() {
         ),
         ("ListCreateAccountStatus", "{}".into()),
         ("ListAccounts", "{}".into()),
+        (
+            "ListAccountsForParent",
+            format!(r#"{{"ParentId":"{ou_id}"}}"#),
+        ),
+        ("ListAWSServiceAccessForOrganization", "{}".into()),
         ("DescribeAccount", format!(r#"{{"AccountId":"{account}"}}"#)),
         (
             "MoveAccount",
@@ -386,6 +393,115 @@ async fn every_organizations_operation_is_authorized_as_the_reference_says() {
         }
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+/// A resource server's authorization (`authorize_access` with the resource's account) is capped
+/// by the organization's resource control policies over that account, whoever the caller is.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn resource_control_policies_cap_resource_servers() {
+    use rolegate_service::authorize::{Resource, Target};
+    let dir = tempfile::tempdir().expect("dir");
+    let store = SqliteStore::open(&dir.path().join("rolegate.db"))
+        .await
+        .expect("store");
+    let service = Service::new(
+        Arc::new(store),
+        Arc::new(SystemClock),
+        ServiceConfig {
+            account_id: ACCOUNT.into(),
+            max_staleness: rolegate_service::DEFAULT_MAX_STALENESS,
+        },
+    );
+    service.ensure_keyring().await.expect("keyring");
+    service.bootstrap(None).await.expect("bootstrap");
+    let root = Caller {
+        account: ACCOUNT.into(),
+        identity: Identity::Root,
+        access_key_id: "AKIAORGSREFERENCE001".into(),
+        session: None,
+    };
+    let env = env();
+    let run = |name: &'static str, body: String| {
+        let (service, root, env) = (&service, &root, &env);
+        async move {
+            service
+                .execute(root, op(name, &body), env)
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+        }
+    };
+    run("CreateOrganization", "{}".into()).await;
+    let roots = run("ListRoots", "{}".into()).await;
+    let root_id = match roots.result() {
+        Some((_, Value::Structure(m))) => match m.iter().find(|(n, _)| n.as_ref() == "Roots") {
+            Some((_, Value::List(items))) => match items.first() {
+                Some(Value::Structure(r)) => match r.iter().find(|(n, _)| n.as_ref() == "Id") {
+                    Some((_, Value::String(s))) => s.clone(),
+                    _ => panic!("root id"),
+                },
+                _ => panic!("a root"),
+            },
+            _ => panic!("roots"),
+        },
+        _ => panic!("roots"),
+    };
+    let created = run(
+        "CreateAccount",
+        r#"{"Email":"data@example.com","AccountName":"data"}"#.into(),
+    )
+    .await;
+    let member = string(&created, &["CreateAccountStatus", "AccountId"]);
+    let bucket_policy = service
+        .parse_resource_policy(&format!(
+            r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"AWS":"arn:aws:iam::{ACCOUNT}:root"}},"Action":"s3:GetObject","Resource":"*"}}]}}"#
+        ))
+        .expect("bucket policy");
+    let target = Target::new("s3:GetObject", "arn:aws:s3:::data/report.csv");
+    let bucket = || Resource::in_account(&member).with_policy("bucket/data", &bucket_policy);
+    service
+        .authorize_access(&root, &target, Some(bucket()), &env)
+        .await
+        .expect("the bucket policy lets the management account read");
+
+    run(
+        "EnablePolicyType",
+        format!(r#"{{"RootId":"{root_id}","PolicyType":"RESOURCE_CONTROL_POLICY"}}"#),
+    )
+    .await;
+    service
+        .authorize_access(&root, &target, Some(bucket()), &env)
+        .await
+        .expect("RCPFullAWSAccess denies nothing");
+    let rcp = run(
+        "CreatePolicy",
+        r#"{"Content":"{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Principal\":\"*\",\"Action\":\"s3:GetObject\",\"Resource\":\"*\"}]}","Description":"","Name":"no-reads","Type":"RESOURCE_CONTROL_POLICY"}"#.into(),
+    )
+    .await;
+    let rcp_id = string(&rcp, &["Policy", "PolicySummary", "Id"]);
+    run(
+        "AttachPolicy",
+        format!(r#"{{"PolicyId":"{rcp_id}","TargetId":"{member}"}}"#),
+    )
+    .await;
+    let e = service
+        .authorize_access(&root, &target, Some(bucket()), &env)
+        .await
+        .expect_err("the RCP denies, even the management account");
+    assert!(
+        matches!(e, rolegate_service::ServiceError::Denied { .. }),
+        "{e:?}"
+    );
+    let evaluation = service
+        .evaluate_access(&root, &target, Some(bucket()), &env)
+        .await
+        .expect("evaluation");
+    assert_eq!(evaluation.decision, rolegate_policy::Decision::ExplicitDeny);
+    // A resource of the management account is not under RCPs.
+    let own = Resource::in_account(ACCOUNT).with_policy("bucket/own", &bucket_policy);
+    service
+        .authorize_access(&root, &target, Some(own), &env)
+        .await
+        .expect("the management account's resources have no RCPs");
 }
 
 #[test]

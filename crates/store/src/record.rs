@@ -630,3 +630,40 @@ pub fn encode<T: Entity>(value: &T) -> Result<String, crate::StoreError> {
 pub fn decode<T: Entity>(data: &str) -> Result<T, crate::StoreError> {
     serde_json::from_str(data).map_err(|e| crate::StoreError::Corrupt(format!("{}: {e}", T::KIND)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_written_before_closing_existed_reads_open() {
+        let a: Account =
+            decode(r#"{"id":"123456789012","created":1,"root_access_keys":[]}"#).expect("decodes");
+        assert!(!a.closed);
+    }
+
+    #[test]
+    fn an_organization_round_trips() {
+        let mut o = Organization {
+            id: "o-abcdefghij".into(),
+            management_account: "123456789012".into(),
+            feature_set: "ALL".into(),
+            created: 1,
+            root: OrgRoot {
+                id: "r-abcd".into(),
+                name: "Root".into(),
+                policy_types: vec!["SERVICE_CONTROL_POLICY".into()],
+                tags: Vec::new(),
+            },
+            units: Default::default(),
+            accounts: Default::default(),
+            policies: Default::default(),
+            attachments: Default::default(),
+            create_requests: Vec::new(),
+        };
+        o.attachments
+            .insert("r-abcd".into(), vec!["p-FullAWSAccess".into()]);
+        let text = encode(&o).expect("encodes");
+        assert_eq!(decode::<Organization>(&text).expect("decodes"), o);
+    }
+}

@@ -83,6 +83,19 @@ shape!(RootOutput {
     root: Root = "Root"
 });
 
+structure!(ListAwsServiceAccessForOrganizationInput {
+    next_token: Option<String> = "NextToken" [LEN_TOKEN],
+    max_results: Option<i64> = "MaxResults" [MAX_RESULTS],
+});
+shape!(
+    /// `EnabledServicePrincipal`.
+    EnabledServicePrincipal { service_principal: String = "ServicePrincipal", date_enabled: Option<OffsetDateTime> = "DateEnabled" }
+);
+shape!(ListAwsServiceAccessForOrganizationOutput {
+    enabled_service_principals: Vec<EnabledServicePrincipal> = "EnabledServicePrincipals",
+    next_token: Option<String> = "NextToken",
+});
+
 shape!(
     /// `CreateAccountStatus`.
     CreateAccountStatus {
@@ -137,6 +150,11 @@ structure!(ListAccountsInput {
     max_results: Option<i64> = "MaxResults" [MAX_RESULTS],
 });
 shape!(ListAccountsOutput { accounts: Vec<Account> = "Accounts", next_token: Option<String> = "NextToken" });
+structure!(ListAccountsForParentInput {
+    parent_id: String = "ParentId" [LEN_ID],
+    next_token: Option<String> = "NextToken" [LEN_TOKEN],
+    max_results: Option<i64> = "MaxResults" [MAX_RESULTS],
+});
 structure!(DescribeAccountInput {
     account_id: String = "AccountId"[LEN_ID]
 });

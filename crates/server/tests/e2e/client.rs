@@ -12,7 +12,7 @@ use crate::{
     support::*,
 };
 
-fn bash(
+pub(crate) fn bash(
     dir: &std::path::Path,
     endpoint: &str,
     env: &[(&str, &str)],

@@ -315,5 +315,34 @@ pub async fn member_accounts_through_the_access_role(s: &Server) {
             )
             .as_str()
         );
+
+        // `rolegate assume`, as the seeds' AssumeRole.sh does.
+        let script = format!(
+            "set -e\neval \"$(rolegate assume --role arn:aws:iam::{}:role/OrganizationAccountAccessRole --session-name seeds)\"\naws sts get-caller-identity --query Arn --output text\n",
+            accounts[0]
+        );
+        let (endpoint, dir_path) = (s.endpoint.clone(), dir.path().to_owned());
+        let (ak2, sk2) = (ak.clone(), sk.clone());
+        let (code, out, err) = tokio::task::spawn_blocking(move || {
+            crate::client::bash(
+                &dir_path,
+                &endpoint,
+                &[
+                    ("AWS_ACCESS_KEY_ID", ak2.as_str()),
+                    ("AWS_SECRET_ACCESS_KEY", sk2.as_str()),
+                ],
+                &script,
+            )
+        })
+        .await
+        .expect("join");
+        assert_eq!(code, 0, "stdout:\n{out}\nstderr:\n{err}");
+        assert_eq!(
+            out.trim(),
+            format!(
+                "arn:aws:sts::{}:assumed-role/OrganizationAccountAccessRole/seeds",
+                accounts[0]
+            )
+        );
     }
 }

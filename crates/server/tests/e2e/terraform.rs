@@ -1,8 +1,9 @@
 //! The strongest compatibility check there is: Terraform's hashicorp/aws provider applies a
 //! configuration of users, keys, groups, policies, roles, an instance profile, an OpenID
 //! Connect provider with a role trusting it, the account password policy, an account alias and
-//! a login profile, a second plan
-//! shows no changes, and destroy removes everything. Needs `terraform` and a filesystem mirror
+//! a login profile (and one of an organization, an OU, a member account, an SCP and its
+//! attachment), a second plan shows no changes, and destroy removes everything. Needs
+//! `terraform` and a filesystem mirror
 //! of the provider (found at `ROLEGATE_TF_PLUGIN_DIR` or `/opt/tf-plugins`); neither can be
 //! installed from the package registries, so the test is skipped where they are absent.
 
@@ -33,8 +34,8 @@ fn terraform(dir: &Path, args: &[&str], vars: &[String]) -> (i32, String) {
     )
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terraform_apply_plan_destroy() {
+/// The provider mirror, when terraform and it are installed (else the test is skipped).
+fn provider_mirror() -> Option<String> {
     let plugins =
         std::env::var("ROLEGATE_TF_PLUGIN_DIR").unwrap_or_else(|_| "/opt/tf-plugins".into());
     let have_terraform = Command::new("terraform")
@@ -47,8 +48,16 @@ async fn terraform_apply_plan_destroy() {
             .exists()
     {
         eprintln!("SKIPPED: terraform or the hashicorp/aws provider mirror is not installed");
-        return;
+        return None;
     }
+    Some(plugins)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_apply_plan_destroy() {
+    let Some(plugins) = provider_mirror() else {
+        return;
+    };
     let dir = tempfile::tempdir().expect("dir");
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform/main.tf"),
@@ -110,4 +119,85 @@ async fn terraform_apply_plan_destroy() {
     let _ = child.wait();
     result.expect("terraform steps");
     assert_eq!(left.expect("list"), 0, "destroy removed the user");
+}
+
+/// `aws_organizations_organization` (with SCPs enabled), `_organizational_unit`, `_account`,
+/// `_policy` and `_policy_attachment`: apply, a second plan without changes, destroy (the
+/// account is removed from the organization, then the OU, the policy and the organization go).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_organizations_round_trip() {
+    let Some(plugins) = provider_mirror() else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::copy(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform/organizations/main.tf"),
+        dir.path().join("main.tf"),
+    )
+    .expect("copy");
+    std::fs::write(
+        dir.path().join("cli.tfrc"),
+        format!(
+            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{plugins}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n"
+        ),
+    )
+    .expect("cli config");
+    let port = free_port();
+    let mut child = spawn_server(
+        dir.path(),
+        port,
+        &[
+            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
+            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
+        ],
+    );
+    wait_ready(port).await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let vars = vec![
+        format!("endpoint={endpoint}"),
+        format!("access_key={ROOT_KEY}"),
+        format!("secret_key={ROOT_SECRET}"),
+    ];
+    let d = dir.path().to_path_buf();
+    let result = tokio::task::spawn_blocking(move || {
+        let (code, out) = terraform(&d, &["init", "-input=false", "-no-color"], &[]);
+        assert_eq!(code, 0, "init: {out}");
+        let (code, out) = terraform(
+            &d,
+            &["apply", "-auto-approve", "-input=false", "-no-color"],
+            &vars,
+        );
+        assert_eq!(code, 0, "apply: {out}");
+        assert!(out.contains("Resources: 5 added"), "{out}");
+        let (code, out) = terraform(
+            &d,
+            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
+            &vars,
+        );
+        assert_eq!(code, 0, "a second plan must show no changes: {out}");
+        let (code, out) = terraform(
+            &d,
+            &["destroy", "-auto-approve", "-input=false", "-no-color"],
+            &vars,
+        );
+        assert_eq!(code, 0, "destroy: {out}");
+        assert!(out.contains("Resources: 5 destroyed"), "{out}");
+    })
+    .await;
+    // The organization is gone.
+    let request = signed_post(
+        &endpoint,
+        "organizations",
+        "{}",
+        ROOT_KEY,
+        ROOT_SECRET,
+        time::OffsetDateTime::now_utc(),
+        &[("x-amz-target", "AWSOrganizationsV20161128.ListRoots")],
+    );
+    let (status, _, text) = raw(&endpoint, request).await;
+    child.kill().expect("stop");
+    let _ = child.wait();
+    result.expect("terraform steps");
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("AWSOrganizationsNotInUseException"), "{text}");
 }

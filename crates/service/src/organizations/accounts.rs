@@ -1,5 +1,5 @@
 //! Member accounts: CreateAccount (with the role the management account reaches the account
-//! through, and no root credentials), its request statuses, ListAccounts, DescribeAccount,
+//! through, and no root credentials), its request statuses, ListAccounts, ListAccountsForParent, DescribeAccount,
 //! MoveAccount, RemoveAccountFromOrganization and CloseAccount.
 //!
 //! <https://docs.aws.amazon.com/organizations/latest/APIReference/API_CreateAccount.html>,
@@ -8,8 +8,9 @@
 use rolegate_proto::dto::organizations::{
     Account, CloseAccountInput, CreateAccountInput, CreateAccountStatus, CreateAccountStatusOutput,
     DescribeAccountInput, DescribeAccountOutput, DescribeCreateAccountStatusInput,
-    ListAccountsInput, ListAccountsOutput, ListCreateAccountStatusInput,
-    ListCreateAccountStatusOutput, MoveAccountInput, RemoveAccountFromOrganizationInput,
+    ListAccountsForParentInput, ListAccountsInput, ListAccountsOutput,
+    ListCreateAccountStatusInput, ListCreateAccountStatusOutput, MoveAccountInput,
+    RemoveAccountFromOrganizationInput,
 };
 use rolegate_store::{
     GLOBAL,
@@ -18,8 +19,8 @@ use rolegate_store::{
 };
 
 use super::{
-    DEFAULT_ACCESS_ROLE, FULL_AWS_ACCESS, SCP, account_arn, caller_in, is_parent, lower_id,
-    merge_tags, org_error, page, time,
+    DEFAULT_ACCESS_ROLE, MAX_CREATE_REQUESTS, MAX_ENTRIES, account_arn, attach_defaults, caller_in,
+    is_parent, lower_id, merge_tags, org_error, page, quota, time,
 };
 use crate::{
     Service,
@@ -38,6 +39,8 @@ handlers! {
         needs |i, _| Needs::org(OrgResource::None);
     ListAccountsInput => ListAccountsOutput: list_accounts,
         needs |i, _| Needs::org(OrgResource::None);
+    ListAccountsForParentInput => ListAccountsOutput: list_accounts_for_parent,
+        needs |i, _| Needs::org(OrgResource::Any(&i.parent_id));
     DescribeAccountInput => DescribeAccountOutput: describe_account,
         needs |i, _| Needs::org(OrgResource::Account(&i.account_id));
     MoveAccountInput: move_account,
@@ -185,6 +188,8 @@ impl Service {
                     // AWS reports it in the request's status, not as an error of the call.
                     request.state = "FAILED".into();
                     request.failure_reason = Some("EMAIL_ALREADY_EXISTS".into());
+                } else if o.accounts.len() >= MAX_ENTRIES {
+                    return Err(quota("ACCOUNT_NUMBER_LIMIT_EXCEEDED"));
                 } else {
                     let account = ids::account_id()?;
                     if tx.get::<record::Account>(GLOBAL, &account).await?.is_some() {
@@ -219,15 +224,12 @@ impl Service {
                             tags,
                         },
                     );
-                    if o.root.policy_types.iter().any(|t| t == SCP) {
-                        o.attachments
-                            .entry(account.clone())
-                            .or_default()
-                            .push(FULL_AWS_ACCESS.into());
-                    }
+                    attach_defaults(&mut o, &account);
                     request.account_id = Some(account);
                 }
                 o.create_requests.push(request.clone());
+                let excess = o.create_requests.len().saturating_sub(MAX_CREATE_REQUESTS);
+                o.create_requests.drain(..excess);
                 tx.put(GLOBAL, ORGANIZATION_KEY, &o)?;
                 tx.commit().await?;
                 Ok(request)
@@ -293,6 +295,36 @@ impl Service {
     ) -> Result<ListAccountsOutput> {
         let o = self.organization_for(c, false).await?;
         let items = o.accounts.values().map(|a| account_shape(&o, a)).collect();
+        let (accounts, next_token) = page(
+            items,
+            |a: &Account| a.id.clone(),
+            i.next_token.as_deref(),
+            i.max_results,
+        )?;
+        Ok(ListAccountsOutput {
+            accounts,
+            next_token,
+        })
+    }
+
+    pub(crate) async fn list_accounts_for_parent(
+        &self,
+        c: &Ctx<'_>,
+        i: ListAccountsForParentInput,
+    ) -> Result<ListAccountsOutput> {
+        let o = self.organization_for(c, false).await?;
+        if !is_parent(&o, &i.parent_id) {
+            return Err(org_error(
+                OrgError::ParentNotFound,
+                "We can't find a root or OU with the ParentId that you specified.",
+            ));
+        }
+        let items = o
+            .accounts
+            .values()
+            .filter(|a| a.parent == i.parent_id)
+            .map(|a| account_shape(&o, a))
+            .collect();
         let (accounts, next_token) = page(
             items,
             |a: &Account| a.id.clone(),

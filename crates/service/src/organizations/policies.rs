@@ -4,7 +4,6 @@
 //!
 //! <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_policies_scps.html>
 
-use rolegate_policy::PolicyKind;
 use rolegate_proto::dto::organizations::{
     AttachPolicyInput, CreatePolicyInput, DeletePolicyInput, DescribePolicyInput,
     DetachPolicyInput, DisablePolicyTypeInput, EnablePolicyTypeInput, ListPoliciesForTargetInput,
@@ -14,8 +13,9 @@ use rolegate_proto::dto::organizations::{
 use rolegate_store::record::{self, Organization};
 
 use super::{
-    FULL_AWS_ACCESS, MAX_ATTACHED, Node, SCP, account_arn, lower_id, merge_tags, node, org_error,
-    ou_arn, page, policy_arn, root_arn, root_shape,
+    MAX_ATTACHED, MAX_ENTRIES, Node, RCP, SCP, account_arn, attach_defaults, document_kind,
+    ensure_managed_policies, lower_id, merge_tags, node, org_error, ou_arn, page, policy_arn,
+    quota, root_arn, root_shape,
 };
 use crate::{
     Service,
@@ -93,14 +93,14 @@ fn target_not_found() -> ServiceError {
     )
 }
 
-/// Only service control policies are enforced here; other types are refused, not ignored.
+/// Only the types enforced here (SCPs and RCPs); others are refused, never silently ignored.
 fn scp_only(kind: &str) -> Result<()> {
-    if kind == SCP {
+    if kind == SCP || kind == RCP {
         Ok(())
     } else {
         Err(org_error(
             OrgError::PolicyTypeNotAvailable,
-            "You can't use a policy type that isn't available in this organization (Rolegate enforces SERVICE_CONTROL_POLICY).",
+            "You can't use a policy type that isn't available in this organization (Rolegate enforces SERVICE_CONTROL_POLICY and RESOURCE_CONTROL_POLICY).",
         ))
     }
 }
@@ -111,15 +111,16 @@ fn is_target(o: &Organization, id: &str) -> bool {
 }
 
 impl Service {
-    /// Checks an SCP's content: a valid policy (as an identity policy) within the quota.
-    fn check_scp(&self, content: &str) -> Result<()> {
+    /// Checks a policy's content: a valid policy of its type (SCPs as identity policies, RCPs as
+    /// resource policies) within the quota.
+    fn check_scp(&self, content: &str, kind: &str) -> Result<()> {
         if content.chars().filter(|c| !c.is_whitespace()).count() > MAX_SCP_SIZE {
             return Err(org_error(
                 OrgError::ConstraintViolation,
                 "You attempted to create a policy that is larger than the maximum size (POLICY_CONTENT_LIMIT_EXCEEDED).",
             ));
         }
-        self.parsed_policy(content, PolicyKind::Identity)
+        self.parsed_policy(content, document_kind(kind))
             .map(|_| ())
             .map_err(|e| {
                 org_error(
@@ -146,16 +147,15 @@ impl Service {
                 ));
             }
             o.root.policy_types.push(i.policy_type.clone());
-            // FullAWSAccess goes on every root, OU and account, so enabling SCPs denies nothing.
+            ensure_managed_policies(o);
+            // The type's full-access policy goes on every root, OU and account, so enabling it
+            // denies nothing.
             let targets: Vec<String> = std::iter::once(o.root.id.clone())
                 .chain(o.units.keys().cloned())
                 .chain(o.accounts.keys().cloned())
                 .collect();
             for t in targets {
-                let attached = o.attachments.entry(t).or_default();
-                if !attached.iter().any(|p| p == FULL_AWS_ACCESS) {
-                    attached.push(FULL_AWS_ACCESS.into());
-                }
+                attach_defaults(o, &t);
             }
             Ok(RootOutput {
                 root: root_shape(o),
@@ -204,8 +204,11 @@ impl Service {
         i: CreatePolicyInput,
     ) -> Result<PolicyOutput> {
         scp_only(&i.r#type)?;
-        self.check_scp(&i.content)?;
+        self.check_scp(&i.content, &i.r#type)?;
         self.change_organization(c, |o| {
+            if o.policies.len() >= MAX_ENTRIES {
+                return Err(quota("POLICY_NUMBER_LIMIT_EXCEEDED"));
+            }
             if o.policies
                 .values()
                 .any(|p| p.name == i.name && p.kind == i.r#type)
@@ -238,11 +241,21 @@ impl Service {
         c: &Ctx<'_>,
         i: UpdatePolicyInput,
     ) -> Result<PolicyOutput> {
+        let kind = self
+            .organization_for(c, false)
+            .await?
+            .policies
+            .get(&i.policy_id)
+            .map(|p| p.kind.clone())
+            .ok_or_else(policy_not_found)?;
         if let Some(content) = &i.content {
-            self.check_scp(content)?;
+            self.check_scp(content, &kind)?;
         }
         self.change_organization(c, |o| {
             let current = o.policies.get(&i.policy_id).ok_or_else(policy_not_found)?;
+            if current.kind != kind {
+                return Err(ServiceError::Retry);
+            }
             if current.aws_managed {
                 return Err(ServiceError::AccessDenied(
                     "You can't modify an AWS managed policy.".into(),
@@ -400,6 +413,8 @@ impl Service {
                     "This operation can be performed only for enabled policy types.",
                 ));
             }
+            let kind = p.kind.clone();
+            let of_kind = of_type(o, &i.target_id, &kind);
             let attached = o.attachments.entry(i.target_id.clone()).or_default();
             if attached.contains(&i.policy_id) {
                 return Err(org_error(
@@ -407,7 +422,7 @@ impl Service {
                     "The selected policy is already attached to the specified target.",
                 ));
             }
-            if attached.len() >= MAX_ATTACHED {
+            if of_kind >= MAX_ATTACHED {
                 return Err(org_error(
                     OrgError::ConstraintViolation,
                     "You attempted to attach more policies of this type to a target than allowed (MAX_POLICY_TYPE_ATTACHMENT_LIMIT_EXCEEDED).",
@@ -421,12 +436,16 @@ impl Service {
 
     pub(crate) async fn detach_org_policy(&self, c: &Ctx<'_>, i: DetachPolicyInput) -> Result<()> {
         self.change_organization(c, |o| {
-            if !o.policies.contains_key(&i.policy_id) {
-                return Err(policy_not_found());
-            }
+            let kind = o
+                .policies
+                .get(&i.policy_id)
+                .ok_or_else(policy_not_found)?
+                .kind
+                .clone();
             if !is_target(o, &i.target_id) {
                 return Err(target_not_found());
             }
+            let of_kind = of_type(o, &i.target_id, &kind);
             let attached = o.attachments.entry(i.target_id.clone()).or_default();
             if !attached.contains(&i.policy_id) {
                 return Err(org_error(
@@ -434,7 +453,7 @@ impl Service {
                     "The policy isn't attached to the specified target in the specified root.",
                 ));
             }
-            if attached.len() == 1 {
+            if of_kind == 1 {
                 // A target without any SCP would deny everything below it.
                 return Err(org_error(
                     OrgError::ConstraintViolation,
@@ -446,6 +465,16 @@ impl Service {
         })
         .await
     }
+}
+
+/// How many policies of `kind` are attached to `target`.
+fn of_type(o: &Organization, target: &str, kind: &str) -> usize {
+    o.attachments
+        .get(target)
+        .into_iter()
+        .flatten()
+        .filter(|id| o.policies.get(*id).is_some_and(|p| p.kind == kind))
+        .count()
 }
 
 /// A `PolicyTargetSummary` of a root, OU or account.

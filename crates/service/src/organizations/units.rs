@@ -13,8 +13,8 @@ use rolegate_proto::dto::organizations::{
 use rolegate_store::record::{self, Organization};
 
 use super::{
-    FULL_AWS_ACCESS, MAX_OU_DEPTH, SCP, ancestors, is_parent, lower_id, merge_tags, org_error,
-    ou_arn, page,
+    MAX_ENTRIES, MAX_OU_DEPTH, ancestors, attach_defaults, is_parent, lower_id, merge_tags,
+    org_error, ou_arn, page, quota,
 };
 use crate::{
     Service,
@@ -86,6 +86,9 @@ impl Service {
             if !is_parent(o, &i.parent_id) {
                 return Err(parent_not_found());
             }
+            if o.units.len() >= MAX_ENTRIES {
+                return Err(quota("OU_NUMBER_LIMIT_EXCEEDED"));
+            }
             // The root is level 0: an OU directly under it is at depth 1.
             let depth = ancestors(o, &i.parent_id).len() + 1;
             if depth > MAX_OU_DEPTH {
@@ -107,12 +110,7 @@ impl Service {
                 parent: i.parent_id.clone(),
                 tags,
             };
-            if o.root.policy_types.iter().any(|t| t == SCP) {
-                o.attachments
-                    .entry(id.clone())
-                    .or_default()
-                    .push(FULL_AWS_ACCESS.into());
-            }
+            attach_defaults(o, &id);
             let shape = unit_shape(o, &unit);
             o.units.insert(id, unit);
             Ok(OrganizationalUnitOutput {

@@ -173,6 +173,14 @@ impl Service {
 
         // 4. Authorization.
         let held = self.held(caller).await?;
+        // The organization's resource control policies over the role's account (none for a
+        // service-linked role).
+        let rcps = match &role {
+            Some(r) if !crate::authorize::service_linked(&r.path) => {
+                self.resource_control_policies(&role_account).await?
+            }
+            _ => Vec::new(),
+        };
         let mut session_tags = inherited.clone();
         session_tags.extend(passed.iter().cloned());
         let trust = match &role {
@@ -249,7 +257,7 @@ impl Service {
                 &role_account,
                 c,
                 action == "sts:SetSourceIdentity" && parent.is_some(),
-            );
+            ) && rcps_allow(&request, &rcps, c);
             if !allowed {
                 let message = not_authorized(caller, &i.role_arn);
                 let evaluation = rolegate_policy::Evaluation {
@@ -430,5 +438,17 @@ mod tests {
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:user/R"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::12345:role/R"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:role/"), None);
+    }
+}
+
+/// Whether the organization's resource control policies over the role's account allow one
+/// action (no levels: no RCPs apply).
+fn rcps_allow(request: &Request<'_>, rcps: &[crate::authorize::ScpLevel], c: &Ctx<'_>) -> bool {
+    match crate::authorize::resource_control(request, rcps) {
+        Some(evaluation) if evaluation.decision != Decision::Allow => {
+            tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
+            false
+        }
+        _ => true,
     }
 }

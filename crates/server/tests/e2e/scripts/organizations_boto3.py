@@ -257,6 +257,38 @@ org.remove_account_from_organization(AccountId=g)
 assert code(lambda: org.describe_account(AccountId=g)) == "AccountNotFoundException"
 assert code(lambda: org.remove_account_from_organization(AccountId=account)) == "ConstraintViolationException"
 
+# Resource control policies: no principal outside the organization may assume the roles of
+# `eng`'s accounts. gamma, removed above, is outside now.
+shared = f"arn:aws:iam::{a}:role/shared"
+sa.create_role(RoleName="shared", AssumeRolePolicyDocument=doc([{
+    "Effect": "Allow", "Action": "sts:AssumeRole",
+    "Principal": {"AWS": [f"arn:aws:iam::{g}:root", f"arn:aws:iam::{account}:root"]}}]))
+outsider = of(admin_session(g, "Ops"), "sts")
+assert outsider.assume_role(RoleArn=shared, RoleSessionName="outsider")["Credentials"]
+assert code(lambda: org.create_policy(Content=doc([{"Effect": "Deny", "Action": "*", "Resource": "*"}]),
+                                      Description="", Name="no-principal",
+                                      Type="RESOURCE_CONTROL_POLICY")) == "MalformedPolicyDocumentException"
+org.enable_policy_type(RootId=root["Id"], PolicyType="RESOURCE_CONTROL_POLICY")
+on = org.list_policies_for_target(TargetId=a, Filter="RESOURCE_CONTROL_POLICY")["Policies"]
+assert [p["Id"] for p in on] == ["p-RCPFullAWSAccess"], on
+assert outsider.assume_role(RoleArn=shared, RoleSessionName="outsider")["Credentials"]
+rcp = org.create_policy(
+    Content=doc([{"Effect": "Deny", "Principal": "*", "Action": "sts:AssumeRole", "Resource": "*",
+                  "Condition": {"StringNotEqualsIfExists": {"aws:PrincipalOrgID": o["Id"]}}}]),
+    Description="organization only", Name="org-only", Type="RESOURCE_CONTROL_POLICY")["Policy"]["PolicySummary"]
+org.attach_policy(PolicyId=rcp["Id"], TargetId=ou["Id"])
+e = error(lambda: outsider.assume_role(RoleArn=shared, RoleSessionName="outsider"))
+assert e["Code"] == "AccessDenied", e
+assert sts_admin.assume_role(RoleArn=shared, RoleSessionName="insider")["Credentials"]  # in the organization
+# SCPs and RCPs are counted apart: the SCP side of `eng` still has FullAWSAccess only.
+scps = org.list_policies_for_target(TargetId=ou["Id"], Filter="SERVICE_CONTROL_POLICY")["Policies"]
+assert [p["Id"] for p in scps] == ["p-FullAWSAccess"], scps
+org.detach_policy(PolicyId=rcp["Id"], TargetId=ou["Id"])
+assert outsider.assume_role(RoleArn=shared, RoleSessionName="outsider")["Credentials"]
+assert code(lambda: org.detach_policy(PolicyId="p-RCPFullAWSAccess", TargetId=ou["Id"])) == \
+    "ConstraintViolationException"
+org.disable_policy_type(RootId=root["Id"], PolicyType="RESOURCE_CONTROL_POLICY")
+
 # Deleting needs every member account gone.
 assert code(org.delete_organization) == "OrganizationNotEmptyException"
 org.disable_policy_type(RootId=root["Id"], PolicyType="SERVICE_CONTROL_POLICY")
