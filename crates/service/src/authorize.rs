@@ -183,11 +183,6 @@ impl Organizations for NoOrganizations {
     }
 }
 
-/// Whether a role is service-linked (its path is `/aws-service-role/…`): SCPs do not apply.
-pub(crate) fn service_linked(role_path: &str) -> bool {
-    role_path.starts_with("/aws-service-role/")
-}
-
 /// Whose stored policies to gather: a user (with its groups'), a group, or a role.
 #[derive(Clone, Copy)]
 pub(crate) enum Holder<'a> {
@@ -746,14 +741,14 @@ impl Service {
     }
 
     /// The service control policies over a principal of `account`: none in the management
-    /// account or for a service-linked role, where SCPs do not apply; else what the
-    /// organization says ([`Organizations`]).
-    pub(crate) async fn organization_policies(
-        &self,
-        account: &str,
-        service_linked_role: bool,
-    ) -> Result<Vec<ScpLevel>> {
-        if service_linked_role || account == self.account_id() {
+    /// account, where SCPs do not apply; else what the organization says ([`Organizations`]).
+    ///
+    /// No role is exempt by its path: anyone allowed `iam:CreateRole` could otherwise make one
+    /// under `/aws-service-role/` and escape every SCP (and RCP). AWS exempts service-linked
+    /// roles, which only AWS creates; when CreateServiceLinkedRole exists (issue 17) the
+    /// exemption will rest on a stored mark no caller can set.
+    pub(crate) async fn organization_policies(&self, account: &str) -> Result<Vec<ScpLevel>> {
+        if account == self.account_id() {
             return Ok(Vec::new());
         }
         // The stored organization first; an account it does not hold asks the installed
@@ -827,12 +822,7 @@ impl Service {
             .as_ref()
             .map(|s| s.tags.clone())
             .unwrap_or_default();
-        let scps = self
-            .organization_policies(
-                account,
-                matches!(&caller.identity, Identity::AssumedRole { role_path, .. } if service_linked(role_path)),
-            )
-            .await?;
+        let scps = self.organization_policies(account).await?;
         let organization = self.cached_organization().await?;
         match &caller.identity {
             Identity::Root => Ok(Held {

@@ -374,6 +374,17 @@ pub(crate) fn tag_shapes(tags: &[record::Tag]) -> Vec<Tag> {
 
 /// Sets `new` on `tags` (a key already there gets the new value); at most 50.
 pub(crate) fn merge_tags(tags: &mut Vec<record::Tag>, new: &[Tag]) -> Result<()> {
+    // `aws:` is AWS's own prefix, as everywhere else tags are set.
+    if new.iter().any(|t| {
+        t.key
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("aws:"))
+    }) {
+        return Err(org_error(
+            OrgError::InvalidInput,
+            "Tag keys may not begin with the reserved prefix aws:.",
+        ));
+    }
     for t in new {
         match tags.iter_mut().find(|x| x.key == t.key) {
             Some(x) => x.value.clone_from(&t.value),

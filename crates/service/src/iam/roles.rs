@@ -82,6 +82,9 @@ pub fn role_shape(account: &str, r: &record::Role, detailed: bool) -> shapes::Ro
     }
 }
 
+/// The path of service-linked roles.
+const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+
 impl Service {
     /// Validates a trust policy: grammar, size, and that the users and roles it names exist,
     /// in whichever account (AWS stores them by unique id, so a missing one cannot be named;
@@ -193,6 +196,16 @@ impl Service {
         i: CreateRoleInput,
     ) -> Result<CreateRoleOutput> {
         let account = c.account();
+        // Service-linked roles are AWS's to create (CreateServiceLinkedRole); their path says
+        // what they are, so no one else may claim it.
+        if i.path
+            .as_deref()
+            .is_some_and(|p| p.starts_with(SERVICE_ROLE_PATH))
+        {
+            return Err(ServiceError::InvalidInput(format!(
+                "Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles"
+            )));
+        }
         let trust_ids = self
             .check_trust_policy(&i.assume_role_policy_document)
             .await?;

@@ -28,7 +28,7 @@ use rolegate_store::record;
 
 use crate::{
     Service,
-    authorize::{HeldPolicy, Holder, PolicySource, service_linked},
+    authorize::{HeldPolicy, Holder, PolicySource},
     error::{Result, ServiceError},
     iam::{Ctx, decode_marker, encode_marker, key_of, not_found},
 };
@@ -364,7 +364,7 @@ impl Service {
             identity,
             boundary,
             resource,
-            scps: self.source_scps(c.account(), &source).await?,
+            scps: self.source_scps(c.account()).await?,
             principal,
             context: context_from(&i.context_entries)?,
             resource_owner: owner_account(i.resource_owner.as_deref())?,
@@ -522,12 +522,10 @@ impl Service {
         ))
     }
 
-    /// The service control policies over the entity's account (none for a service-linked
-    /// role), as authorization applies them.
-    async fn source_scps(&self, account: &str, source: &Source) -> Result<Vec<Vec<Simulated>>> {
-        let service_linked = matches!(source, Source::Role(r) if service_linked(&r.path));
+    /// The service control policies over the entity's account, as authorization applies them.
+    async fn source_scps(&self, account: &str) -> Result<Vec<Vec<Simulated>>> {
         Ok(self
-            .organization_policies(account, service_linked)
+            .organization_policies(account)
             .await?
             .into_iter()
             .map(|level| {

@@ -209,6 +209,24 @@ impl Service {
                     tx.put(GLOBAL, &k, &key)?;
                 }
             }
+            // The user's records keyed by its name move with it (a password or service
+            // credentials left under the old name would come back to a namesake).
+            if let Some(mut p) = tx
+                .get::<record::LoginProfile>(account, &old_key)
+                .await?
+                .filter(|p| p.user_id == user.id)
+            {
+                p.user_name.clone_from(new_name);
+                move_record(&mut tx, account, &old_key, &new_key, &p).await?;
+            }
+            if let Some(mut r) = tx
+                .get::<record::ServiceCredentials>(account, &old_key)
+                .await?
+                .filter(|r| r.user_id == user.id)
+            {
+                r.user_name.clone_from(new_name);
+                move_record(&mut tx, account, &old_key, &new_key, &r).await?;
+            }
             user.name.clone_from(new_name);
             if new_key != old_key {
                 tx.delete::<record::User>(account, &old_key)?;
@@ -325,4 +343,20 @@ impl Service {
         self.set_boundary::<record::User>(c.account(), &i.user_name, None)
             .await
     }
+}
+
+/// Writes `value` (read in `tx` under `from`) under `to`, replacing whatever a deleted
+/// namesake left there, and deletes it under `from`.
+async fn move_record<T: rolegate_store::Entity>(
+    tx: &mut crate::tx::Tx<'_>,
+    account: &str,
+    from: &str,
+    to: &str,
+    value: &T,
+) -> Result<()> {
+    if from != to {
+        tx.delete::<T>(account, from)?;
+        tx.get::<T>(account, to).await?;
+    }
+    tx.put(account, to, value)
 }

@@ -173,13 +173,11 @@ impl Service {
 
         // 4. Authorization.
         let held = self.held(caller).await?;
-        // The organization's resource control policies over the role's account (none for a
-        // service-linked role).
+        // The organization's resource control policies over the role's account (no role is
+        // exempt by its path: see `organization_policies`).
         let rcps = match &role {
-            Some(r) if !crate::authorize::service_linked(&r.path) => {
-                self.resource_control_policies(&role_account).await?
-            }
-            _ => Vec::new(),
+            Some(_) => self.resource_control_policies(&role_account).await?,
+            None => Vec::new(),
         };
         let mut session_tags = inherited.clone();
         session_tags.extend(passed.iter().cloned());

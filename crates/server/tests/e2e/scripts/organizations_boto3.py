@@ -131,6 +131,7 @@ org.tag_resource(ResourceId=a, Tags=[{"Key": "team", "Value": "red"}, {"Key": "c
 org.untag_resource(ResourceId=a, TagKeys=["cost"])
 assert org.list_tags_for_resource(ResourceId=a)["Tags"] == [{"Key": "team", "Value": "red"}]
 org.tag_resource(ResourceId=ou["Id"], Tags=[{"Key": "tier", "Value": "prod"}])
+assert code(lambda: org.tag_resource(ResourceId=ou["Id"], Tags=[{"Key": "aws:tier", "Value": "x"}])) == "InvalidInputException"
 assert org.list_tags_for_resource(ResourceId=ou["Id"])["Tags"] == [{"Key": "tier", "Value": "prod"}]
 assert code(lambda: org.list_tags_for_resource(ResourceId="ou-zzzz-zzzzzzzz")) == "TargetNotFoundException"
 
@@ -229,6 +230,12 @@ sg.create_user(UserName="after-scp")          # gamma is not under the OU
 iam_admin.create_user(UserName="after-scp")   # the management account is never capped
 assert sa.list_users()["Users"]               # only the denied action is denied
 assert code(lambda: org.delete_policy(PolicyId=scp["Id"])) == "PolicyInUseException"
+# No role escapes SCPs by its path: the service-linked path is not the member's to use (a role
+# there was exempt from every SCP and RCP: found by the attack on Organizations).
+assert code(lambda: sa.create_role(
+    RoleName="fake-slr", Path="/aws-service-role/x.amazonaws.com/",
+    AssumeRolePolicyDocument=doc([{"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::" + a + ":root"},
+                                   "Action": "sts:AssumeRole"}]))) == "InvalidInput"
 
 # An SCP allow-list at one level caps what lower levels allow: detach FullAWSAccess from `eng`
 # and leave only the deny there: nothing is allowed below it.

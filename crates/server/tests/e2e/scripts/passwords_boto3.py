@@ -214,6 +214,22 @@ for c in [cred_id, second["ServiceSpecificCredentialId"], bedrock["ServiceSpecif
 assert error(lambda: iam.delete_service_specific_credential(UserName="carol", ServiceSpecificCredentialId=cred_id))["Code"] == "NoSuchEntity"
 call(iam.delete_user, UserName="carol")
 
+# --- a renamed user keeps its password and credentials; its old name gets nothing -------------
+call(iam.create_user, UserName="dave")
+call(iam.create_login_profile, UserName="dave", Password="Dave-Password-77!")
+dave_cred = iam.create_service_specific_credential(UserName="dave", ServiceName="cassandra.amazonaws.com")["ServiceSpecificCredential"]
+call(iam.update_user, UserName="dave", NewUserName="dave2")
+assert call(iam.get_login_profile, UserName="dave2")["LoginProfile"]["UserName"] == "dave2"
+assert [c["ServiceSpecificCredentialId"] for c in call(iam.list_service_specific_credentials, UserName="dave2")["ServiceSpecificCredentials"]] == [dave_cred["ServiceSpecificCredentialId"]]
+assert error(lambda: iam.delete_user(UserName="dave2"))["Code"] == "DeleteConflict"
+call(iam.create_user, UserName="dave")  # a namesake of the old name inherits nothing
+assert error(lambda: iam.get_login_profile(UserName="dave"))["Code"] == "NoSuchEntity"
+assert call(iam.list_service_specific_credentials, UserName="dave")["ServiceSpecificCredentials"] == []
+call(iam.delete_user, UserName="dave")
+call(iam.delete_login_profile, UserName="dave2")
+call(iam.delete_service_specific_credential, UserName="dave2", ServiceSpecificCredentialId=dave_cred["ServiceSpecificCredentialId"])
+call(iam.delete_user, UserName="dave2")
+
 everything = "\n".join(seen)
 for secret_value in [service_password, reset["ServicePassword"], bedrock["ServiceCredentialSecret"]]:
     assert secret_value not in everything, "a service credential's secret came back in a later read"
