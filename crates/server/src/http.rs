@@ -251,7 +251,13 @@ async fn exchange(
     let op = match row.decode(input) {
         Ok(op) => op,
         Err(e) => {
-            return failed(Some(service), Some(row), caller, recorded, e.into());
+            return failed(
+                Some(service),
+                Some(row),
+                caller,
+                recorded,
+                ServiceError::undecodable(service, e),
+            );
         }
     };
     // 4. Authorize and execute.

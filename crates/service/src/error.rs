@@ -277,6 +277,21 @@ pub enum OrgError {
 }
 
 impl ServiceError {
+    /// A request that does not meet the model, as `service` answers it: Organizations reports
+    /// model violations as `InvalidInputException`; IAM, STS and the rest as `ValidationError`
+    /// (`ValidationException` in JSON).
+    pub fn undecodable(service: rolegate_proto::Service, e: DecodeError) -> Self {
+        match (service, e) {
+            (rolegate_proto::Service::Organizations, DecodeError::Validation(v)) => {
+                ServiceError::Organizations(
+                    OrgError::InvalidInput,
+                    DecodeError::Validation(v).to_string(),
+                )
+            }
+            (_, e) => ServiceError::Decode(e),
+        }
+    }
+
     /// `ConcurrentModification` with AWS's message (retries or re-authorizations ran out).
     pub(crate) fn concurrent_modification() -> Self {
         ServiceError::ConcurrentModification(

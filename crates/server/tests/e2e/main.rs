@@ -73,5 +73,6 @@ on_both_backends! {
     escalation::escalation_paths => sqlite_escalation, postgres_escalation;
     passwords::passwords_and_aliases => sqlite_passwords, postgres_passwords;
     organizations::organizations_with_boto3 => sqlite_organizations, postgres_organizations;
+    organizations::organizations_under_attack => sqlite_organizations_attacked, postgres_organizations_attacked;
     organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;
 }

@@ -20,6 +20,24 @@ pub async fn organizations_with_boto3(s: &Server) {
     run_boto3_as_root(s, "organizations_boto3.py", vec!["scenario".into()]).await;
 }
 
+/// Issue 14's adversarial checks (`scripts/organizations_adversarial_boto3.py`): an outsider
+/// and a member naming the organization's ids and reaching for the access roles, confused
+/// deputies without ExternalId, another account's policy ARNs, the service-linked path, a
+/// closed account's sessions.
+pub async fn organizations_under_attack(s: &Server) {
+    if !boto3_available() {
+        return;
+    }
+    let outsider = "424242424242";
+    let (key, secret) = add_account(s, outsider).await;
+    run_boto3_as_root(
+        s,
+        "organizations_adversarial_boto3.py",
+        vec![key, secret, outsider.into()],
+    )
+    .await;
+}
+
 /// An organization with OU `eng` holding two new accounts, made through boto3.
 async fn organization(s: &Server) -> Value {
     organizations_script(&s.endpoint, vec!["setup".into()]).await
