@@ -410,6 +410,7 @@ macro_rules! operations_table {
                 DeleteVirtualMFADevice($crate::dto::mfa_devices::DeleteVirtualMFADeviceInput),
                 ListMFADevices($crate::dto::mfa_devices::ListMFADevicesInput) -> $crate::dto::mfa_devices::ListMFADevicesOutput,
                 ListVirtualMFADevices($crate::dto::mfa_devices::ListVirtualMFADevicesInput) -> $crate::dto::mfa_devices::ListVirtualMFADevicesOutput,
+                GetMFADevice($crate::dto::mfa_devices::GetMFADeviceInput) -> $crate::dto::mfa_devices::GetMFADeviceOutput,
 
                 CreateOpenIDConnectProvider($crate::dto::oidc_providers::CreateOpenIDConnectProviderInput) -> $crate::dto::oidc_providers::CreateOpenIDConnectProviderOutput,
                 GetOpenIDConnectProvider($crate::dto::oidc_providers::GetOpenIDConnectProviderInput) -> $crate::dto::oidc_providers::GetOpenIDConnectProviderOutput,
@@ -426,6 +427,7 @@ macro_rules! operations_table {
                 GetAccountSummary($crate::dto::account::GetAccountSummaryInput) -> $crate::dto::account::GetAccountSummaryOutput,
                 GenerateCredentialReport($crate::dto::credential_report::GenerateCredentialReportInput) -> $crate::dto::credential_report::GenerateCredentialReportOutput,
                 GetCredentialReport($crate::dto::credential_report::GetCredentialReportInput) -> $crate::dto::credential_report::GetCredentialReportOutput,
+                SetSecurityTokenServicePreferences($crate::dto::account::SetSecurityTokenServicePreferencesInput),
                 CreateAccountAlias($crate::dto::account::CreateAccountAliasInput),
                 DeleteAccountAlias($crate::dto::account::DeleteAccountAliasInput),
                 ListAccountAliases($crate::dto::account::ListAccountAliasesInput) -> $crate::dto::account::ListAccountAliasesOutput,

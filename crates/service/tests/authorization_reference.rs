@@ -294,6 +294,10 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ("EncodedMessage", one("EncodedMessage", "opaque")),
         ("AccountAlias", one("AccountAlias", "example-corp")),
         (
+            "GlobalEndpointTokenVersion",
+            one("GlobalEndpointTokenVersion", "v2Token"),
+        ),
+        (
             "ServiceName",
             one("ServiceName", "codecommit.amazonaws.com"),
         ),

@@ -44,6 +44,8 @@ pub mod kind {
     pub const SERVICE_CREDENTIALS: &str = "service-credentials";
     /// The account's credential report (key [`super::CREDENTIAL_REPORT_KEY`]).
     pub const CREDENTIAL_REPORT: &str = "credential-report";
+    /// The account's STS preferences (key [`super::STS_PREFERENCES_KEY`]).
+    pub const STS_PREFERENCES: &str = "sts-preferences";
     /// An OpenID Connect provider (keyed by its issuer without `https://`: `HOST[:PORT]/PATH`,
     /// exactly as the ARN and the tokens' `iss` spell it).
     pub const OIDC_PROVIDER: &str = "oidc-provider";
@@ -51,6 +53,9 @@ pub mod kind {
     /// member accounts, policies and their attachments, in one record.
     pub const ORGANIZATION: &str = "organization";
 }
+
+/// The key of an account's STS preferences.
+pub const STS_PREFERENCES_KEY: &str = "sts";
 
 /// The key of an account's one credential report.
 pub const CREDENTIAL_REPORT_KEY: &str = "report";
@@ -145,6 +150,13 @@ mod v1 {
         pub generated: i64,
         /// The CSV.
         pub content: String,
+    }
+
+    /// The account's STS preferences.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct StsPreferences {
+        /// `GlobalEndpointTokenVersion`: 1 (`v1Token`) or 2 (`v2Token`).
+        pub global_endpoint_token_version: u8,
     }
 
     /// Which account an alias names.
@@ -617,6 +629,7 @@ entity! {
     AccountAlias => kind::ACCOUNT_ALIAS,
     ServiceCredentials => kind::SERVICE_CREDENTIALS,
     CredentialReport => kind::CREDENTIAL_REPORT,
+    StsPreferences => kind::STS_PREFERENCES,
     OidcProvider => kind::OIDC_PROVIDER,
     Organization => kind::ORGANIZATION,
 }

@@ -106,3 +106,9 @@ shape!(ListAccountAliasesOutput {
     is_truncated: bool = "IsTruncated",
     marker: Option<String> = "Marker",
 });
+
+// STS preferences: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SetSecurityTokenServicePreferences.html>.
+structure!(SetSecurityTokenServicePreferencesInput {
+    global_endpoint_token_version: String =
+        "GlobalEndpointTokenVersion"[crate::constraint::Constraint::Enum(&["v1Token", "v2Token"])],
+});

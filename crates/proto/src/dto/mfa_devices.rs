@@ -89,3 +89,13 @@ shape!(ListVirtualMFADevicesOutput {
     is_truncated: bool = "IsTruncated",
     marker: Option<String> = "Marker",
 });
+
+structure!(GetMFADeviceInput {
+    serial_number: String = "SerialNumber" [LEN_SERIAL, SERIAL],
+    user_name: Option<String> = "UserName" [LEN_1_64, NAME],
+});
+shape!(GetMFADeviceOutput {
+    user_name: Option<String> = "UserName",
+    serial_number: String = "SerialNumber",
+    enable_date: Option<OffsetDateTime> = "EnableDate",
+});

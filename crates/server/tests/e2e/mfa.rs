@@ -81,6 +81,47 @@ pub async fn virtual_mfa(s: &Server) {
         .expect("list");
     assert_eq!(listed.mfa_devices().len(), 1);
     assert_eq!(listed.mfa_devices()[0].serial_number(), serial);
+    // GetMFADevice: the device enabled for that user, and for no one else.
+    let got = root
+        .get_mfa_device()
+        .serial_number(&serial)
+        .user_name("dev")
+        .send()
+        .await
+        .expect("get mfa device");
+    assert_eq!(got.user_name(), Some("dev"));
+    assert_eq!(got.serial_number(), serial);
+    assert!(got.enable_date().is_some());
+    let elsewhere = root
+        .get_mfa_device()
+        .serial_number(&serial)
+        .user_name("ops")
+        .send()
+        .await
+        .expect_err("not ops's device");
+    assert_eq!(super::support::code(&elsewhere), "NoSuchEntity");
+    // GetAccountSummary counts the devices, and reports the STS token preference.
+    let summary = root.get_account_summary().send().await.expect("summary");
+    let map = summary.summary_map().expect("map");
+    assert!(
+        map[&aws_sdk_iam::types::SummaryKeyType::MfaDevicesInUse] >= 1,
+        "{map:?}"
+    );
+    assert_eq!(
+        map[&aws_sdk_iam::types::SummaryKeyType::GlobalEndpointTokenVersion],
+        1
+    );
+    root.set_security_token_service_preferences()
+        .global_endpoint_token_version(aws_sdk_iam::types::GlobalEndpointTokenVersion::V2Token)
+        .send()
+        .await
+        .expect("preferences");
+    let summary = root.get_account_summary().send().await.expect("summary");
+    assert_eq!(
+        summary.summary_map().expect("map")
+            [&aws_sdk_iam::types::SummaryKeyType::GlobalEndpointTokenVersion],
+        2
+    );
     let assigned = root
         .list_virtual_mfa_devices()
         .assignment_status(aws_sdk_iam::types::AssignmentStatusType::Assigned)

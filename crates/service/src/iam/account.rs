@@ -21,6 +21,8 @@ handlers! {
         needs |i, _| Needs::any();
     GetAccountSummaryInput => GetAccountSummaryOutput: get_account_summary,
         needs |i, _| Needs::any();
+    SetSecurityTokenServicePreferencesInput: set_security_token_service_preferences,
+        needs |i, _| Needs::any();
 }
 
 fn details(inline: &std::collections::BTreeMap<String, String>) -> Vec<PolicyDetail> {
@@ -233,6 +235,16 @@ impl Service {
             .items
             .len();
         let versions: usize = policies.iter().map(|p| p.versions.len()).sum();
+        let devices = self
+            .list_records::<record::MfaDevice>(account, None, all, |_| true)
+            .await?
+            .items;
+        let devices_in_use = devices.iter().filter(|d| d.user.is_some()).count();
+        let token_version = self
+            .tx()
+            .get::<record::StsPreferences>(account, record::STS_PREFERENCES_KEY)
+            .await?
+            .map_or(1, |p| i64::from(p.global_endpoint_token_version));
         let root_keys = self
             .tx()
             .get::<record::Account>(rolegate_store::GLOBAL, account)
@@ -250,15 +262,15 @@ impl Service {
             ("AttachedPoliciesPerGroupQuota", 10),
             ("AttachedPoliciesPerRoleQuota", 10),
             ("AttachedPoliciesPerUserQuota", 10),
-            ("GlobalEndpointTokenVersion", 1),
+            ("GlobalEndpointTokenVersion", token_version),
             ("GroupPolicySizeQuota", 5120),
             ("Groups", n(groups)),
             ("GroupsPerUserQuota", 10),
             ("GroupsQuota", 300),
             ("InstanceProfiles", n(profiles)),
             ("InstanceProfilesQuota", 1000),
-            ("MFADevices", 0),
-            ("MFADevicesInUse", 0),
+            ("MFADevices", n(devices.len())),
+            ("MFADevicesInUse", n(devices_in_use)),
             ("Policies", n(policies.len())),
             ("PoliciesQuota", 1500),
             ("PolicySizeQuota", 6144),
@@ -282,5 +294,38 @@ impl Service {
                 .map(|(k, v)| (k.to_owned(), v))
                 .collect()),
         })
+    }
+}
+
+impl Service {
+    /// Which STS tokens the global endpoint issues: AWS's v1 tokens work only in the regions
+    /// enabled by default, v2 tokens in every region. Rolegate's tokens are valid in every
+    /// region either way; the preference is kept and reported by GetAccountSummary.
+    /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SetSecurityTokenServicePreferences.html>
+    pub(crate) async fn set_security_token_service_preferences(
+        &self,
+        c: &Ctx<'_>,
+        i: SetSecurityTokenServicePreferencesInput,
+    ) -> Result<()> {
+        let version = if i.global_endpoint_token_version == "v2Token" {
+            2
+        } else {
+            1
+        };
+        let account = c.account();
+        self.retry(|| async {
+            let mut tx = self.tx();
+            tx.get::<record::StsPreferences>(account, record::STS_PREFERENCES_KEY)
+                .await?;
+            tx.put(
+                account,
+                record::STS_PREFERENCES_KEY,
+                &record::StsPreferences {
+                    global_endpoint_token_version: version,
+                },
+            )?;
+            tx.commit().await
+        })
+        .await
     }
 }

@@ -35,6 +35,8 @@ handlers! {
         needs |i, _| Needs::user(i.user_name.as_deref());
     ListVirtualMFADevicesInput => ListVirtualMFADevicesOutput: list_virtual_mfa_devices,
         needs |i, _| Needs::list("mfa", None);
+    GetMFADeviceInput => GetMFADeviceOutput: get_mfa_device,
+        needs |i, _| Needs::user(i.user_name.as_deref());
     EnableMFADeviceInput: enable_mfa_device,
         needs |i, _| Needs::user(Some(&i.user_name));
     ResyncMFADeviceInput: resync_mfa_device,
@@ -338,6 +340,44 @@ impl Service {
             tx.commit().await
         })
         .await
+    }
+
+    /// One MFA device of a user (the named one, or the caller): NoSuchEntity unless it is
+    /// enabled for that user.
+    /// <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetMFADevice.html>
+    pub(crate) async fn get_mfa_device(
+        &self,
+        c: &Ctx<'_>,
+        i: GetMFADeviceInput,
+    ) -> Result<GetMFADeviceOutput> {
+        let account = c.account();
+        let not_found = || {
+            ServiceError::NoSuchEntity(format!(
+                "MFA device with serial number {} not found.",
+                i.serial_number
+            ))
+        };
+        let Some(user_name) = self.user_name_or_caller(c, i.user_name.as_deref())? else {
+            return Err(not_found());
+        };
+        let mut tx = self.tx();
+        let user = tx
+            .get::<record::User>(account, &key_of(&user_name))
+            .await?
+            .ok_or_else(|| crate::iam::not_found("user", &user_name))?;
+        let (_, device) = read_device(&mut tx, account, &i.serial_number)
+            .await?
+            .ok_or_else(not_found)?;
+        let enabled = device
+            .user
+            .as_ref()
+            .filter(|u| u.id == user.id)
+            .ok_or_else(not_found)?;
+        Ok(GetMFADeviceOutput {
+            user_name: Some(user.name),
+            serial_number: serial_of(account, &device),
+            enable_date: ts(enabled.enabled),
+        })
     }
 
     pub(crate) async fn list_mfa_devices(
