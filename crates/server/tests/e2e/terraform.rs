@@ -53,14 +53,21 @@ fn provider_mirror() -> Option<String> {
     Some(plugins)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn terraform_apply_plan_destroy() {
-    let Some(plugins) = provider_mirror() else {
-        return;
-    };
+/// A server of its own (the released binary on a fresh data directory) with the management
+/// account's root key: `config` (a directory under `tests/`) applied with `resources`
+/// resources, a second plan without changes, and a destroy of them all. The server is still
+/// running when `after` looks at what is left; its answer is returned.
+async fn round_trip<F, Fut, T>(config: &str, resources: usize, after: F) -> Option<T>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
+    let plugins = provider_mirror()?;
     let dir = tempfile::tempdir().expect("dir");
     std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform/main.tf"),
+        Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join(config)
+            .join("main.tf"),
         dir.path().join("main.tf"),
     )
     .expect("copy");
@@ -97,7 +104,10 @@ async fn terraform_apply_plan_destroy() {
             &vars,
         );
         assert_eq!(code, 0, "apply: {out}");
-        assert!(out.contains("Resources: 15 added"), "{out}");
+        assert!(
+            out.contains(&format!("Resources: {resources} added")),
+            "{out}"
+        );
         let (code, out) = terraform(
             &d,
             &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
@@ -110,15 +120,29 @@ async fn terraform_apply_plan_destroy() {
             &vars,
         );
         assert_eq!(code, 0, "destroy: {out}");
-        assert!(out.contains("Resources: 15 destroyed"), "{out}");
+        assert!(
+            out.contains(&format!("Resources: {resources} destroyed")),
+            "{out}"
+        );
     })
     .await;
-    let iam = iam(&endpoint, ROOT_KEY, ROOT_SECRET);
-    let left = iam.list_users().send().await.map(|r| r.users().len());
+    let left = after(endpoint).await;
     child.kill().expect("stop");
     let _ = child.wait();
     result.expect("terraform steps");
-    assert_eq!(left.expect("list"), 0, "destroy removed the user");
+    Some(left)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_apply_plan_destroy() {
+    let left = round_trip("tests/terraform", 15, |endpoint| async move {
+        let iam = iam(&endpoint, ROOT_KEY, ROOT_SECRET);
+        iam.list_users().send().await.map(|r| r.users().len())
+    })
+    .await;
+    if let Some(left) = left {
+        assert_eq!(left.expect("list"), 0, "destroy removed the user");
+    }
 }
 
 /// `aws_organizations_organization` (with SCPs enabled), `_organizational_unit`, `_account`,
@@ -126,78 +150,22 @@ async fn terraform_apply_plan_destroy() {
 /// account is removed from the organization, then the OU, the policy and the organization go).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn terraform_organizations_round_trip() {
-    let Some(plugins) = provider_mirror() else {
-        return;
-    };
-    let dir = tempfile::tempdir().expect("dir");
-    std::fs::copy(
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/terraform/organizations/main.tf"),
-        dir.path().join("main.tf"),
-    )
-    .expect("copy");
-    std::fs::write(
-        dir.path().join("cli.tfrc"),
-        format!(
-            "provider_installation {{\n  filesystem_mirror {{\n    path    = \"{plugins}\"\n    include = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n  direct {{\n    exclude = [\"registry.terraform.io/hashicorp/aws\"]\n  }}\n}}\n"
-        ),
-    )
-    .expect("cli config");
-    let port = free_port();
-    let mut child = spawn_server(
-        dir.path(),
-        port,
-        &[
-            ("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY),
-            ("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET),
-        ],
-    );
-    wait_ready(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let vars = vec![
-        format!("endpoint={endpoint}"),
-        format!("access_key={ROOT_KEY}"),
-        format!("secret_key={ROOT_SECRET}"),
-    ];
-    let d = dir.path().to_path_buf();
-    let result = tokio::task::spawn_blocking(move || {
-        let (code, out) = terraform(&d, &["init", "-input=false", "-no-color"], &[]);
-        assert_eq!(code, 0, "init: {out}");
-        let (code, out) = terraform(
-            &d,
-            &["apply", "-auto-approve", "-input=false", "-no-color"],
-            &vars,
+    let answer = round_trip("tests/terraform/organizations", 5, |endpoint| async move {
+        // The organization is gone.
+        let request = signed_post(
+            &endpoint,
+            "organizations",
+            "{}",
+            ROOT_KEY,
+            ROOT_SECRET,
+            time::OffsetDateTime::now_utc(),
+            &[("x-amz-target", "AWSOrganizationsV20161128.ListRoots")],
         );
-        assert_eq!(code, 0, "apply: {out}");
-        assert!(out.contains("Resources: 5 added"), "{out}");
-        let (code, out) = terraform(
-            &d,
-            &["plan", "-detailed-exitcode", "-input=false", "-no-color"],
-            &vars,
-        );
-        assert_eq!(code, 0, "a second plan must show no changes: {out}");
-        let (code, out) = terraform(
-            &d,
-            &["destroy", "-auto-approve", "-input=false", "-no-color"],
-            &vars,
-        );
-        assert_eq!(code, 0, "destroy: {out}");
-        assert!(out.contains("Resources: 5 destroyed"), "{out}");
+        raw(&endpoint, request).await
     })
     .await;
-    // The organization is gone.
-    let request = signed_post(
-        &endpoint,
-        "organizations",
-        "{}",
-        ROOT_KEY,
-        ROOT_SECRET,
-        time::OffsetDateTime::now_utc(),
-        &[("x-amz-target", "AWSOrganizationsV20161128.ListRoots")],
-    );
-    let (status, _, text) = raw(&endpoint, request).await;
-    child.kill().expect("stop");
-    let _ = child.wait();
-    result.expect("terraform steps");
-    assert_eq!(status, 400, "{text}");
-    assert!(text.contains("AWSOrganizationsNotInUseException"), "{text}");
+    if let Some((status, _, text)) = answer {
+        assert_eq!(status, 400, "{text}");
+        assert!(text.contains("AWSOrganizationsNotInUseException"), "{text}");
+    }
 }
