@@ -535,7 +535,7 @@ fn decode(
                 target.to_owned(),
             )))
         };
-        let (prefix, name) = target.split_once('.').ok_or_else(unknown)?;
+        let (prefix, name) = target.rsplit_once('.').ok_or_else(unknown)?;
         let service = Api::from_target_prefix(prefix).ok_or_else(unknown)?;
         let row = Operation::find(service, name)
             .filter(|r| r.service.protocol() == protocol)

@@ -33,7 +33,7 @@ use std::{
 };
 
 pub use caller::{Caller, Identity, RequestEnv};
-pub use error::{OrgError, Result, ServiceError};
+pub use error::{OrgError, Result, ServiceError, TrailError};
 use rolegate_policy::{Policy, PolicyKind};
 use rolegate_proto::{Field, Operation, Shape, Value};
 use rolegate_sigv4::SecretKey;

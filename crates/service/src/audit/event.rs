@@ -24,6 +24,7 @@ pub fn event_source(service: Api) -> &'static str {
         Api::Iam => "iam.amazonaws.com",
         Api::Sts => "sts.amazonaws.com",
         Api::Organizations => "organizations.amazonaws.com",
+        Api::CloudTrail => "cloudtrail.amazonaws.com",
     }
 }
 
@@ -216,7 +217,13 @@ pub fn build(record: &Record<'_>, management_account: &str) -> Event {
     match &record.outcome {
         Ok(output) => {
             m.insert("requestParameters".into(), nonempty(record.input));
-            m.insert("responseElements".into(), nonempty(output.as_ref()));
+            // CloudTrail keeps the response only of calls that change something.
+            let response = if read_only(name) {
+                Json::Null
+            } else {
+                nonempty(output.as_ref())
+            };
+            m.insert("responseElements".into(), response);
         }
         Err(f) => {
             m.insert("errorCode".into(), json!(f.code));

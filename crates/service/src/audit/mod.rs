@@ -7,6 +7,7 @@
 //! id, so the store's key-ordered `list` reads them newest first.
 
 pub mod event;
+mod lookup;
 
 use rolegate_store::{Expect, Write, record::kind};
 
