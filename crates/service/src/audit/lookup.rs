@@ -212,7 +212,10 @@ impl Service {
         let mut more = false;
         // Insights are not recorded: an insight lookup finds nothing.
         let insight = i.event_category.is_some();
-        'scan: while !insight {
+        'scan: loop {
+            if insight {
+                break;
+            }
             let batch = self
                 .store
                 .list(c.account(), kind::AUDIT_EVENT, Some(&after), BATCH)
