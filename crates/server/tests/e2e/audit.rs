@@ -60,6 +60,61 @@ pub async fn trail_with_boto3(s: &Server) {
     }
 
     if aws_cli_available() {
+        // Each account sees only its own events.
+        let (partner_key, partner_secret) = add_account(s, "210987654321").await;
+        let partner = iam(&s.endpoint, &partner_key, &partner_secret);
+        partner
+            .create_user()
+            .user_name("partner-user")
+            .send()
+            .await
+            .expect("partner call");
+        let lookup = |key: &str, secret: &str, attribute: &str| {
+            aws_json(
+                std::process::Command::new("aws")
+                    .args([
+                        "cloudtrail",
+                        "lookup-events",
+                        "--endpoint-url",
+                        &s.endpoint,
+                        "--region",
+                        "us-east-1",
+                        "--lookup-attributes",
+                        attribute,
+                    ])
+                    .env("AWS_ACCESS_KEY_ID", key)
+                    .env("AWS_SECRET_ACCESS_KEY", secret)
+                    .env("AWS_CONFIG_FILE", "/dev/null")
+                    .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                    .env_remove("AWS_PROFILE"),
+            )
+            .expect("aws cloudtrail lookup-events")
+        };
+        let theirs = lookup(
+            &partner_key,
+            &partner_secret,
+            "AttributeKey=EventName,AttributeValue=CreateUser",
+        );
+        let theirs = theirs["Events"].as_array().expect("Events").clone();
+        assert_eq!(theirs.len(), 1, "{theirs:?}");
+        assert!(
+            theirs[0]["CloudTrailEvent"]
+                .as_str()
+                .is_some_and(|e| e.contains("partner-user") && e.contains("210987654321")),
+            "{theirs:?}"
+        );
+        let ours = lookup(
+            ROOT_KEY,
+            ROOT_SECRET,
+            "AttributeKey=EventName,AttributeValue=CreateUser",
+        );
+        let ours = ours["Events"].as_array().expect("Events").clone();
+        assert!(!ours.is_empty());
+        assert!(
+            ours.iter().all(|e| !e.to_string().contains("partner-user")),
+            "{ours:?}"
+        );
+
         let out = aws_json(
             std::process::Command::new("aws")
                 .args([
