@@ -6,6 +6,7 @@
 pub mod access_keys;
 pub mod account;
 pub mod attached_policies;
+pub mod cloudtrail;
 pub mod credential_report;
 pub mod groups;
 pub mod inline_policies;

@@ -128,6 +128,16 @@ error_codes! {
     InvalidAuthorizationMessageException = ("InvalidAuthorizationMessageException", 400),
     /// The policy simulator could not evaluate.
     PolicyEvaluation = ("PolicyEvaluation", 500),
+    /// CloudTrail: A lookup attribute is not valid, or more than one was given.
+    InvalidLookupAttributes = ("InvalidLookupAttributesException", 400),
+    /// CloudTrail: The start time is after the end time.
+    InvalidTimeRange = ("InvalidTimeRangeException", 400),
+    /// CloudTrail: The next token is not valid.
+    InvalidNextToken = ("InvalidNextTokenException", 400),
+    /// CloudTrail: MaxResults is outside 1..=50.
+    InvalidMaxResults = ("InvalidMaxResultsException", 400),
+    /// CloudTrail: The event category is not valid.
+    InvalidEventCategory = ("InvalidEventCategoryException", 400),
     /// Organizations: The caller's account is not a member of an organization.
     OrganizationsNotInUse = ("AWSOrganizationsNotInUseException", 400),
     /// Organizations: The account is already in an organization.

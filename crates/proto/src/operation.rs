@@ -19,7 +19,13 @@ pub enum Service {
     Sts,
     /// AWS Organizations, `2016-11-28`, signing name `organizations`, AWS JSON 1.1.
     Organizations,
+    /// AWS CloudTrail (the event history), `2013-11-01`, signing name `cloudtrail`, AWS JSON
+    /// 1.1.
+    CloudTrail,
 }
+
+/// The CloudTrail API version.
+pub const CLOUDTRAIL_VERSION: &str = "2013-11-01";
 
 /// The Organizations API version.
 pub const ORGANIZATIONS_VERSION: &str = "2016-11-28";
@@ -31,6 +37,7 @@ impl Service {
             Service::Iam => IAM_VERSION,
             Service::Sts => STS_VERSION,
             Service::Organizations => ORGANIZATIONS_VERSION,
+            Service::CloudTrail => CLOUDTRAIL_VERSION,
         }
     }
 
@@ -38,7 +45,7 @@ impl Service {
     /// protocol is known).
     pub fn namespace(self) -> &'static str {
         match self {
-            Service::Iam | Service::Organizations => IAM_NAMESPACE,
+            Service::Iam | Service::Organizations | Service::CloudTrail => IAM_NAMESPACE,
             Service::Sts => STS_NAMESPACE,
         }
     }
@@ -49,6 +56,7 @@ impl Service {
             Service::Iam => "iam",
             Service::Sts => "sts",
             Service::Organizations => "organizations",
+            Service::CloudTrail => "cloudtrail",
         }
     }
 
@@ -63,9 +71,14 @@ impl Service {
 
     /// The service whose AWS JSON target prefix (`X-Amz-Target: Prefix.Operation`) this is.
     pub fn from_target_prefix(prefix: &str) -> Option<Self> {
-        [Service::Iam, Service::Sts, Service::Organizations]
-            .into_iter()
-            .find(|s| s.target_prefix() == Some(prefix))
+        [
+            Service::Iam,
+            Service::Sts,
+            Service::Organizations,
+            Service::CloudTrail,
+        ]
+        .into_iter()
+        .find(|s| s.target_prefix() == Some(prefix))
     }
 
     /// The AWS JSON target prefix; `None` for awsQuery services.
@@ -73,6 +86,7 @@ impl Service {
         match self {
             Service::Iam | Service::Sts => None,
             Service::Organizations => Some("AWSOrganizationsV20161128"),
+            Service::CloudTrail => Some("com.amazonaws.cloudtrail.v20131101.CloudTrail_20131101"),
         }
     }
 
@@ -80,7 +94,7 @@ impl Service {
     pub fn protocol(self) -> Protocol {
         match self {
             Service::Iam | Service::Sts => Protocol::AwsQuery,
-            Service::Organizations => Protocol::AwsJson1_1,
+            Service::Organizations | Service::CloudTrail => Protocol::AwsJson1_1,
         }
     }
 }
@@ -502,6 +516,9 @@ macro_rules! operations_table {
                 ListTargetsForPolicy($crate::dto::organizations::ListTargetsForPolicyInput) -> $crate::dto::organizations::ListTargetsForPolicyOutput,
                 AttachPolicy($crate::dto::organizations::AttachPolicyInput),
                 DetachPolicy($crate::dto::organizations::DetachPolicyInput),
+            }
+            CloudTrail {
+                LookupEvents($crate::dto::cloudtrail::LookupEventsInput) -> $crate::dto::cloudtrail::LookupEventsOutput,
             }
         }
     };

@@ -150,8 +150,12 @@ async fn api(
         region: String::new(),
         now: state.service.now_time(),
     };
-    let exchange = exchange(&state, &parts, body, &mut env).await;
-    record(&state.service, &exchange, &env);
+    let mut exchange = exchange(&state, &parts, body, &mut env).await;
+    if let Err(e) = record(&state.service, &exchange, &env).await {
+        // Fail closed: a call whose event could not be kept is not answered as done.
+        tracing::error!(request_id = %env.request_id, error = ?e, "the audit trail could not be written");
+        exchange.result = Err(ServiceError::Unavailable("audit trail".into()));
+    }
     let action = exchange.row.map_or("unknown", |r| r.name);
     let code = match &exchange.result {
         Ok(_) => "OK",
@@ -281,9 +285,9 @@ async fn exchange(
 }
 
 /// 5. Record: every exchange ends here, whatever its outcome.
-fn record(service: &Service, ex: &Exchange, env: &RequestEnv) {
+async fn record(service: &Service, ex: &Exchange, env: &RequestEnv) -> Result<(), ServiceError> {
     if !service.recording() {
-        return;
+        return Ok(());
     }
     let message = ex
         .result
@@ -300,18 +304,20 @@ fn record(service: &Service, ex: &Exchange, env: &RequestEnv) {
             message: &message,
         }),
     };
-    service.record(Record {
-        request_id: &env.request_id,
-        time: env.now,
-        source_ip: env.source_ip,
-        user_agent: env.user_agent.as_deref(),
-        // Set once the signature was read.
-        region: (!env.region.is_empty()).then_some(env.region.as_str()),
-        operation: ex.row.map(|r| (r.service, r.name)),
-        caller: ex.caller.as_ref(),
-        input: ex.input.as_ref(),
-        outcome,
-    });
+    service
+        .record(Record {
+            request_id: &env.request_id,
+            time: env.now,
+            source_ip: env.source_ip,
+            user_agent: env.user_agent.as_deref(),
+            // Set once the signature was read.
+            region: (!env.region.is_empty()).then_some(env.region.as_str()),
+            operation: ex.row.map(|r| (r.service, r.name)),
+            caller: ex.caller.as_ref(),
+            input: ex.input.as_ref(),
+            outcome,
+        })
+        .await
 }
 
 /// 6. Render, in the request's protocol.
@@ -535,7 +541,7 @@ fn decode(
                 target.to_owned(),
             )))
         };
-        let (prefix, name) = target.split_once('.').ok_or_else(unknown)?;
+        let (prefix, name) = target.rsplit_once('.').ok_or_else(unknown)?;
         let service = Api::from_target_prefix(prefix).ok_or_else(unknown)?;
         let row = Operation::find(service, name)
             .filter(|r| r.service.protocol() == protocol)

@@ -200,7 +200,9 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
                 config.allow_http_oidc_issuers,
                 config.allow_local_oidc_issuers,
             )),
-        ),
+        )
+        // Every exchange is stored as a CloudTrail event before its answer (issue 15).
+        .with_audit_trail(),
     );
     service
         .ensure_keyring()

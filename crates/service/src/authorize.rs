@@ -337,7 +337,7 @@ fn session_restrictions(caller: &Caller, op: &Operation) -> Result<()> {
             "with temporary credentials that only allow sts:AssumeRole and sts:GetCallerIdentity",
         ),
         // Other services take any temporary credentials; policies decide.
-        (_, S::Organizations) => Ok(()),
+        (_, S::Organizations | S::CloudTrail) => Ok(()),
     }
 }
 

@@ -119,6 +119,9 @@ pub enum ServiceError {
     /// An AWS Organizations error (`AWSOrganizationsNotInUseException`, …) with AWS's message.
     #[error("{1}")]
     Organizations(OrgError, String),
+    /// A CloudTrail error (`InvalidLookupAttributesException`, …) with AWS's message.
+    #[error("{1}")]
+    CloudTrail(TrailError, String),
     /// A request that could not be decoded.
     #[error("{0}")]
     Decode(DecodeError),
@@ -211,10 +214,32 @@ impl ServiceError {
                 OrgError::InvalidInput => ErrorCode::InvalidInputException,
                 OrgError::ConstraintViolation => ErrorCode::ConstraintViolation,
             },
+            ServiceError::CloudTrail(e, _) => match e {
+                TrailError::InvalidLookupAttributes => ErrorCode::InvalidLookupAttributes,
+                TrailError::InvalidTimeRange => ErrorCode::InvalidTimeRange,
+                TrailError::InvalidNextToken => ErrorCode::InvalidNextToken,
+                TrailError::InvalidMaxResults => ErrorCode::InvalidMaxResults,
+                TrailError::InvalidEventCategory => ErrorCode::InvalidEventCategory,
+            },
             ServiceError::Unavailable(_) => ErrorCode::ServiceUnavailable,
             ServiceError::Internal(_) => ErrorCode::ServiceFailure,
         }
     }
+}
+
+/// Which CloudTrail error (each is its own `__type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrailError {
+    /// `InvalidLookupAttributesException`.
+    InvalidLookupAttributes,
+    /// `InvalidTimeRangeException`.
+    InvalidTimeRange,
+    /// `InvalidNextTokenException`.
+    InvalidNextToken,
+    /// `InvalidMaxResultsException`.
+    InvalidMaxResults,
+    /// `InvalidEventCategoryException`.
+    InvalidEventCategory,
 }
 
 /// Which AWS Organizations error (each is its own `__type`).

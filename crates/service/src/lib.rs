@@ -7,6 +7,7 @@
 //!
 //! Never: picks a store backend, reads configuration files, formats the wire.
 
+pub mod audit;
 pub mod authorize;
 pub mod bootstrap;
 pub mod cache;
@@ -32,7 +33,7 @@ use std::{
 };
 
 pub use caller::{Caller, Identity, RequestEnv};
-pub use error::{OrgError, Result, ServiceError};
+pub use error::{OrgError, Result, ServiceError, TrailError};
 use rolegate_policy::{Policy, PolicyKind};
 use rolegate_proto::{Field, Operation, Shape, Value};
 use rolegate_sigv4::SecretKey;
@@ -116,6 +117,8 @@ pub struct Service {
     pub(crate) keyring_reloaded_ms: AtomicI64,
     /// Where every exchange is recorded (the audit trail), once installed.
     recorder: OnceLock<Arc<dyn Recorder>>,
+    /// Whether every exchange is stored as a CloudTrail event before its answer.
+    audit_trail: bool,
     /// Where service control policies come from ([`Service::with_organizations`]).
     pub(crate) organizations: Arc<dyn authorize::Organizations>,
     /// How OpenID Connect issuers are trusted ([`Service::with_federation`]).
@@ -146,6 +149,7 @@ impl Service {
             keyring_reloaded_ms: AtomicI64::new(0),
             organizations: Arc::new(authorize::NoOrganizations),
             recorder: OnceLock::new(),
+            audit_trail: false,
             federation: federation::FederationConfig::default(),
             issuer_keys: federation::jwks::KeyCache::new(Arc::new(federation::NoKeySource)),
         }
@@ -164,6 +168,14 @@ impl Service {
         self
     }
 
+    /// With the audit trail: every exchange stored as a CloudTrail event before its answer
+    /// (see [`audit`]).
+    #[must_use]
+    pub fn with_audit_trail(mut self) -> Self {
+        self.audit_trail = true;
+        self
+    }
+
     /// Installs where exchanges are recorded; only the first call takes effect (`false` after).
     pub fn set_recorder(&self, recorder: Arc<dyn Recorder>) -> bool {
         self.recorder.set(recorder).is_ok()
@@ -171,14 +183,20 @@ impl Service {
 
     /// Whether exchanges are recorded (the edge keeps the redacted input only then).
     pub fn recording(&self) -> bool {
-        self.recorder.get().is_some()
+        self.audit_trail || self.recorder.get().is_some()
     }
 
-    /// The record step: hands one exchange to the recorder, if there is one.
-    pub fn record(&self, record: Record<'_>) {
-        if let Some(r) = self.recorder.get() {
-            r.record(record);
+    /// The record step: stores one exchange's event in the audit trail (when on) and hands
+    /// it to the installed recorder, if any. Returns once both have kept it; an error means
+    /// the exchange is not recorded and the call must fail (`ServiceUnavailable`).
+    pub async fn record(&self, record: Record<'_>) -> Result<()> {
+        if self.audit_trail {
+            self.write_event(&record).await?;
         }
+        if let Some(r) = self.recorder.get() {
+            r.record(&record).await?;
+        }
+        Ok(())
     }
 
     /// The store (for readiness checks).

@@ -1,7 +1,8 @@
 //! The record step: every exchange ends here — success or failure, authentication failures
 //! included — with who called, what, its input and its outcome (secrets redacted), and where
-//! from. The audit trail fills it in (a [`Recorder`] installed with
-//! [`crate::Service::set_recorder`]); without one, nothing is kept.
+//! from. The audit trail (`crate::audit`, switched on with
+//! [`crate::Service::with_audit_trail`]) stores it durably; a further [`Recorder`] may be
+//! installed with [`crate::Service::set_recorder`].
 //!
 //! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>
 
@@ -44,8 +45,10 @@ pub struct Failure<'a> {
     pub message: &'a str,
 }
 
-/// Where records go (the audit trail).
+/// Where records go besides the audit trail (an observer: a log shipper, a test).
+#[async_trait::async_trait]
 pub trait Recorder: Send + Sync {
-    /// Keeps one record. Called on the request's task: keep it quick (queue, don't write).
-    fn record(&self, record: Record<'_>);
+    /// Keeps one record, before the response is rendered. An error fails the call with
+    /// `ServiceUnavailable` (fail closed: no call goes unrecorded).
+    async fn record(&self, record: &Record<'_>) -> crate::Result<()>;
 }

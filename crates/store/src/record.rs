@@ -52,6 +52,9 @@ pub mod kind {
     /// The organization (GLOBAL scope, key [`super::ORGANIZATION_KEY`]): its root, OUs,
     /// member accounts, policies and their attachments, in one record.
     pub const ORGANIZATION: &str = "organization";
+    /// An audit event (CloudTrail record), scoped to its recipient account and keyed by
+    /// inverted time then event id, so that a listing is newest first.
+    pub const AUDIT_EVENT: &str = "audit-event";
 }
 
 /// The key of an account's STS preferences.

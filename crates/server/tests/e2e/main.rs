@@ -1,6 +1,7 @@
 //! End-to-end tests: the server on loopback, driven over HTTP by real clients (aws-sdk-rust,
 //! the aws-cli) and by raw signed requests for the SigV4 edge cases.
 
+mod audit;
 mod authorization;
 mod cli_roles;
 mod cli_walkthrough;
@@ -75,4 +76,5 @@ on_both_backends! {
     organizations::organizations_with_boto3 => sqlite_organizations, postgres_organizations;
     organizations::organizations_under_attack => sqlite_organizations_attacked, postgres_organizations_attacked;
     organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;
+    audit::trail_with_boto3 => sqlite_audit_trail, postgres_audit_trail;
 }

@@ -25,8 +25,9 @@ struct Kept {
 #[derive(Default)]
 struct Keep(Mutex<Vec<Kept>>);
 
+#[async_trait::async_trait]
 impl Recorder for Keep {
-    fn record(&self, r: Record<'_>) {
+    async fn record(&self, r: &Record<'_>) -> rolegate_service::Result<()> {
         let kept = Kept {
             request_id: r.request_id.to_owned(),
             operation: r
@@ -40,6 +41,7 @@ impl Recorder for Keep {
             output: format!("{:?}", r.outcome),
         };
         self.0.lock().expect("records").push(kept);
+        Ok(())
     }
 }
 

@@ -1,0 +1,278 @@
+//! One exchange as a CloudTrail event (record format `eventVersion` 1.08).
+//!
+//! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-record-contents.html>
+//! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-event-reference-user-identity.html>
+//!
+//! Secrets never get here: the record step's input and output are already redacted
+//! (`rolegate_proto::redacted`: secret keys, session tokens, passwords, MFA codes and web
+//! identity tokens are `HIDDEN_DUE_TO_SECURITY_REASONS`). Unlike AWS, the session token of an
+//! AssumeRole response is not kept either.
+
+use base64::Engine as _;
+use rolegate_proto::{Service as Api, Value};
+use serde_json::{Map, Value as Json, json};
+use time::{OffsetDateTime, format_description::well_known::Rfc3339};
+
+use crate::{Caller, Identity, recorder::Record};
+
+/// `eventVersion`.
+pub const EVENT_VERSION: &str = "1.08";
+
+/// The `eventSource` of a service.
+pub fn event_source(service: Api) -> &'static str {
+    match service {
+        Api::Iam => "iam.amazonaws.com",
+        Api::Sts => "sts.amazonaws.com",
+        Api::Organizations => "organizations.amazonaws.com",
+        Api::CloudTrail => "cloudtrail.amazonaws.com",
+    }
+}
+
+/// Whether an operation only reads (`readOnly`): CloudTrail marks `Get*`, `List*`,
+/// `Describe*`, `Simulate*` and `LookupEvents` read-only.
+pub fn read_only(operation: &str) -> bool {
+    ["Get", "List", "Describe", "Simulate", "LookupEvents"]
+        .iter()
+        .any(|p| operation.starts_with(p))
+}
+
+/// An event, ready to store: its id, its account, and the JSON CloudTrail writes.
+#[derive(Debug, Clone)]
+pub struct Event {
+    /// `eventID`.
+    pub id: String,
+    /// `recipientAccountId`: the account whose trail holds it.
+    pub account: String,
+    /// `eventTime`, unix milliseconds.
+    pub time_ms: i64,
+    /// The CloudTrail record.
+    pub json: Json,
+}
+
+/// A random version-4 UUID.
+pub fn new_event_id() -> String {
+    let mut b = [0u8; 16];
+    getrandom::fill(&mut b).expect("the system's random source");
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = data_encoding::HEXLOWER.encode(&b);
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
+fn timestamp(t: OffsetDateTime) -> String {
+    // CloudTrail writes whole seconds in UTC: 2026-12-07T04:31:43Z.
+    let t = t
+        .to_offset(time::UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(t);
+    t.format(&Rfc3339).unwrap_or_default()
+}
+
+/// `userIdentity` for an authenticated caller.
+pub fn user_identity(caller: &Caller) -> Json {
+    let mut m = Map::new();
+    let kind = match &caller.identity {
+        Identity::Root => "Root",
+        Identity::User { .. } => "IAMUser",
+        Identity::AssumedRole { .. } => "AssumedRole",
+        Identity::FederatedUser { .. } => "FederatedUser",
+    };
+    m.insert("type".into(), json!(kind));
+    m.insert("principalId".into(), json!(caller.user_id()));
+    m.insert("arn".into(), json!(caller.arn()));
+    m.insert("accountId".into(), json!(caller.account));
+    m.insert("accessKeyId".into(), json!(caller.access_key_id));
+    if let Identity::User { name, .. } = &caller.identity {
+        m.insert("userName".into(), json!(name));
+    }
+    if let Some(session) = &caller.session {
+        let mut context = Map::new();
+        let issuer = match &caller.identity {
+            Identity::AssumedRole {
+                role_name, role_id, ..
+            } => Some(json!({
+                "type": "Role",
+                "principalId": role_id,
+                "arn": caller.role_arn(),
+                "accountId": caller.account,
+                "userName": role_name,
+            })),
+            // The issuing user of a GetFederationToken session is not kept in the session.
+            Identity::FederatedUser { .. } => None,
+            Identity::User { name, id, path } => Some(json!({
+                "type": "IAMUser",
+                "principalId": id,
+                "arn": crate::iam::arn(&caller.account, "user", path, name),
+                "accountId": caller.account,
+                "userName": name,
+            })),
+            Identity::Root => Some(json!({
+                "type": "Root",
+                "principalId": caller.account,
+                "arn": crate::iam::root_arn(&caller.account),
+                "accountId": caller.account,
+            })),
+        };
+        if let Some(issuer) = issuer {
+            context.insert("sessionIssuer".into(), issuer);
+        }
+        let created =
+            OffsetDateTime::from_unix_timestamp_nanos(i128::from(session.issued_ms) * 1_000_000)
+                .map(timestamp)
+                .unwrap_or_default();
+        context.insert(
+            "attributes".into(),
+            json!({
+                "creationDate": created,
+                "mfaAuthenticated": if session.mfa_at.is_some() { "true" } else { "false" },
+            }),
+        );
+        if let Some(si) = &session.source_identity {
+            context.insert("sourceIdentity".into(), json!(si));
+            m.insert("sourceIdentity".into(), json!(si));
+        }
+        m.insert("sessionContext".into(), Json::Object(context));
+    }
+    Json::Object(m)
+}
+
+/// A wire member name as CloudTrail writes it in `requestParameters`/`responseElements`:
+/// the first letter lowercased (`UserName` → `userName`, `RoleArn` → `roleArn`), a leading
+/// acronym lowercased as a word (`MFADevice` → `mFADevice` is AWS's spelling too for some
+/// members; Rolegate lowercases only the first character).
+pub fn camel(name: &str) -> String {
+    let mut c = name.chars();
+    match c.next() {
+        Some(f) => f.to_lowercase().chain(c).collect(),
+        None => String::new(),
+    }
+}
+
+/// A redacted `Value` as CloudTrail JSON (camelCase members).
+pub fn to_json(v: &Value) -> Json {
+    match v {
+        Value::String(s) => json!(s),
+        Value::Integer(i) => json!(i),
+        Value::Float(f) => json!(f),
+        Value::Boolean(b) => json!(b),
+        Value::Timestamp(t) => json!(timestamp(*t)),
+        Value::Blob(b) => json!(base64::engine::general_purpose::STANDARD.encode(b)),
+        Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
+        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
+        Value::Structure(s) => {
+            Json::Object(s.iter().map(|(k, v)| (camel(k), to_json(v))).collect())
+        }
+        Value::Document(d) => d.clone(),
+    }
+}
+
+fn nonempty(v: Option<&Value>) -> Json {
+    match v.map(to_json) {
+        Some(Json::Object(m)) if m.is_empty() => Json::Null,
+        Some(j) => j,
+        None => Json::Null,
+    }
+}
+
+/// The event of one exchange. `management_account` holds the events of callers that were
+/// never authenticated (no account is known for them).
+pub fn build(record: &Record<'_>, management_account: &str) -> Event {
+    let id = new_event_id();
+    let account = record
+        .caller
+        .map_or_else(|| management_account.to_owned(), |c| c.account.clone());
+    let (source, name) = match record.operation {
+        Some((service, name)) => (event_source(service), name),
+        None => ("unknown", "Unknown"),
+    };
+    let identity = match record.caller {
+        Some(c) => user_identity(c),
+        None if name == "AssumeRoleWithWebIdentity" => json!({ "type": "WebIdentityUser" }),
+        // Never authenticated: AWS writes what it knows of the claimed key; here, nothing
+        // is trusted from an unverified request.
+        None => json!({ "type": "AWSAccount" }),
+    };
+    let mut m = Map::new();
+    m.insert("eventVersion".into(), json!(EVENT_VERSION));
+    m.insert("userIdentity".into(), identity);
+    m.insert("eventTime".into(), json!(timestamp(record.time)));
+    m.insert("eventSource".into(), json!(source));
+    m.insert("eventName".into(), json!(name));
+    m.insert(
+        "awsRegion".into(),
+        json!(record.region.unwrap_or("us-east-1")),
+    );
+    m.insert(
+        "sourceIPAddress".into(),
+        json!(record.source_ip.map(|ip| ip.to_string())),
+    );
+    m.insert("userAgent".into(), json!(record.user_agent));
+    match &record.outcome {
+        Ok(output) => {
+            m.insert("requestParameters".into(), nonempty(record.input));
+            // CloudTrail keeps the response only of calls that change something.
+            let response = if read_only(name) {
+                Json::Null
+            } else {
+                nonempty(output.as_ref())
+            };
+            m.insert("responseElements".into(), response);
+        }
+        Err(f) => {
+            m.insert("errorCode".into(), json!(f.code));
+            m.insert("errorMessage".into(), json!(f.message));
+            m.insert("requestParameters".into(), nonempty(record.input));
+            m.insert("responseElements".into(), Json::Null);
+        }
+    }
+    m.insert("requestID".into(), json!(record.request_id));
+    m.insert("eventID".into(), json!(id));
+    m.insert("readOnly".into(), json!(read_only(name)));
+    m.insert("eventType".into(), json!("AwsApiCall"));
+    m.insert("managementEvent".into(), json!(true));
+    m.insert("recipientAccountId".into(), json!(account));
+    m.insert("eventCategory".into(), json!("Management"));
+    let time_ms = i64::try_from(record.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+    Event {
+        id,
+        account,
+        time_ms,
+        json: Json::Object(m),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn event_ids_are_v4_uuids() {
+        let a = new_event_id();
+        assert_eq!(a.len(), 36);
+        assert_eq!(&a[14..15], "4");
+        assert_ne!(a, new_event_id());
+    }
+
+    #[test]
+    fn members_are_camel_case() {
+        assert_eq!(camel("UserName"), "userName");
+        assert_eq!(camel("RoleArn"), "roleArn");
+        let v = Value::Structure(vec![("PolicyArn".into(), Value::String("x".into()))]);
+        assert_eq!(to_json(&v), json!({"policyArn": "x"}));
+    }
+
+    #[test]
+    fn read_only_by_verb() {
+        assert!(read_only("GetUser"));
+        assert!(read_only("ListRoles"));
+        assert!(!read_only("CreateUser"));
+        assert!(!read_only("AssumeRole"));
+    }
+}

@@ -1,0 +1,284 @@
+//! LookupEvents: the caller's account's events, newest first, filtered by one lookup attribute
+//! and a time range, paged with an opaque token (the key of the last event returned).
+//!
+//! <https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_LookupEvents.html>
+
+use rolegate_proto::dto::cloudtrail::{
+    LookupAttribute, LookupEventsInput, LookupEventsOutput, TrailEvent, TrailResource,
+};
+use rolegate_store::record::kind;
+use serde_json::Value as Json;
+use time::OffsetDateTime;
+
+use super::{event_key, key_time_ms};
+use crate::{
+    Service,
+    error::{Result, ServiceError, TrailError},
+    handler::{Needs, handlers},
+    iam::Ctx,
+};
+
+handlers! {
+    LookupEventsInput => LookupEventsOutput: lookup_events,
+        needs |i, _| Needs::any();
+}
+
+/// `MaxResults`' default and maximum.
+const MAX_RESULTS: i64 = 50;
+/// How far back the event history reaches by default (CloudTrail's 90 days).
+const HISTORY_DAYS: i64 = 90;
+/// Events read per store call.
+const BATCH: usize = 200;
+/// Events examined by one call at most: a filter matching rarely answers with fewer events
+/// and a token rather than reading the whole history at once.
+const MAX_SCANNED: usize = 10_000;
+
+fn trail_error(e: TrailError, message: impl Into<String>) -> ServiceError {
+    ServiceError::CloudTrail(e, message.into())
+}
+
+/// The attribute a lookup filters on.
+enum Filter {
+    EventId(String),
+    EventName(String),
+    ReadOnly(bool),
+    Username(String),
+    ResourceType(String),
+    ResourceName(String),
+    EventSource(String),
+    AccessKeyId(String),
+}
+
+fn filter(attributes: Option<&[LookupAttribute]>) -> Result<Option<Filter>> {
+    let Some(list) = attributes.filter(|l| !l.is_empty()) else {
+        return Ok(None);
+    };
+    if list.len() > 1 {
+        return Err(trail_error(
+            TrailError::InvalidLookupAttributes,
+            "You cannot specify more than one lookup attribute.",
+        ));
+    }
+    let a = &list[0];
+    let v = a.attribute_value.clone();
+    if v.is_empty() || v.len() > 2000 {
+        return Err(trail_error(
+            TrailError::InvalidLookupAttributes,
+            "The attribute value must be between 1 and 2000 characters.",
+        ));
+    }
+    Ok(Some(match a.attribute_key.as_str() {
+        "EventId" => Filter::EventId(v),
+        "EventName" => Filter::EventName(v),
+        "ReadOnly" => match v.as_str() {
+            "true" => Filter::ReadOnly(true),
+            "false" => Filter::ReadOnly(false),
+            _ => {
+                return Err(trail_error(
+                    TrailError::InvalidLookupAttributes,
+                    "The value of the ReadOnly attribute must be true or false.",
+                ));
+            }
+        },
+        "Username" => Filter::Username(v),
+        "ResourceType" => Filter::ResourceType(v),
+        "ResourceName" => Filter::ResourceName(v),
+        "EventSource" => Filter::EventSource(v),
+        "AccessKeyId" => Filter::AccessKeyId(v),
+        other => {
+            return Err(trail_error(
+                TrailError::InvalidLookupAttributes,
+                format!("The attribute key {other} is not valid."),
+            ));
+        }
+    }))
+}
+
+fn str_at<'a>(j: &'a Json, path: &[&str]) -> Option<&'a str> {
+    path.iter().try_fold(j, |j, k| j.get(k))?.as_str()
+}
+
+/// `Username` of the event history: the IAM user's name, the session name of a role session,
+/// the federated user's name, `root` for the root user.
+fn username(event: &Json) -> Option<String> {
+    if let Some(name) = str_at(event, &["userIdentity", "userName"]) {
+        return Some(name.to_owned());
+    }
+    match str_at(event, &["userIdentity", "type"])? {
+        "Root" => Some("root".to_owned()),
+        "AssumedRole" | "FederatedUser" => str_at(event, &["userIdentity", "arn"])
+            .and_then(|arn| arn.rsplit('/').next())
+            .map(str::to_owned),
+        _ => None,
+    }
+}
+
+/// The resources an event names: the IAM entities its request parameters name.
+fn resources(event: &Json) -> Vec<TrailResource> {
+    let mut out = Vec::new();
+    let Some(params) = event.get("requestParameters").and_then(Json::as_object) else {
+        return out;
+    };
+    for (member, resource_type) in [
+        ("userName", "AWS::IAM::User"),
+        ("groupName", "AWS::IAM::Group"),
+        ("roleName", "AWS::IAM::Role"),
+        ("roleArn", "AWS::IAM::Role"),
+        ("policyArn", "AWS::IAM::Policy"),
+        ("instanceProfileName", "AWS::IAM::InstanceProfile"),
+        ("accessKeyId", "AWS::IAM::AccessKey"),
+    ] {
+        if let Some(name) = params.get(member).and_then(Json::as_str) {
+            out.push(TrailResource {
+                resource_type: Some(resource_type.to_owned()),
+                resource_name: Some(name.to_owned()),
+            });
+        }
+    }
+    out
+}
+
+fn matches(f: &Filter, event: &Json, res: &[TrailResource]) -> bool {
+    let is = |path: &[&str], v: &str| str_at(event, path) == Some(v);
+    match f {
+        Filter::EventId(v) => is(&["eventID"], v),
+        Filter::EventName(v) => is(&["eventName"], v),
+        Filter::EventSource(v) => is(&["eventSource"], v),
+        Filter::AccessKeyId(v) => is(&["userIdentity", "accessKeyId"], v),
+        Filter::ReadOnly(v) => event.get("readOnly").and_then(Json::as_bool) == Some(*v),
+        Filter::Username(v) => username(event).as_deref() == Some(v.as_str()),
+        Filter::ResourceType(v) => res
+            .iter()
+            .any(|r| r.resource_type.as_deref() == Some(v.as_str())),
+        Filter::ResourceName(v) => res
+            .iter()
+            .any(|r| r.resource_name.as_deref() == Some(v.as_str())),
+    }
+}
+
+fn ms(t: OffsetDateTime) -> i64 {
+    i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX)
+}
+
+impl Service {
+    pub(crate) async fn lookup_events(
+        &self,
+        c: &Ctx<'_>,
+        i: LookupEventsInput,
+    ) -> Result<LookupEventsOutput> {
+        let max = i.max_results.unwrap_or(MAX_RESULTS);
+        if !(1..=MAX_RESULTS).contains(&max) {
+            return Err(trail_error(
+                TrailError::InvalidMaxResults,
+                "MaxResults must be between 1 and 50.",
+            ));
+        }
+        let max = usize::try_from(max).unwrap_or(1);
+        if let Some(category) = &i.event_category
+            && category != "insight"
+        {
+            return Err(trail_error(
+                TrailError::InvalidEventCategory,
+                format!("The event category {category} is not valid."),
+            ));
+        }
+        let filter = filter(i.lookup_attributes.as_deref())?;
+        let now = self.now_time();
+        let start = i
+            .start_time
+            .map_or_else(|| ms(now) - HISTORY_DAYS * 86_400_000, ms);
+        let end = i.end_time.map_or_else(|| ms(now), ms);
+        if start > end {
+            return Err(trail_error(
+                TrailError::InvalidTimeRange,
+                "Start time must be before end time.",
+            ));
+        }
+        let mut after = match &i.next_token {
+            Some(token) => {
+                if key_time_ms(token).is_none() || token.len() > 200 || !token.is_ascii() {
+                    return Err(trail_error(
+                        TrailError::InvalidNextToken,
+                        "Invalid NextToken.",
+                    ));
+                }
+                token.clone()
+            }
+            // Every key of an event at `end` or earlier sorts after this prefix.
+            None => event_key(end, "").trim_end_matches('-').to_owned(),
+        };
+        let mut events = Vec::new();
+        let mut scanned = 0;
+        let mut more = false;
+        // Insights are not recorded: an insight lookup finds nothing.
+        let insight = i.event_category.is_some();
+        'scan: loop {
+            if insight {
+                break;
+            }
+            let batch = self
+                .store
+                .list(c.account(), kind::AUDIT_EVENT, Some(&after), BATCH)
+                .await?;
+            let exhausted = batch.len() < BATCH;
+            for r in batch {
+                after.clone_from(&r.key);
+                scanned += 1;
+                let Some(t) = key_time_ms(&r.key) else {
+                    continue;
+                };
+                if t > end {
+                    continue;
+                }
+                if t < start {
+                    break 'scan;
+                }
+                let Ok(event) = serde_json::from_str::<Json>(&r.data) else {
+                    continue;
+                };
+                let res = resources(&event);
+                if filter.as_ref().is_some_and(|f| !matches(f, &event, &res)) {
+                    if scanned >= MAX_SCANNED {
+                        more = true;
+                        break 'scan;
+                    }
+                    continue;
+                }
+                events.push(TrailEvent {
+                    event_id: str_at(&event, &["eventID"]).unwrap_or_default().to_owned(),
+                    event_name: str_at(&event, &["eventName"])
+                        .unwrap_or_default()
+                        .to_owned(),
+                    read_only: event
+                        .get("readOnly")
+                        .and_then(Json::as_bool)
+                        .unwrap_or(false)
+                        .to_string(),
+                    access_key_id: str_at(&event, &["userIdentity", "accessKeyId"])
+                        .map(str::to_owned),
+                    event_time: OffsetDateTime::from_unix_timestamp_nanos(
+                        i128::from(t) * 1_000_000,
+                    )
+                    .ok(),
+                    event_source: str_at(&event, &["eventSource"])
+                        .unwrap_or_default()
+                        .to_owned(),
+                    username: username(&event),
+                    resources: res,
+                    cloud_trail_event: r.data,
+                });
+                if events.len() >= max || scanned >= MAX_SCANNED {
+                    more = true;
+                    break 'scan;
+                }
+            }
+            if exhausted {
+                break;
+            }
+        }
+        Ok(LookupEventsOutput {
+            events,
+            next_token: more.then_some(after),
+        })
+    }
+}
