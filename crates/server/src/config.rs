@@ -97,6 +97,12 @@ pub struct ServeArgs {
     /// own host's services or a cloud metadata service [default: off].
     #[arg(long, env = "ROLEGATE_ALLOW_LOCAL_OIDC_ISSUERS")]
     pub allow_local_oidc_issuers: bool,
+    /// Preview: store every call as a CloudTrail event before its answer (LookupEvents reads
+    /// them; a call whose event cannot be written fails). Each event is one store commit and
+    /// events are kept forever: see the README's "Audit trail" before turning it on
+    /// [default: off].
+    #[arg(long, env = "ROLEGATE_AUDIT_TRAIL")]
+    pub audit_trail: bool,
     /// Further CA certificates (PEM) trusted for OpenID Connect issuers' HTTPS, beside the
     /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
     #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
@@ -137,6 +143,7 @@ struct FileConfig {
     trusted_proxies: Option<Vec<String>>,
     allow_http_oidc_issuers: Option<bool>,
     allow_local_oidc_issuers: Option<bool>,
+    audit_trail: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
 }
 
@@ -186,6 +193,8 @@ pub struct Config {
     pub allow_http_oidc_issuers: bool,
     /// OIDC issuers on loopback or link-local addresses are fetched (development only).
     pub allow_local_oidc_issuers: bool,
+    /// Every call is stored as a CloudTrail event before its answer (preview).
+    pub audit_trail: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
@@ -285,6 +294,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             allow_http_oidc_issuers: false,
             allow_local_oidc_issuers: false,
+            audit_trail: false,
             oidc_ca_file: None,
             root_key: None,
             clock: ClockHandle::default(),
@@ -388,6 +398,7 @@ impl ServeArgs {
                 || file.allow_http_oidc_issuers.unwrap_or(false),
             allow_local_oidc_issuers: self.allow_local_oidc_issuers
                 || file.allow_local_oidc_issuers.unwrap_or(false),
+            audit_trail: self.audit_trail || file.audit_trail.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
             root_key,
             clock: d.clock,

@@ -181,29 +181,32 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             "plain-HTTP OpenID Connect issuers are allowed: their keys travel without TLS (development only)"
         );
     }
-    let service = Arc::new(
-        Service::new(
-            store.clone(),
-            config.clock.0.clone(),
-            ServiceConfig {
-                account_id: account_id.clone(),
-                max_staleness: Duration::from_secs(config.max_staleness_seconds),
-            },
-        )
-        .with_federation(
-            rolegate_service::federation::FederationConfig {
-                allow_http_issuers: config.allow_http_oidc_issuers,
-                ..Default::default()
-            },
-            Arc::new(oidc::HttpsKeySource::new(
-                oidc::trusted_roots(config.oidc_ca_file.as_deref())?,
-                config.allow_http_oidc_issuers,
-                config.allow_local_oidc_issuers,
-            )),
-        )
-        // Every exchange is stored as a CloudTrail event before its answer (issue 15).
-        .with_audit_trail(),
+    let service = Service::new(
+        store.clone(),
+        config.clock.0.clone(),
+        ServiceConfig {
+            account_id: account_id.clone(),
+            max_staleness: Duration::from_secs(config.max_staleness_seconds),
+        },
+    )
+    .with_federation(
+        rolegate_service::federation::FederationConfig {
+            allow_http_issuers: config.allow_http_oidc_issuers,
+            ..Default::default()
+        },
+        Arc::new(oidc::HttpsKeySource::new(
+            oidc::trusted_roots(config.oidc_ca_file.as_deref())?,
+            config.allow_http_oidc_issuers,
+            config.allow_local_oidc_issuers,
+        )),
     );
+    // With the audit trail (a preview, off by default), every exchange is stored as a
+    // CloudTrail event before its answer (issue 15).
+    let service = Arc::new(if config.audit_trail {
+        service.with_audit_trail()
+    } else {
+        service
+    });
     service
         .ensure_keyring()
         .await

@@ -209,3 +209,34 @@ async fn an_unwritable_trail_fails_the_call() {
     conn.close().await.ok();
     s.stop().await;
 }
+
+/// The trail is a preview, off unless `--audit-trail`: without it nothing is stored, and a
+/// store that refuses events changes nothing for the calls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_the_flag_nothing_is_recorded() {
+    let s = sqlite_configured(|c| rolegate_server::Config {
+        audit_trail: false,
+        ..c
+    })
+    .await;
+    root_iam(&s)
+        .create_user()
+        .user_name("unrecorded")
+        .send()
+        .await
+        .expect("create user");
+    let store = rolegate_store::SqliteStore::open(
+        &s.config
+            .as_ref()
+            .expect("config")
+            .data_dir
+            .join("rolegate.db"),
+    )
+    .await
+    .expect("store");
+    let events = rolegate_store::Store::list(&store, ACCOUNT, kind::AUDIT_EVENT, None, 10)
+        .await
+        .expect("list");
+    assert!(events.is_empty(), "{} events stored", events.len());
+    s.stop().await;
+}

@@ -52,6 +52,8 @@ fn base_config() -> Config {
         account_id: Some(ACCOUNT.into()),
         root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET))),
         log: "warn".into(),
+        // Every in-process test server keeps the audit trail (off by default in the product).
+        audit_trail: true,
         ..Config::default()
     }
 }
