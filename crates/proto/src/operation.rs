@@ -425,6 +425,9 @@ macro_rules! operations_table {
                 ListMFADevices($crate::dto::mfa_devices::ListMFADevicesInput) -> $crate::dto::mfa_devices::ListMFADevicesOutput,
                 ListVirtualMFADevices($crate::dto::mfa_devices::ListVirtualMFADevicesInput) -> $crate::dto::mfa_devices::ListVirtualMFADevicesOutput,
                 GetMFADevice($crate::dto::mfa_devices::GetMFADeviceInput) -> $crate::dto::mfa_devices::GetMFADeviceOutput,
+                TagMFADevice($crate::dto::mfa_devices::TagMFADeviceInput),
+                UntagMFADevice($crate::dto::mfa_devices::UntagMFADeviceInput),
+                ListMFADeviceTags($crate::dto::mfa_devices::ListMFADeviceTagsInput) -> $crate::dto::users::ListTagsOutput,
 
                 CreateOpenIDConnectProvider($crate::dto::oidc_providers::CreateOpenIDConnectProviderInput) -> $crate::dto::oidc_providers::CreateOpenIDConnectProviderOutput,
                 GetOpenIDConnectProvider($crate::dto::oidc_providers::GetOpenIDConnectProviderInput) -> $crate::dto::oidc_providers::GetOpenIDConnectProviderOutput,

@@ -99,3 +99,17 @@ shape!(GetMFADeviceOutput {
     serial_number: String = "SerialNumber",
     enable_date: Option<OffsetDateTime> = "EnableDate",
 });
+
+structure!(TagMFADeviceInput {
+    serial_number: String = "SerialNumber" [LEN_SERIAL, SERIAL],
+    tags: Vec<Tag> = "Tags" [TAGS],
+});
+structure!(UntagMFADeviceInput {
+    serial_number: String = "SerialNumber" [LEN_SERIAL, SERIAL],
+    tag_keys: Vec<String> = "TagKeys" [TAGS],
+});
+structure!(ListMFADeviceTagsInput {
+    serial_number: String = "SerialNumber" [LEN_SERIAL, SERIAL],
+    marker: Option<String> = "Marker" [LEN_MARKER, MARKER],
+    max_items: Option<i64> = "MaxItems" [MAX_ITEMS],
+});

@@ -100,6 +100,40 @@ pub async fn virtual_mfa(s: &Server) {
         .await
         .expect_err("not ops's device");
     assert_eq!(super::support::code(&elsewhere), "NoSuchEntity");
+    // Tags on the device, by its serial number.
+    root.tag_mfa_device()
+        .serial_number(&serial)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("owner")
+                .value("dev")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("tag device");
+    let tags = root
+        .list_mfa_device_tags()
+        .serial_number(&serial)
+        .send()
+        .await
+        .expect("list device tags");
+    assert_eq!(tags.tags().len(), 1);
+    assert_eq!(tags.tags()[0].value(), "dev");
+    root.untag_mfa_device()
+        .serial_number(&serial)
+        .tag_keys("owner")
+        .send()
+        .await
+        .expect("untag device");
+    let other = root
+        .list_mfa_device_tags()
+        .serial_number(format!("{serial}-nope"))
+        .send()
+        .await
+        .expect_err("no such device");
+    assert_eq!(super::support::code(&other), "NoSuchEntity");
     // GetAccountSummary counts the devices, and reports the STS token preference.
     let summary = root.get_account_summary().send().await.expect("summary");
     let map = summary.summary_map().expect("map");

@@ -37,6 +37,12 @@ handlers! {
         needs |i, _| Needs::list("mfa", None);
     GetMFADeviceInput => GetMFADeviceOutput: get_mfa_device,
         needs |i, _| Needs::user(i.user_name.as_deref());
+    TagMFADeviceInput: tag_mfa_device,
+        needs |i, _| Needs::on(NamedResource::Device(&i.serial_number)).tags(&i.tags);
+    UntagMFADeviceInput: untag_mfa_device,
+        needs |i, _| Needs::on(NamedResource::Device(&i.serial_number)).untags(&i.tag_keys);
+    ListMFADeviceTagsInput => rolegate_proto::dto::users::ListTagsOutput: list_mfa_device_tags,
+        needs |i, _| Needs::on(NamedResource::Device(&i.serial_number));
     EnableMFADeviceInput: enable_mfa_device,
         needs |i, _| Needs::user(Some(&i.user_name));
     ResyncMFADeviceInput: resync_mfa_device,
@@ -340,6 +346,40 @@ impl Service {
             tx.commit().await
         })
         .await
+    }
+
+    /// The name of the virtual MFA device `serial` names exactly (its path included).
+    async fn device_named(&self, account: &str, serial: &str) -> Result<String> {
+        read_device(&mut self.tx(), account, serial)
+            .await?
+            .map(|(_, d)| d.name)
+            .ok_or_else(|| {
+                ServiceError::NoSuchEntity(format!(
+                    "MFA device with serial number {serial} not found."
+                ))
+            })
+    }
+
+    pub(crate) async fn tag_mfa_device(&self, c: &Ctx<'_>, i: TagMFADeviceInput) -> Result<()> {
+        let name = self.device_named(c.account(), &i.serial_number).await?;
+        self.tag::<record::MfaDevice>(c.account(), &name, &i.tags)
+            .await
+    }
+
+    pub(crate) async fn untag_mfa_device(&self, c: &Ctx<'_>, i: UntagMFADeviceInput) -> Result<()> {
+        let name = self.device_named(c.account(), &i.serial_number).await?;
+        self.untag::<record::MfaDevice>(c.account(), &name, &i.tag_keys)
+            .await
+    }
+
+    pub(crate) async fn list_mfa_device_tags(
+        &self,
+        c: &Ctx<'_>,
+        i: ListMFADeviceTagsInput,
+    ) -> Result<rolegate_proto::dto::users::ListTagsOutput> {
+        let name = self.device_named(c.account(), &i.serial_number).await?;
+        self.list_tags::<record::MfaDevice>(c.account(), &name, i.marker.as_deref(), i.max_items)
+            .await
     }
 
     /// One MFA device of a user (the named one, or the caller): NoSuchEntity unless it is
