@@ -407,9 +407,14 @@ async fn sessions_expire_and_survive_rotation() {
         .await
         .expect("old key still opens");
 
-    // 899 s later the session still works; at 900 s it has expired. Requests are signed with
-    // the shifted time so only the session's expiry differs.
-    for (shift, expired) in [(899, false), (1, true)] {
+    // Seconds before its Expiration the session still works; at Expiration it has expired.
+    // The first shift is computed from the session's Expiration, not from when it was issued,
+    // so time the test itself takes (a loaded machine) cannot carry it past the expiry.
+    // Requests are signed with the shifted time so only the session's expiry differs.
+    let expires = c.expiration().secs();
+    let until_just_before = expires - 5 - clock_now(&clock).unix_timestamp();
+    assert!(until_just_before > 800, "a 900 s session");
+    for (shift, expired) in [(until_just_before, false), (5, true)] {
         clock.advance(shift);
         let when = clock_now(&clock);
         let body = "Action=GetCallerIdentity&Version=2011-06-15";
