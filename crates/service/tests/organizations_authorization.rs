@@ -159,10 +159,9 @@ fn string(reply: &Reply, path: &[&str]) -> String {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_organizations_operation_is_authorized_as_the_reference_says() {
-    let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("rolegate.db"))
+/// A service on SQLite in `dir`, bootstrapped, and its management account's root user.
+async fn management_account(dir: &std::path::Path) -> (Service, Caller) {
+    let store = SqliteStore::open(&dir.join("rolegate.db"))
         .await
         .expect("store");
     let service = Service::new(
@@ -181,6 +180,13 @@ async fn every_organizations_operation_is_authorized_as_the_reference_says() {
         access_key_id: "AKIAORGSREFERENCE001".into(),
         session: None,
     };
+    (service, root)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_organizations_operation_is_authorized_as_the_reference_says() {
+    let dir = tempfile::tempdir().expect("dir");
+    let (service, root) = management_account(dir.path()).await;
     let env = env();
     let run = |name: &'static str, body: String| {
         let (service, root, env) = (&service, &root, &env);
@@ -401,25 +407,7 @@ async fn every_organizations_operation_is_authorized_as_the_reference_says() {
 async fn resource_control_policies_cap_resource_servers() {
     use rolegate_service::authorize::{Resource, Target};
     let dir = tempfile::tempdir().expect("dir");
-    let store = SqliteStore::open(&dir.path().join("rolegate.db"))
-        .await
-        .expect("store");
-    let service = Service::new(
-        Arc::new(store),
-        Arc::new(SystemClock),
-        ServiceConfig {
-            account_id: ACCOUNT.into(),
-            max_staleness: rolegate_service::DEFAULT_MAX_STALENESS,
-        },
-    );
-    service.ensure_keyring().await.expect("keyring");
-    service.bootstrap(None).await.expect("bootstrap");
-    let root = Caller {
-        account: ACCOUNT.into(),
-        identity: Identity::Root,
-        access_key_id: "AKIAORGSREFERENCE001".into(),
-        session: None,
-    };
+    let (service, root) = management_account(dir.path()).await;
     let env = env();
     let run = |name: &'static str, body: String| {
         let (service, root, env) = (&service, &root, &env);

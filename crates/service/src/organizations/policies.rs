@@ -332,16 +332,7 @@ impl Service {
             .filter(|p| p.kind == i.filter)
             .map(|p| summary(&o, p))
             .collect();
-        let (policies, next_token) = page(
-            items,
-            |p: &PolicySummary| p.id.clone(),
-            i.next_token.as_deref(),
-            i.max_results,
-        )?;
-        Ok(ListPoliciesOutput {
-            policies,
-            next_token,
-        })
+        policies_page(items, i.next_token.as_deref(), i.max_results)
     }
 
     pub(crate) async fn list_policies_for_target(
@@ -362,16 +353,7 @@ impl Service {
             .filter(|p| p.kind == i.filter)
             .map(|p| summary(&o, p))
             .collect();
-        let (policies, next_token) = page(
-            items,
-            |p: &PolicySummary| p.id.clone(),
-            i.next_token.as_deref(),
-            i.max_results,
-        )?;
-        Ok(ListPoliciesOutput {
-            policies,
-            next_token,
-        })
+        policies_page(items, i.next_token.as_deref(), i.max_results)
     }
 
     pub(crate) async fn list_targets_for_policy(
@@ -498,5 +480,23 @@ fn target_summary(o: &Organization, id: &str) -> Option<PolicyTargetSummary> {
         arn,
         name,
         r#type: kind.into(),
+    })
+}
+
+/// One page of policy summaries (ListPolicies, ListPoliciesForTarget).
+fn policies_page(
+    items: Vec<PolicySummary>,
+    next_token: Option<&str>,
+    max_results: Option<i64>,
+) -> Result<ListPoliciesOutput> {
+    let (policies, next_token) = page(
+        items,
+        |p: &PolicySummary| p.id.clone(),
+        next_token,
+        max_results,
+    )?;
+    Ok(ListPoliciesOutput {
+        policies,
+        next_token,
     })
 }
