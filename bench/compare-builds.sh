@@ -5,6 +5,9 @@
 # machine's drift falls on both. Prints the harness's comparison table, old build first.
 #
 #   bash bench/compare-builds.sh OLD_BINARY NEW_BINARY
+#   OLD_ARGS / NEW_ARGS: further `serve` flags for each (one binary with and without a flag:
+#   bash bench/compare-builds.sh target/release/rolegate target/release/rolegate with
+#   NEW_ARGS=--audit-trail measures the audit trail's cost)
 #   (ROUNDS=2 DURATION=5 CONNS=64 SCENARIOS="sts_get_caller_identity sts_assume_role" by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,10 +21,11 @@ ROUNDS=${ROUNDS:-2}
 AK=AKIABENCHROOTKEY0001 SK=bench/secret/bench/secret/bench/secret/00
 mkdir -p "$OUT"
 
-run_one() { # label binary
+run_one() { # label binary [serve flags]
   rm -rf "$OUT/data"
+  # shellcheck disable=SC2086
   ROLEGATE_ROOT_ACCESS_KEY_ID=$AK ROLEGATE_ROOT_SECRET_ACCESS_KEY=$SK ROLEGATE_LOG=warn \
-    "$2" serve --listen 127.0.0.1:$PORT --data-dir "$OUT/data" --account-id 123456789012 \
+    "$2" serve --listen 127.0.0.1:$PORT --data-dir "$OUT/data" --account-id 123456789012 ${3:-} \
     >"$OUT/$1.log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.1; done
@@ -32,7 +36,7 @@ run_one() { # label binary
 
 : >"$OUT/old.txt"; : >"$OUT/new.txt"
 for r in $(seq 1 "$ROUNDS"); do
-  run_one old "$OLD" | tee -a "$OUT/old.txt"
-  run_one new "$NEW" | tee -a "$OUT/new.txt"
+  run_one old "$OLD" "${OLD_ARGS:-}" | tee -a "$OUT/old.txt"
+  run_one new "$NEW" "${NEW_ARGS:-}" | tee -a "$OUT/new.txt"
 done
 python3 "$HARNESS/compare.py" "$OUT/old.txt" "$OUT/new.txt" | tee "$OUT/compare.txt"

@@ -98,11 +98,14 @@ pub struct ServeArgs {
     #[arg(long, env = "ROLEGATE_ALLOW_LOCAL_OIDC_ISSUERS")]
     pub allow_local_oidc_issuers: bool,
     /// Preview: store every call as a CloudTrail event before its answer (LookupEvents reads
-    /// them; a call whose event cannot be written fails). Each event is one store commit and
-    /// events are kept forever: see the README's "Audit trail" before turning it on
-    /// [default: off].
+    /// them; a call whose event cannot be written fails): see the README's "Audit trail"
+    /// before turning it on [default: off].
     #[arg(long, env = "ROLEGATE_AUDIT_TRAIL")]
     pub audit_trail: bool,
+    /// Days audit events are kept; older ones are deleted hourly. 0 keeps them forever
+    /// [default: 90, as CloudTrail's event history].
+    #[arg(long, env = "ROLEGATE_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
+    pub audit_retention_days: Option<u32>,
     /// Further CA certificates (PEM) trusted for OpenID Connect issuers' HTTPS, beside the
     /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
     #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
@@ -144,6 +147,7 @@ struct FileConfig {
     allow_http_oidc_issuers: Option<bool>,
     allow_local_oidc_issuers: Option<bool>,
     audit_trail: Option<bool>,
+    audit_retention_days: Option<u32>,
     oidc_ca_file: Option<PathBuf>,
 }
 
@@ -195,6 +199,8 @@ pub struct Config {
     pub allow_local_oidc_issuers: bool,
     /// Every call is stored as a CloudTrail event before its answer (preview).
     pub audit_trail: bool,
+    /// Days audit events are kept (0: forever).
+    pub audit_retention_days: u32,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
@@ -295,6 +301,7 @@ impl Default for Config {
             allow_http_oidc_issuers: false,
             allow_local_oidc_issuers: false,
             audit_trail: false,
+            audit_retention_days: rolegate_service::audit::DEFAULT_RETENTION_DAYS,
             oidc_ca_file: None,
             root_key: None,
             clock: ClockHandle::default(),
@@ -399,6 +406,10 @@ impl ServeArgs {
             allow_local_oidc_issuers: self.allow_local_oidc_issuers
                 || file.allow_local_oidc_issuers.unwrap_or(false),
             audit_trail: self.audit_trail || file.audit_trail.unwrap_or(false),
+            audit_retention_days: self
+                .audit_retention_days
+                .or(file.audit_retention_days)
+                .unwrap_or(d.audit_retention_days),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
             root_key,
             clock: d.clock,

@@ -7,6 +7,7 @@
 //! HTTPS and its reload on SIGHUP, trusted proxies, metrics, health, the change-log poller, and
 //! graceful shutdown. It writes nothing to the store itself: every write is the service's.
 
+pub mod audit_cli;
 pub mod authn;
 pub mod config;
 pub mod forwarded;
@@ -254,6 +255,12 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         let service = service.clone();
         let store = store.clone();
         let every = Duration::from_secs(config.sync_interval_seconds.max(1));
+        let archive = config.audit_trail.then(|| config.data_dir.join("audit"));
+        let retention_days = if config.audit_trail {
+            config.audit_retention_days
+        } else {
+            0
+        };
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(every);
             let mut n: u64 = 0;
@@ -269,6 +276,25 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
                         .saturating_sub(3600)
                         .saturating_mul(1000);
                     let _ = store.prune_changes(cutoff).await;
+                }
+                // Finished hours into the archive's files, every five minutes (and at start).
+                if let Some(archive) = &archive
+                    && (n == 1 || n.is_multiple_of(300 / every.as_secs().clamp(1, 300)))
+                    && let Err(e) = service.export_trail(archive).await
+                {
+                    tracing::error!(error = %e, "exporting the audit trail failed");
+                }
+                // Audit events past their retention, hourly (and at start).
+                if retention_days > 0
+                    && (n == 1 || n.is_multiple_of(3600 / every.as_secs().clamp(1, 3600)))
+                {
+                    match service.expire_events(retention_days).await {
+                        Ok(0) => {}
+                        Ok(deleted) => {
+                            tracing::info!(deleted, retention_days, "expired audit events")
+                        }
+                        Err(e) => tracing::warn!(error = %e, "expiring audit events failed"),
+                    }
                 }
             }
         })

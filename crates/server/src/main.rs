@@ -30,6 +30,11 @@ enum Command {
         #[command(flatten)]
         store: ServeArgs,
     },
+    /// The audit trail's files: export, verify, public-key, tail.
+    Audit {
+        #[command(subcommand)]
+        command: rolegate_server::audit_cli::AuditCommand,
+    },
     #[command(flatten)]
     Client(rolegate_cli::ClientCommand),
 }
@@ -50,6 +55,20 @@ fn main() -> std::process::ExitCode {
             };
             let code = runtime.block_on(rolegate_cli::run(c));
             std::process::ExitCode::from(u8::try_from(code.clamp(0, 255)).unwrap_or(1))
+        }
+        Command::Audit { command } => {
+            let result = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(anyhow::Error::from)
+                .and_then(|r| r.block_on(rolegate_server::audit_cli::run(command)));
+            match result {
+                Ok(code) => std::process::ExitCode::from(code),
+                Err(e) => {
+                    eprintln!("rolegate: {e:#}");
+                    std::process::ExitCode::from(2)
+                }
+            }
         }
         Command::RotateSessionKey(args) => {
             let result = args.resolve().and_then(|config| {

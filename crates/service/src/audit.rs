@@ -1,15 +1,25 @@
 //! The audit trail (issue 15): every exchange becomes a CloudTrail event ([`event`]) stored
-//! through the store before the answer leaves; a failed write fails the call
-//! (`ServiceUnavailable`) rather than leaving it unrecorded.
+//! through the store before the answer leaves, in group commits shared by the calls that end
+//! together ([`writer`]); a failed write fails the call (`ServiceUnavailable`) rather than
+//! leaving it unrecorded.
 //!
-//! Events are records of kind [`kind::AUDIT_EVENT`] in the recipient account's scope, keyed
+//! Events are appended records ([`Write::Append`]: never changed, never cached, not in the
+//! change log) of kind [`kind::AUDIT_EVENT`] in the recipient account's scope, keyed
 //! [`event_key`]: the inverted event time (16 hex digits of `u64::MAX - ms`) then the event
-//! id, so the store's key-ordered `list` reads them newest first.
+//! id, so the store's key-ordered `list` reads them newest first, and everything older than
+//! the retention period ([`Service::expire_events`]; 90 days by default, as CloudTrail's event
+//! history) is one key range per account.
+//!
+//! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/view-cloudtrail-events.html>
 
+pub mod anonymous;
+pub mod archive;
 pub mod event;
 mod lookup;
+pub mod verify;
+pub mod writer;
 
-use rolegate_store::{Expect, Write, record::kind};
+use rolegate_store::{GLOBAL, Write, record::kind};
 
 use crate::{Result, Service, ServiceError, recorder::Record};
 
@@ -29,21 +39,73 @@ pub fn key_time_ms(key: &str) -> Option<i64> {
 
 impl Service {
     /// Writes one exchange's event to the trail; returns when it is durable.
-    pub(crate) async fn write_event(&self, record: &Record<'_>) -> Result<Event> {
+    pub(crate) async fn write_event(
+        &self,
+        trail: &writer::TrailWriter,
+        record: &Record<'_>,
+    ) -> Result<Event> {
         let event = event::build(record, &self.config.account_id);
+        // An hour's log file is written once the hour is well over (`archive`): a call that
+        // took so long that its hour may be exported already fails rather than being left
+        // out of the files.
+        let now_ms = self.clock.now().unix_timestamp().saturating_mul(1000);
+        if now_ms.saturating_sub(event.time_ms) > archive::MAX_EVENT_AGE_MS {
+            return Err(ServiceError::Unavailable(
+                "audit trail: the call took too long to be recorded".into(),
+            ));
+        }
         let data = serde_json::to_string(&event.json)
             .map_err(|e| ServiceError::Internal(format!("audit event: {e}")))?;
-        self.store
-            .commit(&[Write::Put {
+        trail
+            .append(Write::Append {
                 scope: event.account.clone(),
                 kind: kind::AUDIT_EVENT.to_owned(),
                 key: event_key(event.time_ms, &event.id),
-                expect: Expect::Absent,
                 data,
-            }])
+            })
             .await
             .map_err(|e| ServiceError::Unavailable(format!("audit trail: {e}")))?;
         Ok(event)
+    }
+}
+
+/// How long events are kept by default: CloudTrail's event history keeps 90 days.
+pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+/// Accounts read per page while expiring events.
+const ACCOUNT_PAGE: usize = 500;
+
+impl Service {
+    /// Deletes every event older than `retention_days` days, in every account; returns how
+    /// many. Run periodically by the server (each node may: deleting a range twice is
+    /// harmless).
+    pub async fn expire_events(&self, retention_days: u32) -> Result<u64> {
+        let cutoff_ms = self
+            .clock
+            .now()
+            .unix_timestamp()
+            .saturating_sub(i64::from(retention_days) * 86_400)
+            .saturating_mul(1000);
+        // Every key of an event at or before the cutoff sorts after this prefix.
+        let bound = event_key(cutoff_ms, "");
+        let mut deleted = 0;
+        let mut after: Option<String> = None;
+        loop {
+            let accounts = self
+                .store
+                .list(GLOBAL, kind::ACCOUNT, after.as_deref(), ACCOUNT_PAGE)
+                .await?;
+            for account in &accounts {
+                deleted += self
+                    .store
+                    .delete_after(&account.key, kind::AUDIT_EVENT, &bound)
+                    .await?;
+            }
+            match accounts.last() {
+                Some(last) if accounts.len() == ACCOUNT_PAGE => after = Some(last.key.clone()),
+                _ => return Ok(deleted),
+            }
+        }
     }
 }
 

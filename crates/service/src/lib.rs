@@ -117,8 +117,10 @@ pub struct Service {
     pub(crate) keyring_reloaded_ms: AtomicI64,
     /// Where every exchange is recorded (the audit trail), once installed.
     recorder: OnceLock<Arc<dyn Recorder>>,
-    /// Whether every exchange is stored as a CloudTrail event before its answer.
-    audit_trail: bool,
+    /// Where every exchange is stored as a CloudTrail event before its answer, when on.
+    audit_trail: Option<audit::writer::TrailWriter>,
+    /// How many calls that failed unauthenticated are recorded ([`audit::anonymous`]).
+    anonymous_events: audit::anonymous::AnonymousBudget,
     /// Where service control policies come from ([`Service::with_organizations`]).
     pub(crate) organizations: Arc<dyn authorize::Organizations>,
     /// How OpenID Connect issuers are trusted ([`Service::with_federation`]).
@@ -149,7 +151,8 @@ impl Service {
             keyring_reloaded_ms: AtomicI64::new(0),
             organizations: Arc::new(authorize::NoOrganizations),
             recorder: OnceLock::new(),
-            audit_trail: false,
+            audit_trail: None,
+            anonymous_events: audit::anonymous::AnonymousBudget::default(),
             federation: federation::FederationConfig::default(),
             issuer_keys: federation::jwks::KeyCache::new(Arc::new(federation::NoKeySource)),
         }
@@ -172,7 +175,7 @@ impl Service {
     /// (see [`audit`]).
     #[must_use]
     pub fn with_audit_trail(mut self) -> Self {
-        self.audit_trail = true;
+        self.audit_trail = Some(audit::writer::TrailWriter::new(self.store.clone()));
         self
     }
 
@@ -183,20 +186,38 @@ impl Service {
 
     /// Whether exchanges are recorded (the edge keeps the redacted input only then).
     pub fn recording(&self) -> bool {
-        self.audit_trail || self.recorder.get().is_some()
+        self.audit_trail.is_some() || self.recorder.get().is_some()
     }
 
     /// The record step: stores one exchange's event in the audit trail (when on) and hands
     /// it to the installed recorder, if any. Returns once both have kept it; an error means
     /// the exchange is not recorded and the call must fail (`ServiceUnavailable`).
     pub async fn record(&self, record: Record<'_>) -> Result<()> {
-        if self.audit_trail {
-            self.write_event(&record).await?;
+        if let Some(trail) = &self.audit_trail
+            && self.worth_recording(&record)
+        {
+            self.write_event(trail, &record).await?;
         }
         if let Some(r) = self.recorder.get() {
             r.record(&record).await?;
         }
         Ok(())
+    }
+
+    /// Whether the trail stores this exchange: always, unless it failed before anyone was
+    /// authenticated and its sender is past [`audit::anonymous`]'s bound.
+    fn worth_recording(&self, record: &Record<'_>) -> bool {
+        if record.caller.is_some() || record.outcome.is_ok() {
+            return true;
+        }
+        let (admit, skipped) = self.anonymous_events.admit(record.source_ip, self.now());
+        if let Some(skipped) = skipped {
+            tracing::warn!(
+                skipped,
+                "calls that failed unauthenticated past the audit trail's bound were not recorded"
+            );
+        }
+        admit
     }
 
     /// The store (for readiness checks).

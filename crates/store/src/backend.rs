@@ -128,6 +128,23 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected(),
+                        Write::Append { scope, kind, key, data } => {
+                            let affected = sqlx::query(
+                                "INSERT INTO records (scope, kind, key, version, data) VALUES ($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING",
+                            )
+                            .bind(scope)
+                            .bind(kind)
+                            .bind(key)
+                            .bind(data)
+                            .execute(&mut *tx)
+                            .await?
+                            .rows_affected();
+                            if affected != 1 {
+                                return Err($crate::StoreError::Conflict);
+                            }
+                            // Never cached: nothing for the change log.
+                            continue;
+                        }
                     };
                     if affected != 1 {
                         // Dropping `tx` rolls back every write of this commit.
@@ -182,6 +199,16 @@ macro_rules! sql_store {
                 .fetch_optional(&self.read)
                 .await?;
                 Ok(row.map_or($crate::LogPosition::START, |(tx, seq)| $crate::LogPosition { tx, seq }))
+            }
+
+            async fn delete_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, $crate::StoreError> {
+                Ok(sqlx::query("DELETE FROM records WHERE scope = $1 AND kind = $2 AND key > $3")
+                    .bind(scope)
+                    .bind(kind)
+                    .bind(after)
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected())
             }
 
             async fn prune_changes(&self, before_ms: i64) -> Result<u64, $crate::StoreError> {

@@ -46,6 +46,7 @@ pub async fn run(store: Arc<dyn Store>, hold: &dyn HoldCommits) {
     keys_are_exact(&*store).await;
     concurrent_writers_never_lose_or_exceed(store.clone()).await;
     change_log(&*store).await;
+    appended_records(&*store).await;
     late_commit_is_never_skipped(store.clone(), hold).await;
     store.ping().await.expect("ping");
 }
@@ -369,6 +370,71 @@ async fn change_log(s: &dyn Store) {
             .await
             .expect("changes")
             .is_empty()
+    );
+}
+
+/// Appended records: created once (a second append of the key is a conflict and rolls back
+/// the whole commit), readable and listed like any record, never in the change log, and
+/// deleted by range with `delete_after`, one scope and kind at a time.
+async fn appended_records(s: &dyn Store) {
+    let append = |scope: &str, key: &str| Write::Append {
+        scope: scope.into(),
+        kind: "event".into(),
+        key: key.into(),
+        data: format!("{{\"k\":\"{key}\"}}"),
+    };
+    let before = s.last_change().await.expect("last");
+    s.commit(&[append("a5", "1"), append("a5", "2"), append("a5", "3")])
+        .await
+        .expect("append");
+    s.commit(&[append("a6", "3")]).await.expect("other scope");
+    assert_eq!(
+        s.commit(&[append("a5", "4"), append("a5", "2")]).await,
+        Err(StoreError::Conflict),
+        "an existing key is a conflict"
+    );
+    assert_eq!(
+        s.get("a5", "event", "4").await.expect("get"),
+        None,
+        "a conflicting append rolls back its whole commit"
+    );
+    assert_eq!(
+        s.get("a5", "event", "2")
+            .await
+            .expect("get")
+            .map(|r| r.data),
+        Some("{\"k\":\"2\"}".to_owned())
+    );
+    assert!(
+        s.changes_since(before, 100)
+            .await
+            .expect("changes")
+            .is_empty(),
+        "appends are not in the change log"
+    );
+    assert_eq!(s.delete_after("a5", "event", "1").await.expect("delete"), 2);
+    let left: Vec<String> = s
+        .list("a5", "event", None, 10)
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|r| r.key)
+        .collect();
+    assert_eq!(
+        left,
+        ["1"],
+        "keys after the bound are gone, the bound's is kept"
+    );
+    assert!(
+        s.get("a6", "event", "3").await.expect("get").is_some(),
+        "another scope keeps its records"
+    );
+    assert!(
+        s.changes_since(before, 100)
+            .await
+            .expect("changes")
+            .is_empty(),
+        "nor are their deletions"
     );
 }
 

@@ -82,6 +82,20 @@ pub enum Write {
         /// The version that must be current.
         version: i64,
     },
+    /// Create a record that is never changed, never cached and never read through the change
+    /// log (an audit event): like a `Put` expecting [`Expect::Absent`], but not entered in the
+    /// change log, so other nodes have nothing to invalidate. Such records leave only through
+    /// [`Store::delete_after`].
+    Append {
+        /// Scope.
+        scope: String,
+        /// Kind.
+        kind: String,
+        /// Key.
+        key: String,
+        /// Data.
+        data: String,
+    },
 }
 
 impl std::fmt::Debug for Record {
@@ -125,6 +139,18 @@ impl std::fmt::Debug for Write {
                 .field("key", key)
                 .field("version", version)
                 .finish(),
+            Write::Append {
+                scope,
+                kind,
+                key,
+                data,
+            } => f
+                .debug_struct("Append")
+                .field("scope", scope)
+                .field("kind", kind)
+                .field("key", key)
+                .field("data", &Redacted(data.len()))
+                .finish(),
         }
     }
 }
@@ -146,6 +172,9 @@ impl Write {
                 scope, kind, key, ..
             }
             | Write::Delete {
+                scope, kind, key, ..
+            }
+            | Write::Append {
                 scope, kind, key, ..
             } => (scope, kind, key),
         }
@@ -215,6 +244,10 @@ pub trait Store: Send + Sync + 'static {
     /// can return now ([`LogPosition::START`] when there is none). A change committed later
     /// lies after it.
     async fn last_change(&self) -> Result<LogPosition, StoreError>;
+    /// Deletes the records of a kind in a scope whose key sorts after `after`, and returns how
+    /// many there were: retention for appended records whose keys order newest first (audit
+    /// events). Like the appends, the deletions are not entered in the change log.
+    async fn delete_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, StoreError>;
     /// Deletes change-log entries older than `before_ms` (unix milliseconds).
     async fn prune_changes(&self, before_ms: i64) -> Result<u64, StoreError>;
     /// Whether the database answers.

@@ -55,7 +55,13 @@ pub mod kind {
     /// An audit event (CloudTrail record), scoped to its recipient account and keyed by
     /// inverted time then event id, so that a listing is newest first.
     pub const AUDIT_EVENT: &str = "audit-event";
+    /// The key that signs the audit trail's digest files (GLOBAL scope, key
+    /// [`super::AUDIT_SIGNING_KEY`]).
+    pub const AUDIT_SIGNING_KEY: &str = "audit-signing-key";
 }
+
+/// The key of the one audit signing key record.
+pub const AUDIT_SIGNING_KEY: &str = "digest";
 
 /// The key of an account's STS preferences.
 pub const STS_PREFERENCES_KEY: &str = "sts";
@@ -608,6 +614,18 @@ mod v1 {
         /// Why it failed (`EMAIL_ALREADY_EXISTS`).
         pub failure_reason: Option<String>,
     }
+
+    /// The Ed25519 key that signs the audit trail's digest files: one for the deployment,
+    /// made by the first node that exports, so every node signs alike.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct AuditSigningKey {
+        /// The private key, PKCS#8 DER in base64.
+        pub pkcs8: Secret,
+        /// The public key, 32 bytes in hex (what `rolegate audit public-key` prints).
+        pub public: String,
+        /// Created at.
+        pub created: i64,
+    }
 }
 
 pub use v1::*;
@@ -635,6 +653,7 @@ entity! {
     StsPreferences => kind::STS_PREFERENCES,
     OidcProvider => kind::OIDC_PROVIDER,
     Organization => kind::ORGANIZATION,
+    AuditSigningKey => kind::AUDIT_SIGNING_KEY,
 }
 
 /// Serializes a record.

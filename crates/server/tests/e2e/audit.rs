@@ -142,6 +142,102 @@ pub async fn trail_with_boto3(s: &Server) {
                 .expect("CloudTrailEvent is JSON");
         assert_eq!(inner["userIdentity"]["type"], "IAMUser", "{inner}");
     }
+    let mut secrets: Vec<String> = secrets.iter().map(|s| (*s).to_owned()).collect();
+    secrets.push(ROOT_SECRET.to_owned());
+    archive_verifies(s, &secrets).await;
+}
+
+/// The real binary on the server's store and data directory.
+fn rolegate(s: &Server, args: &[&str]) -> std::process::Output {
+    let config = s.config.as_ref().expect("in-process server");
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_rolegate"));
+    cmd.args(args).arg("--data-dir").arg(&config.data_dir);
+    if let Some(url) = &config.database_url {
+        cmd.args(["--database-url", url.expose()]);
+    }
+    if let Some(schema) = &config.database_schema {
+        cmd.args(["--database-schema", schema]);
+    }
+    cmd.env_remove("ROLEGATE_CONFIG")
+        .output()
+        .expect("rolegate runs")
+}
+
+/// The recorded hours exported (the clock moved past them) into CloudTrail's files, with no
+/// secret in any file; `rolegate audit verify` finds the archive whole, then names a record
+/// changed in a log file; `public-key` and `tail` work on the same store.
+async fn archive_verifies(s: &Server, secrets: &[String]) {
+    let Some(clock) = &s.clock else {
+        return;
+    };
+    let config = s.config.as_ref().expect("in-process server");
+    let service = &s.running.as_ref().expect("in-process server").service;
+    let root = config.data_dir.join("audit");
+    let before = service.export_trail(&root).await.expect("export");
+    assert_eq!(before.events, 0, "the current hour is not exported yet");
+    clock.advance(2 * 3600);
+    let done = service.export_trail(&root).await.expect("export");
+    assert!(done.events > 20 && done.digests >= 2, "{done:?}");
+
+    let mut files = Vec::new();
+    rolegate_service::audit::archive::collect(&root, "", &mut files);
+    let logs: Vec<_> = files
+        .iter()
+        .filter(|f| f.contains("/CloudTrail/") && f.ends_with(".json.gz"))
+        .map(|f| root.join(f.trim_start_matches('/')))
+        .collect();
+    assert!(!logs.is_empty());
+    for f in &files {
+        let path = root.join(f.trim_start_matches('/'));
+        let text = if f.ends_with(".gz") {
+            String::from_utf8(
+                rolegate_service::audit::archive::read_gz(&path, 1 << 30).expect("gunzip"),
+            )
+            .expect("utf-8")
+        } else {
+            std::fs::read_to_string(&path).expect("read")
+        };
+        for secret in secrets {
+            assert!(!text.contains(secret.as_str()), "a secret in {f}");
+        }
+    }
+
+    let key = rolegate(s, &["audit", "public-key"]);
+    assert!(key.status.success(), "{key:?}");
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_owned();
+    assert_eq!(key.len(), 64, "{key}");
+    let ok = rolegate(s, &["audit", "verify", "--public-key", &key]);
+    let out = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{out} {:?}", ok.stderr);
+    assert!(out.contains(" 0 problems"), "{out}");
+
+    // One record changed in place: verify exits 1 and names it.
+    let path = &logs[0];
+    let mut log: serde_json::Value = serde_json::from_slice(
+        &rolegate_service::audit::archive::read_gz(path, 1 << 30).expect("gunzip"),
+    )
+    .expect("json");
+    let id = log["Records"][0]["eventID"]
+        .as_str()
+        .expect("eventID")
+        .to_owned();
+    log["Records"][0]["sourceIPAddress"] = serde_json::json!("203.0.113.66");
+    let mut gz = flate2::write::GzEncoder::new(
+        std::fs::File::create(path).expect("create"),
+        flate2::Compression::default(),
+    );
+    std::io::Write::write_all(&mut gz, log.to_string().as_bytes()).expect("write");
+    gz.finish().expect("finish");
+    let bad = rolegate(s, &["audit", "verify", "--public-key", &key]);
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "{out}");
+    assert!(out.contains(&format!("record {id} modified")), "{out}");
+
+    let tail = rolegate(s, &["audit", "tail", "--no-follow", "--lines", "500"]);
+    let out = String::from_utf8_lossy(&tail.stdout).into_owned();
+    assert!(tail.status.success(), "{out}");
+    assert!(out.contains("sts:AssumeRole"), "{out}");
+    assert!(out.contains("iam:CreateUser"), "{out}");
 }
 
 /// Fail closed: when the trail cannot be written (a trigger refuses the events' rows, as a

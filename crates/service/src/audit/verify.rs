@@ -1,0 +1,262 @@
+//! Verifying the archive ([`super::archive`]): every digest's signature, the chain from each
+//! digest to the one before, every log file against its digest's hash, and — where a file
+//! does not match — each record against the digest's list, so the damage is named: a
+//! digest or log file deleted, modified, inserted or out of its place, a record deleted,
+//! modified, inserted or reordered. `aws cloudtrail validate-logs` does the same for
+//! CloudTrail's bucket.
+//!
+//! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-cli.html>
+
+use std::{
+    collections::{BTreeSet, HashMap},
+    fs,
+    path::Path,
+};
+
+use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
+use serde_json::Value as Json;
+
+use super::archive::{
+    collect, digest_end, digest_objects, iso, read_gz, record_hash, sha256_hex, string_to_sign,
+};
+
+/// Uncompressed size read from one file at most.
+const MAX_FILE: u64 = 4 << 30;
+
+/// One finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Damage {
+    /// The file it concerns, as an object name under the archive's root.
+    pub object: String,
+    /// What is wrong.
+    pub what: String,
+}
+
+/// What verification found.
+#[derive(Debug, Default, Clone)]
+pub struct Report {
+    /// Digests whose signature and chain hold.
+    pub digests_valid: usize,
+    /// Log files that match their digest.
+    pub log_files_valid: usize,
+    /// Everything that does not hold.
+    pub damage: Vec<Damage>,
+}
+
+impl Report {
+    fn damage(&mut self, object: &str, what: impl Into<String>) {
+        self.damage.push(Damage {
+            object: object.to_owned(),
+            what: what.into(),
+        });
+    }
+}
+
+/// The accounts with anything in the archive.
+fn accounts(root: &Path) -> Vec<String> {
+    let mut out: Vec<String> = fs::read_dir(root.join("AWSLogs"))
+        .map(|d| {
+            d.flatten()
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort();
+    out
+}
+
+/// The previous digest, as the next one must name it.
+struct Previous {
+    object: String,
+    end: i64,
+    sha256: String,
+    signature: String,
+}
+
+/// Verifies the archive at `root` with the digest signing key's public half (32 bytes),
+/// for digests whose hour ends in `[from, to]` (unix seconds; all when `None`).
+pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>) -> Report {
+    let key = UnparsedPublicKey::new(&ED25519, public_key);
+    let mut report = Report::default();
+    for account in accounts(root) {
+        let in_range = |end: i64| from.is_none_or(|f| end > f) && to.is_none_or(|t| end - 3600 < t);
+        let mut listed = BTreeSet::new();
+        let mut previous: Option<Previous> = None;
+        let mut last_end = None;
+        for object in digest_objects(root, &account) {
+            let Some(end) = digest_end(&object) else {
+                report.damage(&object, "a file in the digest folder that is not a digest");
+                continue;
+            };
+            if !in_range(end) {
+                previous = None;
+                continue;
+            }
+            last_end = Some(end);
+            let path = root.join(&object);
+            let Ok(content) = read_gz(&path, MAX_FILE) else {
+                report.damage(&object, "digest unreadable (modified or truncated)");
+                previous = None;
+                continue;
+            };
+            let sha256 = sha256_hex(&content);
+            let signature = fs::read_to_string(format!("{}.sig", path.display()))
+                .map(|s| s.trim().to_owned())
+                .unwrap_or_default();
+            let digest: Json = serde_json::from_slice(&content).unwrap_or(Json::Null);
+            let prev_sig = digest["previousDigestSignature"].as_str().unwrap_or("null");
+            let signed = hex::decode(&signature).ok().is_some_and(|sig| {
+                key.verify(
+                    string_to_sign(&iso(end), &object, &sha256, prev_sig).as_bytes(),
+                    &sig,
+                )
+                .is_ok()
+            });
+            if !signed {
+                report.damage(
+                    &object,
+                    "digest signature not valid: the digest was modified, forged or moved",
+                );
+                previous = None;
+                continue;
+            }
+            if digest["awsAccountId"] != account.as_str() || digest["digestS3Object"] != object {
+                report.damage(&object, "digest belongs to another account or place");
+            }
+            match &previous {
+                Some(p) => {
+                    if digest["previousDigestS3Object"] != p.object.as_str()
+                        || digest["previousDigestHashValue"] != p.sha256.as_str()
+                        || prev_sig != p.signature
+                        || digest["digestStartTime"] != iso(p.end).as_str()
+                    {
+                        report.damage(
+                            &object,
+                            format!(
+                                "chain broken: the digest before this one is not {} (a digest was deleted, inserted or reordered)",
+                                p.object
+                            ),
+                        );
+                    } else {
+                        report.digests_valid += 1;
+                    }
+                }
+                None => {
+                    // The first digest checked: its predecessor must exist where it names it,
+                    // unless the range starts here.
+                    match digest["previousDigestS3Object"].as_str() {
+                        Some(p) if from.is_none() => report.damage(
+                            &object,
+                            format!("the digest before this one is missing: {p}"),
+                        ),
+                        _ => report.digests_valid += 1,
+                    }
+                }
+            }
+            for file in digest["logFiles"].as_array().into_iter().flatten() {
+                check_log_file(root, file, &mut report);
+                if let Some(o) = file["s3Object"].as_str() {
+                    listed.insert(o.to_owned());
+                }
+            }
+            previous = Some(Previous {
+                object,
+                end,
+                sha256,
+                signature,
+            });
+        }
+        // Log files no digest lists, in hours a digest covers: inserted.
+        let base = format!("AWSLogs/{account}/CloudTrail");
+        let mut files = Vec::new();
+        collect(&root.join(&base), &base, &mut files);
+        for f in files {
+            if f.ends_with(".tmp") || listed.contains(&f) {
+                continue;
+            }
+            let end = log_end(&f);
+            let covered = last_end.is_some_and(|l| end.is_some_and(|e| e <= l));
+            if covered && end.is_some_and(in_range) {
+                report.damage(&f, "log file not listed in any digest (inserted)");
+            }
+        }
+    }
+    report
+}
+
+/// The hour end a log file's name gives (`…_YYYYMMDDTHHMMZ_UNIQUE.json.gz`).
+fn log_end(object: &str) -> Option<i64> {
+    let name = object.rsplit('/').next()?.strip_suffix(".json.gz")?;
+    let mut parts = name.rsplit('_');
+    let _unique = parts.next()?;
+    let stamp = parts.next()?.strip_suffix('Z')?;
+    digest_end(&format!("x_{stamp}00Z.json.gz"))
+}
+
+/// Checks one log file against its digest entry.
+fn check_log_file(root: &Path, entry: &Json, report: &mut Report) {
+    let object = entry["s3Object"].as_str().unwrap_or_default();
+    let Ok(content) = read_gz(&root.join(object), MAX_FILE) else {
+        report.damage(object, "log file deleted or unreadable");
+        return;
+    };
+    if entry["hashValue"] == sha256_hex(&content).as_str() {
+        report.log_files_valid += 1;
+        return;
+    }
+    let expected: Vec<(&str, &str)> = entry["rolegateRecords"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.as_str()?.split_once(' '))
+        .collect();
+    let parsed: Json = serde_json::from_slice(&content).unwrap_or(Json::Null);
+    let Some(records) = parsed["Records"].as_array() else {
+        report.damage(
+            object,
+            "log file modified: not a CloudTrail log file any more",
+        );
+        return;
+    };
+    let actual: Vec<(String, String)> = records
+        .iter()
+        .map(|r| {
+            (
+                r["eventID"].as_str().unwrap_or_default().to_owned(),
+                record_hash(r),
+            )
+        })
+        .collect();
+    let want: HashMap<&str, &str> = expected.iter().copied().collect();
+    let have: HashMap<&str, &str> = actual
+        .iter()
+        .map(|(i, h)| (i.as_str(), h.as_str()))
+        .collect();
+    let before = report.damage.len();
+    for (id, hash) in &expected {
+        match have.get(id) {
+            None => report.damage(object, format!("record {id} deleted")),
+            Some(h) if h != hash => report.damage(object, format!("record {id} modified")),
+            Some(_) => {}
+        }
+    }
+    for (id, _) in &actual {
+        if !want.contains_key(id.as_str()) {
+            report.damage(object, format!("record {id} inserted"));
+        }
+    }
+    if report.damage.len() == before {
+        let same_order = expected
+            .iter()
+            .map(|(i, _)| *i)
+            .eq(actual.iter().map(|(i, _)| i.as_str()));
+        report.damage(
+            object,
+            if same_order {
+                "log file modified (its records are intact)"
+            } else {
+                "records reordered"
+            },
+        );
+    }
+}

@@ -1,0 +1,264 @@
+//! The audit trail's files (issue 15): hours exported as CloudTrail log files with signed,
+//! chained digests, and verification naming every kind of damage — a record modified,
+//! deleted, inserted or reordered; a log file deleted or inserted; a digest modified, deleted
+//! or signed by another key — while an untouched archive verifies clean.
+
+use std::{
+    fs,
+    io::{Read as _, Write as _},
+    path::{Path, PathBuf},
+    sync::Arc,
+};
+
+use rolegate_service::{
+    Service, ServiceConfig,
+    audit::{
+        archive::{self, GRACE_SECS},
+        event_key,
+        verify::{Report, verify},
+    },
+    clock::ShiftedClock,
+};
+use rolegate_store::{SqliteStore, Store, Write, record::kind};
+use serde_json::{Value as Json, json};
+
+const ACCOUNT: &str = "123456789012";
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    root: PathBuf,
+    service: Service,
+    store: Arc<dyn Store>,
+    public_key: Vec<u8>,
+}
+
+/// Events in three consecutive hours (the middle one empty) in the management account,
+/// all exported.
+async fn exported() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let store: Arc<dyn Store> = Arc::new(
+        SqliteStore::open(&dir.path().join("rolegate.db"))
+            .await
+            .expect("store"),
+    );
+    let service = Service::new(
+        store.clone(),
+        Arc::new(ShiftedClock::default()),
+        ServiceConfig {
+            account_id: ACCOUNT.into(),
+            max_staleness: rolegate_service::DEFAULT_MAX_STALENESS,
+        },
+    );
+    service.bootstrap(None).await.expect("bootstrap");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let hour = (now - GRACE_SECS).div_euclid(3600) * 3600 - 3 * 3600;
+    let mut n = 0;
+    for (h, count, region) in [
+        (0, 3, "us-east-1"),
+        (2, 2, "eu-west-1"),
+        (2, 1, "us-east-1"),
+    ] {
+        for i in 0..count {
+            n += 1;
+            let ms = (hour + h * 3600 + 60 * i) * 1000 + n;
+            let id = format!("00000000-0000-4000-8000-{n:012}");
+            let event = json!({
+                "eventVersion": "1.08",
+                "eventID": id,
+                "eventName": "CreateUser",
+                "awsRegion": region,
+                "recipientAccountId": ACCOUNT,
+                "requestParameters": {"userName": format!("user{n}")},
+            });
+            store
+                .commit(&[Write::Append {
+                    scope: ACCOUNT.into(),
+                    kind: kind::AUDIT_EVENT.into(),
+                    key: event_key(ms, &id),
+                    data: event.to_string(),
+                }])
+                .await
+                .expect("event");
+        }
+    }
+    let root = dir.path().join("audit");
+    let done = service.export_trail(&root).await.expect("export");
+    assert_eq!(done.events, 6, "every event in a file: {done:?}");
+    assert_eq!(done.log_files, 3, "one file per region and hour: {done:?}");
+    assert!(
+        done.digests >= 3,
+        "a digest for every hour, empty ones too: {done:?}"
+    );
+    let public_key = hex::decode(service.audit_public_key().await.expect("key")).expect("hex");
+    Fixture {
+        _dir: dir,
+        root,
+        service,
+        store,
+        public_key,
+    }
+}
+
+fn files(root: &Path, part: &str) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    archive::collect(root, "", &mut out);
+    let mut paths: Vec<PathBuf> = out
+        .into_iter()
+        .filter(|o| o.contains(part) && o.ends_with(".json.gz"))
+        .map(|o| root.join(o.trim_start_matches('/')))
+        .collect();
+    paths.sort();
+    paths
+}
+
+fn read(path: &Path) -> Json {
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(fs::File::open(path).expect("open"))
+        .read_to_string(&mut s)
+        .expect("gunzip");
+    serde_json::from_str(&s).expect("json")
+}
+
+fn write(path: &Path, value: &Json) {
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(path).expect("create"),
+        flate2::Compression::default(),
+    );
+    gz.write_all(value.to_string().as_bytes()).expect("write");
+    gz.finish().expect("finish");
+}
+
+/// The log file with the most records.
+fn biggest_log(root: &Path) -> PathBuf {
+    files(root, "/CloudTrail/")
+        .into_iter()
+        .max_by_key(|p| read(p)["Records"].as_array().map_or(0, Vec::len))
+        .expect("a log file")
+}
+
+fn check(f: &Fixture) -> Report {
+    verify(&f.root, &f.public_key, None, None)
+}
+
+fn named(report: &Report, what: &str) -> bool {
+    report.damage.iter().any(|d| d.what.contains(what))
+}
+
+#[tokio::test]
+async fn an_untouched_archive_verifies_and_a_second_export_adds_nothing() {
+    let f = exported().await;
+    let report = check(&f);
+    assert!(report.damage.is_empty(), "{:?}", report.damage);
+    assert!(report.digests_valid >= 3);
+    assert_eq!(report.log_files_valid, 3);
+    let again = f.service.export_trail(&f.root).await.expect("export");
+    assert_eq!(again, archive::Exported::default(), "nothing new");
+    // The files are CloudTrail's: `{"Records": [...]}` with the stored events.
+    let log = read(&biggest_log(&f.root));
+    assert_eq!(log["Records"].as_array().map(Vec::len), Some(3));
+    let digest = read(&files(&f.root, "CloudTrail-Digest").pop().expect("digest"));
+    assert_eq!(digest["awsAccountId"], ACCOUNT);
+    assert_eq!(digest["digestSignatureAlgorithm"], "Ed25519");
+    assert!(digest["previousDigestSignature"].is_string(), "chained");
+    assert!(!f.store.backend().is_empty());
+}
+
+#[tokio::test]
+async fn a_modified_record_is_named() {
+    let f = exported().await;
+    let path = biggest_log(&f.root);
+    let mut log = read(&path);
+    let id = log["Records"][1]["eventID"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    log["Records"][1]["requestParameters"]["userName"] = json!("mallory");
+    write(&path, &log);
+    let report = check(&f);
+    assert!(
+        named(&report, &format!("record {id} modified")),
+        "{report:?}"
+    );
+    assert_eq!(report.damage.len(), 1, "{report:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_an_inserted_and_reordered_records_are_named() {
+    let f = exported().await;
+    let path = biggest_log(&f.root);
+    let original = read(&path);
+
+    let mut log = original.clone();
+    let removed = log["Records"].as_array_mut().expect("records").remove(0);
+    write(&path, &log);
+    let report = check(&f);
+    let id = removed["eventID"].as_str().expect("id");
+    assert!(
+        named(&report, &format!("record {id} deleted")),
+        "{report:?}"
+    );
+
+    let mut log = original.clone();
+    let mut forged = original["Records"][0].clone();
+    forged["eventID"] = json!("11111111-1111-4111-8111-111111111111");
+    log["Records"].as_array_mut().expect("records").push(forged);
+    write(&path, &log);
+    let report = check(&f);
+    assert!(
+        named(
+            &report,
+            "record 11111111-1111-4111-8111-111111111111 inserted"
+        ),
+        "{report:?}"
+    );
+
+    let mut log = original.clone();
+    log["Records"].as_array_mut().expect("records").reverse();
+    write(&path, &log);
+    assert!(named(&check(&f), "records reordered"));
+
+    write(&path, &original);
+    assert!(check(&f).damage.is_empty(), "restored");
+}
+
+#[tokio::test]
+async fn deleted_and_inserted_log_files_are_named() {
+    let f = exported().await;
+    let path = biggest_log(&f.root);
+    let copy = fs::read(&path).expect("read");
+    fs::remove_file(&path).expect("delete");
+    assert!(named(&check(&f), "log file deleted"));
+    // The same file under another name is one no digest lists.
+    let other = path.with_file_name(
+        path.file_name()
+            .and_then(|n| n.to_str())
+            .expect("name")
+            .replace(".json.gz", "0.json.gz"),
+    );
+    fs::write(&other, copy).expect("write");
+    let report = check(&f);
+    assert!(named(&report, "not listed in any digest"), "{report:?}");
+}
+
+#[tokio::test]
+async fn a_deleted_or_modified_digest_and_another_key_are_named() {
+    let f = exported().await;
+    let digests = files(&f.root, "CloudTrail-Digest");
+    assert!(digests.len() >= 3);
+    // Modified: a log file's hash replaced so the edited file would match.
+    let last = digests.last().expect("digest");
+    let original = fs::read(last).expect("read");
+    let mut d = read(last);
+    d["logFiles"][0]["hashValue"] = json!("0".repeat(64));
+    write(last, &d);
+    assert!(named(&check(&f), "digest signature not valid"));
+    fs::write(last, &original).expect("restore");
+    assert!(check(&f).damage.is_empty());
+    // Deleted: the chain from the next one breaks.
+    fs::remove_file(&digests[1]).expect("delete");
+    assert!(named(&check(&f), "chain broken"));
+    // Another key: nothing verifies.
+    let report = verify(&f.root, &[7u8; 32], None, None);
+    assert_eq!(report.digests_valid, 0);
+    assert!(named(&report, "digest signature not valid"));
+}
