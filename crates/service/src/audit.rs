@@ -44,7 +44,22 @@ impl Service {
         trail: &writer::TrailWriter,
         record: &Record<'_>,
     ) -> Result<Event> {
-        let event = event::build(record, &self.config.account_id);
+        // Whose trail: the caller's account; for a call nobody signed, the account of the
+        // role it names (when that account exists here), else the management account. An
+        // AssumeRole into another existing account is recorded in that one too, both events
+        // sharing one `sharedEventID`, as CloudTrail does.
+        let role_account = match event::role_account(record) {
+            Some(a) if self.account_exists(&a).await? => Some(a),
+            _ => None,
+        };
+        let (home, other) = match (record.caller, role_account) {
+            (Some(c), Some(r)) if r != c.account => (c.account.clone(), Some(r)),
+            (Some(c), _) => (c.account.clone(), None),
+            (None, Some(r)) => (r, None),
+            (None, None) => (self.config.account_id.clone(), None),
+        };
+        let shared = other.as_ref().map(|_| event::new_event_id());
+        let event = event::build(record, &home, shared.as_deref());
         // An hour's log file is written once the hour is well over (`archive`): a call that
         // took so long that its hour may be exported already fails rather than being left
         // out of the files.
@@ -54,19 +69,35 @@ impl Service {
                 "audit trail: the call took too long to be recorded".into(),
             ));
         }
-        let data = serde_json::to_string(&event.json)
-            .map_err(|e| ServiceError::Internal(format!("audit event: {e}")))?;
+        let mut writes = vec![append(&event)?];
+        if let Some(other) = &other {
+            writes.push(append(&event::build(record, other, shared.as_deref()))?);
+        }
         trail
-            .append(Write::Append {
-                scope: event.account.clone(),
-                kind: kind::AUDIT_EVENT.to_owned(),
-                key: event_key(event.time_ms, &event.id),
-                data,
-            })
+            .append(writes)
             .await
             .map_err(|e| ServiceError::Unavailable(format!("audit trail: {e}")))?;
         Ok(event)
     }
+
+    async fn account_exists(&self, account: &str) -> Result<bool> {
+        Ok(self
+            .cache
+            .get::<rolegate_store::record::Account>(&*self.store, GLOBAL, account)
+            .await?
+            .is_some())
+    }
+}
+
+/// An event as the write that appends it.
+fn append(event: &Event) -> Result<Write> {
+    Ok(Write::Append {
+        scope: event.account.clone(),
+        kind: kind::AUDIT_EVENT.to_owned(),
+        key: event_key(event.time_ms, &event.id),
+        data: serde_json::to_string(&event.json)
+            .map_err(|e| ServiceError::Internal(format!("audit event: {e}")))?,
+    })
 }
 
 /// How long events are kept by default: CloudTrail's event history keeps 90 days.

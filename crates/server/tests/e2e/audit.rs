@@ -141,10 +141,81 @@ pub async fn trail_with_boto3(s: &Server) {
             serde_json::from_str(events[0]["CloudTrailEvent"].as_str().expect("event"))
                 .expect("CloudTrailEvent is JSON");
         assert_eq!(inner["userIdentity"]["type"], "IAMUser", "{inner}");
+        cross_account_assume_role_in_both(s, &partner).await;
     }
     let mut secrets: Vec<String> = secrets.iter().map(|s| (*s).to_owned()).collect();
     secrets.push(ROOT_SECRET.to_owned());
     archive_verifies(s, &secrets).await;
+}
+
+/// AssumeRole into another account is recorded in both accounts, each event with its own
+/// id and recipient, both with one `sharedEventID`.
+async fn cross_account_assume_role_in_both(s: &Server, partner: &aws_sdk_iam::Client) {
+    let role = partner
+        .create_role()
+        .role_name("audited-cross")
+        .assume_role_policy_document(trust_account(ACCOUNT))
+        .send()
+        .await
+        .expect("partner role");
+    let role_arn = role.role().expect("role").arn().to_owned();
+    let root = root_iam(s);
+    root.create_user()
+        .user_name("audit-crosser")
+        .send()
+        .await
+        .expect("user");
+    root.put_user_policy()
+        .user_name("audit-crosser")
+        .policy_name("assume")
+        .policy_document(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}]}"#,
+        )
+        .send()
+        .await
+        .expect("policy");
+    let key = root
+        .create_access_key()
+        .user_name("audit-crosser")
+        .send()
+        .await
+        .expect("key");
+    let key = key.access_key().expect("key");
+    sts(&s.endpoint, key.access_key_id(), key.secret_access_key())
+        .assume_role()
+        .role_arn(&role_arn)
+        .role_session_name("across")
+        .send()
+        .await
+        .expect("cross-account AssumeRole");
+    let store = s
+        .running
+        .as_ref()
+        .expect("in-process server")
+        .service
+        .store();
+    let find = |account: &'static str| async move {
+        let events = store
+            .list(account, kind::AUDIT_EVENT, None, 200)
+            .await
+            .expect("events");
+        events
+            .into_iter()
+            .map(|r| serde_json::from_str::<serde_json::Value>(&r.data).expect("json"))
+            .find(|e| e["eventName"] == "AssumeRole" && e.to_string().contains("audited-cross"))
+            .unwrap_or_else(|| panic!("no AssumeRole event in {account}"))
+    };
+    let ours = find(ACCOUNT).await;
+    let theirs = find("210987654321").await;
+    assert_eq!(ours["recipientAccountId"], ACCOUNT, "{ours}");
+    assert_eq!(theirs["recipientAccountId"], "210987654321", "{theirs}");
+    assert!(ours["sharedEventID"].is_string(), "{ours}");
+    assert_eq!(ours["sharedEventID"], theirs["sharedEventID"]);
+    assert_ne!(ours["eventID"], theirs["eventID"]);
+    assert_eq!(
+        ours["userIdentity"], theirs["userIdentity"],
+        "the caller, in both"
+    );
 }
 
 /// The real binary on the server's store and data directory.

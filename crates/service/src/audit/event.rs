@@ -181,13 +181,34 @@ fn nonempty(v: Option<&Value>) -> Json {
     }
 }
 
-/// The event of one exchange. `management_account` holds the events of callers that were
-/// never authenticated (no account is known for them).
-pub fn build(record: &Record<'_>, management_account: &str) -> Event {
+/// The account of the role an AssumeRole call names (`RoleArn`'s account), for the calls
+/// CloudTrail records in the role's account: AssumeRole across accounts (in both),
+/// AssumeRoleWithWebIdentity and AssumeRoleWithSAML (there, as nobody signed them).
+pub fn role_account(record: &Record<'_>) -> Option<String> {
+    let (_, name) = record.operation?;
+    if !matches!(
+        name,
+        "AssumeRole" | "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML"
+    ) {
+        return None;
+    }
+    let Some(Value::Structure(members)) = record.input else {
+        return None;
+    };
+    let arn = members.iter().find_map(|(k, v)| match v {
+        Value::String(s) if *k == "RoleArn" => Some(s.as_str()),
+        _ => None,
+    })?;
+    let account = arn.strip_prefix("arn:aws:iam::")?.split(':').next()?;
+    (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
+}
+
+/// The event of one exchange, for the trail of `account` (`recipientAccountId`). A call
+/// recorded in two accounts has one event in each, with the same `shared` id
+/// (`sharedEventID`).
+pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event {
     let id = new_event_id();
-    let account = record
-        .caller
-        .map_or_else(|| management_account.to_owned(), |c| c.account.clone());
+    let account = account.to_owned();
     let (source, name) = match record.operation {
         Some((service, name)) => (event_source(service), name),
         None => ("unknown", "Unknown"),
@@ -238,6 +259,9 @@ pub fn build(record: &Record<'_>, management_account: &str) -> Event {
     m.insert("eventType".into(), json!("AwsApiCall"));
     m.insert("managementEvent".into(), json!(true));
     m.insert("recipientAccountId".into(), json!(account));
+    if let Some(shared) = shared {
+        m.insert("sharedEventID".into(), json!(shared));
+    }
     m.insert("eventCategory".into(), json!("Management"));
     let time_ms = i64::try_from(record.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     Event {

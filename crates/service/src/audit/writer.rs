@@ -18,9 +18,10 @@ use tokio::sync::{mpsc, oneshot};
 /// Events committed together at most.
 pub const MAX_BATCH: usize = 512;
 
-/// One event waiting for its commit.
+/// One call's events (one, or two for a call recorded in two accounts: both or neither)
+/// waiting for their commit.
 struct Pending {
-    write: Write,
+    writes: Vec<Write>,
     done: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -41,15 +42,18 @@ impl TrailWriter {
         }
     }
 
-    /// Appends one event and returns once it is committed, or why it could not be.
-    pub async fn append(&self, write: Write) -> Result<(), StoreError> {
+    /// Appends one call's events and returns once they are committed, or why they could
+    /// not be.
+    pub async fn append(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         let queue = self.queue.get_or_init(|| {
             let (sender, receiver) = mpsc::unbounded_channel();
             tokio::spawn(commit_batches(self.store.clone(), receiver));
             sender
         });
         let (done, outcome) = oneshot::channel();
-        queue.send(Pending { write, done }).map_err(|_| stopped())?;
+        queue
+            .send(Pending { writes, done })
+            .map_err(|_| stopped())?;
         outcome.await.unwrap_or_else(|_| Err(stopped()))
     }
 }
@@ -62,13 +66,21 @@ fn stopped() -> StoreError {
 async fn commit_batches(store: Arc<dyn Store>, mut receiver: mpsc::UnboundedReceiver<Pending>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while receiver.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        let (writes, waiting): (Vec<Write>, Vec<_>) =
-            batch.drain(..).map(|p| (p.write, p.done)).unzip();
+        // Every call's events in one commit; `sizes` remembers whose are whose.
+        let mut writes = Vec::new();
+        let mut sizes = Vec::with_capacity(batch.len());
+        let mut waiting = Vec::with_capacity(batch.len());
+        for p in batch.drain(..) {
+            sizes.push(p.writes.len());
+            writes.extend(p.writes);
+            waiting.push(p.done);
+        }
         match store.commit(&writes).await {
-            Err(StoreError::Conflict) if writes.len() > 1 => {
-                for (write, done) in writes.into_iter().zip(waiting) {
-                    let outcome = store.commit(std::slice::from_ref(&write)).await;
-                    let _ = done.send(outcome);
+            Err(StoreError::Conflict) if waiting.len() > 1 => {
+                let mut start = 0;
+                for (size, done) in sizes.into_iter().zip(waiting) {
+                    let _ = done.send(store.commit(&writes[start..start + size]).await);
+                    start += size;
                 }
             }
             outcome => {
@@ -103,15 +115,15 @@ mod tests {
                 .expect("open"),
         );
         let writer = Arc::new(TrailWriter::new(store.clone()));
-        writer.append(event("dup")).await.expect("first");
+        writer.append(vec![event("dup")]).await.expect("first");
         let mut calls = Vec::new();
         for i in 0..200 {
             let writer = writer.clone();
             calls.push(tokio::spawn(async move {
-                writer.append(event(&format!("e{i:03}"))).await
+                writer.append(vec![event(&format!("e{i:03}"))]).await
             }));
         }
-        let duplicate = writer.append(event("dup")).await;
+        let duplicate = writer.append(vec![event("dup")]).await;
         for call in calls {
             call.await.expect("join").expect("committed");
         }
