@@ -24,7 +24,7 @@ use rolegate_proto::{
 };
 use rolegate_service::{
     Caller, Reply, RequestEnv, Service, ServiceError, ids,
-    recorder::{Failure, Record},
+    recorder::{Failure, Record, TlsDetails},
 };
 
 use crate::{
@@ -150,8 +150,19 @@ async fn api(
         region: String::new(),
         now: state.service.now_time(),
     };
+    let tls = parts.extensions.get::<crate::tls::TlsSession>().copied();
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
     let mut exchange = exchange(&state, &parts, body, &mut env).await;
-    if let Err(e) = record(&state.service, &exchange, &env).await {
+    let tls = tls.map(|t| TlsDetails {
+        version: t.version,
+        cipher_suite: t.cipher_suite,
+        host: host.as_deref(),
+    });
+    if let Err(e) = record(&state.service, &exchange, &env, tls).await {
         // Fail closed: a call whose event could not be kept is not answered as done.
         tracing::error!(request_id = %env.request_id, error = ?e, "the audit trail could not be written");
         exchange.result = Err(ServiceError::Unavailable("audit trail".into()));
@@ -285,7 +296,12 @@ async fn exchange(
 }
 
 /// 5. Record: every exchange ends here, whatever its outcome.
-async fn record(service: &Service, ex: &Exchange, env: &RequestEnv) -> Result<(), ServiceError> {
+async fn record(
+    service: &Service,
+    ex: &Exchange,
+    env: &RequestEnv,
+    tls: Option<TlsDetails<'_>>,
+) -> Result<(), ServiceError> {
     if !service.recording() {
         return Ok(());
     }
@@ -316,6 +332,7 @@ async fn record(service: &Service, ex: &Exchange, env: &RequestEnv) -> Result<()
             caller: ex.caller.as_ref(),
             input: ex.input.as_ref(),
             outcome,
+            tls,
         })
         .await
 }

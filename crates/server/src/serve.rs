@@ -387,14 +387,25 @@ async fn serve_connection(
 ) {
     let io = SendDeadline::new(stream, limits.send_timeout);
     let Some(tls) = &transport.tls else {
-        return serve_http(io, peer, false, router, limits, transport, closing, slot).await;
+        return serve_http(io, peer, None, router, limits, transport, closing, slot).await;
     };
     // The handshake is bounded like a request head: a client that never completes it goes.
     // Its socket is kept (`into_fallible`, `Box::pin`) until the slot has been given back.
     let mut handshake = Box::pin(tls.acceptor().accept(io).into_fallible());
     match tokio::time::timeout(limits.header_read_timeout, handshake.as_mut()).await {
         Ok(Ok(stream)) => {
-            serve_http(stream, peer, true, router, limits, transport, closing, slot).await;
+            let session = crate::tls::TlsSession::of(stream.get_ref().1);
+            serve_http(
+                stream,
+                peer,
+                Some(session),
+                router,
+                limits,
+                transport,
+                closing,
+                slot,
+            )
+            .await;
         }
         Ok(Err((e, socket))) => {
             drop(slot);
@@ -416,7 +427,7 @@ async fn serve_connection(
 async fn serve_http<I>(
     io: I,
     peer: SocketAddr,
-    tls: bool,
+    tls: Option<crate::tls::TlsSession>,
     router: Router,
     limits: Limits,
     transport: Transport,
@@ -428,9 +439,12 @@ async fn serve_http<I>(
     let served = Arc::new(AtomicU64::new(0));
     let proxies = transport.proxies;
     let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
-        let origin: ClientOrigin = proxies.origin(peer.ip(), tls, request.headers());
+        let origin: ClientOrigin = proxies.origin(peer.ip(), tls.is_some(), request.headers());
         request.extensions_mut().insert(ConnectInfo(peer));
         request.extensions_mut().insert(origin);
+        if let Some(session) = tls {
+            request.extensions_mut().insert(session);
+        }
         let nth = served.fetch_add(1, Ordering::Relaxed) + 1;
         let router = router.clone();
         async move {

@@ -232,3 +232,44 @@ mod tests {
         assert_ne!(served(&tls), first, "the new certificate is served");
     }
 }
+
+/// What a TLS connection negotiated, for the audit trail's `tlsDetails`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TlsSession {
+    /// `TLSv1.2` or `TLSv1.3`.
+    pub version: &'static str,
+    /// The cipher suite as CloudTrail names it: IANA's name for TLS 1.3
+    /// (`TLS_AES_128_GCM_SHA256`), OpenSSL's for TLS 1.2 (`ECDHE-RSA-AES128-GCM-SHA256`).
+    pub cipher_suite: &'static str,
+}
+
+impl TlsSession {
+    /// The session of an established connection.
+    pub fn of(connection: &rustls::ServerConnection) -> Self {
+        use rustls::{CipherSuite as C, ProtocolVersion as V};
+        let version = match connection.protocol_version() {
+            Some(V::TLSv1_3) => "TLSv1.3",
+            Some(V::TLSv1_2) => "TLSv1.2",
+            _ => "unknown",
+        };
+        let cipher_suite = match connection.negotiated_cipher_suite().map(|s| s.suite()) {
+            Some(C::TLS13_AES_128_GCM_SHA256) => "TLS_AES_128_GCM_SHA256",
+            Some(C::TLS13_AES_256_GCM_SHA384) => "TLS_AES_256_GCM_SHA384",
+            Some(C::TLS13_CHACHA20_POLY1305_SHA256) => "TLS_CHACHA20_POLY1305_SHA256",
+            Some(C::TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256) => "ECDHE-RSA-AES128-GCM-SHA256",
+            Some(C::TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384) => "ECDHE-RSA-AES256-GCM-SHA384",
+            Some(C::TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256) => "ECDHE-RSA-CHACHA20-POLY1305",
+            Some(C::TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256) => "ECDHE-ECDSA-AES128-GCM-SHA256",
+            Some(C::TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384) => "ECDHE-ECDSA-AES256-GCM-SHA384",
+            Some(C::TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256) => {
+                "ECDHE-ECDSA-CHACHA20-POLY1305"
+            }
+            Some(other) => other.as_str().unwrap_or("unknown"),
+            None => "unknown",
+        };
+        TlsSession {
+            version,
+            cipher_suite,
+        }
+    }
+}

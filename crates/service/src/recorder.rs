@@ -34,6 +34,20 @@ pub struct Record<'a> {
     pub input: Option<&'a Value>,
     /// The output (secrets redacted; `None` when it has no members), or the error.
     pub outcome: Result<Option<Value>, Failure<'a>>,
+    /// The TLS connection the request came over, when Rolegate terminated it.
+    pub tls: Option<TlsDetails<'a>>,
+}
+
+/// CloudTrail's `tlsDetails`: the TLS version and cipher suite the connection negotiated,
+/// and the `Host` header the client sent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsDetails<'a> {
+    /// `TLSv1.3`.
+    pub version: &'a str,
+    /// `TLS_AES_128_GCM_SHA256` (TLS 1.3) or OpenSSL's name (`ECDHE-RSA-AES128-GCM-SHA256`).
+    pub cipher_suite: &'a str,
+    /// The `Host` header.
+    pub host: Option<&'a str>,
 }
 
 /// How an exchange failed.

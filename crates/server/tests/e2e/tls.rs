@@ -340,6 +340,35 @@ async fn tls_secure_transport_and_trusted_proxies() {
         .await
         .expect("allowed over HTTPS");
     assert!(users.users().iter().any(|u| u.user_name() == "secure-only"));
+    // The audit trail records what the connection negotiated, as CloudTrail's tlsDetails.
+    let events = s
+        .running
+        .as_ref()
+        .expect("running")
+        .service
+        .store()
+        .list(ACCOUNT, rolegate_store::record::kind::AUDIT_EVENT, None, 5)
+        .await
+        .expect("events");
+    let newest: serde_json::Value =
+        serde_json::from_str(&events.first().expect("an event").data).expect("json");
+    assert_eq!(newest["eventName"], "ListUsers", "{newest}");
+    let details = &newest["tlsDetails"];
+    assert!(
+        matches!(details["tlsVersion"].as_str(), Some("TLSv1.3" | "TLSv1.2")),
+        "{newest}"
+    );
+    assert!(
+        details["cipherSuite"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("TLS_") || c.starts_with("ECDHE-")),
+        "{newest}"
+    );
+    assert_eq!(
+        details["clientProvidedHostHeader"].as_str(),
+        endpoint.strip_prefix("https://"),
+        "{newest}"
+    );
     // Forwarding headers from a peer that is no trusted proxy do not make HTTPS plain.
     let mut tls = tls_connect(port, &ca1.ca_pem).await.expect("handshake");
     let request = signed_post(

@@ -259,6 +259,16 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
     m.insert("eventType".into(), json!("AwsApiCall"));
     m.insert("managementEvent".into(), json!(true));
     m.insert("recipientAccountId".into(), json!(account));
+    if let Some(tls) = &record.tls {
+        m.insert(
+            "tlsDetails".into(),
+            json!({
+                "tlsVersion": tls.version,
+                "cipherSuite": tls.cipher_suite,
+                "clientProvidedHostHeader": tls.host,
+            }),
+        );
+    }
     if let Some(shared) = shared {
         m.insert("sharedEventID".into(), json!(shared));
     }
