@@ -97,11 +97,12 @@ pub struct ServeArgs {
     /// own host's services or a cloud metadata service [default: off].
     #[arg(long, env = "ROLEGATE_ALLOW_LOCAL_OIDC_ISSUERS")]
     pub allow_local_oidc_issuers: bool,
-    /// Preview: store every call as a CloudTrail event before its answer (LookupEvents reads
-    /// them; a call whose event cannot be written fails): see the README's "Audit trail"
-    /// before turning it on [default: off].
-    #[arg(long, env = "ROLEGATE_AUDIT_TRAIL")]
-    pub audit_trail: bool,
+    /// Store every call as a CloudTrail event before its answer (LookupEvents reads them; a
+    /// call whose event cannot be written fails), and export finished hours as log files
+    /// with signed digests under DATA_DIR/audit: see the README's "Audit trail".
+    /// `--audit-trail=false` turns it off [default: on].
+    #[arg(long, env = "ROLEGATE_AUDIT_TRAIL", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
+    pub audit_trail: Option<bool>,
     /// Days audit events are kept; older ones are deleted hourly. 0 keeps them forever
     /// [default: 90, as CloudTrail's event history].
     #[arg(long, env = "ROLEGATE_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
@@ -197,7 +198,7 @@ pub struct Config {
     pub allow_http_oidc_issuers: bool,
     /// OIDC issuers on loopback or link-local addresses are fetched (development only).
     pub allow_local_oidc_issuers: bool,
-    /// Every call is stored as a CloudTrail event before its answer (preview).
+    /// Every call is stored as a CloudTrail event before its answer.
     pub audit_trail: bool,
     /// Days audit events are kept (0: forever).
     pub audit_retention_days: u32,
@@ -300,7 +301,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             allow_http_oidc_issuers: false,
             allow_local_oidc_issuers: false,
-            audit_trail: false,
+            audit_trail: true,
             audit_retention_days: rolegate_service::audit::DEFAULT_RETENTION_DAYS,
             oidc_ca_file: None,
             root_key: None,
@@ -405,7 +406,10 @@ impl ServeArgs {
                 || file.allow_http_oidc_issuers.unwrap_or(false),
             allow_local_oidc_issuers: self.allow_local_oidc_issuers
                 || file.allow_local_oidc_issuers.unwrap_or(false),
-            audit_trail: self.audit_trail || file.audit_trail.unwrap_or(false),
+            audit_trail: self
+                .audit_trail
+                .or(file.audit_trail)
+                .unwrap_or(d.audit_trail),
             audit_retention_days: self
                 .audit_retention_days
                 .or(file.audit_retention_days)
@@ -495,6 +499,36 @@ mod tests {
         assert_eq!((c.max_connections, c.header_read_timeout_seconds), (100, 5));
         assert_eq!(c.max_requests_per_connection, 1000, "default");
         assert_eq!(c.max_staleness_seconds, 2, "default");
+    }
+
+    #[test]
+    fn the_audit_trail_is_on_unless_switched_off() {
+        use clap::Parser as _;
+        #[derive(clap::Parser)]
+        struct Cli {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        let trail = |args: &[&str]| {
+            let mut argv = vec!["rolegate"];
+            argv.extend_from_slice(args);
+            Cli::try_parse_from(argv)
+                .expect("parses")
+                .serve
+                .resolve()
+                .expect("resolves")
+                .audit_trail
+        };
+        assert!(trail(&[]), "on by default");
+        assert!(trail(&["--audit-trail"]));
+        assert!(trail(&["--audit-trail=true"]));
+        assert!(!trail(&["--audit-trail=false"]));
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("rolegate.toml");
+        std::fs::write(&file, "audit_trail = false\n").expect("write");
+        let path = file.to_str().expect("path");
+        assert!(!trail(&["--config", path]), "the file");
+        assert!(trail(&["--config", path, "--audit-trail"]), "the flag wins");
     }
 
     #[test]

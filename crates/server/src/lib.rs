@@ -201,7 +201,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             config.allow_local_oidc_issuers,
         )),
     );
-    // With the audit trail (a preview, off by default), every exchange is stored as a
+    // With the audit trail (on by default), every exchange is stored as a
     // CloudTrail event before its answer (issue 15).
     let service = Arc::new(if config.audit_trail {
         service.with_audit_trail()

@@ -377,10 +377,10 @@ async fn an_unwritable_trail_fails_the_call() {
     s.stop().await;
 }
 
-/// The trail is a preview, off unless `--audit-trail`: without it nothing is stored, and a
-/// store that refuses events changes nothing for the calls.
+/// Switched off (`--audit-trail=false`), nothing is stored, and a store that refuses events
+/// changes nothing for the calls.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn without_the_flag_nothing_is_recorded() {
+async fn switched_off_nothing_is_recorded() {
     let s = sqlite_configured(|c| rolegate_server::Config {
         audit_trail: false,
         ..c

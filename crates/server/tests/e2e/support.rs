@@ -52,7 +52,7 @@ fn base_config() -> Config {
         account_id: Some(ACCOUNT.into()),
         root_key: Some((ROOT_KEY.into(), SecretKey::new(ROOT_SECRET))),
         log: "warn".into(),
-        // Every in-process test server keeps the audit trail (off by default in the product).
+        // Every in-process test server keeps the audit trail, as the product does by default.
         audit_trail: true,
         ..Config::default()
     }
