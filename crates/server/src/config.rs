@@ -103,6 +103,10 @@ pub struct ServeArgs {
     /// `--audit-trail=false` turns it off [default: on].
     #[arg(long, env = "ROLEGATE_AUDIT_TRAIL", value_name = "BOOL", num_args = 0..=1, default_missing_value = "true")]
     pub audit_trail: Option<bool>,
+    /// Also write every stored audit event to standard output, one JSON line each, once it
+    /// is durable (for a log shipper; logs go to standard error) [default: off].
+    #[arg(long, env = "ROLEGATE_AUDIT_STDOUT")]
+    pub audit_stdout: bool,
     /// Days audit events are kept; older ones are deleted hourly. 0 keeps them forever
     /// [default: 90, as CloudTrail's event history].
     #[arg(long, env = "ROLEGATE_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
@@ -149,6 +153,7 @@ struct FileConfig {
     allow_local_oidc_issuers: Option<bool>,
     audit_trail: Option<bool>,
     audit_retention_days: Option<u32>,
+    audit_stdout: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
 }
 
@@ -202,6 +207,8 @@ pub struct Config {
     pub audit_trail: bool,
     /// Days audit events are kept (0: forever).
     pub audit_retention_days: u32,
+    /// Events also go to standard output as JSON lines.
+    pub audit_stdout: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
@@ -303,6 +310,7 @@ impl Default for Config {
             allow_local_oidc_issuers: false,
             audit_trail: true,
             audit_retention_days: rolegate_service::audit::DEFAULT_RETENTION_DAYS,
+            audit_stdout: false,
             oidc_ca_file: None,
             root_key: None,
             clock: ClockHandle::default(),
@@ -414,6 +422,7 @@ impl ServeArgs {
                 .audit_retention_days
                 .or(file.audit_retention_days)
                 .unwrap_or(d.audit_retention_days),
+            audit_stdout: self.audit_stdout || file.audit_stdout.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
             root_key,
             clock: d.clock,

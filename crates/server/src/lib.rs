@@ -203,7 +203,9 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
     );
     // With the audit trail (on by default), every exchange is stored as a
     // CloudTrail event before its answer (issue 15).
-    let service = Arc::new(if config.audit_trail {
+    let service = Arc::new(if config.audit_trail && config.audit_stdout {
+        service.with_audit_trail().with_audit_stdout()
+    } else if config.audit_trail {
         service.with_audit_trail()
     } else {
         service

@@ -19,6 +19,8 @@ mod lookup;
 pub mod verify;
 pub mod writer;
 
+use std::io::Write as _;
+
 use rolegate_store::{GLOBAL, Write, record::kind};
 
 use crate::{Result, Service, ServiceError, recorder::Record};
@@ -73,10 +75,24 @@ impl Service {
         if let Some(other) = &other {
             writes.push(append(&event::build(record, other, shared.as_deref()))?);
         }
-        trail
-            .append(writes)
-            .await
-            .map_err(|e| ServiceError::Unavailable(format!("audit trail: {e}")))?;
+        if self.audit_stdout {
+            // Written only once durable, so a shipper never sees an event the store lacks.
+            let lines: Vec<String> = writes
+                .iter()
+                .filter_map(|w| match w {
+                    Write::Append { data, .. } => Some(data.clone()),
+                    _ => None,
+                })
+                .collect();
+            append_all(trail, writes).await?;
+            let mut out = std::io::stdout().lock();
+            for line in lines {
+                // A closed stdout is the shipper's problem, not the call's: the event is stored.
+                let _ = writeln!(out, "{line}");
+            }
+        } else {
+            append_all(trail, writes).await?;
+        }
         Ok(event)
     }
 
@@ -87,6 +103,13 @@ impl Service {
             .await?
             .is_some())
     }
+}
+
+async fn append_all(trail: &writer::TrailWriter, writes: Vec<Write>) -> Result<()> {
+    trail
+        .append(writes)
+        .await
+        .map_err(|e| ServiceError::Unavailable(format!("audit trail: {e}")))
 }
 
 /// An event as the write that appends it.

@@ -119,6 +119,8 @@ pub struct Service {
     recorder: OnceLock<Arc<dyn Recorder>>,
     /// Where every exchange is stored as a CloudTrail event before its answer, when on.
     audit_trail: Option<audit::writer::TrailWriter>,
+    /// Whether each stored event is also written to standard output, one JSON line each.
+    audit_stdout: bool,
     /// How many calls that failed unauthenticated are recorded ([`audit::anonymous`]).
     anonymous_events: audit::anonymous::AnonymousBudget,
     /// Where service control policies come from ([`Service::with_organizations`]).
@@ -152,6 +154,7 @@ impl Service {
             organizations: Arc::new(authorize::NoOrganizations),
             recorder: OnceLock::new(),
             audit_trail: None,
+            audit_stdout: false,
             anonymous_events: audit::anonymous::AnonymousBudget::default(),
             federation: federation::FederationConfig::default(),
             issuer_keys: federation::jwks::KeyCache::new(Arc::new(federation::NoKeySource)),
@@ -176,6 +179,14 @@ impl Service {
     #[must_use]
     pub fn with_audit_trail(mut self) -> Self {
         self.audit_trail = Some(audit::writer::TrailWriter::new(self.store.clone()));
+        self
+    }
+
+    /// With every stored event also written to standard output as one JSON line, once it is
+    /// durable (for a log shipper).
+    #[must_use]
+    pub fn with_audit_stdout(mut self) -> Self {
+        self.audit_stdout = true;
         self
     }
 

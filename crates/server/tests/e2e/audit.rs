@@ -407,3 +407,57 @@ async fn switched_off_nothing_is_recorded() {
     assert!(events.is_empty(), "{} events stored", events.len());
     s.stop().await;
 }
+
+/// `--audit-stdout` with the real binary: every stored event also leaves on standard output
+/// as one JSON line (logs stay on standard error), with no secret in it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_as_json_lines_on_stdout() {
+    let dir = tempfile::tempdir().expect("dir");
+    let port = crate::durability::free_port();
+    let out = dir.path().join("stdout");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["serve", "--audit-stdout", "--account-id", ACCOUNT])
+        .args(["--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .env("ROLEGATE_ROOT_ACCESS_KEY_ID", ROOT_KEY)
+        .env("ROLEGATE_ROOT_SECRET_ACCESS_KEY", ROOT_SECRET)
+        .stdout(std::fs::File::create(&out).expect("stdout file"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("rolegate serve");
+    crate::durability::wait_ready(port).await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let root = iam(&endpoint, ROOT_KEY, ROOT_SECRET);
+    root.create_user()
+        .user_name("shipped")
+        .send()
+        .await
+        .expect("create user");
+    let key = root
+        .create_access_key()
+        .user_name("shipped")
+        .send()
+        .await
+        .expect("key");
+    let secret = key
+        .access_key()
+        .expect("key")
+        .secret_access_key()
+        .to_owned();
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&out).expect("stdout");
+    let events: Vec<serde_json::Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("not a JSON line: {l}: {e}")))
+        .collect();
+    let names: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["eventName"].as_str())
+        .collect();
+    assert!(names.contains(&"CreateUser"), "{names:?}");
+    assert!(names.contains(&"CreateAccessKey"), "{names:?}");
+    assert!(!text.contains(&secret), "a secret on stdout");
+    assert!(!text.contains(ROOT_SECRET), "the root secret on stdout");
+}
