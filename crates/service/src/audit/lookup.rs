@@ -31,7 +31,10 @@ const HISTORY_DAYS: i64 = 90;
 const BATCH: usize = 200;
 /// Events examined by one call at most: a filter matching rarely answers with fewer events
 /// and a token rather than reading the whole history at once.
-const MAX_SCANNED: usize = 10_000;
+const MAX_SCANNED: usize = 100_000;
+/// Events parsed by one call at most (most records a filter passes over are not parsed: see
+/// `Filter::needle`).
+const MAX_PARSED: usize = 10_000;
 
 fn trail_error(e: TrailError, message: impl Into<String>) -> ServiceError {
     ServiceError::CloudTrail(e, message.into())
@@ -47,6 +50,26 @@ enum Filter {
     ResourceName(String),
     EventSource(String),
     AccessKeyId(String),
+}
+
+impl Filter {
+    /// Text every matching record contains as it is stored: the value, where JSON writes it
+    /// unchanged (no quote, backslash or control character to escape). `ReadOnly` and
+    /// `ResourceType` values are in nearly every record, so they are not worth it.
+    fn needle(&self) -> Option<&str> {
+        let v = match self {
+            Filter::EventId(v)
+            | Filter::EventName(v)
+            | Filter::Username(v)
+            | Filter::ResourceName(v)
+            | Filter::EventSource(v)
+            | Filter::AccessKeyId(v) => v.as_str(),
+            Filter::ReadOnly(_) | Filter::ResourceType(_) => return None,
+        };
+        v.chars()
+            .all(|c| c != '"' && c != '\\' && !c.is_control())
+            .then_some(v)
+    }
 }
 
 fn filter(attributes: Option<&[LookupAttribute]>) -> Result<Option<Filter>> {
@@ -207,8 +230,10 @@ impl Service {
             // Every key of an event at `end` or earlier sorts after this prefix.
             None => event_key(end, "").trim_end_matches('-').to_owned(),
         };
+        let needle = filter.as_ref().and_then(Filter::needle);
         let mut events = Vec::new();
         let mut scanned = 0;
+        let mut parsed = 0;
         let mut more = false;
         // Insights are not recorded: an insight lookup finds nothing.
         let insight = i.event_category.is_some();
@@ -233,12 +258,24 @@ impl Service {
                 if t < start {
                     break 'scan;
                 }
+                // A value that is not in the record's text cannot match: most records of a
+                // rare filter are passed over without being parsed.
+                if let Some(needle) = needle
+                    && !r.data.contains(needle)
+                {
+                    if scanned >= MAX_SCANNED {
+                        more = true;
+                        break 'scan;
+                    }
+                    continue;
+                }
+                parsed += 1;
                 let Ok(event) = serde_json::from_str::<Json>(&r.data) else {
                     continue;
                 };
                 let res = resources(&event);
                 if filter.as_ref().is_some_and(|f| !matches(f, &event, &res)) {
-                    if scanned >= MAX_SCANNED {
+                    if scanned >= MAX_SCANNED || parsed >= MAX_PARSED {
                         more = true;
                         break 'scan;
                     }
@@ -267,7 +304,7 @@ impl Service {
                     resources: res,
                     cloud_trail_event: r.data,
                 });
-                if events.len() >= max || scanned >= MAX_SCANNED {
+                if events.len() >= max || scanned >= MAX_SCANNED || parsed >= MAX_PARSED {
                     more = true;
                     break 'scan;
                 }
@@ -280,5 +317,48 @@ impl Service {
             events,
             next_token: more.then_some(after),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_needle_only_where_the_stored_text_holds_the_value_unchanged() {
+        assert_eq!(
+            Filter::Username("alice".into()).needle(),
+            Some("alice"),
+            "plain text"
+        );
+        assert_eq!(
+            Filter::EventName("Ünïcode".into()).needle(),
+            Some("Ünïcode")
+        );
+        for escaped in ["a\"b", "a\\b", "a\nb"] {
+            assert_eq!(
+                Filter::ResourceName(escaped.into()).needle(),
+                None,
+                "{escaped:?}"
+            );
+        }
+        assert_eq!(Filter::ReadOnly(true).needle(), None);
+        // Every value a matching record has is in its text as JSON writes it.
+        let event = serde_json::json!({
+            "userIdentity": {"type": "AssumedRole", "arn": "arn:aws:sts::123456789012:assumed-role/r/sess"},
+            "eventName": "GetRole", "eventID": "e-1", "eventSource": "iam.amazonaws.com",
+            "requestParameters": {"roleName": "r/ünï"},
+        });
+        let text = event.to_string();
+        for f in [
+            Filter::Username("sess".into()),
+            Filter::EventName("GetRole".into()),
+            Filter::EventId("e-1".into()),
+            Filter::EventSource("iam.amazonaws.com".into()),
+            Filter::ResourceName("r/ünï".into()),
+        ] {
+            assert!(matches(&f, &event, &resources(&event)));
+            assert!(text.contains(f.needle().expect("a needle")));
+        }
     }
 }
