@@ -107,6 +107,11 @@ pub struct ServeArgs {
     /// is durable (for a log shipper; logs go to standard error) [default: off].
     #[arg(long, env = "ROLEGATE_AUDIT_STDOUT")]
     pub audit_stdout: bool,
+    /// Answer read-only calls (Get*, List*, Describe*, Simulate*, LookupEvents) that
+    /// succeeded even when their audit event cannot be written (logged as an error); every
+    /// other call still fails closed with ServiceUnavailable [default: off].
+    #[arg(long, env = "ROLEGATE_AUDIT_FAIL_OPEN_READS")]
+    pub audit_fail_open_reads: bool,
     /// Days audit events are kept; older ones are deleted hourly. 0 keeps them forever
     /// [default: 90, as CloudTrail's event history].
     #[arg(long, env = "ROLEGATE_AUDIT_RETENTION_DAYS", value_name = "DAYS")]
@@ -154,6 +159,7 @@ struct FileConfig {
     audit_trail: Option<bool>,
     audit_retention_days: Option<u32>,
     audit_stdout: Option<bool>,
+    audit_fail_open_reads: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
 }
 
@@ -209,6 +215,8 @@ pub struct Config {
     pub audit_retention_days: u32,
     /// Events also go to standard output as JSON lines.
     pub audit_stdout: bool,
+    /// Read-only calls are answered even when their event cannot be written.
+    pub audit_fail_open_reads: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
@@ -311,6 +319,7 @@ impl Default for Config {
             audit_trail: true,
             audit_retention_days: rolegate_service::audit::DEFAULT_RETENTION_DAYS,
             audit_stdout: false,
+            audit_fail_open_reads: false,
             oidc_ca_file: None,
             root_key: None,
             clock: ClockHandle::default(),
@@ -423,6 +432,8 @@ impl ServeArgs {
                 .or(file.audit_retention_days)
                 .unwrap_or(d.audit_retention_days),
             audit_stdout: self.audit_stdout || file.audit_stdout.unwrap_or(false),
+            audit_fail_open_reads: self.audit_fail_open_reads
+                || file.audit_fail_open_reads.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
             root_key,
             clock: d.clock,

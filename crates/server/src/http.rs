@@ -43,6 +43,9 @@ pub struct AppState {
     pub max_body_bytes: usize,
     /// Time to receive a request's body once its head has arrived.
     pub body_read_timeout: Duration,
+    /// A read-only call whose audit event cannot be written is still answered
+    /// (`--audit-fail-open-reads`); every other call fails closed.
+    pub audit_fail_open_reads: bool,
 }
 
 /// The router.
@@ -163,9 +166,15 @@ async fn api(
         host: host.as_deref(),
     });
     if let Err(e) = record(&state.service, &exchange, &env, tls).await {
-        // Fail closed: a call whose event could not be kept is not answered as done.
         tracing::error!(request_id = %env.request_id, error = ?e, "the audit trail could not be written");
-        exchange.result = Err(ServiceError::Unavailable("audit trail".into()));
+        // Fail closed: a call whose event could not be kept is not answered as done — unless
+        // the operator let successful read-only calls through (`--audit-fail-open-reads`).
+        let read_only = exchange
+            .row
+            .is_some_and(|r| rolegate_service::audit::event::read_only(r.name));
+        if !(state.audit_fail_open_reads && read_only && exchange.result.is_ok()) {
+            exchange.result = Err(ServiceError::Unavailable("audit trail".into()));
+        }
     }
     let action = exchange.row.map_or("unknown", |r| r.name);
     let code = match &exchange.result {

@@ -243,6 +243,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         metrics: metrics.clone(),
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
+        audit_fail_open_reads: config.audit_fail_open_reads,
     });
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await

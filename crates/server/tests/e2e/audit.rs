@@ -461,3 +461,45 @@ async fn events_as_json_lines_on_stdout() {
     assert!(!text.contains(&secret), "a secret on stdout");
     assert!(!text.contains(ROOT_SECRET), "the root secret on stdout");
 }
+
+/// `--audit-fail-open-reads`: with the trail refusing writes, a read-only call that succeeded
+/// is still answered, and a call that changes something still fails closed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fail_open_reads_answers_reads_only() {
+    use sqlx::Connection as _;
+    let s = sqlite_configured(|c| rolegate_server::Config {
+        audit_fail_open_reads: true,
+        ..c
+    })
+    .await;
+    let root = root_iam(&s);
+    let db = s
+        .config
+        .as_ref()
+        .expect("config")
+        .data_dir
+        .join("rolegate.db");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("second connection");
+    sqlx::query(
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON records WHEN NEW.kind = 'audit-event' \
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("trigger");
+    root.list_users()
+        .send()
+        .await
+        .expect("a read is answered unrecorded");
+    let e = root
+        .create_user()
+        .user_name("unrecorded-change")
+        .send()
+        .await
+        .expect_err("a change is not answered unrecorded");
+    assert_eq!(code(&e), "ServiceUnavailable", "{e:?}");
+    conn.close().await.ok();
+    s.stop().await;
+}
