@@ -262,3 +262,44 @@ async fn a_deleted_or_modified_digest_and_another_key_are_named() {
     assert_eq!(report.digests_valid, 0);
     assert!(named(&report, "digest signature not valid"));
 }
+
+/// A forged gzip member appended to a file is read by `zcat`, `jq` and Python as part of
+/// it, so a file must be exactly one gzip member with nothing after it.
+#[tokio::test]
+async fn a_second_gzip_member_appended_is_named() {
+    let f = exported().await;
+    let member = |value: &Json| {
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        gz.write_all(value.to_string().as_bytes()).expect("write");
+        gz.finish().expect("finish")
+    };
+    let forged = json!({"Records": [{"eventID": "11111111-1111-4111-8111-111111111111",
+        "eventName": "DeleteTrail"}]});
+    for path in [
+        biggest_log(&f.root),
+        files(&f.root, "CloudTrail-Digest").pop().expect("digest"),
+    ] {
+        let original = fs::read(&path).expect("read");
+        let mut appended = original.clone();
+        appended.extend(member(&forged));
+        fs::write(&path, &appended).expect("write");
+        // What a reader of concatenated gzip sees: the forged record too.
+        let mut all = String::new();
+        flate2::read::MultiGzDecoder::new(appended.as_slice())
+            .read_to_string(&mut all)
+            .expect("gunzip");
+        assert!(all.contains("DeleteTrail"));
+        let report = check(&f);
+        assert!(
+            named(&report, "data after the end of its gzip stream"),
+            "{report:?}"
+        );
+        // Plain bytes after the member are refused alike.
+        let mut junk = original.clone();
+        junk.extend(b"\n");
+        fs::write(&path, &junk).expect("write");
+        assert!(named(&check(&f), "data after the end of its gzip stream"));
+        fs::write(&path, &original).expect("restore");
+        assert!(check(&f).damage.is_empty(), "restored");
+    }
+}

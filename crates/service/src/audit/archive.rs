@@ -46,7 +46,7 @@ use aws_lc_rs::{
     signature::{Ed25519KeyPair, KeyPair as _},
 };
 use base64::Engine as _;
-use flate2::{Compression, read::GzDecoder, write::GzEncoder};
+use flate2::{Compression, write::GzEncoder};
 use rolegate_store::{Expect, GLOBAL, Secret, Write, record};
 use serde_json::{Value as Json, json};
 use sha2::{Digest as _, Sha256};
@@ -139,12 +139,52 @@ pub fn string_to_sign(end: &str, object: &str, digest_sha256: &str, previous: &s
     format!("{end}\n{BUCKET}/{object}\n{digest_sha256}\n{previous}")
 }
 
-/// Reads a gzip file whole (at most `limit` bytes uncompressed).
-pub fn read_gz(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+/// Why a file of the archive could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read (deleted, or not readable).
+    Io(std::io::Error),
+    /// Not a valid gzip stream: modified or truncated.
+    NotGzip(std::io::Error),
+    /// Something after the gzip stream's end — another gzip member appended, which
+    /// `zcat`, `jq` and Python read as part of the file, so it would be content that no
+    /// digest covers.
+    TrailingData,
+    /// More than the limit uncompressed.
+    TooLarge,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "unreadable: {e}"),
+            Self::NotGzip(e) => write!(f, "not a valid gzip file: {e}"),
+            Self::TrailingData => f.write_str("data after the end of its gzip stream"),
+            Self::TooLarge => f.write_str("larger than the limit uncompressed"),
+        }
+    }
+}
+
+/// Reads a gzip file whole: exactly one gzip member with nothing after it, at most `limit`
+/// bytes uncompressed.
+pub fn read_gz(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadError> {
+    let mut compressed = Vec::new();
+    fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut compressed))
+        .map_err(ReadError::Io)?;
+    let mut decoder = flate2::bufread::GzDecoder::new(compressed.as_slice());
     let mut out = Vec::new();
-    GzDecoder::new(fs::File::open(path)?)
-        .take(limit)
-        .read_to_end(&mut out)?;
+    (&mut decoder)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(ReadError::NotGzip)?;
+    if out.len() as u64 > limit {
+        return Err(ReadError::TooLarge);
+    }
+    // The decoder reads one member and stops after its trailer (CRC and size checked).
+    if !decoder.get_ref().is_empty() {
+        return Err(ReadError::TrailingData);
+    }
     Ok(out)
 }
 
@@ -239,7 +279,8 @@ fn chain_head(root: &Path, account: &str) -> Result<Option<ChainHead>> {
         return Ok(None);
     };
     let path = root.join(&object);
-    let content = read_gz(&path, 1 << 30).map_err(io)?;
+    let content = read_gz(&path, 1 << 30)
+        .map_err(|e| ServiceError::Unavailable(format!("audit archive: {object}: {e}")))?;
     let signature = fs::read_to_string(format!("{}.sig", path.display()))
         .map_err(io)?
         .trim()

@@ -17,7 +17,8 @@ use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use serde_json::Value as Json;
 
 use super::archive::{
-    collect, digest_end, digest_objects, iso, read_gz, record_hash, sha256_hex, string_to_sign,
+    ReadError, collect, digest_end, digest_objects, iso, read_gz, record_hash, sha256_hex,
+    string_to_sign,
 };
 
 /// Uncompressed size read from one file at most.
@@ -94,10 +95,13 @@ pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>
             }
             last_end = Some(end);
             let path = root.join(&object);
-            let Ok(content) = read_gz(&path, MAX_FILE) else {
-                report.damage(&object, "digest unreadable (modified or truncated)");
-                previous = None;
-                continue;
+            let content = match read_gz(&path, MAX_FILE) {
+                Ok(c) => c,
+                Err(e) => {
+                    report.damage(&object, unreadable("digest", &e));
+                    previous = None;
+                    continue;
+                }
             };
             let sha256 = sha256_hex(&content);
             let signature = fs::read_to_string(format!("{}.sig", path.display()))
@@ -193,12 +197,31 @@ fn log_end(object: &str) -> Option<i64> {
     digest_end(&format!("x_{stamp}00Z.json.gz"))
 }
 
+/// What a file that could not be read means.
+fn unreadable(what: &str, e: &ReadError) -> String {
+    match e {
+        ReadError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => format!("{what} deleted"),
+        ReadError::Io(e) => format!("{what} unreadable: {e}"),
+        ReadError::NotGzip(_) => format!("{what} modified or truncated: not a valid gzip file"),
+        ReadError::TrailingData => format!(
+            "{what} modified: data after the end of its gzip stream (a second gzip member appended)"
+        ),
+        ReadError::TooLarge => format!(
+            "{what} over {} MiB uncompressed, not read (the exporter writes none that large)",
+            MAX_FILE >> 20
+        ),
+    }
+}
+
 /// Checks one log file against its digest entry.
 fn check_log_file(root: &Path, entry: &Json, report: &mut Report) {
     let object = entry["s3Object"].as_str().unwrap_or_default();
-    let Ok(content) = read_gz(&root.join(object), MAX_FILE) else {
-        report.damage(object, "log file deleted or unreadable");
-        return;
+    let content = match read_gz(&root.join(object), MAX_FILE) {
+        Ok(c) => c,
+        Err(e) => {
+            report.damage(object, unreadable("log file", &e));
+            return;
+        }
     };
     if entry["hashValue"] == sha256_hex(&content).as_str() {
         report.log_files_valid += 1;
