@@ -303,3 +303,26 @@ async fn a_second_gzip_member_appended_is_named() {
         assert!(check(&f).damage.is_empty(), "restored");
     }
 }
+
+/// A gzip bomb (a few hundred KiB that inflate past the bound) is reported, not read whole.
+#[tokio::test]
+async fn a_file_over_the_size_bound_is_named_not_read() {
+    let f = exported().await;
+    let path = biggest_log(&f.root);
+    let mut gz = flate2::write::GzEncoder::new(
+        fs::File::create(&path).expect("create"),
+        flate2::Compression::fast(),
+    );
+    let zeros = vec![0u8; 1 << 20];
+    for _ in 0..=(archive::MAX_FILE_BYTES >> 20) {
+        gz.write_all(&zeros).expect("write");
+    }
+    gz.finish().expect("finish");
+    assert!(fs::metadata(&path).expect("size").len() < 4 << 20);
+    let report = check(&f);
+    assert!(named(&report, "MiB uncompressed, not read"), "{report:?}");
+    assert!(matches!(
+        archive::read_gz(&path, archive::MAX_FILE_BYTES),
+        Err(archive::ReadError::TooLarge)
+    ));
+}

@@ -66,6 +66,14 @@ pub const GRACE_SECS: i64 = 15 * 60;
 /// The longest a call may take from its arrival to its event being written; a later event
 /// is refused, so none lands in an exported hour.
 pub const MAX_EVENT_AGE_MS: i64 = 10 * 60 * 1000;
+/// The most a file of the archive may hold uncompressed: verification reads no further and
+/// reports a larger file (a gzip bomb) as invalid. Well above what the exporter writes: log
+/// files are cut at [`LOG_FILE_BYTES`], and a digest lists about 110 bytes per event, so an
+/// account's hour would need over two million events to come near it.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// A log file is closed and the next one of the same region and hour begun once it holds
+/// this much (CloudTrail, too, writes several files per hour).
+pub const LOG_FILE_BYTES: usize = 32 << 20;
 /// Events read per store call while exporting.
 const PAGE: usize = 1000;
 /// Accounts read per page.
@@ -279,7 +287,7 @@ fn chain_head(root: &Path, account: &str) -> Result<Option<ChainHead>> {
         return Ok(None);
     };
     let path = root.join(&object);
-    let content = read_gz(&path, 1 << 30)
+    let content = read_gz(&path, MAX_FILE_BYTES)
         .map_err(|e| ServiceError::Unavailable(format!("audit archive: {object}: {e}")))?;
     let signature = fs::read_to_string(format!("{}.sig", path.display()))
         .map_err(io)?
@@ -310,6 +318,7 @@ pub struct Exported {
 struct LogFile {
     region: String,
     records: Vec<String>,
+    bytes: usize,
     hashes: Vec<String>,
     newest: i64,
     oldest: i64,
@@ -478,12 +487,18 @@ impl Service {
                 let text = json.to_string();
                 let hash = sha256_hex(text.as_bytes());
                 let id = json["eventID"].as_str().unwrap_or_default().to_owned();
-                let file = match files.iter_mut().position(|f| f.region == region) {
+                // The region's newest file, unless it is full.
+                let open = files
+                    .iter()
+                    .rposition(|f| f.region == region)
+                    .filter(|&i| files[i].bytes + text.len() < LOG_FILE_BYTES);
+                let file = match open {
                     Some(i) => &mut files[i],
                     None => {
                         files.push(LogFile {
                             region,
                             records: Vec::new(),
+                            bytes: 0,
                             hashes: Vec::new(),
                             newest: ms,
                             oldest: ms,
@@ -491,6 +506,7 @@ impl Service {
                         files.last_mut().expect("just pushed")
                     }
                 };
+                file.bytes += text.len() + 1;
                 file.records.push(text);
                 file.hashes.push(format!("{id} {hash}"));
                 file.newest = file.newest.max(ms);
@@ -502,6 +518,7 @@ impl Service {
             }
         }
         let mut entries = Vec::new();
+        // By region; a region's files in the order they were filled (the sort is stable).
         files.sort_by(|a, b| a.region.cmp(&b.region));
         for f in files {
             let content = format!("{{\"Records\":[{}]}}", f.records.join(","));

@@ -22,7 +22,7 @@ use super::archive::{
 };
 
 /// Uncompressed size read from one file at most.
-const MAX_FILE: u64 = 4 << 30;
+const MAX_FILE: u64 = super::archive::MAX_FILE_BYTES;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
