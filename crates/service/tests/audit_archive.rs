@@ -228,13 +228,10 @@ async fn deleted_and_inserted_log_files_are_named() {
     let copy = fs::read(&path).expect("read");
     fs::remove_file(&path).expect("delete");
     assert!(named(&check(&f), "log file deleted"));
-    // The same file under another name is one no digest lists.
-    let other = path.with_file_name(
-        path.file_name()
-            .and_then(|n| n.to_str())
-            .expect("name")
-            .replace(".json.gz", "0.json.gz"),
-    );
+    // The same file under another well-formed name is one no digest lists.
+    let name = path.file_name().and_then(|n| n.to_str()).expect("name");
+    let unique = name.rsplit('_').next().expect("unique");
+    let other = path.with_file_name(name.replace(unique, "0123456789abcdef.json.gz"));
     fs::write(&other, copy).expect("write");
     let report = check(&f);
     assert!(named(&report, "not listed in any digest"), "{report:?}");
@@ -325,4 +322,67 @@ async fn a_file_over_the_size_bound_is_named_not_read() {
         archive::read_gz(&path, archive::MAX_FILE_BYTES),
         Err(archive::ReadError::TooLarge)
     ));
+}
+
+/// Every file under the root that is not a log file, digest or signature the exporter writes
+/// is reported: readers that glob the folders (or take every `.json.gz`) would read it.
+#[tokio::test]
+async fn unexpected_files_are_named() {
+    let f = exported().await;
+    let log = biggest_log(&f.root);
+    let content = fs::read(&log).expect("read");
+    let dir = log.parent().expect("dir").to_path_buf();
+    let name = log
+        .file_name()
+        .and_then(|n| n.to_str())
+        .expect("name")
+        .to_owned();
+    let stamp = name.split('_').nth(3).expect("stamp").to_owned();
+    let other_account = f.root.join(format!(
+        "AWSLogs/210987654321/CloudTrail/us-east-1/{}",
+        log.strip_prefix(&f.root)
+            .expect("under root")
+            .iter()
+            .skip(4)
+            .take(3)
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join("/")
+    ));
+    let forged = [
+        dir.join("forged.json.gz"),
+        dir.join(name.replace(".json.gz", ".json")),
+        dir.join(name.replace(".json.gz", ".JSON.GZ")),
+        dir.join(format!("{name}.1")),
+        dir.join(name.replace(&stamp, "20261399T2500Z")),
+        dir.join(name.replace(&stamp, &stamp.replace("00Z", "30Z"))),
+        other_account.join(name.replace(ACCOUNT, "210987654321")),
+        f.root.join("elsewhere.json.gz"),
+        f.root.join("AWSLogs/notes.txt"),
+        f.root.join(format!(
+            "AWSLogs/{ACCOUNT}/CloudTrail-Digest/us-east-1/x.json.gz"
+        )),
+    ];
+    for path in &forged {
+        fs::create_dir_all(path.parent().expect("dir")).expect("mkdir");
+        fs::write(path, &content).expect("write");
+        let report = check(&f);
+        let object = path
+            .strip_prefix(&f.root)
+            .expect("under root")
+            .to_string_lossy()
+            .into_owned();
+        let found = report
+            .damage
+            .iter()
+            .any(|d| d.object == object && d.what.contains("unexpected file"))
+            // The new account's log file is well named, but no digest lists it.
+            || report
+                .damage
+                .iter()
+                .any(|d| d.object == object && d.what.contains("not listed in any digest"));
+        assert!(found, "{object}: {report:?}");
+        fs::remove_file(path).expect("remove");
+    }
+    assert!(check(&f).damage.is_empty(), "clean again");
 }

@@ -123,7 +123,8 @@ pub fn digest_object(account: &str, end: i64) -> String {
     )
 }
 
-fn log_object(account: &str, region: &str, end: i64, unique: &str) -> String {
+/// The object name of a log file of `account`'s hour ending at `end`.
+pub fn log_object(account: &str, region: &str, end: i64, unique: &str) -> String {
     format!(
         "AWSLogs/{account}/CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}_{unique}.json.gz",
         date_dirs(end),

@@ -8,7 +8,7 @@
 //! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-cli.html>
 
 use std::{
-    collections::{BTreeSet, HashMap},
+    collections::{BTreeMap, BTreeSet, HashMap},
     fs,
     path::Path,
 };
@@ -17,8 +17,8 @@ use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use serde_json::Value as Json;
 
 use super::archive::{
-    ReadError, collect, digest_end, digest_objects, iso, read_gz, record_hash, sha256_hex,
-    string_to_sign,
+    ReadError, collect, digest_end, digest_object, iso, log_object, read_gz, record_hash,
+    sha256_hex, string_to_sign,
 };
 
 /// Uncompressed size read from one file at most.
@@ -53,16 +53,97 @@ impl Report {
     }
 }
 
-/// The accounts with anything in the archive.
-fn accounts(root: &Path) -> Vec<String> {
-    let mut out: Vec<String> = fs::read_dir(root.join("AWSLogs"))
-        .map(|d| {
-            d.flatten()
-                .map(|e| e.file_name().to_string_lossy().into_owned())
-                .collect()
-        })
-        .unwrap_or_default();
-    out.sort();
+/// A file the exporter writes, as its name says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Expected {
+    /// A log file of an account's hour (ending at `end`).
+    Log { account: String, end: i64 },
+    /// The digest of an account's hour (ending at `end`).
+    Digest { account: String, end: i64 },
+    /// A digest's signature.
+    Signature,
+}
+
+/// What `object` (a path under the root) is, if it is a name the exporter writes — exactly,
+/// rebuilt from its parts: anything else under the root is an unexpected file.
+fn classify(object: &str) -> Option<Expected> {
+    if let Some(digest) = object.strip_suffix(".sig") {
+        return matches!(classify(digest)?, Expected::Digest { .. }).then_some(Expected::Signature);
+    }
+    let parts: Vec<&str> = object.split('/').collect();
+    let [logs, account, folder, region, _, _, _, name] = parts.as_slice() else {
+        return None;
+    };
+    let hour = |end: i64| end.rem_euclid(3600) == 0;
+    if *logs != "AWSLogs" || account.len() != 12 || !account.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    match *folder {
+        "CloudTrail" => {
+            let end = log_end(name).filter(|e| hour(*e))?;
+            let unique = name.strip_suffix(".json.gz")?.rsplit('_').next()?;
+            let well_formed = unique.len() == 16
+                && unique
+                    .bytes()
+                    .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+                && !region.is_empty()
+                && region
+                    .bytes()
+                    .all(|b| matches!(b, b'a'..=b'z' | b'0'..=b'9' | b'-'));
+            (well_formed && log_object(account, region, end, unique) == object).then(|| {
+                Expected::Log {
+                    account: (*account).to_owned(),
+                    end,
+                }
+            })
+        }
+        "CloudTrail-Digest" => {
+            let end = digest_end(name).filter(|e| hour(*e))?;
+            (digest_object(account, end) == object).then(|| Expected::Digest {
+                account: (*account).to_owned(),
+                end,
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Every file under the root, sorted into each account's digests and log files (oldest
+/// first); every other file is reported.
+#[derive(Default)]
+struct Inventory {
+    digests: BTreeMap<String, Vec<(i64, String)>>,
+    logs: BTreeMap<String, Vec<(i64, String)>>,
+}
+
+fn inventory(root: &Path, report: &mut Report) -> Inventory {
+    let mut all = Vec::new();
+    collect(root, "", &mut all);
+    all.sort();
+    let mut out = Inventory::default();
+    for object in all {
+        let object = object.trim_start_matches('/').to_owned();
+        match classify(&object) {
+            Some(Expected::Log { account, end }) => {
+                out.logs.entry(account).or_default().push((end, object));
+            }
+            Some(Expected::Digest { account, end }) => {
+                out.digests.entry(account).or_default().push((end, object));
+            }
+            Some(Expected::Signature) => {}
+            None if object.ends_with(".tmp") => report.damage(
+                &object,
+                "unexpected file: an unfinished export's temporary file (the next export finishes it)",
+            ),
+            None => report.damage(
+                &object,
+                "unexpected file: not a log file, digest or signature the exporter writes",
+            ),
+        }
+    }
+    for files in out.digests.values_mut().chain(out.logs.values_mut()) {
+        files.sort();
+    }
     out
 }
 
@@ -79,16 +160,20 @@ struct Previous {
 pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>) -> Report {
     let key = UnparsedPublicKey::new(&ED25519, public_key);
     let mut report = Report::default();
-    for account in accounts(root) {
+    let inventory = inventory(root, &mut report);
+    let accounts: BTreeSet<&String> = inventory
+        .digests
+        .keys()
+        .chain(inventory.logs.keys())
+        .collect();
+    for account in accounts {
         let in_range = |end: i64| from.is_none_or(|f| end > f) && to.is_none_or(|t| end - 3600 < t);
         let mut listed = BTreeSet::new();
         let mut previous: Option<Previous> = None;
         let mut last_end = None;
-        for object in digest_objects(root, &account) {
-            let Some(end) = digest_end(&object) else {
-                report.damage(&object, "a file in the digest folder that is not a digest");
-                continue;
-            };
+        let no_digests = Vec::new();
+        let digests = inventory.digests.get(account).unwrap_or(&no_digests);
+        for (end, object) in digests.iter().cloned() {
             if !in_range(end) {
                 previous = None;
                 continue;
@@ -170,18 +255,15 @@ pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>
                 signature,
             });
         }
-        // Log files no digest lists, in hours a digest covers: inserted.
-        let base = format!("AWSLogs/{account}/CloudTrail");
-        let mut files = Vec::new();
-        collect(&root.join(&base), &base, &mut files);
-        for f in files {
-            if f.ends_with(".tmp") || listed.contains(&f) {
+        // Log files no digest lists: inserted — unless of an hour after the account's
+        // newest digest (an export under way writes the log files first).
+        for (end, f) in inventory.logs.get(account).into_iter().flatten() {
+            if listed.contains(f) || !in_range(*end) {
                 continue;
             }
-            let end = log_end(&f);
-            let covered = last_end.is_some_and(|l| end.is_some_and(|e| e <= l));
-            if covered && end.is_some_and(in_range) {
-                report.damage(&f, "log file not listed in any digest (inserted)");
+            let pending = last_end.is_some_and(|l| *end > l);
+            if !pending {
+                report.damage(f, "log file not listed in any digest (inserted)");
             }
         }
     }
@@ -194,6 +276,9 @@ fn log_end(object: &str) -> Option<i64> {
     let mut parts = name.rsplit('_');
     let _unique = parts.next()?;
     let stamp = parts.next()?.strip_suffix('Z')?;
+    if stamp.len() != 13 {
+        return None;
+    }
     digest_end(&format!("x_{stamp}00Z.json.gz"))
 }
 
