@@ -36,6 +36,7 @@
 //! (the call fails closed), so nothing can land in an hour already exported.
 
 use std::{
+    collections::BTreeMap,
     fs,
     io::{Read, Write as _},
     path::{Path, PathBuf},
@@ -74,6 +75,8 @@ pub const MAX_FILE_BYTES: u64 = 256 << 20;
 /// A log file is closed and the next one of the same region and hour begun once it holds
 /// this much (CloudTrail, too, writes several files per hour).
 pub const LOG_FILE_BYTES: usize = 32 << 20;
+/// The server exports every this often.
+pub const EXPORT_EVERY_SECS: i64 = 5 * 60;
 /// Events read per store call while exporting.
 const PAGE: usize = 1000;
 /// Accounts read per page.
@@ -304,6 +307,13 @@ fn chain_head(root: &Path, account: &str) -> Result<Option<ChainHead>> {
     }))
 }
 
+/// The end of the newest hour an archive written until `t` must hold for every account it
+/// has: hours are exported [`GRACE_SECS`] after they end, by a pass every
+/// [`EXPORT_EVERY_SECS`].
+pub fn sealed_by(t: i64) -> i64 {
+    (t - GRACE_SECS - EXPORT_EVERY_SECS).div_euclid(HOUR) * HOUR
+}
+
 /// What one export pass wrote.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct Exported {
@@ -410,6 +420,79 @@ impl Service {
         }
     }
 
+    /// Per account, the first and the newest hour end exported (the store's chain heads):
+    /// what [`super::verify::verify`] requires of the archive.
+    pub async fn audit_exported(&self) -> Result<BTreeMap<String, (i64, i64)>> {
+        let mut out = BTreeMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list(
+                    GLOBAL,
+                    record::kind::AUDIT_CHAIN_HEAD,
+                    after.as_deref(),
+                    ACCOUNT_PAGE,
+                )
+                .await?;
+            for r in &page {
+                let head: record::AuditChainHead = record::decode(&r.data)?;
+                out.insert(r.key.clone(), (head.first, head.newest));
+            }
+            match page.last() {
+                Some(last) if page.len() == ACCOUNT_PAGE => after = Some(last.key.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Records in the store that the account's archive reaches `head` (never moving back).
+    async fn record_chain_head(&self, root: &Path, account: &str, head: &ChainHead) -> Result<()> {
+        for _ in 0..3 {
+            let stored = self
+                .store
+                .get(GLOBAL, record::kind::AUDIT_CHAIN_HEAD, account)
+                .await?;
+            let (expect, first) = match &stored {
+                Some(r) => {
+                    let old: record::AuditChainHead = record::decode(&r.data)?;
+                    if old.newest >= head.end {
+                        return Ok(());
+                    }
+                    (Expect::Version(r.version), old.first)
+                }
+                None => (
+                    Expect::Absent,
+                    digest_objects(root, account)
+                        .first()
+                        .and_then(|o| digest_end(o))
+                        .unwrap_or(head.end),
+                ),
+            };
+            let data = record::encode(&record::AuditChainHead {
+                first,
+                newest: head.end,
+                digest: head.object.clone(),
+            })?;
+            match self
+                .store
+                .commit(&[Write::Put {
+                    scope: GLOBAL.to_owned(),
+                    kind: record::kind::AUDIT_CHAIN_HEAD.to_owned(),
+                    key: account.to_owned(),
+                    expect,
+                    data,
+                }])
+                .await
+            {
+                // Another node moved it: read again.
+                Err(rolegate_store::StoreError::Conflict) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Ok(())
+    }
+
     async fn export_account(
         &self,
         root: &Path,
@@ -433,6 +516,10 @@ impl Service {
             done.digests += 1;
             head = Some(new_head);
             start = end;
+        }
+        // Also when nothing was new: an archive exported before heads were recorded.
+        if let Some(head) = &head {
+            self.record_chain_head(root, account, head).await?;
         }
         Ok(())
     }

@@ -155,9 +155,30 @@ struct Previous {
     signature: String,
 }
 
+/// What the archive must hold beyond what its files show, so that files deleted at the end
+/// of a chain — an account's newest hours, a whole account, the whole archive — are found:
+/// a chain is only checked from digest to digest, so its end needs a witness.
+#[derive(Debug, Clone, Default)]
+pub struct Required {
+    /// From the store ([`crate::Service::audit_exported`]): per account, the first and the
+    /// newest hour end exported. Each must have every digest from the one to the other.
+    pub exported: BTreeMap<String, (i64, i64)>,
+    /// Without the store ([`super::archive::sealed_by`] the time the files were copied, or
+    /// now): every account the archive has must have digests up to this hour end, and an
+    /// archive without any digest is invalid.
+    pub sealed: Option<i64>,
+}
+
 /// Verifies the archive at `root` with the digest signing key's public half (32 bytes),
-/// for digests whose hour ends in `[from, to]` (unix seconds; all when `None`).
-pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>) -> Report {
+/// for the hours that overlap `(from, to)` (unix seconds; all when `None`), requiring what
+/// `required` says was exported.
+pub fn verify(
+    root: &Path,
+    public_key: &[u8],
+    from: Option<i64>,
+    to: Option<i64>,
+    required: &Required,
+) -> Report {
     let key = UnparsedPublicKey::new(&ED25519, public_key);
     let mut report = Report::default();
     let inventory = inventory(root, &mut report);
@@ -165,11 +186,25 @@ pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>
         .digests
         .keys()
         .chain(inventory.logs.keys())
+        .chain(required.exported.keys())
         .collect();
+    let expects_some = !required.exported.is_empty() || required.sealed.is_some();
+    if expects_some && !root.is_dir() {
+        report.damage(
+            &root.display().to_string(),
+            "the archive is missing (deleted, or not this path)",
+        );
+    } else if required.sealed.is_some() && inventory.digests.is_empty() {
+        report.damage(
+            &root.display().to_string(),
+            "no digest in the archive: it is empty or its digests were deleted",
+        );
+    }
     for account in accounts {
         let in_range = |end: i64| from.is_none_or(|f| end > f) && to.is_none_or(|t| end - 3600 < t);
         let mut listed = BTreeSet::new();
         let mut previous: Option<Previous> = None;
+        let mut first_end = None;
         let mut last_end = None;
         let no_digests = Vec::new();
         let digests = inventory.digests.get(account).unwrap_or(&no_digests);
@@ -178,6 +213,7 @@ pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>
                 previous = None;
                 continue;
             }
+            first_end = first_end.or(Some(end));
             last_end = Some(end);
             let path = root.join(&object);
             let content = match read_gz(&path, MAX_FILE) {
@@ -255,6 +291,15 @@ pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>
                 signature,
             });
         }
+        missing_ends(
+            account,
+            from,
+            to,
+            required,
+            inventory.digests.contains_key(account),
+            first_end.zip(last_end),
+            &mut report,
+        );
         // Log files no digest lists: inserted — unless of an hour after the account's
         // newest digest (an export under way writes the log files first).
         for (end, f) in inventory.logs.get(account).into_iter().flatten() {
@@ -268,6 +313,67 @@ pub fn verify(root: &Path, public_key: &[u8], from: Option<i64>, to: Option<i64>
         }
     }
     report
+}
+
+/// Reports the digests missing before the first or after the last one in range (`seen`),
+/// against what `required` says an account must have.
+fn missing_ends(
+    account: &str,
+    from: Option<i64>,
+    to: Option<i64>,
+    required: &Required,
+    in_archive: bool,
+    seen: Option<(i64, i64)>,
+    report: &mut Report,
+) {
+    const HOUR: i64 = 3600;
+    let exported = required.exported.get(account).copied();
+    let sealed = required.sealed.filter(|_| in_archive);
+    let Some(mut newest) = exported.map(|e| e.1).max(sealed) else {
+        return;
+    };
+    // The hours in range end after `from` and start before `to`.
+    if let Some(t) = to {
+        newest = newest.min((t + HOUR - 1).div_euclid(HOUR) * HOUR);
+    }
+    let mut first = exported.map_or(i64::MIN, |e| e.0);
+    if let Some(f) = from {
+        first = first.max(f.div_euclid(HOUR) * HOUR + HOUR);
+    }
+    if newest < first {
+        return;
+    }
+    match seen {
+        None => report.damage(
+            &digest_object(account, if first == i64::MIN { newest } else { first }),
+            format!(
+                "digest missing (deleted): the account has no digest, but its hours up to {} were exported",
+                iso(newest)
+            ),
+        ),
+        Some((seen_first, seen_last)) => {
+            if seen_last < newest {
+                report.damage(
+                    &digest_object(account, seen_last + HOUR),
+                    format!(
+                        "digest missing (deleted): the chain ends at {}, but hours up to {} were exported",
+                        iso(seen_last),
+                        iso(newest)
+                    ),
+                );
+            }
+            if first != i64::MIN && seen_first > first {
+                report.damage(
+                    &digest_object(account, first),
+                    format!(
+                        "digest missing (deleted): the chain starts at {}, but hours from {} were exported",
+                        iso(seen_first),
+                        iso(first)
+                    ),
+                );
+            }
+        }
+    }
 }
 
 /// The hour end a log file's name gives (`…_YYYYMMDDTHHMMZ_UNIQUE.json.gz`).
