@@ -282,6 +282,25 @@ async fn archive_verifies(s: &Server, secrets: &[String]) {
     assert!(ok.status.success(), "{out} {:?}", ok.stderr);
     assert!(out.contains(" 0 problems"), "{out}");
 
+    // Shipped elsewhere, without the store: whole up to the time they were copied (the
+    // server's clock runs two hours ahead here).
+    let copied = rolegate_service::clock::Clock::now(&**clock)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("time");
+    let args = [
+        "audit",
+        "verify",
+        "--without-store",
+        "--public-key",
+        &key,
+        "--to",
+        &copied,
+    ];
+    let ok = rolegate(s, &args);
+    let out = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{out} {:?}", ok.stderr);
+    assert!(out.contains(" 0 problems"), "{out}");
+
     // Deleted at the end of a chain or as a whole: the store knows what was exported.
     let newest = files
         .iter()
@@ -294,6 +313,10 @@ async fn archive_verifies(s: &Server, secrets: &[String]) {
     let bad = rolegate(s, &["audit", "verify", "--public-key", &key]);
     let out = String::from_utf8_lossy(&bad.stdout).into_owned();
     assert_eq!(bad.status.code(), Some(1), "{out}");
+    assert!(out.contains("digest missing (deleted)"), "{out}");
+    let bad = rolegate(s, &args);
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "without the store: {out}");
     assert!(out.contains("digest missing (deleted)"), "{out}");
     std::fs::rename(&aside, &newest).expect("restore");
     let nowhere = config.data_dir.join("no-archive-here");
