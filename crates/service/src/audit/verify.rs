@@ -5,6 +5,11 @@
 //! modified, inserted or reordered. `aws cloudtrail validate-logs` does the same for
 //! CloudTrail's bucket.
 //!
+//! Beyond what the files show: each chain's ends are held to what the store records as
+//! exported ([`Required`]), so digests deleted at the end of a chain, a whole account or the
+//! whole archive are found; every file must have exactly a name the exporter writes, be
+//! exactly one gzip member and at most [`MAX_FILE_BYTES`] uncompressed.
+//!
 //! <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/cloudtrail-log-file-validation-cli.html>
 
 use std::{
@@ -17,12 +22,12 @@ use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use serde_json::Value as Json;
 
 use super::archive::{
-    ReadError, collect, digest_end, digest_object, iso, log_object, read_gz, record_hash,
-    sha256_hex, string_to_sign,
+    MAX_FILE_BYTES, ReadError, collect, digest_end, digest_object, iso, log_object, read_gz,
+    record_hash, sha256_hex, string_to_sign,
 };
 
 /// Uncompressed size read from one file at most.
-const MAX_FILE: u64 = super::archive::MAX_FILE_BYTES;
+const MAX_FILE: u64 = MAX_FILE_BYTES;
 
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq)]
