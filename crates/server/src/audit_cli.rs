@@ -38,6 +38,12 @@ pub enum AuditCommand {
         /// The archive [default: DATA_DIR/audit].
         #[arg(long, value_name = "DIR")]
         archive: Option<PathBuf>,
+        /// Verify files shipped elsewhere, without opening the store (needs `--public-key`):
+        /// every account in the archive must then have its digests up to `--to` (default:
+        /// now) less 20 minutes, and an archive without digests is invalid. With the store,
+        /// every account must have every hour the store records as exported.
+        #[arg(long, requires = "public_key")]
+        without_store: bool,
         #[command(flatten)]
         store: ServeArgs,
     },
@@ -109,28 +115,46 @@ pub async fn run(command: AuditCommand) -> anyhow::Result<u8> {
             to,
             public_key,
             archive,
+            without_store,
             store,
         } => {
             let config = store.resolve()?;
-            let key = match public_key {
-                Some(k) => k,
-                None => admin_service(&config)
-                    .await?
+            let from = time_arg(from.as_deref())?;
+            let to = time_arg(to.as_deref())?;
+            let service = if without_store {
+                None
+            } else {
+                Some(admin_service(&config).await?)
+            };
+            let key = match (public_key, &service) {
+                (Some(k), _) => k,
+                (None, Some(service)) => service
                     .audit_public_key()
                     .await
                     .map_err(|e| anyhow::anyhow!("{e}"))?,
+                (None, None) => anyhow::bail!("--without-store needs --public-key"),
+            };
+            let required = match &service {
+                Some(service) => verify::Required {
+                    exported: service
+                        .audit_exported()
+                        .await
+                        .map_err(|e| anyhow::anyhow!("{e}"))?,
+                    sealed: None,
+                },
+                None => verify::Required {
+                    exported: Default::default(),
+                    sealed: Some(rolegate_service::audit::archive::sealed_by(
+                        to.unwrap_or_else(|| time::OffsetDateTime::now_utc().unix_timestamp()),
+                    )),
+                },
             };
             let key = hex::decode(key.trim())
                 .ok()
                 .filter(|k| k.len() == 32)
                 .ok_or_else(|| anyhow::anyhow!("the public key must be 64 hex digits"))?;
             let root = archive.unwrap_or_else(|| config.data_dir.join("audit"));
-            let report = verify::verify(
-                &root,
-                &key,
-                time_arg(from.as_deref())?,
-                time_arg(to.as_deref())?,
-            );
+            let report = verify::verify(&root, &key, from, to, &required);
             for d in &report.damage {
                 println!("INVALID {}: {}", d.object, d.what);
             }

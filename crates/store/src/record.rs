@@ -58,6 +58,9 @@ pub mod kind {
     /// The key that signs the audit trail's digest files (GLOBAL scope, key
     /// [`super::AUDIT_SIGNING_KEY`]).
     pub const AUDIT_SIGNING_KEY: &str = "audit-signing-key";
+    /// How far an account's audit archive was exported (GLOBAL scope, keyed by the account
+    /// id), so that verification finds digests deleted at the end of the chain.
+    pub const AUDIT_CHAIN_HEAD: &str = "audit-chain-head";
 }
 
 /// The key of the one audit signing key record.
@@ -626,6 +629,18 @@ mod v1 {
         /// Created at.
         pub created: i64,
     }
+
+    /// How far an account's chain of digest files was exported: the archive must hold every
+    /// hour from `first` to `newest` (each the end of an hour, unix seconds).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct AuditChainHead {
+        /// The end of the account's first exported hour.
+        pub first: i64,
+        /// The end of the newest exported hour.
+        pub newest: i64,
+        /// The newest digest's object name.
+        pub digest: String,
+    }
 }
 
 pub use v1::*;
@@ -654,6 +669,7 @@ entity! {
     OidcProvider => kind::OIDC_PROVIDER,
     Organization => kind::ORGANIZATION,
     AuditSigningKey => kind::AUDIT_SIGNING_KEY,
+    AuditChainHead => kind::AUDIT_CHAIN_HEAD,
 }
 
 /// Serializes a record.

@@ -282,6 +282,73 @@ async fn archive_verifies(s: &Server, secrets: &[String]) {
     assert!(ok.status.success(), "{out} {:?}", ok.stderr);
     assert!(out.contains(" 0 problems"), "{out}");
 
+    // Shipped elsewhere, without the store: whole up to the time they were copied (the
+    // server's clock runs two hours ahead here).
+    let copied = rolegate_service::clock::Clock::now(&**clock)
+        .format(&time::format_description::well_known::Rfc3339)
+        .expect("time");
+    let args = [
+        "audit",
+        "verify",
+        "--without-store",
+        "--public-key",
+        &key,
+        "--to",
+        &copied,
+    ];
+    let ok = rolegate(s, &args);
+    let out = String::from_utf8_lossy(&ok.stdout).into_owned();
+    assert!(ok.status.success(), "{out} {:?}", ok.stderr);
+    assert!(out.contains(" 0 problems"), "{out}");
+
+    // Deleted at the end of a chain or as a whole: the store knows what was exported.
+    let newest = files
+        .iter()
+        .filter(|f| f.contains("CloudTrail-Digest") && f.ends_with(".json.gz"))
+        .max_by_key(|f| f.rsplit('/').next().map(str::to_owned))
+        .map(|f| root.join(f.trim_start_matches('/')))
+        .expect("a digest");
+    let aside = config.data_dir.join("newest-digest.json.gz");
+    std::fs::rename(&newest, &aside).expect("move the newest digest away");
+    let bad = rolegate(s, &["audit", "verify", "--public-key", &key]);
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "{out}");
+    assert!(out.contains("digest missing (deleted)"), "{out}");
+    let bad = rolegate(s, &args);
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "without the store: {out}");
+    assert!(out.contains("digest missing (deleted)"), "{out}");
+    std::fs::rename(&aside, &newest).expect("restore");
+    let nowhere = config.data_dir.join("no-archive-here");
+    let nowhere = nowhere.to_str().expect("utf-8");
+    let bad = rolegate(
+        s,
+        &[
+            "audit",
+            "verify",
+            "--public-key",
+            &key,
+            "--archive",
+            nowhere,
+        ],
+    );
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "{out}");
+    assert!(out.contains("the archive is missing"), "{out}");
+    // A second gzip member appended to a log file.
+    let original = std::fs::read(&logs[0]).expect("read");
+    let mut appended = original.clone();
+    appended.extend_from_slice(&original);
+    std::fs::write(&logs[0], &appended).expect("append");
+    let bad = rolegate(s, &["audit", "verify", "--public-key", &key]);
+    let out = String::from_utf8_lossy(&bad.stdout).into_owned();
+    assert_eq!(bad.status.code(), Some(1), "{out}");
+    assert!(
+        out.contains("data after the end of its gzip stream"),
+        "{out}"
+    );
+    std::fs::write(&logs[0], &original).expect("restore");
+
     // One record changed in place: verify exits 1 and names it.
     let path = &logs[0];
     let mut log: serde_json::Value = serde_json::from_slice(

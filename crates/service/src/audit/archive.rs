@@ -36,6 +36,7 @@
 //! (the call fails closed), so nothing can land in an hour already exported.
 
 use std::{
+    collections::BTreeMap,
     fs,
     io::{Read, Write as _},
     path::{Path, PathBuf},
@@ -46,7 +47,7 @@ use aws_lc_rs::{
     signature::{Ed25519KeyPair, KeyPair as _},
 };
 use base64::Engine as _;
-use flate2::{Compression, read::GzDecoder, write::GzEncoder};
+use flate2::{Compression, write::GzEncoder};
 use rolegate_store::{Expect, GLOBAL, Secret, Write, record};
 use serde_json::{Value as Json, json};
 use sha2::{Digest as _, Sha256};
@@ -66,6 +67,16 @@ pub const GRACE_SECS: i64 = 15 * 60;
 /// The longest a call may take from its arrival to its event being written; a later event
 /// is refused, so none lands in an exported hour.
 pub const MAX_EVENT_AGE_MS: i64 = 10 * 60 * 1000;
+/// The most a file of the archive may hold uncompressed: verification reads no further and
+/// reports a larger file (a gzip bomb) as invalid. Well above what the exporter writes: log
+/// files are cut at [`LOG_FILE_BYTES`], and a digest lists about 110 bytes per event, so an
+/// account's hour would need over two million events to come near it.
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
+/// A log file is closed and the next one of the same region and hour begun once it holds
+/// this much (CloudTrail, too, writes several files per hour).
+pub const LOG_FILE_BYTES: usize = 32 << 20;
+/// The server exports every this often.
+pub const EXPORT_EVERY_SECS: i64 = 5 * 60;
 /// Events read per store call while exporting.
 const PAGE: usize = 1000;
 /// Accounts read per page.
@@ -115,7 +126,8 @@ pub fn digest_object(account: &str, end: i64) -> String {
     )
 }
 
-fn log_object(account: &str, region: &str, end: i64, unique: &str) -> String {
+/// The object name of a log file of `account`'s hour ending at `end`.
+pub fn log_object(account: &str, region: &str, end: i64, unique: &str) -> String {
     format!(
         "AWSLogs/{account}/CloudTrail/{region}/{}/{account}_CloudTrail_{region}_{}_{unique}.json.gz",
         date_dirs(end),
@@ -139,12 +151,52 @@ pub fn string_to_sign(end: &str, object: &str, digest_sha256: &str, previous: &s
     format!("{end}\n{BUCKET}/{object}\n{digest_sha256}\n{previous}")
 }
 
-/// Reads a gzip file whole (at most `limit` bytes uncompressed).
-pub fn read_gz(path: &Path, limit: u64) -> std::io::Result<Vec<u8>> {
+/// Why a file of the archive could not be read.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The file could not be opened or read (deleted, or not readable).
+    Io(std::io::Error),
+    /// Not a valid gzip stream: modified or truncated.
+    NotGzip(std::io::Error),
+    /// Something after the gzip stream's end — another gzip member appended, which
+    /// `zcat`, `jq` and Python read as part of the file, so it would be content that no
+    /// digest covers.
+    TrailingData,
+    /// More than the limit uncompressed.
+    TooLarge,
+}
+
+impl std::fmt::Display for ReadError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Io(e) => write!(f, "unreadable: {e}"),
+            Self::NotGzip(e) => write!(f, "not a valid gzip file: {e}"),
+            Self::TrailingData => f.write_str("data after the end of its gzip stream"),
+            Self::TooLarge => f.write_str("larger than the limit uncompressed"),
+        }
+    }
+}
+
+/// Reads a gzip file whole: exactly one gzip member with nothing after it, at most `limit`
+/// bytes uncompressed.
+pub fn read_gz(path: &Path, limit: u64) -> std::result::Result<Vec<u8>, ReadError> {
+    let mut compressed = Vec::new();
+    fs::File::open(path)
+        .and_then(|mut f| f.read_to_end(&mut compressed))
+        .map_err(ReadError::Io)?;
+    let mut decoder = flate2::bufread::GzDecoder::new(compressed.as_slice());
     let mut out = Vec::new();
-    GzDecoder::new(fs::File::open(path)?)
-        .take(limit)
-        .read_to_end(&mut out)?;
+    (&mut decoder)
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut out)
+        .map_err(ReadError::NotGzip)?;
+    if out.len() as u64 > limit {
+        return Err(ReadError::TooLarge);
+    }
+    // The decoder reads one member and stops after its trailer (CRC and size checked).
+    if !decoder.get_ref().is_empty() {
+        return Err(ReadError::TrailingData);
+    }
     Ok(out)
 }
 
@@ -239,7 +291,8 @@ fn chain_head(root: &Path, account: &str) -> Result<Option<ChainHead>> {
         return Ok(None);
     };
     let path = root.join(&object);
-    let content = read_gz(&path, 1 << 30).map_err(io)?;
+    let content = read_gz(&path, MAX_FILE_BYTES)
+        .map_err(|e| ServiceError::Unavailable(format!("audit archive: {object}: {e}")))?;
     let signature = fs::read_to_string(format!("{}.sig", path.display()))
         .map_err(io)?
         .trim()
@@ -252,6 +305,13 @@ fn chain_head(root: &Path, account: &str) -> Result<Option<ChainHead>> {
         sha256: sha256_hex(&content),
         signature,
     }))
+}
+
+/// The end of the newest hour an archive written until `t` must hold for every account it
+/// has: hours are exported [`GRACE_SECS`] after they end, by a pass every
+/// [`EXPORT_EVERY_SECS`].
+pub fn sealed_by(t: i64) -> i64 {
+    (t - GRACE_SECS - EXPORT_EVERY_SECS).div_euclid(HOUR) * HOUR
 }
 
 /// What one export pass wrote.
@@ -269,6 +329,7 @@ pub struct Exported {
 struct LogFile {
     region: String,
     records: Vec<String>,
+    bytes: usize,
     hashes: Vec<String>,
     newest: i64,
     oldest: i64,
@@ -359,6 +420,79 @@ impl Service {
         }
     }
 
+    /// Per account, the first and the newest hour end exported (the store's chain heads):
+    /// what [`super::verify::verify`] requires of the archive.
+    pub async fn audit_exported(&self) -> Result<BTreeMap<String, (i64, i64)>> {
+        let mut out = BTreeMap::new();
+        let mut after: Option<String> = None;
+        loop {
+            let page = self
+                .store
+                .list(
+                    GLOBAL,
+                    record::kind::AUDIT_CHAIN_HEAD,
+                    after.as_deref(),
+                    ACCOUNT_PAGE,
+                )
+                .await?;
+            for r in &page {
+                let head: record::AuditChainHead = record::decode(&r.data)?;
+                out.insert(r.key.clone(), (head.first, head.newest));
+            }
+            match page.last() {
+                Some(last) if page.len() == ACCOUNT_PAGE => after = Some(last.key.clone()),
+                _ => return Ok(out),
+            }
+        }
+    }
+
+    /// Records in the store that the account's archive reaches `head` (never moving back).
+    async fn record_chain_head(&self, root: &Path, account: &str, head: &ChainHead) -> Result<()> {
+        for _ in 0..3 {
+            let stored = self
+                .store
+                .get(GLOBAL, record::kind::AUDIT_CHAIN_HEAD, account)
+                .await?;
+            let (expect, first) = match &stored {
+                Some(r) => {
+                    let old: record::AuditChainHead = record::decode(&r.data)?;
+                    if old.newest >= head.end {
+                        return Ok(());
+                    }
+                    (Expect::Version(r.version), old.first)
+                }
+                None => (
+                    Expect::Absent,
+                    digest_objects(root, account)
+                        .first()
+                        .and_then(|o| digest_end(o))
+                        .unwrap_or(head.end),
+                ),
+            };
+            let data = record::encode(&record::AuditChainHead {
+                first,
+                newest: head.end,
+                digest: head.object.clone(),
+            })?;
+            match self
+                .store
+                .commit(&[Write::Put {
+                    scope: GLOBAL.to_owned(),
+                    kind: record::kind::AUDIT_CHAIN_HEAD.to_owned(),
+                    key: account.to_owned(),
+                    expect,
+                    data,
+                }])
+                .await
+            {
+                // Another node moved it: read again.
+                Err(rolegate_store::StoreError::Conflict) => continue,
+                other => return Ok(other?),
+            }
+        }
+        Ok(())
+    }
+
     async fn export_account(
         &self,
         root: &Path,
@@ -382,6 +516,10 @@ impl Service {
             done.digests += 1;
             head = Some(new_head);
             start = end;
+        }
+        // Also when nothing was new: an archive exported before heads were recorded.
+        if let Some(head) = &head {
+            self.record_chain_head(root, account, head).await?;
         }
         Ok(())
     }
@@ -437,12 +575,18 @@ impl Service {
                 let text = json.to_string();
                 let hash = sha256_hex(text.as_bytes());
                 let id = json["eventID"].as_str().unwrap_or_default().to_owned();
-                let file = match files.iter_mut().position(|f| f.region == region) {
+                // The region's newest file, unless it is full.
+                let open = files
+                    .iter()
+                    .rposition(|f| f.region == region)
+                    .filter(|&i| files[i].bytes + text.len() < LOG_FILE_BYTES);
+                let file = match open {
                     Some(i) => &mut files[i],
                     None => {
                         files.push(LogFile {
                             region,
                             records: Vec::new(),
+                            bytes: 0,
                             hashes: Vec::new(),
                             newest: ms,
                             oldest: ms,
@@ -450,6 +594,7 @@ impl Service {
                         files.last_mut().expect("just pushed")
                     }
                 };
+                file.bytes += text.len() + 1;
                 file.records.push(text);
                 file.hashes.push(format!("{id} {hash}"));
                 file.newest = file.newest.max(ms);
@@ -461,6 +606,7 @@ impl Service {
             }
         }
         let mut entries = Vec::new();
+        // By region; a region's files in the order they were filled (the sort is stable).
         files.sort_by(|a, b| a.region.cmp(&b.region));
         for f in files {
             let content = format!("{{\"Records\":[{}]}}", f.records.join(","));
