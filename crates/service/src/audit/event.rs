@@ -66,7 +66,7 @@ pub fn new_event_id() -> String {
     )
 }
 
-fn timestamp(t: OffsetDateTime) -> String {
+pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     // CloudTrail writes whole seconds in UTC: 2026-12-07T04:31:43Z.
     let t = t
         .to_offset(time::UtcOffset::UTC)
