@@ -132,6 +132,20 @@ impl Service {
         let Some(trail) = &self.audit_trail else {
             return Ok(());
         };
+        // A request that failed authentication shares the bound of the API's own
+        // (`anonymous`): a flood of forged signatures cannot fill the trail.
+        if d.caller.is_none() {
+            let (admit, skipped) = self.anonymous_events.admit(d.env.source_ip, self.now());
+            if let Some(skipped) = skipped {
+                tracing::warn!(
+                    skipped,
+                    "verifications that failed unauthenticated past the audit trail's bound were not recorded"
+                );
+            }
+            if !admit {
+                return Ok(());
+            }
+        }
         let account = d
             .caller
             .map_or_else(|| self.config.account_id.clone(), |c| c.account.clone());
