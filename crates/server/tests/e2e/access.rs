@@ -499,7 +499,12 @@ fn free_port() -> u16 {
 /// The small HTTP service behind nginx: it answers what it was told about the caller.
 async fn upstream() -> SocketAddr {
     use axum::{Router, http::HeaderMap, routing::any};
-    async fn echo(method: axum::http::Method, uri: axum::http::Uri, headers: HeaderMap) -> String {
+    async fn echo(
+        method: axum::http::Method,
+        uri: axum::http::Uri,
+        headers: HeaderMap,
+        body: axum::body::Bytes,
+    ) -> String {
         let h = |n: &str| {
             headers
                 .get(n)
@@ -507,8 +512,10 @@ async fn upstream() -> SocketAddr {
                 .unwrap_or("-")
                 .to_owned()
         };
+        // The service's part for a body: compare it with the hash Rolegate verified.
+        let body_ok = h("x-rolegate-content-sha256") == rolegate_sigv4::hash_payload(&body);
         format!(
-            "{method} {uri} principal={} account={} tags={}",
+            "{method} {uri} principal={} account={} tags={} body_ok={body_ok}",
             h("x-rolegate-principal-arn"),
             h("x-rolegate-account"),
             h("x-rolegate-principal-tags")
@@ -575,6 +582,8 @@ http {{
       proxy_set_header X-Rolegate-Principal-Arn $rg_arn;
       proxy_set_header X-Rolegate-Account $rg_account;
       proxy_set_header X-Rolegate-Principal-Tags $rg_tags;
+      auth_request_set $rg_sha $upstream_http_x_rolegate_content_sha256;
+      proxy_set_header X-Rolegate-Content-Sha256 $rg_sha;
       proxy_pass http://{upstream};
     }}
     location = /_rolegate {{
@@ -631,6 +640,17 @@ async fn through(
     who: &(String, String),
     token: Option<&str>,
 ) -> (u16, String) {
+    through_with(n, method, path, who, token, &[]).await
+}
+
+async fn through_with(
+    n: &Nginx,
+    method: &str,
+    path: &str,
+    who: &(String, String),
+    token: Option<&str>,
+    more: &[&str],
+) -> (u16, String) {
     let user = format!("{}:{}", who.0, who.1);
     let url = format!("http://127.0.0.1:{}{path}", n.port);
     let token_header = token.map(|t| format!("x-amz-security-token: {t}"));
@@ -645,6 +665,7 @@ async fn through(
     if let Some(h) = &token_header {
         args.extend(["-H", h.as_str()]);
     }
+    args.extend(more);
     args.push(&url);
     let (status, _, body) = curl(&args).await;
     (status, body)
@@ -671,6 +692,47 @@ async fn behind_nginx(s: &Server, c: &Cast) {
     // Wrong signature: 401.
     let forged = (c.alice.0.clone(), "A".repeat(40));
     assert_eq!(through(&n, "GET", "/pets/1", &forged, None).await.0, 401);
+    // A body: its signed x-amz-content-sha256 is verified and handed to the service, which
+    // checks the body it received against it.
+    let body = r#"{"name":"rex"}"#;
+    let sha = format!(
+        "x-amz-content-sha256: {}",
+        rolegate_sigv4::hash_payload(body.as_bytes())
+    );
+    let (status, out) = through_with(
+        &n,
+        "POST",
+        "/pets",
+        &c.alice,
+        None,
+        &["-H", &sha, "--data-binary", body],
+    )
+    .await;
+    assert_eq!(status, 200, "{out}");
+    assert!(out.ends_with("body_ok=true"), "{out}");
+    // Another body under the same hash: the signature holds, the service sees the mismatch.
+    let (status, out) = through_with(
+        &n,
+        "POST",
+        "/pets",
+        &c.alice,
+        None,
+        &["-H", &sha, "--data-binary", "{}"],
+    )
+    .await;
+    assert_eq!(status, 200, "{out}");
+    assert!(out.ends_with("body_ok=false"), "{out}");
+    // A body without a signed hash: the empty body's hash is assumed, the signature fails.
+    let (status, out) = through_with(
+        &n,
+        "POST",
+        "/pets",
+        &c.alice,
+        None,
+        &["--data-binary", body],
+    )
+    .await;
+    assert_eq!(status, 401, "{out}");
     // A role session (x-amz-security-token, signed by curl as an x-amz-* header).
     let sts = sts(&s.endpoint, &c.alice.0, &c.alice.1);
     let creds = sts
@@ -745,6 +807,33 @@ except urllib.error.HTTPError as e:
         ])
         .await;
         assert!(out.starts_with("200 "), "{out}");
+        // A presigned URL (SigV4QueryAuth): the signature in the query, through nginx.
+        let presign = r#"
+import sys, botocore.auth, botocore.awsrequest, botocore.credentials, urllib.request
+url, key, secret, token = sys.argv[1:5]
+req = botocore.awsrequest.AWSRequest(method="GET", url=url)
+botocore.auth.SigV4QueryAuth(botocore.credentials.Credentials(key, secret, token), "execute-api", "us-east-1", expires=300).add_auth(req)
+try:
+    with urllib.request.urlopen(req.prepare().url) as resp:
+        print(resp.status, resp.read().decode())
+except urllib.error.HTTPError as e:
+    print(e.code, e.read().decode())
+"#;
+        let out = tokio::process::Command::new("python3")
+            .arg("-c")
+            .arg(presign)
+            .args([
+                format!("http://127.0.0.1:{}/pets/presigned", n.port),
+                session.0.clone(),
+                session.1.clone(),
+                token.clone(),
+            ])
+            .output()
+            .await
+            .expect("python3");
+        let out = String::from_utf8_lossy(&out.stdout).into_owned();
+        assert!(out.starts_with("200 "), "{out}");
+        assert!(out.contains("assumed-role/pets-reader/nginx-test"), "{out}");
         // The role's session may read pets only.
         let out = run(vec![
             format!("http://127.0.0.1:{}/admin", n.port),
@@ -829,6 +918,40 @@ except urllib.error.HTTPError as e:
     ])
     .await;
     assert_eq!(status, 403);
+    // Caddy's forward_auth headers (X-Forwarded-Method/-Uri/-Host), straight to Rolegate.
+    let h = signed_parts(
+        "api.example:8443",
+        "GET",
+        "/pets/5",
+        "",
+        b"",
+        &c.alice,
+        None,
+    );
+    let mut args: Vec<String> = vec![
+        "-H".into(),
+        format!("x-rolegate-forward-auth-secret: {SECRET_TEXT}"),
+        "-H".into(),
+        format!("x-rolegate-resource-prefix: {}", prefix()),
+        "-H".into(),
+        "x-forwarded-method: GET".into(),
+        "-H".into(),
+        "x-forwarded-uri: /pets/5".into(),
+        "-H".into(),
+        "x-forwarded-host: api.example:8443".into(),
+    ];
+    for (k, v) in h.iter().filter(|(k, _)| k != "host") {
+        args.extend(["-H".into(), format!("{k}: {v}")]);
+    }
+    args.push(url.clone());
+    let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+    let (status, head, _) = curl(&refs).await;
+    assert_eq!(status, 200, "{head}");
+    assert!(
+        head.to_ascii_lowercase()
+            .contains(&format!("x-rolegate-principal-arn: {}", c.alice_arn).to_ascii_lowercase()),
+        "{head}"
+    );
     let mut n = n;
     let _ = n.child.start_kill();
     let _ = n.child.wait().await;
