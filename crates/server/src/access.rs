@@ -57,6 +57,39 @@ pub const DEFAULT_SERVICE: &str = "execute-api";
 pub const DEFAULT_ACTION: &str = "execute-api:Invoke";
 /// The header carrying the forward-auth secret.
 pub const SECRET_HEADER: &str = "x-rolegate-forward-auth-secret";
+/// The header saying what forward-auth decides (`prefix=ARN; action=…; service=…`).
+pub const TARGET_HEADER: &str = "x-rolegate-target";
+
+/// What the proxy asks forward-auth to decide, from [`TARGET_HEADER`].
+#[derive(Debug, Default, PartialEq, Eq)]
+struct ForwardTarget {
+    prefix: Option<String>,
+    resource: Option<String>,
+    action: Option<String>,
+    service: Option<String>,
+}
+
+impl ForwardTarget {
+    fn parse(text: &str) -> Result<Self, ServiceError> {
+        let mut t = ForwardTarget::default();
+        for part in text.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+            let (k, v) = part
+                .split_once('=')
+                .ok_or_else(|| invalid(format!("{part:?} is not key=value")))?;
+            let slot = match k.trim() {
+                "prefix" => &mut t.prefix,
+                "resource" => &mut t.resource,
+                "action" => &mut t.action,
+                "service" => &mut t.service,
+                other => return Err(invalid(format!("unknown key {other:?}"))),
+            };
+            if slot.replace(v.trim().to_owned()).is_some() {
+                return Err(invalid(format!("{k} given twice")));
+            }
+        }
+        Ok(t)
+    }
+}
 
 /// The forward-auth secret (`--access-forward-auth-secret-file`), never printed.
 #[derive(Clone)]
@@ -747,17 +780,43 @@ pub async fn forward_auth(
             "forward-auth: the proxy's secret is missing or wrong",
         );
     }
+    // A header that appears more than once is refused rather than picked from.
+    if [
+        "x-original-method",
+        "x-original-uri",
+        "x-forwarded-method",
+        "x-forwarded-uri",
+        "x-forwarded-host",
+        TARGET_HEADER,
+    ]
+    .iter()
+    .any(|n| h.get_all(*n).iter().count() > 1)
+    {
+        return plain(StatusCode::UNAUTHORIZED, "forward-auth: a repeated header");
+    }
     let get = |name: &str| h.get(name).and_then(|v| v.to_str().ok());
-    let method = get("x-original-method")
-        .or_else(|| get("x-forwarded-method"))
-        .unwrap_or("GET")
-        .to_owned();
-    let Some(uri) = get("x-original-uri").or_else(|| get("x-forwarded-uri")) else {
-        return plain(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "forward-auth: the proxy sent neither X-Original-URI nor X-Forwarded-Uri",
-        );
+    // nginx sends X-Original-*, Caddy X-Forwarded-*; each proxy passes the client's other
+    // headers on, so a request carrying both spellings names two requests: refused (a client
+    // behind Caddy must not choose the URI Rolegate decides with an X-Original-URI of its own).
+    let (method, uri) = match (
+        (get("x-original-method"), get("x-original-uri")),
+        (get("x-forwarded-method"), get("x-forwarded-uri")),
+    ) {
+        ((m, Some(u)), (None, None)) | ((None, None), (m, Some(u))) => (m.unwrap_or("GET"), u),
+        ((None, None), (_, None)) | ((_, None), (None, None)) => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "forward-auth: the proxy sent neither X-Original-URI nor X-Forwarded-Uri",
+            );
+        }
+        _ => {
+            return plain(
+                StatusCode::UNAUTHORIZED,
+                "forward-auth: both X-Original-* and X-Forwarded-Method/Uri: which request?",
+            );
+        }
     };
+    let method = method.to_owned();
     let (path, query_text) = uri.split_once('?').unwrap_or((uri, ""));
     let Ok(query) = Params::parse_form(query_text.as_bytes()) else {
         return plain(
@@ -765,11 +824,29 @@ pub async fn forward_auth(
             "the request's query cannot be read",
         );
     };
+    // What to decide: one header the proxy must set (so it always replaces any a client
+    // sent under that name), `prefix=ARN` or `resource=ARN`, optionally `action=` and
+    // `service=`, separated by `;`.
+    let Some(target) = get(TARGET_HEADER).map(ForwardTarget::parse) else {
+        return plain(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "forward-auth: the proxy sent no X-Rolegate-Target",
+        );
+    };
+    let target = match target {
+        Ok(t) => t,
+        Err(e) => {
+            return plain(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &format!("forward-auth configuration: {e}"),
+            );
+        }
+    };
     let ask = match Ask::new(
-        get("x-rolegate-action"),
-        get("x-rolegate-resource"),
-        get("x-rolegate-resource-prefix"),
-        get("x-rolegate-service"),
+        target.action.as_deref(),
+        target.resource.as_deref(),
+        target.prefix.as_deref(),
+        target.service.as_deref(),
         &method,
         path,
     ) {

@@ -597,7 +597,7 @@ http {{
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_set_header X-Rolegate-Forward-Auth-Secret "{SECRET_TEXT}";
-      proxy_set_header X-Rolegate-Resource-Prefix "{prefix}";
+      proxy_set_header X-Rolegate-Target "prefix={prefix}";
     }}
   }}
 }}
@@ -689,6 +689,28 @@ async fn behind_nginx(s: &Server, c: &Cast) {
     // Policy deny: 403, and the service never sees it.
     let (status, body) = through(&n, "DELETE", "/pets/1", &c.alice, None).await;
     assert_eq!(status, 403, "{body}");
+    // A client naming another target, or another URI, gets nowhere: nginx replaces the one
+    // and the other makes the request ambiguous.
+    let allowed = format!("x-rolegate-target: resource={}/GET/pets/1", prefix());
+    let (status, body) =
+        through_with(&n, "DELETE", "/pets/1", &c.alice, None, &["-H", &allowed]).await;
+    // (curl signs the header; nginx replaced it, so the signature fails first.)
+    assert!(matches!(status, 401 | 403), "{status} {body}");
+    let (status, body) = through_with(
+        &n,
+        "DELETE",
+        "/pets/1",
+        &c.alice,
+        None,
+        &[
+            "-H",
+            "x-forwarded-method: GET",
+            "-H",
+            "x-forwarded-uri: /pets/1",
+        ],
+    )
+    .await;
+    assert_eq!(status, 401, "{body}");
     // Wrong signature: 401.
     let forged = (c.alice.0.clone(), "A".repeat(40));
     assert_eq!(through(&n, "GET", "/pets/1", &forged, None).await.0, 401);
@@ -904,7 +926,7 @@ except urllib.error.HTTPError as e:
         "-H",
         "x-original-uri: /pets/1",
         "-H",
-        &format!("x-rolegate-resource-prefix: {}", prefix()),
+        &format!("x-rolegate-target: prefix={}", prefix()),
         &url,
     ])
     .await;
@@ -932,7 +954,7 @@ except urllib.error.HTTPError as e:
         "-H".into(),
         format!("x-rolegate-forward-auth-secret: {SECRET_TEXT}"),
         "-H".into(),
-        format!("x-rolegate-resource-prefix: {}", prefix()),
+        format!("x-rolegate-target: prefix={}", prefix()),
         "-H".into(),
         "x-forwarded-method: GET".into(),
         "-H".into(),
@@ -947,6 +969,23 @@ except urllib.error.HTTPError as e:
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
     let (status, head, _) = curl(&refs).await;
     assert_eq!(status, 200, "{head}");
+    // Behind Caddy a client could add an X-Original-URI of its own: two requests named,
+    // refused.
+    let mut with_both = args.clone();
+    with_both.pop();
+    with_both.extend(["-H".into(), "x-original-uri: /pets/5".into(), url.clone()]);
+    let refs: Vec<&str> = with_both.iter().map(String::as_str).collect();
+    assert_eq!(curl(&refs).await.0, 401);
+    // A second target (a client's, where a proxy appended instead of replacing): refused.
+    let mut two_targets = args.clone();
+    two_targets.pop();
+    two_targets.extend([
+        "-H".into(),
+        format!("x-rolegate-target: resource={}/GET/pets/5", prefix()),
+        url.clone(),
+    ]);
+    let refs: Vec<&str> = two_targets.iter().map(String::as_str).collect();
+    assert_eq!(curl(&refs).await.0, 401);
     assert!(
         head.to_ascii_lowercase()
             .contains(&format!("x-rolegate-principal-arn: {}", c.alice_arn).to_ascii_lowercase()),
