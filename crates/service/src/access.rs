@@ -112,8 +112,8 @@ impl Reason {
         };
         match self {
             Reason::Allowed => "allowed".into(),
-            Reason::ExplicitDeny(t) => format!("explicit deny in a {}", kind(t)),
-            Reason::ImplicitDeny(t) => format!("no {} allows", kind(t)),
+            Reason::ExplicitDeny(t) => format!("explicit deny ({})", kind(t)),
+            Reason::ImplicitDeny(t) => format!("implicit deny ({})", kind(t)),
             Reason::SubjectUnresolved => "subject unresolved".into(),
         }
     }
