@@ -1151,3 +1151,92 @@ async fn forward_auth_does_not_exist_without_its_secret() {
     assert_eq!(status, 404);
     s.stop().await;
 }
+
+/// A decision whose data event cannot be written is not answered (fail closed).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unrecorded_decision_is_not_answered() {
+    use sqlx::Connection as _;
+    let dir = tempfile::tempdir().expect("tempdir");
+    let secret_file = dir.path().join("forward-auth.secret");
+    std::fs::write(&secret_file, SECRET_TEXT).expect("secret file");
+    let s = sqlite_configured(|c| rolegate_server::Config {
+        access_forward_auth_secret_file: Some(secret_file),
+        ..c
+    })
+    .await;
+    let root = (ROOT_KEY.to_owned(), ROOT_SECRET.to_owned());
+    let forward = |headers: Vec<(String, String)>| {
+        let mut args: Vec<String> = vec![
+            "-H".into(),
+            format!("x-rolegate-forward-auth-secret: {SECRET_TEXT}"),
+            "-H".into(),
+            format!("x-rolegate-target: prefix={}", prefix()),
+            "-H".into(),
+            "x-original-method: GET".into(),
+            "-H".into(),
+            "x-original-uri: /pets/1".into(),
+            "-H".into(),
+            "x-forwarded-host: pets.example".into(),
+        ];
+        for (k, v) in headers.into_iter().filter(|(k, _)| k != "host") {
+            args.extend(["-H".into(), format!("{k}: {v}")]);
+        }
+        args.push(format!("{}/access/v1/forward-auth", s.endpoint));
+        args
+    };
+    let ask = forward(signed_parts(
+        "pets.example",
+        "GET",
+        "/pets/1",
+        "",
+        b"",
+        &root,
+        None,
+    ));
+    let refs: Vec<&str> = ask.iter().map(String::as_str).collect();
+    assert_eq!(curl(&refs).await.0, 200, "the root user may");
+    let q = question(
+        &format!("arn:aws:iam::{ACCOUNT}:root"),
+        "s3:GetObject",
+        "*",
+        json!({}),
+    );
+    assert_eq!(
+        api(&s.endpoint, "/access/v1/evaluation", &root, &q).await,
+        (200, json!({"decision": true}))
+    );
+    let db = s
+        .config
+        .as_ref()
+        .expect("config")
+        .data_dir
+        .join("rolegate.db");
+    let mut conn = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display()))
+        .await
+        .expect("second connection");
+    sqlx::query(
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON records WHEN NEW.kind = 'audit-event' \
+         BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+    )
+    .execute(&mut conn)
+    .await
+    .expect("trigger");
+    let ask = forward(signed_parts(
+        "pets.example",
+        "GET",
+        "/pets/1",
+        "",
+        b"",
+        &root,
+        None,
+    ));
+    let refs: Vec<&str> = ask.iter().map(String::as_str).collect();
+    assert_eq!(curl(&refs).await.0, 503);
+    let (status, answer) = api(&s.endpoint, "/access/v1/evaluation", &root, &q).await;
+    assert_eq!(status, 503, "{answer}");
+    sqlx::query("DROP TRIGGER refuse_events")
+        .execute(&mut conn)
+        .await
+        .expect("drop trigger");
+    s.stop().await;
+}
