@@ -17,10 +17,9 @@ pub mod archive;
 pub mod data;
 pub mod event;
 mod lookup;
+pub mod stdout;
 pub mod verify;
 pub mod writer;
-
-use std::io::Write as _;
 
 use rolegate_store::{GLOBAL, Write, record::kind};
 
@@ -51,7 +50,13 @@ impl Service {
         // role it names (when that account exists here), else the management account. An
         // AssumeRole into another existing account is recorded in that one too, both events
         // sharing one `sharedEventID`, as CloudTrail does.
-        let role_account = match event::role_account(record) {
+        // Only a verified caller, or a call nobody signs, may name where its event goes: a
+        // request that failed authentication cannot steer its event into another trail.
+        let steerable = record.caller.is_some()
+            || record.operation.is_some_and(|(_, n)| {
+                matches!(n, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+            });
+        let role_account = match event::role_account(record).filter(|_| steerable) {
             Some(a) if self.account_exists(&a).await? => Some(a),
             _ => None,
         };
@@ -80,15 +85,14 @@ impl Service {
         Ok(events.swap_remove(0))
     }
 
-    /// Appends events to the trail (and, with `--audit-stdout`, writes them out once
-    /// durable).
+    /// Appends events to the trail (and, with `--audit-stdout`, ships them once durable).
     pub(crate) async fn store_events(
         &self,
         trail: &writer::TrailWriter,
         events: &[Event],
     ) -> Result<()> {
         let writes = events.iter().map(append).collect::<Result<Vec<_>>>()?;
-        if self.audit_stdout {
+        if let Some(stdout) = &self.audit_stdout {
             // Written only once durable, so a shipper never sees an event the store lacks.
             let lines: Vec<String> = writes
                 .iter()
@@ -98,10 +102,8 @@ impl Service {
                 })
                 .collect();
             append_all(trail, writes).await?;
-            let mut out = std::io::stdout().lock();
             for line in lines {
-                // A closed stdout is the shipper's problem, not the call's: the event is stored.
-                let _ = writeln!(out, "{line}");
+                stdout.ship(line);
             }
         } else {
             append_all(trail, writes).await?;

@@ -62,15 +62,20 @@ pub fn build(d: &DataEvent<'_>, account: &str) -> Event {
         "sourceIPAddress".into(),
         json!(d.env.source_ip.map(|ip| ip.to_string())),
     );
-    m.insert("userAgent".into(), json!(d.env.user_agent));
+    // Client-controlled text is bounded as in every event (`event::MAX_TEXT_BYTES`).
+    let text = |t: &str| event::cut(t, event::MAX_TEXT_BYTES).0.to_owned();
+    m.insert(
+        "userAgent".into(),
+        json!(d.env.user_agent.as_deref().map(text)),
+    );
     let mut params = Map::new();
     if !d.action.is_empty() {
         params.insert("action".into(), json!(d.action));
-        params.insert("resource".into(), json!(d.resource));
+        params.insert("resource".into(), json!(text(d.resource)));
     }
     if let Some((method, path)) = d.request {
         params.insert("method".into(), json!(method));
-        params.insert("path".into(), json!(path));
+        params.insert("path".into(), json!(text(path)));
     }
     match (d.name, d.subject) {
         ("Evaluation", Some(s)) => {
@@ -96,7 +101,7 @@ pub fn build(d: &DataEvent<'_>, account: &str) -> Event {
     if !d.resource.is_empty() {
         m.insert(
             "resources".into(),
-            json!([{ "ARN": d.resource, "type": resource_type(d.resource) }]),
+            json!([{ "ARN": text(d.resource), "type": resource_type(d.resource) }]),
         );
     }
     m.insert("eventType".into(), json!("AwsApiCall"));
