@@ -49,6 +49,29 @@ pub async fn authenticate(
     service: Api,
     now: OffsetDateTime,
 ) -> Result<Authenticated, ServiceError> {
+    let payload_hash = hash_payload(body);
+    let request = Request {
+        method,
+        path,
+        query,
+        headers,
+        payload_hash: &payload_hash,
+    };
+    verify_signed(svc, &request, service.signing_name(), now).await
+}
+
+/// Verifies any SigV4-signed request against Rolegate's keys and sessions — a call to
+/// Rolegate, or one a protected service received (the authorization API, `access`): the
+/// same rules (one mechanism, a signed session token, the key and session looked up, the
+/// credential scope's service `signing_name`, ±15 minutes, a constant-time compare).
+/// `request.payload_hash` is the hash the canonical request is built with.
+pub async fn verify_signed(
+    svc: &Service,
+    request: &Request<'_>,
+    signing_name: &str,
+    now: OffsetDateTime,
+) -> Result<Authenticated, ServiceError> {
+    let (query, headers) = (request.query, request.headers);
     let header = single_header(headers, "authorization")?;
     let presigned = parse_presigned_query(query)?;
     let params = match (header, presigned) {
@@ -84,21 +107,7 @@ pub async fn authenticate(
     let credentials = svc
         .authenticate(&params.scope.access_key_id, token.as_deref())
         .await?;
-    let payload_hash = hash_payload(body);
-    let request = Request {
-        method,
-        path,
-        query,
-        headers,
-        payload_hash: &payload_hash,
-    };
-    verify(
-        &request,
-        &params,
-        &credentials.secret,
-        service.signing_name(),
-        now,
-    )?;
+    verify(request, &params, &credentials.secret, signing_name, now)?;
     Ok(Authenticated {
         caller: credentials.caller,
         region: params.scope.region,

@@ -120,6 +120,16 @@ pub struct ServeArgs {
     /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
     #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
     pub oidc_ca_file: Option<PathBuf>,
+    /// Serve `/access/v1/forward-auth` (nginx `auth_request`, Caddy `forward_auth`) to the
+    /// proxy that sends this file's secret (at least 16 characters) in
+    /// `X-Rolegate-Forward-Auth-Secret`; without it the endpoint does not exist
+    /// [default: none].
+    #[arg(
+        long,
+        env = "ROLEGATE_ACCESS_FORWARD_AUTH_SECRET_FILE",
+        value_name = "FILE"
+    )]
+    pub access_forward_auth_secret_file: Option<PathBuf>,
 }
 
 /// A trusted proxy: a CIDR (`10.0.0.0/8`, `fd00::/8`) or one address (`10.0.0.7`).
@@ -161,6 +171,7 @@ struct FileConfig {
     audit_stdout: Option<bool>,
     audit_fail_open_reads: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
+    access_forward_auth_secret_file: Option<PathBuf>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -219,6 +230,8 @@ pub struct Config {
     pub audit_fail_open_reads: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
+    /// The forward-auth proxy's secret (`/access/v1/forward-auth` exists only with it).
+    pub access_forward_auth_secret_file: Option<PathBuf>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -321,6 +334,7 @@ impl Default for Config {
             audit_stdout: false,
             audit_fail_open_reads: false,
             oidc_ca_file: None,
+            access_forward_auth_secret_file: None,
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -435,6 +449,9 @@ impl ServeArgs {
             audit_fail_open_reads: self.audit_fail_open_reads
                 || file.audit_fail_open_reads.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
+            access_forward_auth_secret_file: self
+                .access_forward_auth_secret_file
+                .or(file.access_forward_auth_secret_file),
             root_key,
             clock: d.clock,
         };

@@ -15,7 +15,7 @@ use axum::{
     extract::{ConnectInfo, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, request::Parts},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{any, get, post},
 };
 use rolegate_proto::{
     DecodeError, ErrorCode, IAM_NAMESPACE, Operation, OperationInfo, Params, Service as Api, Value,
@@ -28,7 +28,7 @@ use rolegate_service::{
 };
 
 use crate::{
-    authn,
+    access, authn,
     forwarded::ClientOrigin,
     metrics::{ActionLabels, Metrics, RequestLabels},
 };
@@ -46,6 +46,8 @@ pub struct AppState {
     /// A read-only call whose audit event cannot be written is still answered
     /// (`--audit-fail-open-reads`); every other call fails closed.
     pub audit_fail_open_reads: bool,
+    /// The forward-auth proxy's secret; `None`: `/access/v1/forward-auth` does not exist.
+    pub forward_auth_secret: Option<crate::access::ForwardAuthSecret>,
 }
 
 /// The router.
@@ -54,6 +56,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        // The authorization API for teams' own services (`access`).
+        .route("/access/v1/evaluation", post(access::evaluation))
+        .route("/access/v1/evaluations", post(access::evaluations))
+        .route("/access/v1/verify", post(access::verify))
+        .route("/access/v1/forward-auth", any(access::forward_auth))
         // Every other path: awsQuery at `/`, REST operations by their bindings.
         .fallback(api)
         .with_state(state)

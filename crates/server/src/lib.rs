@@ -7,6 +7,7 @@
 //! HTTPS and its reload on SIGHUP, trusted proxies, metrics, health, the change-log poller, and
 //! graceful shutdown. It writes nothing to the store itself: every write is the service's.
 
+pub mod access;
 pub mod audit_cli;
 pub mod authn;
 pub mod config;
@@ -237,8 +238,14 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         .await
         .map_err(|e| anyhow::anyhow!("change log: {e}"))?;
 
+    let forward_auth_secret = config
+        .access_forward_auth_secret_file
+        .as_deref()
+        .map(access::ForwardAuthSecret::from_file)
+        .transpose()?;
     let metrics = Arc::new(metrics::Metrics::new());
     let state = Arc::new(http::AppState {
+        forward_auth_secret,
         service: service.clone(),
         metrics: metrics.clone(),
         max_body_bytes: config.max_body_bytes,

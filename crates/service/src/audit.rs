@@ -14,6 +14,7 @@
 
 pub mod anonymous;
 pub mod archive;
+pub mod data;
 pub mod event;
 mod lookup;
 pub mod stdout;
@@ -76,10 +77,21 @@ impl Service {
                 "audit trail: the call took too long to be recorded".into(),
             ));
         }
-        let mut writes = vec![append(&event)?];
+        let mut events = vec![event];
         if let Some(other) = &other {
-            writes.push(append(&event::build(record, other, shared.as_deref()))?);
+            events.push(event::build(record, other, shared.as_deref()));
         }
+        self.store_events(trail, &events).await?;
+        Ok(events.swap_remove(0))
+    }
+
+    /// Appends events to the trail (and, with `--audit-stdout`, ships them once durable).
+    pub(crate) async fn store_events(
+        &self,
+        trail: &writer::TrailWriter,
+        events: &[Event],
+    ) -> Result<()> {
+        let writes = events.iter().map(append).collect::<Result<Vec<_>>>()?;
         if let Some(stdout) = &self.audit_stdout {
             // Written only once durable, so a shipper never sees an event the store lacks.
             let lines: Vec<String> = writes
@@ -96,7 +108,7 @@ impl Service {
         } else {
             append_all(trail, writes).await?;
         }
-        Ok(event)
+        Ok(())
     }
 
     async fn account_exists(&self, account: &str) -> Result<bool> {

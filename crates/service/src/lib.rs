@@ -7,6 +7,7 @@
 //!
 //! Never: picks a store backend, reads configuration files, formats the wire.
 
+pub mod access;
 pub mod audit;
 pub mod authorize;
 pub mod bootstrap;

@@ -1,6 +1,7 @@
 //! End-to-end tests: the server on loopback, driven over HTTP by real clients (aws-sdk-rust,
 //! the aws-cli) and by raw signed requests for the SigV4 edge cases.
 
+mod access;
 mod audit;
 mod authorization;
 mod cli_roles;

@@ -74,7 +74,7 @@ pub fn new_event_id() -> String {
     )
 }
 
-fn timestamp(t: OffsetDateTime) -> String {
+pub(crate) fn timestamp(t: OffsetDateTime) -> String {
     // CloudTrail writes whole seconds in UTC: 2026-12-07T04:31:43Z.
     let t = t
         .to_offset(time::UtcOffset::UTC)
@@ -285,7 +285,7 @@ fn approx_size(v: &Value) -> usize {
 }
 
 /// `s` cut to at most `max` bytes at a character boundary, and whether it was cut.
-fn cut(s: &str, max: usize) -> (&str, bool) {
+pub(crate) fn cut(s: &str, max: usize) -> (&str, bool) {
     if s.len() <= max {
         return (s, false);
     }
