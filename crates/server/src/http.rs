@@ -349,6 +349,7 @@ async fn record(
             input: ex.input.as_ref(),
             outcome,
             tls,
+            data: None,
         })
         .await
 }

@@ -15,6 +15,7 @@ pub mod forwarded;
 pub mod http;
 pub mod metrics;
 pub mod oidc;
+pub mod s3_gateway;
 pub mod serve;
 pub mod tls;
 
@@ -63,7 +64,7 @@ impl Running {
     }
 }
 
-async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
+pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
     Ok(match &config.database_url {
         Some(url) => Arc::new(
             PostgresStore::connect(url.expose(), config.database_schema.as_deref())
@@ -84,7 +85,10 @@ async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>> {
 
 /// The management account id: configured, or remembered, or generated once and remembered
 /// (by the service, in the store).
-async fn management_account(store: &dyn Store, configured: Option<&str>) -> anyhow::Result<String> {
+pub(crate) async fn management_account(
+    store: &dyn Store,
+    configured: Option<&str>,
+) -> anyhow::Result<String> {
     rolegate_service::bootstrap::management_account(store, configured)
         .await
         .map_err(|e| anyhow::anyhow!("the management account (--account-id): {e}"))
@@ -426,7 +430,7 @@ fn reload_on_sighup(_tls: tls::Tls) -> anyhow::Result<JoinHandle<()>> {
     Ok(tokio::spawn(async {}))
 }
 
-async fn shutdown_signal() {
+pub(crate) async fn shutdown_signal() {
     #[cfg(unix)]
     {
         if let Ok(mut term) =

@@ -30,6 +30,9 @@ enum Command {
         #[command(flatten)]
         store: ServeArgs,
     },
+    /// Run the S3 gateway (an S3 endpoint that enforces Rolegate's IAM in front of any S3
+    /// store), or administer its buckets.
+    S3Gateway(Box<rolegate_server::s3_gateway::S3GatewayArgs>),
     /// The audit trail's files: export, verify, public-key, tail.
     Audit {
         #[command(subcommand)]
@@ -115,6 +118,7 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
+        Command::S3Gateway(args) => s3_gateway(*args),
         Command::Serve(args) => {
             let config = match args.resolve() {
                 Ok(c) => c,
@@ -146,6 +150,63 @@ fn main() -> std::process::ExitCode {
                     std::process::ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+fn s3_gateway(args: rolegate_server::s3_gateway::S3GatewayArgs) -> std::process::ExitCode {
+    use rolegate_server::s3_gateway::{self, S3GatewayCommand};
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("rolegate: cannot start the runtime: {e}");
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    let result = match args.command {
+        Some(S3GatewayCommand::AssignBucket {
+            bucket,
+            account,
+            reassign,
+            store,
+        }) => store.resolve().and_then(|config| {
+            runtime.block_on(s3_gateway::assign_bucket(
+                &config, &bucket, &account, reassign,
+            ))?;
+            println!("bucket {bucket} belongs to account {account}");
+            Ok(())
+        }),
+        None => {
+            let run = args.run;
+            let Some(endpoint) = run.backend_endpoint else {
+                eprintln!("rolegate: --backend-endpoint is required");
+                return std::process::ExitCode::from(2);
+            };
+            let config = match run.serve.resolve() {
+                Ok(c) => c,
+                Err(e) => {
+                    eprintln!("rolegate: {e:#}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
+            init_logging(&config);
+            s3_gateway::backend_from_env(&endpoint, &run.backend_region).and_then(|backend| {
+                runtime.block_on(async {
+                    let running = s3_gateway::start(config, backend, true).await?;
+                    running.wait().await
+                })
+            })
+        }
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("rolegate: {e:#}");
+            std::process::ExitCode::FAILURE
         }
     }
 }

@@ -36,6 +36,26 @@ pub struct Record<'a> {
     pub outcome: Result<Option<Value>, Failure<'a>>,
     /// The TLS connection the request came over, when Rolegate terminated it.
     pub tls: Option<TlsDetails<'a>>,
+    /// A data event: a decision another front end (the S3 gateway) made on a resource, in
+    /// place of `operation`.
+    pub data: Option<DataEvent<'a>>,
+}
+
+/// A data event: one authorization decision of a resource server (the S3 gateway), recorded
+/// as CloudTrail records S3 object- and bucket-level operations (`eventCategory` `Data`,
+/// `managementEvent` false, the resources acted on).
+///
+/// <https://docs.aws.amazon.com/awscloudtrail/latest/userguide/logging-data-events-with-cloudtrail.html>
+#[derive(Debug, Clone)]
+pub struct DataEvent<'a> {
+    /// `s3.amazonaws.com`.
+    pub event_source: &'static str,
+    /// The operation (`GetObject`).
+    pub event_name: &'a str,
+    /// Whether the operation only reads.
+    pub read_only: bool,
+    /// The resources, as (type, ARN): `("AWS::S3::Object", "arn:aws:s3:::b/k")`.
+    pub resources: &'a [(&'static str, String)],
 }
 
 /// CloudTrail's `tlsDetails`: the TLS version and cipher suite the connection negotiated,

@@ -19,6 +19,7 @@ mod multi_node;
 mod organizations;
 mod passwords;
 mod pipeline;
+mod s3_gateway;
 mod signing;
 mod simulator;
 mod sts;

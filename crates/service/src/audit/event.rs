@@ -314,9 +314,10 @@ fn elements(v: Option<&Value>, omitted: &mut bool) -> Json {
 pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event {
     let id = new_event_id();
     let account = account.to_owned();
-    let (source, name) = match record.operation {
-        Some((service, name)) => (event_source(service), name),
-        None => ("unknown", "Unknown"),
+    let (source, name) = match (&record.data, record.operation) {
+        (Some(d), _) => (d.event_source, d.event_name),
+        (None, Some((service, name))) => (event_source(service), name),
+        (None, None) => ("unknown", "Unknown"),
     };
     let identity = match record.caller {
         Some(c) => user_identity(c),
@@ -379,9 +380,21 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
     }
     m.insert("requestID".into(), json!(record.request_id));
     m.insert("eventID".into(), json!(id));
-    m.insert("readOnly".into(), json!(read_only(name)));
+    let data = record.data.as_ref();
+    m.insert(
+        "readOnly".into(),
+        json!(data.map_or_else(|| read_only(name), |d| d.read_only)),
+    );
     m.insert("eventType".into(), json!("AwsApiCall"));
-    m.insert("managementEvent".into(), json!(true));
+    m.insert("managementEvent".into(), json!(data.is_none()));
+    if let Some(d) = data {
+        let resources: Vec<Json> = d
+            .resources
+            .iter()
+            .map(|(kind, arn)| json!({ "type": kind, "ARN": arn }))
+            .collect();
+        m.insert("resources".into(), Json::Array(resources));
+    }
     m.insert("recipientAccountId".into(), json!(account));
     if let Some(tls) = &record.tls {
         m.insert(
@@ -396,7 +409,10 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
     if let Some(shared) = shared {
         m.insert("sharedEventID".into(), json!(shared));
     }
-    m.insert("eventCategory".into(), json!("Management"));
+    m.insert(
+        "eventCategory".into(),
+        json!(if data.is_some() { "Data" } else { "Management" }),
+    );
     let time_ms = i64::try_from(record.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     Event {
         id,

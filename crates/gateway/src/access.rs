@@ -1,0 +1,313 @@
+//! Authorization of every S3 request, before its body is read or anything reaches the
+//! backend: the operation's row of [`crate::actions::TABLE`] (no row: denied), the bucket's
+//! owner and bucket policy from [`crate::buckets`], and Rolegate's one evaluation path
+//! ([`Service::authorize_access`]: identity policies, groups, permissions boundary, session
+//! policies, SCPs and RCPs, and the bucket policy with AWS's same- and cross-account rules).
+//!
+//! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-s3-evaluates-access-control.html>
+
+use std::{net::IpAddr, sync::Arc};
+
+use rolegate_policy::ContextValue;
+use rolegate_service::{
+    Record, RequestEnv, Service, ServiceError,
+    authorize::{Resource, Target},
+    recorder::{DataEvent, Failure},
+};
+use s3s::{
+    S3Error, S3ErrorCode, S3Result,
+    access::{S3Access, S3AccessContext},
+    path::S3Path,
+};
+
+use crate::{
+    actions::{self, Extra, On},
+    authn::Resolved,
+    buckets::Buckets,
+};
+
+/// Where the request came from (set by the server from the connection or a trusted proxy).
+#[derive(Debug, Clone, Copy)]
+pub struct Origin {
+    /// `aws:SourceIp`.
+    pub ip: IpAddr,
+    /// `aws:SecureTransport`.
+    pub secure: bool,
+}
+
+/// The request's facts for policies.
+#[derive(Debug, Clone)]
+pub(crate) struct Env {
+    pub env: RequestEnv,
+}
+
+/// Decides requests.
+#[derive(Clone)]
+pub(crate) struct Authorizer {
+    pub service: Arc<Service>,
+    pub buckets: Buckets,
+}
+
+/// S3's AccessDenied with `message`.
+pub(crate) fn denied(message: impl Into<String>) -> S3Error {
+    S3Error::with_message(S3ErrorCode::AccessDenied, message.into())
+}
+
+fn internal(e: impl std::fmt::Display) -> S3Error {
+    tracing::error!(error = %e, "S3 gateway authorization failed");
+    S3Error::with_message(
+        S3ErrorCode::InternalError,
+        "We encountered an internal error. Please try again.",
+    )
+}
+
+impl Authorizer {
+    /// Whether `resolved` may do `action` on `bucket` (and `key`), with further condition
+    /// keys. A bucket no record names is denied (it belongs to no account).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the operation, action and resource of one decision"
+    )]
+    pub async fn allow(
+        &self,
+        resolved: &Resolved,
+        env: &RequestEnv,
+        op: &str,
+        action: &str,
+        bucket: Option<&str>,
+        key: Option<&str>,
+        context: Vec<(String, ContextValue)>,
+    ) -> S3Result<()> {
+        let resource = match bucket {
+            Some(b) => actions::resource_arn(b, key),
+            None => "arn:aws:s3:::*".to_owned(),
+        };
+        let mut target = Target::new(action, resource);
+        target.context = context;
+        // CreateBucket is on the caller's own account, whoever holds the name (taken names
+        // are answered BucketAlreadyExists, as AWS does, once authorized).
+        let record = match bucket {
+            Some(b) if action != "s3:CreateBucket" => {
+                self.buckets.get(b).await.map_err(internal)?
+            }
+            _ => None,
+        };
+        let owner;
+        let policy;
+        let label;
+        let resource = match (&record, bucket) {
+            (Some((b, _)), Some(name)) => {
+                owner = b.account.clone();
+                label = actions::resource_arn(name, None);
+                policy = match &b.policy {
+                    Some(text) => Some(self.service.parse_resource_policy(text).map_err(internal)?),
+                    None => None,
+                };
+                let r = Resource::in_account(&owner);
+                Some(match &policy {
+                    Some(p) => r.with_policy(&label, p),
+                    None => r,
+                })
+            }
+            // CreateBucket and ListBuckets are on the caller's own account.
+            (None, _) if action == "s3:CreateBucket" || bucket.is_none() => None,
+            _ => {
+                tracing::info!(principal = %resolved.caller.arn(), action, bucket, "denied: the bucket belongs to no account");
+                return Err(denied("Access Denied"));
+            }
+        };
+        let decision = match self
+            .service
+            .authorize_access(&resolved.caller, &target, resource, env)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(ServiceError::Denied { message, .. } | ServiceError::AccessDenied(message)) => {
+                Err(denied(message))
+            }
+            Err(e @ ServiceError::InvalidInput(_)) => {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    e.to_string(),
+                ));
+            }
+            Err(e) => return Err(internal(e)),
+        };
+        self.record(
+            resolved,
+            env,
+            op,
+            &target.resource,
+            key.is_some(),
+            &decision,
+        )
+        .await?;
+        decision
+    }
+
+    /// Records one decision in the audit trail as a data event (fail closed: a decision that
+    /// cannot be recorded is not acted on).
+    async fn record(
+        &self,
+        resolved: &Resolved,
+        env: &RequestEnv,
+        op: &str,
+        resource: &str,
+        object: bool,
+        decision: &S3Result<()>,
+    ) -> S3Result<()> {
+        if !self.service.recording() {
+            return Ok(());
+        }
+        let kind = if object {
+            "AWS::S3::Object"
+        } else {
+            "AWS::S3::Bucket"
+        };
+        let resources = [(kind, resource.to_owned())];
+        let message = decision
+            .as_ref()
+            .err()
+            .and_then(|e| e.message().map(str::to_owned))
+            .unwrap_or_default();
+        let outcome = match decision {
+            Ok(()) => Ok(None),
+            Err(_) => Err(Failure {
+                code: "AccessDenied",
+                message: &message,
+            }),
+        };
+        let record = Record {
+            request_id: &env.request_id,
+            time: env.now,
+            source_ip: env.source_ip,
+            user_agent: env.user_agent.as_deref(),
+            region: Some(&resolved.region),
+            operation: None,
+            caller: Some(&resolved.caller),
+            input: None,
+            outcome,
+            tls: None,
+            data: Some(DataEvent {
+                event_source: "s3.amazonaws.com",
+                event_name: op,
+                read_only: ["Get", "Head", "List"].iter().any(|p| op.starts_with(p)),
+                resources: if resource == "arn:aws:s3:::*" {
+                    &[]
+                } else {
+                    &resources
+                },
+            }),
+        };
+        self.service.record(record).await.map_err(|e| {
+            tracing::error!(error = %e, "the audit trail could not record an S3 decision");
+            S3Error::with_message(
+                S3ErrorCode::ServiceUnavailable,
+                "Please reduce your request rate.",
+            )
+        })
+    }
+}
+
+/// `s3s`'s access hook: every operation is checked here, once its path and signature are
+/// known and before its body is read.
+pub(crate) struct Access {
+    pub authorizer: Authorizer,
+}
+
+#[async_trait::async_trait]
+impl S3Access for Access {
+    async fn check(&self, cx: &mut S3AccessContext<'_>) -> S3Result<()> {
+        let op = cx.s3_op().name().to_owned();
+        let op = op.as_str();
+        let (Some(resolved), Some(env)) = (
+            cx.extensions_mut().get::<Arc<Resolved>>().cloned(),
+            cx.extensions_mut().get::<Env>().cloned(),
+        ) else {
+            return Err(denied("Access Denied"));
+        };
+        // s3s verified the signature with the secret of this very key.
+        match cx.credentials() {
+            Some(c) if c.access_key == resolved.caller.access_key_id => {}
+            _ => return Err(denied("Access Denied")),
+        }
+        let Some(rule) = actions::rule(op) else {
+            tracing::info!(principal = %resolved.caller.arn(), op, "denied: the S3 gateway does not serve this operation");
+            return Err(denied(format!(
+                "User: {} is not authorized to perform: {op}: the S3 gateway does not serve this operation",
+                resolved.caller.arn()
+            )));
+        };
+        let (bucket, key) = match cx.s3_path() {
+            S3Path::Root => (None, None),
+            S3Path::Bucket { bucket } => (Some(bucket.to_string()), None),
+            S3Path::Object { bucket, key } => (Some(bucket.to_string()), Some(key.to_string())),
+        };
+        match (rule.on, &bucket, &key) {
+            (On::Account, _, _) | (On::Bucket, Some(_), _) | (On::Object, Some(_), Some(_)) => {}
+            _ => return Err(denied("Access Denied")),
+        }
+        let query = actions::query(cx.uri());
+        let context = actions::condition_keys(rule, &query, cx.headers(), &resolved.signature);
+        let key = if rule.on == On::Object {
+            key.as_deref()
+        } else {
+            None
+        };
+        if rule.extra == Extra::PerKey {
+            // DeleteObjects: each key is decided when the body is read; the bucket must
+            // belong to someone.
+            if let Some(b) = &bucket
+                && self
+                    .authorizer
+                    .buckets
+                    .get(b)
+                    .await
+                    .map_err(internal)?
+                    .is_none()
+            {
+                return Err(denied("Access Denied"));
+            }
+            return Ok(());
+        }
+        self.authorizer
+            .allow(
+                &resolved,
+                &env.env,
+                rule.op,
+                rule.action,
+                bucket.as_deref(),
+                key,
+                context,
+            )
+            .await?;
+        if rule.extra == Extra::CopySource {
+            let Some((src_bucket, src_key)) = actions::copy_source(cx.headers()) else {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                ));
+            };
+            let facts = &resolved.signature;
+            let get = actions::Rule {
+                op: rule.op,
+                action: "s3:GetObject",
+                on: On::Object,
+                extra: Extra::None,
+            };
+            let context = actions::condition_keys(&get, &[], &http::HeaderMap::new(), facts);
+            self.authorizer
+                .allow(
+                    &resolved,
+                    &env.env,
+                    rule.op,
+                    "s3:GetObject",
+                    Some(&src_bucket),
+                    Some(&src_key),
+                    context,
+                )
+                .await?;
+        }
+        Ok(())
+    }
+}
