@@ -30,6 +30,8 @@ impl Default for FederationConfig {
 
 pub mod jwks;
 pub mod jwt;
+pub mod saml;
+pub mod saml_metadata;
 
 /// One HTTP(S) response body, with the lifetime the server gave it.
 #[derive(Debug, Clone)]
