@@ -487,6 +487,8 @@ macro_rules! operations_table {
                 DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
                 #[unsigned]
                 AssumeRoleWithWebIdentity($crate::dto::sts::AssumeRoleWithWebIdentityInput) -> $crate::dto::sts::AssumeRoleWithWebIdentityOutput,
+                #[unsigned]
+                AssumeRoleWithSAML($crate::dto::sts::AssumeRoleWithSAMLInput) -> $crate::dto::sts::AssumeRoleWithSAMLOutput,
             }
             Organizations {
                 CreateOrganization($crate::dto::organizations::CreateOrganizationInput) -> $crate::dto::organizations::OrganizationOutput,

@@ -120,6 +120,16 @@ pub struct ServeArgs {
     /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
     #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
     pub oidc_ca_file: Option<PathBuf>,
+    /// This deployment's URL(s) for SAML: an assertion may name them as its `Recipient`,
+    /// `Destination` and `Audience`, besides AWS's `https://signin.aws.amazon.com/saml` and
+    /// `urn:amazon:webservices` [default: none].
+    #[arg(
+        long,
+        env = "ROLEGATE_SAML_URL",
+        value_name = "URL,...",
+        value_delimiter = ','
+    )]
+    pub saml_url: Option<Vec<String>>,
 }
 
 /// A trusted proxy: a CIDR (`10.0.0.0/8`, `fd00::/8`) or one address (`10.0.0.7`).
@@ -161,6 +171,7 @@ struct FileConfig {
     audit_stdout: Option<bool>,
     audit_fail_open_reads: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
+    saml_url: Option<Vec<String>>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -219,6 +230,8 @@ pub struct Config {
     pub audit_fail_open_reads: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
+    /// This deployment's SAML recipient/audience URLs.
+    pub saml_urls: Vec<String>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -321,6 +334,7 @@ impl Default for Config {
             audit_stdout: false,
             audit_fail_open_reads: false,
             oidc_ca_file: None,
+            saml_urls: Vec::new(),
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -435,6 +449,7 @@ impl ServeArgs {
             audit_fail_open_reads: self.audit_fail_open_reads
                 || file.audit_fail_open_reads.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
+            saml_urls: self.saml_url.or(file.saml_url).unwrap_or_default(),
             root_key,
             clock: d.clock,
         };

@@ -424,6 +424,10 @@ const AUTHORIZED_ELSEWHERE: &[(&str, &str)] = &[
         "AssumeRoleWithWebIdentity",
         "unsigned: authorized by its handler (sts/web_identity.rs) on the role's ARN (resource type `role`) against the trust policy alone, with the OIDC provider as the Federated principal, sts:TagSession and sts:SetSourceIdentity beside it",
     ),
+    (
+        "AssumeRoleWithSAML",
+        "unsigned: authorized by its handler (sts/saml.rs) on the role's ARN (resource type `role`) against the trust policy alone, with the SAML provider as the Federated principal, sts:TagSession and sts:SetSourceIdentity beside it",
+    ),
 ];
 
 /// Actions of the reference that Rolegate authorizes though no operation has their name.

@@ -25,9 +25,9 @@ from saml2.server import Server
 AWS_SP = "urn:amazon:webservices"
 
 
-def sp_metadata(acs):
+def sp_metadata(acs, sp=AWS_SP):
     return f"""<?xml version="1.0"?>
-<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{AWS_SP}">
+<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="{sp}">
   <md:SPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol" WantAssertionsSigned="true">
     <md:NameIDFormat>urn:oasis:names:tc:SAML:2.0:nameid-format:persistent</md:NameIDFormat>
     <md:AssertionConsumerService index="1" isDefault="true" Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{acs}"/>
@@ -35,7 +35,7 @@ def sp_metadata(acs):
 </md:EntityDescriptor>"""
 
 
-def config(d, entity_id, acs="https://signin.aws.amazon.com/saml", lifetime=15):
+def config(d, entity_id, acs="https://signin.aws.amazon.com/saml", lifetime=15, sp=AWS_SP):
     c = IdPConfig()
     c.load({
         "entityid": entity_id,
@@ -50,7 +50,7 @@ def config(d, entity_id, acs="https://signin.aws.amazon.com/saml", lifetime=15):
                                    "name_form": NAME_FORMAT_URI}},
             "name_id_format": ["urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"],
         }},
-        "metadata": {"inline": [sp_metadata(acs)]},
+        "metadata": {"inline": [sp_metadata(acs, sp)]},
     })
     return c
 
@@ -69,7 +69,8 @@ def init(d, entity_id):
 
 def response(d, entity_id, o):
     recipient = o.get("recipient", "https://signin.aws.amazon.com/saml")
-    server = Server(config=config(d, entity_id, recipient, o.get("lifetime_minutes", 15)))
+    server = Server(config=config(d, entity_id, recipient, o.get("lifetime_minutes", 15),
+                                o.get("audience", AWS_SP)))
     alg = o.get("sign_alg", "sha256")
     sign_alg = xmldsig.SIG_RSA_SHA1 if alg == "sha1" else xmldsig.SIG_RSA_SHA256
     digest_alg = xmldsig.DIGEST_SHA1 if alg == "sha1" else xmldsig.DIGEST_SHA256
