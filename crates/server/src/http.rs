@@ -169,10 +169,10 @@ async fn api(
         tracing::error!(request_id = %env.request_id, error = ?e, "the audit trail could not be written");
         // Fail closed: a call whose event could not be kept is not answered as done — unless
         // the operator let successful read-only calls through (`--audit-fail-open-reads`).
-        let read_only = exchange
+        let may_fail_open = exchange
             .row
-            .is_some_and(|r| rolegate_service::audit::event::read_only(r.name));
-        if !(state.audit_fail_open_reads && read_only && exchange.result.is_ok()) {
+            .is_some_and(|r| rolegate_service::audit::event::may_fail_open(r.name));
+        if !(state.audit_fail_open_reads && may_fail_open && exchange.result.is_ok()) {
             exchange.result = Err(ServiceError::Unavailable("audit trail".into()));
         }
     }

@@ -16,10 +16,9 @@ pub mod anonymous;
 pub mod archive;
 pub mod event;
 mod lookup;
+pub mod stdout;
 pub mod verify;
 pub mod writer;
-
-use std::io::Write as _;
 
 use rolegate_store::{GLOBAL, Write, record::kind};
 
@@ -50,7 +49,13 @@ impl Service {
         // role it names (when that account exists here), else the management account. An
         // AssumeRole into another existing account is recorded in that one too, both events
         // sharing one `sharedEventID`, as CloudTrail does.
-        let role_account = match event::role_account(record) {
+        // Only a verified caller, or a call nobody signs, may name where its event goes: a
+        // request that failed authentication cannot steer its event into another trail.
+        let steerable = record.caller.is_some()
+            || record.operation.is_some_and(|(_, n)| {
+                matches!(n, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
+            });
+        let role_account = match event::role_account(record).filter(|_| steerable) {
             Some(a) if self.account_exists(&a).await? => Some(a),
             _ => None,
         };
@@ -75,7 +80,7 @@ impl Service {
         if let Some(other) = &other {
             writes.push(append(&event::build(record, other, shared.as_deref()))?);
         }
-        if self.audit_stdout {
+        if let Some(stdout) = &self.audit_stdout {
             // Written only once durable, so a shipper never sees an event the store lacks.
             let lines: Vec<String> = writes
                 .iter()
@@ -85,10 +90,8 @@ impl Service {
                 })
                 .collect();
             append_all(trail, writes).await?;
-            let mut out = std::io::stdout().lock();
             for line in lines {
-                // A closed stdout is the shipper's problem, not the call's: the event is stored.
-                let _ = writeln!(out, "{line}");
+                stdout.ship(line);
             }
         } else {
             append_all(trail, writes).await?;

@@ -119,8 +119,8 @@ pub struct Service {
     recorder: OnceLock<Arc<dyn Recorder>>,
     /// Where every exchange is stored as a CloudTrail event before its answer, when on.
     audit_trail: Option<audit::writer::TrailWriter>,
-    /// Whether each stored event is also written to standard output, one JSON line each.
-    audit_stdout: bool,
+    /// Where each stored event is also written as one JSON line (standard output), when on.
+    audit_stdout: Option<audit::stdout::StdoutShipper>,
     /// How many calls that failed unauthenticated are recorded ([`audit::anonymous`]).
     anonymous_events: audit::anonymous::AnonymousBudget,
     /// Where service control policies come from ([`Service::with_organizations`]).
@@ -154,7 +154,7 @@ impl Service {
             organizations: Arc::new(authorize::NoOrganizations),
             recorder: OnceLock::new(),
             audit_trail: None,
-            audit_stdout: false,
+            audit_stdout: None,
             anonymous_events: audit::anonymous::AnonymousBudget::default(),
             federation: federation::FederationConfig::default(),
             issuer_keys: federation::jwks::KeyCache::new(Arc::new(federation::NoKeySource)),
@@ -186,7 +186,7 @@ impl Service {
     /// durable (for a log shipper).
     #[must_use]
     pub fn with_audit_stdout(mut self) -> Self {
-        self.audit_stdout = true;
+        self.audit_stdout = Some(audit::stdout::StdoutShipper::start());
         self
     }
 

@@ -95,7 +95,36 @@ macro_rules! sql_store {
                 use $crate::{Expect, Write};
                 let mut tx = self.write.begin().await?;
                 let at = $crate::migrate::now_ms();
-                for write in writes {
+                let mut next = 0;
+                while next < writes.len() {
+                    let write = &writes[next];
+                    next += 1;
+                    if matches!(write, Write::Append { .. }) {
+                        // A run of appends (a batch of audit events) is inserted a chunk of
+                        // rows per statement: one round trip to the database per chunk, not
+                        // per event. Chunk sizes come from a fixed set, so the prepared
+                        // statements stay few and cached.
+                        let run = 1 + writes[next..].iter().take_while(|w| matches!(w, Write::Append { .. })).count();
+                        let mut rest = &writes[next - 1..next - 1 + run];
+                        next += run - 1;
+                        while !rest.is_empty() {
+                            let (sql, rows) = $crate::backend::append_statement(rest.len());
+                            let (chunk, tail) = rest.split_at(rows);
+                            let mut query = sqlx::query(sql);
+                            for w in chunk {
+                                if let Write::Append { scope, kind, key, data } = w {
+                                    query = query.bind(scope).bind(kind).bind(key).bind(data);
+                                }
+                            }
+                            if query.execute(&mut *tx).await?.rows_affected() != rows as u64 {
+                                // A key already stored: the whole commit rolls back.
+                                return Err($crate::StoreError::Conflict);
+                            }
+                            rest = tail;
+                        }
+                        // Never cached: nothing for the change log.
+                        continue;
+                    }
                     let affected = match write {
                         Write::Put { scope, kind, key, expect: Expect::Absent, data } => sqlx::query(
                             "INSERT INTO records (scope, kind, key, version, data) VALUES ($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING",
@@ -128,23 +157,7 @@ macro_rules! sql_store {
                         .execute(&mut *tx)
                         .await?
                         .rows_affected(),
-                        Write::Append { scope, kind, key, data } => {
-                            let affected = sqlx::query(
-                                "INSERT INTO records (scope, kind, key, version, data) VALUES ($1, $2, $3, 1, $4) ON CONFLICT DO NOTHING",
-                            )
-                            .bind(scope)
-                            .bind(kind)
-                            .bind(key)
-                            .bind(data)
-                            .execute(&mut *tx)
-                            .await?
-                            .rows_affected();
-                            if affected != 1 {
-                                return Err($crate::StoreError::Conflict);
-                            }
-                            // Never cached: nothing for the change log.
-                            continue;
-                        }
+                        Write::Append { .. } => unreachable!("appends are inserted above"),
                     };
                     if affected != 1 {
                         // Dropping `tx` rolls back every write of this commit.
@@ -241,4 +254,33 @@ impl HasDb for crate::SqliteStore {
 
 impl HasDb for crate::PostgresStore {
     type Db = sqlx::Postgres;
+}
+
+/// Row counts of the multi-row append statements, largest first.
+const APPEND_CHUNKS: [usize; 5] = [128, 32, 8, 2, 1];
+
+/// The statement appending the largest chunk of at most `pending` rows, and its row count.
+pub(crate) fn append_statement(pending: usize) -> (&'static str, usize) {
+    static STATEMENTS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+        APPEND_CHUNKS
+            .iter()
+            .map(|&rows| {
+                let values: Vec<String> = (0..rows)
+                    .map(|r| {
+                        let p = r * 4;
+                        format!("(${}, ${}, ${}, 1, ${})", p + 1, p + 2, p + 3, p + 4)
+                    })
+                    .collect();
+                format!(
+                    "INSERT INTO records (scope, kind, key, version, data) VALUES {} ON CONFLICT DO NOTHING",
+                    values.join(", ")
+                )
+            })
+            .collect()
+    });
+    let i = APPEND_CHUNKS
+        .iter()
+        .position(|&rows| rows <= pending)
+        .unwrap_or(APPEND_CHUNKS.len() - 1);
+    (&STATEMENTS[i], APPEND_CHUNKS[i])
 }

@@ -429,6 +429,43 @@ async fn appended_records(s: &dyn Store) {
         s.get("a6", "event", "3").await.expect("get").is_some(),
         "another scope keeps its records"
     );
+    // A large run of appends (a group commit of the audit trail) is stored whole, whatever
+    // the chunks it is inserted in; a duplicate anywhere in it, even of a key in the same
+    // commit, rolls all of it back.
+    let many: Vec<Write> = (0..301).map(|i| append("a7", &format!("{i:04}"))).collect();
+    s.commit(&many).await.expect("a large run");
+    assert_eq!(
+        s.list("a7", "event", None, 1000).await.expect("list").len(),
+        301
+    );
+    let mut dup: Vec<Write> = (0..45).map(|i| append("a8", &format!("{i:04}"))).collect();
+    dup.push(append("a8", "0007"));
+    dup.extend((45..50).map(|i| append("a8", &format!("{i:04}"))));
+    assert_eq!(
+        s.commit(&dup).await,
+        Err(StoreError::Conflict),
+        "a key twice in one commit"
+    );
+    assert!(
+        s.list("a8", "event", None, 1000)
+            .await
+            .expect("list")
+            .is_empty(),
+        "nothing of a conflicting run is kept"
+    );
+    let mut late: Vec<Write> = (0..40).map(|i| append("a9", &format!("{i:04}"))).collect();
+    late.push(append("a7", "0300"));
+    assert_eq!(
+        s.commit(&late).await,
+        Err(StoreError::Conflict),
+        "an existing key at the end"
+    );
+    assert!(
+        s.list("a9", "event", None, 1000)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     assert!(
         s.changes_since(before, 100)
             .await

@@ -500,6 +500,17 @@ async fn fail_open_reads_answers_reads_only() {
         .await
         .expect_err("a change is not answered unrecorded");
     assert_eq!(code(&e), "ServiceUnavailable", "{e:?}");
+    // GetSessionToken reads nothing it changes, but it issues credentials: never unrecorded.
+    let e = sts(&s.endpoint, ROOT_KEY, ROOT_SECRET)
+        .get_session_token()
+        .send()
+        .await
+        .expect_err("credentials are not issued unrecorded");
+    assert_eq!(
+        e.raw_response().map(|r| r.status().as_u16()),
+        Some(503),
+        "{e:?}"
+    );
     conn.close().await.ok();
     s.stop().await;
 }

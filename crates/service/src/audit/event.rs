@@ -36,6 +36,14 @@ pub fn read_only(operation: &str) -> bool {
         .any(|p| operation.starts_with(p))
 }
 
+/// Whether a successful call may be answered although its event could not be written, when
+/// the operator allows it (`--audit-fail-open-reads`): read-only calls, except those that
+/// issue credentials (GetSessionToken, GetFederationToken) — credentials are never handed
+/// out unrecorded.
+pub fn may_fail_open(operation: &str) -> bool {
+    read_only(operation) && !matches!(operation, "GetSessionToken" | "GetFederationToken")
+}
+
 /// An event, ready to store: its id, its account, and the JSON CloudTrail writes.
 #[derive(Debug, Clone)]
 pub struct Event {
@@ -213,6 +221,40 @@ fn nonempty(v: Option<&Value>) -> Json {
     }
 }
 
+/// `userIdentity` of AssumeRoleWithWebIdentity, as CloudTrail writes it: the verified token's
+/// provider, audience and subject (from the answer; nothing when the token was refused, as
+/// nothing of a refused token is trusted).
+fn web_identity_user(record: &Record<'_>) -> Json {
+    let mut m = Map::new();
+    m.insert("type".into(), json!("WebIdentityUser"));
+    if let Ok(Some(Value::Structure(out))) = &record.outcome {
+        let member = |name: &str| {
+            out.iter().find_map(|(k, v)| match v {
+                Value::String(s) if k == name => Some(s.as_str()),
+                _ => None,
+            })
+        };
+        if let (Some(provider), Some(subject)) =
+            (member("Provider"), member("SubjectFromWebIdentityToken"))
+        {
+            let audience = member("Audience").unwrap_or_default();
+            // The provider as CloudTrail names it: the issuer without its scheme
+            // (`token.actions.githubusercontent.com`, `keycloak.example:8443/realms/x`).
+            let issuer = provider
+                .strip_prefix("https://")
+                .or_else(|| provider.strip_prefix("http://"))
+                .unwrap_or(provider);
+            m.insert(
+                "principalId".into(),
+                json!(format!("{issuer}:{audience}:{subject}")),
+            );
+            m.insert("userName".into(), json!(subject));
+            m.insert("identityProvider".into(), json!(issuer));
+        }
+    }
+    Json::Object(m)
+}
+
 /// The account of the role an AssumeRole call names (`RoleArn`'s account), for the calls
 /// CloudTrail records in the role's account: AssumeRole across accounts (in both),
 /// AssumeRoleWithWebIdentity and AssumeRoleWithSAML (there, as nobody signed them).
@@ -235,6 +277,69 @@ pub fn role_account(record: &Record<'_>) -> Option<String> {
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
 
+/// `requestParameters` and `responseElements` larger than this (in bytes of their values,
+/// roughly their JSON size) are left out and the event marked `omitted`, as CloudTrail does
+/// with a field over its maximum size (100 KB for these two).
+pub const MAX_ELEMENTS_BYTES: usize = 100 * 1024;
+
+/// `userAgent` and `errorMessage` are cut to this many bytes (the event marked `omitted`).
+pub const MAX_TEXT_BYTES: usize = 1024;
+
+/// The operations nobody signs: their input is recorded although no caller was verified.
+fn unsigned(operation: &str) -> bool {
+    matches!(
+        operation,
+        "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML"
+    )
+}
+
+/// Roughly the JSON size of a value, without writing it.
+fn approx_size(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len() + 2,
+        Value::Blob(b) => b.len() * 4 / 3 + 4,
+        Value::List(l) => l.iter().map(|e| approx_size(e) + 1).sum::<usize>() + 2,
+        Value::Map(m) => {
+            m.iter()
+                .map(|(k, v)| k.len() + 4 + approx_size(v))
+                .sum::<usize>()
+                + 2
+        }
+        Value::Structure(s) => {
+            s.iter()
+                .map(|(k, v)| k.len() + 4 + approx_size(v))
+                .sum::<usize>()
+                + 2
+        }
+        Value::Document(d) => d.to_string().len(),
+        _ => 24,
+    }
+}
+
+/// `s` cut to at most `max` bytes at a character boundary, and whether it was cut.
+fn cut(s: &str, max: usize) -> (&str, bool) {
+    if s.len() <= max {
+        return (s, false);
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    (&s[..end], true)
+}
+
+/// A request's or response's members as recorded: `null` when empty, left out (and
+/// `omitted` set) when larger than [`MAX_ELEMENTS_BYTES`].
+fn elements(v: Option<&Value>, omitted: &mut bool) -> Json {
+    match v {
+        Some(v) if approx_size(v) > MAX_ELEMENTS_BYTES => {
+            *omitted = true;
+            Json::Null
+        }
+        v => nonempty(v),
+    }
+}
+
 /// The event of one exchange, for the trail of `account` (`recipientAccountId`). A call
 /// recorded in two accounts has one event in each, with the same `shared` id
 /// (`sharedEventID`).
@@ -247,7 +352,7 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
     };
     let identity = match record.caller {
         Some(c) => user_identity(c),
-        None if name == "AssumeRoleWithWebIdentity" => json!({ "type": "WebIdentityUser" }),
+        None if name == "AssumeRoleWithWebIdentity" => web_identity_user(record),
         None if name == "AssumeRoleWithSAML" => saml_user(&record.outcome),
         // Never authenticated: AWS writes what it knows of the claimed key; here, nothing
         // is trusted from an unverified request.
@@ -267,24 +372,43 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
         "sourceIPAddress".into(),
         json!(record.source_ip.map(|ip| ip.to_string())),
     );
-    m.insert("userAgent".into(), json!(record.user_agent));
+    let mut omitted = false;
+    let user_agent = record.user_agent.map(|ua| {
+        let (ua, was_cut) = cut(ua, MAX_TEXT_BYTES);
+        omitted |= was_cut;
+        ua
+    });
+    m.insert("userAgent".into(), json!(user_agent));
+    // The input of a request whose signature was never verified is not recorded (except for
+    // the calls nobody signs): nothing an unauthenticated client sends is kept beyond what
+    // identifies the attempt, so failed attempts cannot fill the store with their bodies.
+    let input = if record.caller.is_some() || unsigned(name) {
+        record.input
+    } else {
+        None
+    };
     match &record.outcome {
         Ok(output) => {
-            m.insert("requestParameters".into(), nonempty(record.input));
+            m.insert("requestParameters".into(), elements(input, &mut omitted));
             // CloudTrail keeps the response only of calls that change something.
             let response = if read_only(name) {
                 Json::Null
             } else {
-                nonempty(output.as_ref())
+                elements(output.as_ref(), &mut omitted)
             };
             m.insert("responseElements".into(), response);
         }
         Err(f) => {
+            let (message, was_cut) = cut(f.message, MAX_TEXT_BYTES);
+            omitted |= was_cut;
             m.insert("errorCode".into(), json!(f.code));
-            m.insert("errorMessage".into(), json!(f.message));
-            m.insert("requestParameters".into(), nonempty(record.input));
+            m.insert("errorMessage".into(), json!(message));
+            m.insert("requestParameters".into(), elements(input, &mut omitted));
             m.insert("responseElements".into(), Json::Null);
         }
+    }
+    if omitted {
+        m.insert("omitted".into(), json!(true));
     }
     m.insert("requestID".into(), json!(record.request_id));
     m.insert("eventID".into(), json!(id));
@@ -341,5 +465,83 @@ mod tests {
         assert!(read_only("ListRoles"));
         assert!(!read_only("CreateUser"));
         assert!(!read_only("AssumeRole"));
+    }
+
+    #[test]
+    fn a_web_identity_caller_is_named_by_its_verified_token_only() {
+        let out = Value::Structure(vec![
+            (
+                "SubjectFromWebIdentityToken".into(),
+                Value::String("repo:o/r:ref:refs/heads/main".into()),
+            ),
+            ("Audience".into(), Value::String("sts.amazonaws.com".into())),
+            (
+                "Provider".into(),
+                Value::String("https://idp.example:8443/realms/x".into()),
+            ),
+        ]);
+        let record = |outcome| Record {
+            request_id: "r",
+            time: OffsetDateTime::UNIX_EPOCH,
+            source_ip: None,
+            user_agent: None,
+            region: None,
+            operation: Some((Api::Sts, "AssumeRoleWithWebIdentity")),
+            caller: None,
+            input: None,
+            outcome,
+            tls: None,
+        };
+        assert_eq!(
+            web_identity_user(&record(Ok(Some(out)))),
+            json!({
+                "type": "WebIdentityUser",
+                "principalId": "idp.example:8443/realms/x:sts.amazonaws.com:repo:o/r:ref:refs/heads/main",
+                "userName": "repo:o/r:ref:refs/heads/main",
+                "identityProvider": "idp.example:8443/realms/x",
+            })
+        );
+        let refused = record(Err(crate::recorder::Failure {
+            code: "InvalidIdentityToken",
+            message: "m",
+        }));
+        assert_eq!(
+            web_identity_user(&refused),
+            json!({"type": "WebIdentityUser"})
+        );
+    }
+
+    #[test]
+    fn long_text_is_cut_at_a_character_boundary() {
+        assert_eq!(cut("abc", 5), ("abc", false));
+        assert_eq!(cut("aé", 2), ("a", true));
+        let big = Value::Structure(vec![(
+            "PolicyDocument".into(),
+            Value::String("a".repeat(MAX_ELEMENTS_BYTES)),
+        )]);
+        let mut omitted = false;
+        assert_eq!(elements(Some(&big), &mut omitted), Json::Null);
+        assert!(omitted);
+        let small = Value::Structure(vec![("UserName".into(), Value::String("u".into()))]);
+        let mut omitted = false;
+        assert_eq!(
+            elements(Some(&small), &mut omitted),
+            json!({"userName": "u"})
+        );
+        assert!(!omitted);
+    }
+
+    #[test]
+    fn credentials_are_never_issued_unrecorded() {
+        assert!(may_fail_open("GetRole"));
+        assert!(may_fail_open("GetCallerIdentity"));
+        for op in [
+            "GetSessionToken",
+            "GetFederationToken",
+            "AssumeRole",
+            "CreateAccessKey",
+        ] {
+            assert!(!may_fail_open(op), "{op}");
+        }
     }
 }
