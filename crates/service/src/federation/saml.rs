@@ -152,18 +152,13 @@ pub fn decode(b64: &str) -> Result<String, SamlError> {
 pub struct SigningCert {
     kind: KeyKind,
     spki: Vec<u8>,
-    der: Vec<u8>,
 }
 
 impl SigningCert {
     /// From a certificate (DER) of the provider's metadata.
     pub fn from_der(der: &[u8]) -> Option<Self> {
         let (kind, spki) = public_key_of(der).ok()?;
-        Some(Self {
-            kind,
-            spki,
-            der: der.to_vec(),
-        })
+        Some(Self { kind, spki })
     }
 }
 
@@ -312,7 +307,9 @@ pub fn verify(xml: String, certs: &[SigningCert], allow_sha1: bool) -> Result<Ve
         let key = VerificationKey {
             algorithm: alg,
             public_key_bytes: cert.spki.clone(),
-            certificate_der: Some(cert.der.clone()),
+            // The key alone: the provider's registration is the trust, not the certificate's
+            // dates or issuer (AWS does not check them either), so no certificate is handed on.
+            certificate_der: None,
             name: None,
         };
         let context = VerifyContext::new()
