@@ -54,6 +54,8 @@ pub enum Pattern {
     Digits,
     /// `^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$`: account aliases.
     AccountAlias,
+    /// `[\w._-]+`: SAML provider names.
+    SamlProviderName,
 }
 
 fn word(c: char) -> bool {
@@ -92,6 +94,7 @@ impl Pattern {
             Pattern::SerialNumber => r"[\w+=/:,.@-]*",
             Pattern::Digits => r"[\d]*",
             Pattern::AccountAlias => r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
+            Pattern::SamlProviderName => r"[\w._-]+",
         }
     }
 
@@ -138,6 +141,7 @@ impl Pattern {
             Pattern::ExternalId => s.chars().all(|c| word(c) || "+=,.@:/-".contains(c)),
             Pattern::SerialNumber => s.chars().all(|c| word(c) || "+=/:,.@-".contains(c)),
             Pattern::Digits => s.chars().all(|c| c.is_ascii_digit()),
+            Pattern::SamlProviderName => !s.is_empty() && s.chars().all(|c| word(c) || "._-".contains(c)),
             Pattern::AccountAlias => {
                 let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
                 let b = s.as_bytes();

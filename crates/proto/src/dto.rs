@@ -17,6 +17,7 @@ pub mod organizations;
 pub mod passwords;
 pub mod policies;
 pub mod roles;
+pub mod saml_providers;
 pub mod service_credentials;
 pub mod shapes;
 pub mod simulation;

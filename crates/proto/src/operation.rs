@@ -440,6 +440,15 @@ macro_rules! operations_table {
                 UntagOpenIDConnectProvider($crate::dto::oidc_providers::UntagOpenIDConnectProviderInput),
                 ListOpenIDConnectProviderTags($crate::dto::oidc_providers::ListOpenIDConnectProviderTagsInput) -> $crate::dto::users::ListTagsOutput,
 
+                CreateSAMLProvider($crate::dto::saml_providers::CreateSAMLProviderInput) -> $crate::dto::saml_providers::CreateSAMLProviderOutput,
+                GetSAMLProvider($crate::dto::saml_providers::GetSAMLProviderInput) -> $crate::dto::saml_providers::GetSAMLProviderOutput,
+                UpdateSAMLProvider($crate::dto::saml_providers::UpdateSAMLProviderInput) -> $crate::dto::saml_providers::UpdateSAMLProviderOutput,
+                ListSAMLProviders($crate::dto::saml_providers::ListSAMLProvidersInput) -> $crate::dto::saml_providers::ListSAMLProvidersOutput,
+                DeleteSAMLProvider($crate::dto::saml_providers::DeleteSAMLProviderInput),
+                TagSAMLProvider($crate::dto::saml_providers::TagSAMLProviderInput),
+                UntagSAMLProvider($crate::dto::saml_providers::UntagSAMLProviderInput),
+                ListSAMLProviderTags($crate::dto::saml_providers::ListSAMLProviderTagsInput) -> $crate::dto::users::ListTagsOutput,
+
                 GetAccountAuthorizationDetails($crate::dto::account::GetAccountAuthorizationDetailsInput) -> $crate::dto::account::GetAccountAuthorizationDetailsOutput,
                 GetAccountSummary($crate::dto::account::GetAccountSummaryInput) -> $crate::dto::account::GetAccountSummaryOutput,
                 GenerateCredentialReport($crate::dto::credential_report::GenerateCredentialReportInput) -> $crate::dto::credential_report::GenerateCredentialReportOutput,
@@ -478,6 +487,8 @@ macro_rules! operations_table {
                 DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
                 #[unsigned]
                 AssumeRoleWithWebIdentity($crate::dto::sts::AssumeRoleWithWebIdentityInput) -> $crate::dto::sts::AssumeRoleWithWebIdentityOutput,
+                #[unsigned]
+                AssumeRoleWithSAML($crate::dto::sts::AssumeRoleWithSAMLInput) -> $crate::dto::sts::AssumeRoleWithSAMLOutput,
             }
             Organizations {
                 CreateOrganization($crate::dto::organizations::CreateOrganizationInput) -> $crate::dto::organizations::OrganizationOutput,

@@ -130,6 +130,17 @@ pub struct ServeArgs {
         value_name = "FILE"
     )]
     pub access_forward_auth_secret_file: Option<PathBuf>,
+
+    /// This deployment's URL(s) for SAML: an assertion may name them as its `Recipient`,
+    /// `Destination` and `Audience`, besides AWS's `https://signin.aws.amazon.com/saml` and
+    /// `urn:amazon:webservices` [default: none].
+    #[arg(
+        long,
+        env = "ROLEGATE_SAML_URL",
+        value_name = "URL,...",
+        value_delimiter = ','
+    )]
+    pub saml_url: Option<Vec<String>>,
 }
 
 /// A trusted proxy: a CIDR (`10.0.0.0/8`, `fd00::/8`) or one address (`10.0.0.7`).
@@ -172,6 +183,8 @@ struct FileConfig {
     audit_fail_open_reads: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
     access_forward_auth_secret_file: Option<PathBuf>,
+
+    saml_url: Option<Vec<String>>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -232,6 +245,9 @@ pub struct Config {
     pub oidc_ca_file: Option<PathBuf>,
     /// The forward-auth proxy's secret (`/access/v1/forward-auth` exists only with it).
     pub access_forward_auth_secret_file: Option<PathBuf>,
+
+    /// This deployment's SAML recipient/audience URLs.
+    pub saml_urls: Vec<String>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -335,6 +351,8 @@ impl Default for Config {
             audit_fail_open_reads: false,
             oidc_ca_file: None,
             access_forward_auth_secret_file: None,
+
+            saml_urls: Vec::new(),
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -452,6 +470,8 @@ impl ServeArgs {
             access_forward_auth_secret_file: self
                 .access_forward_auth_secret_file
                 .or(file.access_forward_auth_secret_file),
+
+            saml_urls: self.saml_url.or(file.saml_url).unwrap_or_default(),
             root_key,
             clock: d.clock,
         };

@@ -198,6 +198,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
     .with_federation(
         rolegate_service::federation::FederationConfig {
             allow_http_issuers: config.allow_http_oidc_issuers,
+            saml_urls: config.saml_urls.clone(),
             ..Default::default()
         },
         Arc::new(oidc::HttpsKeySource::new(

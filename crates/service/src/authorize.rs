@@ -1473,6 +1473,33 @@ impl Service {
                 );
                 crate::iam::oidc_providers::provider_arn(account, &key)
             }
+            NamedResource::SamlProvider(given) => {
+                let key = crate::iam::saml_providers::provider_key(account, given);
+                let stored = match &key {
+                    Some(k) => {
+                        self.cache
+                            .get::<record::SamlProvider>(&*self.store, account, k)
+                            .await?
+                    }
+                    None => None,
+                };
+                t.acted_on.push(ActedOn {
+                    scope: account.to_owned(),
+                    kind: record::kind::SAML_PROVIDER,
+                    key: key.unwrap_or_else(|| given.to_owned()),
+                    id: stored.as_ref().map(|p| p.id.clone()),
+                });
+                match stored {
+                    Some(p) => {
+                        t.resource_tags.clone_from(&p.tags);
+                        crate::iam::saml_providers::provider_arn(account, &p.name)
+                    }
+                    None => given.to_owned(),
+                }
+            }
+            NamedResource::NewSamlProvider(name) => {
+                crate::iam::saml_providers::provider_arn(account, name)
+            }
             NamedResource::Org(r) => self.organization_resource_arn(r).await?,
             NamedResource::Any => "*".to_owned(),
         };

@@ -15,6 +15,10 @@ pub struct FederationConfig {
     pub refetch_interval: Duration,
     /// Longest a fetched key set is used before it is fetched again.
     pub max_key_lifetime: Duration,
+    /// URLs of this deployment that SAML assertions may name as `Recipient`/`Destination`
+    /// and `Audience`, besides AWS's (`https://signin.aws.amazon.com/saml`,
+    /// `urn:amazon:webservices`).
+    pub saml_urls: Vec<String>,
 }
 
 impl Default for FederationConfig {
@@ -24,12 +28,15 @@ impl Default for FederationConfig {
             clock_skew: Duration::from_secs(60),
             refetch_interval: Duration::from_secs(30),
             max_key_lifetime: Duration::from_secs(3600),
+            saml_urls: Vec::new(),
         }
     }
 }
 
 pub mod jwks;
 pub mod jwt;
+pub mod saml;
+pub mod saml_metadata;
 
 /// One HTTP(S) response body, with the lifetime the server gave it.
 #[derive(Debug, Clone)]

@@ -81,6 +81,10 @@ pub(crate) enum NamedResource<'a> {
     OidcProvider(&'a str),
     /// An OpenID Connect provider being created, by URL.
     NewOidcProvider(&'a str),
+    /// A SAML provider by ARN.
+    SamlProvider(&'a str),
+    /// A SAML provider being created, by name.
+    NewSamlProvider(&'a str),
     /// A resource of the organization, by id.
     Org(OrgResource<'a>),
     /// Every resource (`*`): the action has no resource type.

@@ -16,6 +16,7 @@ pub mod oidc_providers;
 mod passwords;
 mod policies;
 mod roles;
+pub mod saml_providers;
 mod service_credentials;
 mod simulation;
 mod users;

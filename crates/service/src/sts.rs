@@ -11,6 +11,7 @@ mod authenticate;
 mod authorization_message;
 mod caller_identity;
 mod federation_token;
+mod saml;
 mod session_token;
 mod web_identity;
 

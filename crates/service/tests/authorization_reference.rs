@@ -182,6 +182,24 @@ const SERIAL: &str = "arn:aws:iam::123456789012:mfa/eng/alice-mfa";
 const UNKNOWN_KEY: &str = "AKIAIOSFODNN7EXAMPLE";
 const OIDC_URL: &str = "https://idp.example.com:8443/realms/eng";
 const OIDC_ARN: &str = "arn:aws:iam::123456789012:oidc-provider/idp.example.com:8443/realms/eng";
+const SAML_ARN: &str = "arn:aws:iam::123456789012:saml-provider/fed-alice";
+
+/// IdP metadata with a real (self-signed) signing certificate.
+fn saml_metadata() -> &'static str {
+    static DOC: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        use base64::Engine as _;
+        let key = rcgen::KeyPair::generate().expect("key");
+        let cert = rcgen::CertificateParams::new(vec!["idp.example.com".into()])
+            .expect("params")
+            .self_signed(&key)
+            .expect("certificate");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(cert.der());
+        format!(
+            r#"<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID="https://idp.example.com/saml"><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>{b64}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="https://idp.example.com/sso/with/a/long/enough/path/for/the/one/thousand/character/minimum/of/the/metadata/document/type/of/the/iam/api/model/which/is/what/this/is/padded/for/and/nothing/else/at/all"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+        )
+    });
+    &DOC
+}
 
 /// An input member's name and its parameters.
 type Member = (&'static str, Vec<(String, String)>);
@@ -339,6 +357,20 @@ fn filler(access_key_id: &str) -> Vec<Member> {
             "WebIdentityToken",
             one("WebIdentityToken", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
         ),
+        (
+            "SAMLMetadataDocument",
+            one("SAMLMetadataDocument", saml_metadata()),
+        ),
+        ("SAMLProviderArn", one("SAMLProviderArn", SAML_ARN)),
+        (
+            "AssertionEncryptionMode",
+            one("AssertionEncryptionMode", "Allowed"),
+        ),
+        ("PrincipalArn", one("PrincipalArn", SAML_ARN)),
+        (
+            "SAMLAssertion",
+            one("SAMLAssertion", "PHNhbWxwOlJlc3BvbnNlLz4="),
+        ),
     ]
 }
 
@@ -391,6 +423,10 @@ const AUTHORIZED_ELSEWHERE: &[(&str, &str)] = &[
     (
         "AssumeRoleWithWebIdentity",
         "unsigned: authorized by its handler (sts/web_identity.rs) on the role's ARN (resource type `role`) against the trust policy alone, with the OIDC provider as the Federated principal, sts:TagSession and sts:SetSourceIdentity beside it",
+    ),
+    (
+        "AssumeRoleWithSAML",
+        "unsigned: authorized by its handler (sts/saml.rs) on the role's ARN (resource type `role`) against the trust policy alone, with the SAML provider as the Federated principal, sts:TagSession and sts:SetSourceIdentity beside it",
     ),
 ];
 
@@ -689,6 +725,14 @@ async fn populate(service: &Service) -> String {
         &[
             ("Url", OIDC_URL),
             ("ClientIDList.member.1", "sts.amazonaws.com"),
+        ],
+    )
+    .await;
+    run(
+        "CreateSAMLProvider",
+        &[
+            ("Name", "fed-alice"),
+            ("SAMLMetadataDocument", saml_metadata()),
         ],
     )
     .await;

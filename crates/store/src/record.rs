@@ -49,6 +49,11 @@ pub mod kind {
     /// An OpenID Connect provider (keyed by its issuer without `https://`: `HOST[:PORT]/PATH`,
     /// exactly as the ARN and the tokens' `iss` spell it).
     pub const OIDC_PROVIDER: &str = "oidc-provider";
+    /// A SAML provider (keyed by lowercased name).
+    pub const SAML_PROVIDER: &str = "saml-provider";
+    /// An assertion ID already used by AssumeRoleWithSAML (scope: the account; key: the
+    /// issuer and the assertion ID), kept until the assertion expires.
+    pub const SAML_ASSERTION: &str = "saml-assertion";
     /// The organization (GLOBAL scope, key [`super::ORGANIZATION_KEY`]): its root, OUs,
     /// member accounts, policies and their attachments, in one record.
     pub const ORGANIZATION: &str = "organization";
@@ -641,6 +646,38 @@ mod v1 {
         /// The newest digest's object name.
         pub digest: String,
     }
+
+    /// A SAML identity provider.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SamlProvider {
+        /// The name as created (the ARN's resource is `saml-provider/NAME`).
+        pub name: String,
+        /// `SAMLProviderUUID`.
+        pub id: String,
+        /// The metadata document, as uploaded.
+        pub metadata: String,
+        /// The `entityID` of the metadata's `EntityDescriptor`: the `Issuer` of assertions.
+        pub entity_id: String,
+        /// The IdP's signing certificates (base64 DER) from the metadata; never empty.
+        pub certificates: Vec<String>,
+        /// The metadata's `validUntil` (Unix seconds), if it has one.
+        #[serde(default)]
+        pub valid_until: Option<i64>,
+        /// `AssertionEncryptionMode`, when set.
+        #[serde(default)]
+        pub encryption_mode: Option<String>,
+        /// Created at.
+        pub created: i64,
+        /// Tags.
+        pub tags: Vec<Tag>,
+    }
+
+    /// A SAML assertion ID that was used once (the replay cache shared by every node).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SamlAssertionUse {
+        /// Until when the assertion could be used (Unix seconds); after it the record may go.
+        pub expires: i64,
+    }
 }
 
 pub use v1::*;
@@ -667,6 +704,8 @@ entity! {
     CredentialReport => kind::CREDENTIAL_REPORT,
     StsPreferences => kind::STS_PREFERENCES,
     OidcProvider => kind::OIDC_PROVIDER,
+    SamlProvider => kind::SAML_PROVIDER,
+    SamlAssertionUse => kind::SAML_ASSERTION,
     Organization => kind::ORGANIZATION,
     AuditSigningKey => kind::AUDIT_SIGNING_KEY,
     AuditChainHead => kind::AUDIT_CHAIN_HEAD,

@@ -31,6 +31,8 @@ const LEN_UNRESTRICTED_POLICY: Constraint = Constraint::Len(1, 131_072);
 const LEN_WEB_IDENTITY_TOKEN: Constraint = Constraint::Len(4, 20_000);
 /// `urlType` (ProviderId): 4–2048.
 const LEN_PROVIDER_ID: Constraint = Constraint::Len(4, 2048);
+/// `SAMLAssertionType`: 4–100000 (base64).
+const LEN_SAML_ASSERTION: Constraint = Constraint::Len(4, 100_000);
 const ENCODED_MESSAGE: Constraint = Constraint::Len(1, 10_240);
 
 structure!(
@@ -144,5 +146,25 @@ shape!(AssumeRoleWithWebIdentityOutput {
     packed_policy_size: Option<i64> = "PackedPolicySize",
     provider: String = "Provider",
     audience: String = "Audience",
+    source_identity: Option<String> = "SourceIdentity",
+});
+
+structure!(AssumeRoleWithSAMLInput {
+    role_arn: String = "RoleArn" [LEN_ARN, ARN],
+    principal_arn: String = "PrincipalArn" [LEN_ARN, ARN],
+    saml_assertion: Secret = "SAMLAssertion" [LEN_SAML_ASSERTION],
+    policy_arns: Vec<PolicyDescriptorType> = "PolicyArns",
+    policy: Option<String> = "Policy" [LEN_SESSION_POLICY, DOCUMENT],
+    duration_seconds: Option<i64> = "DurationSeconds" [ROLE_DURATION],
+});
+shape!(AssumeRoleWithSAMLOutput {
+    credentials: Credentials = "Credentials",
+    assumed_role_user: AssumedRoleUser = "AssumedRoleUser",
+    packed_policy_size: Option<i64> = "PackedPolicySize",
+    subject: String = "Subject",
+    subject_type: String = "SubjectType",
+    issuer: String = "Issuer",
+    audience: String = "Audience",
+    name_qualifier: String = "NameQualifier",
     source_identity: Option<String> = "SourceIdentity",
 });

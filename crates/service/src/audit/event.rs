@@ -142,6 +142,16 @@ pub fn user_identity(caller: &Caller) -> Json {
                 "mfaAuthenticated": if session.mfa_at.is_some() { "true" } else { "false" },
             }),
         );
+        if let crate::session::SessionPrincipal::WebIdentity {
+            provider, subject, ..
+        } = &session.principal
+        {
+            // A federated session (web identity or SAML): who vouched for whom.
+            context.insert(
+                "webIdFederationData".into(),
+                json!({ "federatedProvider": provider, "attributes": { "subject": subject } }),
+            );
+        }
         if let Some(si) = &session.source_identity {
             context.insert("sourceIdentity".into(), json!(si));
             m.insert("sourceIdentity".into(), json!(si));
@@ -149,6 +159,28 @@ pub fn user_identity(caller: &Caller) -> Json {
         m.insert("sessionContext".into(), Json::Object(context));
     }
     Json::Object(m)
+}
+
+/// `userIdentity` of an AssumeRoleWithSAML call: `SAMLUser`, with the provider's name
+/// qualifier and the assertion's subject once the assertion verified (from the response, the
+/// only place they are known to be true), and nothing more when it did not.
+fn saml_user(outcome: &Result<Option<Value>, crate::recorder::Failure<'_>>) -> Json {
+    let member = |name: &str| match outcome {
+        Ok(Some(Value::Structure(members))) => members.iter().find_map(|(k, v)| match v {
+            Value::String(s) if *k == name => Some(s.clone()),
+            _ => None,
+        }),
+        _ => None,
+    };
+    match (member("NameQualifier"), member("Subject")) {
+        (Some(q), Some(sub)) => json!({
+            "type": "SAMLUser",
+            "principalId": format!("{q}:{sub}"),
+            "userName": sub,
+            "identityProvider": q,
+        }),
+        _ => json!({ "type": "SAMLUser" }),
+    }
 }
 
 /// A wire member name as CloudTrail writes it in `requestParameters`/`responseElements`:
@@ -322,6 +354,7 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
     let identity = match record.caller {
         Some(c) => user_identity(c),
         None if name == "AssumeRoleWithWebIdentity" => web_identity_user(record),
+        None if name == "AssumeRoleWithSAML" => saml_user(&record.outcome),
         // Never authenticated: AWS writes what it knows of the claimed key; here, nothing
         // is trusted from an unverified request.
         None => json!({ "type": "AWSAccount" }),

@@ -108,7 +108,7 @@ struct Verified {
 }
 
 /// `arn:aws:iam::<account>:role/<path/>name` split into account, path and name.
-fn parse_role_arn(arn: &str) -> Option<(String, String, String)> {
+pub(super) fn parse_role_arn(arn: &str) -> Option<(String, String, String)> {
     let parsed = crate::iam::parse_arn(arn)?;
     let role = parsed.iam("role")?;
     crate::bootstrap::is_account_id(parsed.account).then(|| {

@@ -1,0 +1,708 @@
+//! Federation with SAML (issue 13): SAML providers in IAM, and AssumeRoleWithSAML against a
+//! real identity provider — pysaml2's IdP (`saml/idp.py`, `Server.create_authn_response`)
+//! signing with Debian's xmlsec1 — through aws-sdk-rust, boto3, the aws-cli and the `rolegate`
+//! client; then the attacks of the adversarial catalogue's group F, built by `saml/attacks.py`
+//! from responses pysaml2 signed and assertions signxml signs.
+//! `.ci/run` installs xmlsec1, pysaml2 and signxml.
+
+use std::{path::PathBuf, process::Command, sync::Arc};
+
+use aws_config::BehaviorVersion;
+use serde_json::Value;
+
+use crate::support::*;
+
+const METADATA: &str = include_str!(concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../service/tests/data/saml/metadata.xml"
+));
+const ENTITY_ID: &str = "https://idp.example.test/saml";
+const ATTR: &str = "https://aws.amazon.com/SAML/Attributes/";
+
+fn saml_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/e2e/saml")
+}
+
+/// Whether the IdP can run here (CI installs it; elsewhere the tests say why they skip).
+fn idp_available() -> bool {
+    let ok = std::path::Path::new("/usr/bin/xmlsec1").exists()
+        && Command::new("python3")
+            .args(["-c", "import saml2, signxml, lxml"])
+            .output()
+            .is_ok_and(|o| o.status.success());
+    if !ok {
+        eprintln!("skipped: xmlsec1, pysaml2 or signxml missing (.ci/run installs them)");
+    }
+    ok
+}
+
+/// pysaml2's IdP with its own key and certificate.
+struct Idp {
+    dir: tempfile::TempDir,
+}
+
+impl Idp {
+    fn start() -> Self {
+        let dir = tempfile::tempdir().expect("dir");
+        let out = Command::new("python3")
+            .arg(saml_dir().join("idp.py"))
+            .args(["init", dir.path().to_str().expect("path"), ENTITY_ID])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        Self { dir }
+    }
+
+    fn metadata(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("metadata.xml")).expect("metadata")
+    }
+
+    /// A signed Response (base64) with `attributes` and further options.
+    fn response(&self, attributes: &Value, options: Value) -> String {
+        let mut o = options;
+        o["attributes"] = attributes.clone();
+        let out = Command::new("python3")
+            .arg(saml_dir().join("idp.py"))
+            .args([
+                "response",
+                self.dir.path().to_str().expect("path"),
+                ENTITY_ID,
+                &o.to_string(),
+            ])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout)
+            .expect("utf-8")
+            .trim()
+            .to_owned()
+    }
+
+    /// The catalogue's variants, by name.
+    fn attacks(&self, attributes: &Value) -> serde_json::Map<String, Value> {
+        let out = Command::new("python3")
+            .arg(saml_dir().join("attacks.py"))
+            .args([
+                self.dir.path().to_str().expect("path"),
+                ENTITY_ID,
+                &attributes.to_string(),
+            ])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        match serde_json::from_slice(&out.stdout).expect("JSON") {
+            Value::Object(m) => m,
+            other => panic!("{other}"),
+        }
+    }
+}
+
+fn anonymous_sts(endpoint: &str) -> aws_sdk_sts::Client {
+    let config = aws_sdk_sts::Config::builder()
+        .behavior_version(BehaviorVersion::latest())
+        .region(aws_sdk_sts::config::Region::new("us-east-1"))
+        .endpoint_url(endpoint)
+        .retry_config(aws_config::retry::RetryConfig::disabled())
+        .build();
+    aws_sdk_sts::Client::from_conf(config)
+}
+
+fn attributes(role_arn: &str, provider_arn: &str, extra: &[(&str, &[&str])]) -> Value {
+    let mut m = serde_json::Map::new();
+    // The pair in AWS's documented order, and a decoy pair of another provider.
+    m.insert(
+        format!("{ATTR}Role"),
+        serde_json::json!([
+            format!("{provider_arn},{role_arn}"),
+            format!("arn:aws:iam::{ACCOUNT}:role/other,arn:aws:iam::{ACCOUNT}:saml-provider/Other"),
+        ]),
+    );
+    m.insert(
+        format!("{ATTR}RoleSessionName"),
+        serde_json::json!(["alice"]),
+    );
+    for (k, v) in extra {
+        m.insert((*k).to_owned(), serde_json::json!(v));
+    }
+    Value::Object(m)
+}
+
+async fn create_provider(s: &Server, name: &str, metadata: &str) -> String {
+    root_iam(s)
+        .create_saml_provider()
+        .name(name)
+        .saml_metadata_document(metadata)
+        .send()
+        .await
+        .expect("CreateSAMLProvider")
+        .saml_provider_arn()
+        .expect("arn")
+        .to_owned()
+}
+
+async fn assume(
+    s: &Server,
+    role: &str,
+    provider_arn: &str,
+    assertion: &str,
+) -> Result<aws_sdk_sts::operation::assume_role_with_saml::AssumeRoleWithSamlOutput, (String, String)>
+{
+    anonymous_sts(&s.endpoint)
+        .assume_role_with_saml()
+        .role_arn(format!("arn:aws:iam::{ACCOUNT}:role/{role}"))
+        .principal_arn(provider_arn)
+        .saml_assertion(assertion)
+        .send()
+        .await
+        .map_err(|e| (code(&e), message(&e)))
+}
+
+/// AWS's documented trust policy for SAML federation, plus session tags.
+fn trust(provider_arn: &str, condition: &str) -> String {
+    format!(
+        r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},
+        "Action":["sts:AssumeRoleWithSAML","sts:TagSession"],
+        "Condition":{{"StringEquals":{{"SAML:aud":"https://signin.aws.amazon.com/saml"{condition}}}}}}}]}}"#
+    )
+}
+
+// ---------------------------------------------------------------------------------------------
+// IAM: the providers (both backends, no IdP needed).
+
+pub async fn saml_providers_lifecycle(s: &Server) {
+    let iam = root_iam(s);
+    let created = iam
+        .create_saml_provider()
+        .name("Okta_Prod")
+        .saml_metadata_document(METADATA)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("team")
+                .value("sso")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("create");
+    let arn = created.saml_provider_arn().expect("arn").to_owned();
+    assert_eq!(
+        arn,
+        format!("arn:aws:iam::{ACCOUNT}:saml-provider/Okta_Prod")
+    );
+    assert_eq!(created.tags().len(), 1);
+    let got = iam
+        .get_saml_provider()
+        .saml_provider_arn(&arn)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.saml_metadata_document(), Some(METADATA));
+    assert!(got.create_date().is_some());
+    assert_eq!(got.saml_provider_uuid().map(str::len), Some(36));
+    let listed = iam.list_saml_providers().send().await.expect("list");
+    assert_eq!(
+        listed
+            .saml_provider_list()
+            .iter()
+            .map(|p| p.arn().unwrap_or_default())
+            .collect::<Vec<_>>(),
+        [arn.as_str()]
+    );
+    // Names are unique case-insensitively; the ARN keeps the spelling.
+    let e = iam
+        .create_saml_provider()
+        .name("okta_prod")
+        .saml_metadata_document(METADATA)
+        .send()
+        .await
+        .expect_err("exists");
+    assert_eq!(code(&e), "EntityAlreadyExists");
+    // Metadata without a signing certificate, not XML, or with a DTD: InvalidInput, nothing
+    // created.
+    let start = METADATA.find("<ns0:KeyDescriptor").expect("key descriptor");
+    let end = METADATA.rfind("</ns0:KeyDescriptor>").expect("end") + "</ns0:KeyDescriptor>".len();
+    let without_cert = format!(
+        "{}{}{}",
+        &METADATA[..start],
+        &METADATA[end..],
+        " ".repeat(1000)
+    );
+    let dtd = format!("<!DOCTYPE x [<!ENTITY a \"b\">]>{METADATA}");
+    for (doc, name) in [
+        (without_cert.as_str(), "NoCert"),
+        (&"<not-xml".repeat(200), "NotXml"),
+        (dtd.as_str(), "Dtd"),
+    ] {
+        let e = iam
+            .create_saml_provider()
+            .name(name)
+            .saml_metadata_document(doc)
+            .send()
+            .await
+            .expect_err("invalid metadata");
+        assert_eq!(code(&e), "InvalidInput", "{name}: {}", message(&e));
+    }
+    // Too short for the model, a name outside [\w._-]: ValidationError.
+    let e = iam
+        .create_saml_provider()
+        .name("a/b")
+        .saml_metadata_document(METADATA)
+        .send()
+        .await
+        .expect_err("bad name");
+    assert_eq!(code(&e), "ValidationError");
+    // Encrypted assertions are refused, not silently ignored.
+    let e = iam
+        .update_saml_provider()
+        .saml_provider_arn(&arn)
+        .assertion_encryption_mode(aws_sdk_iam::types::AssertionEncryptionModeType::Required)
+        .send()
+        .await
+        .expect_err("encryption");
+    assert_eq!(code(&e), "InvalidInput");
+    // Update with new metadata; tags.
+    let updated = iam
+        .update_saml_provider()
+        .saml_provider_arn(&arn)
+        .saml_metadata_document(METADATA.replace(ENTITY_ID, "https://idp2.example.test/saml"))
+        .send()
+        .await
+        .expect("update");
+    assert_eq!(updated.saml_provider_arn(), Some(arn.as_str()));
+    iam.tag_saml_provider()
+        .saml_provider_arn(&arn)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("env")
+                .value("prod")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("tag");
+    iam.untag_saml_provider()
+        .saml_provider_arn(&arn)
+        .tag_keys("team")
+        .send()
+        .await
+        .expect("untag");
+    let tags = iam
+        .list_saml_provider_tags()
+        .saml_provider_arn(&arn)
+        .send()
+        .await
+        .expect("tags");
+    assert_eq!(
+        tags.tags()
+            .iter()
+            .map(|t| (t.key(), t.value()))
+            .collect::<Vec<_>>(),
+        [("env", "prod")]
+    );
+    // Another account's or a nonexistent provider: NoSuchEntity.
+    for other in [
+        format!("arn:aws:iam::{ACCOUNT}:saml-provider/Nope"),
+        "arn:aws:iam::210987654321:saml-provider/Okta_Prod".to_owned(),
+    ] {
+        let e = iam
+            .get_saml_provider()
+            .saml_provider_arn(&other)
+            .send()
+            .await
+            .expect_err("missing");
+        assert_eq!(code(&e), "NoSuchEntity");
+    }
+    iam.delete_saml_provider()
+        .saml_provider_arn(&arn)
+        .send()
+        .await
+        .expect("delete");
+    let e = iam
+        .delete_saml_provider()
+        .saml_provider_arn(&arn)
+        .send()
+        .await
+        .expect_err("gone");
+    assert_eq!(code(&e), "NoSuchEntity");
+}
+
+// ---------------------------------------------------------------------------------------------
+// AssumeRoleWithSAML with pysaml2 (both backends: the replay cache is in the store).
+
+pub async fn assume_role_with_saml_real_idp(s: &Server) {
+    if !idp_available() {
+        return;
+    }
+    let idp = tokio::task::spawn_blocking(Idp::start).await.expect("join");
+    let idp = Arc::new(idp);
+    let provider_arn = create_provider(s, "TestIdP", &idp.metadata()).await;
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/saml-admin");
+    crate::sts::role(
+        s,
+        "saml-admin",
+        &trust(&provider_arn, r#","SAML:doc":"123456789012/TestIdP""#),
+        Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"eng"}}}]}"#),
+    )
+    .await;
+    let attrs = attributes(
+        &role_arn,
+        &provider_arn,
+        &[
+            (&format!("{ATTR}PrincipalTag:team"), &["eng"]),
+            (&format!("{ATTR}SourceIdentity"), &["alice"]),
+            (&format!("{ATTR}SessionDuration"), &["1800"]),
+        ],
+    );
+    // SourceIdentity needs sts:SetSourceIdentity.
+    let first = {
+        let idp = idp.clone();
+        let a = attrs.clone();
+        tokio::task::spawn_blocking(move || idp.response(&a, serde_json::json!({})))
+            .await
+            .expect("join")
+    };
+    let e = assume(s, "saml-admin", &provider_arn, &first)
+        .await
+        .expect_err("no SetSourceIdentity");
+    assert_eq!(e.0, "AccessDenied");
+    crate::sts::role(
+        s,
+        "saml-admin2",
+        &trust(&provider_arn, r#","SAML:sub":"alice@example.test","SAML:sub_type":"persistent","SAML:iss":"https://idp.example.test/saml""#)
+            .replace(r#""sts:TagSession"]"#, r#""sts:TagSession","sts:SetSourceIdentity"]"#),
+        Some(r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:GetRole","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/team":"eng"}}}]}"#),
+    )
+    .await;
+    let role2 = format!("arn:aws:iam::{ACCOUNT}:role/saml-admin2");
+    let attrs2 = attributes(
+        &role2,
+        &provider_arn,
+        &[
+            (&format!("{ATTR}PrincipalTag:team"), &["eng"]),
+            (&format!("{ATTR}SourceIdentity"), &["alice"]),
+            (&format!("{ATTR}SessionDuration"), &["1800"]),
+        ],
+    );
+    let response = {
+        let idp = idp.clone();
+        let a = attrs2.clone();
+        tokio::task::spawn_blocking(move || idp.response(&a, serde_json::json!({})))
+            .await
+            .expect("join")
+    };
+
+    // aws-sdk-rust, unsigned.
+    let out = assume(s, "saml-admin2", &provider_arn, &response)
+        .await
+        .expect("AssumeRoleWithSAML");
+    assert_eq!(out.subject(), Some("alice@example.test"));
+    assert_eq!(out.subject_type(), Some("persistent"));
+    assert_eq!(out.issuer(), Some(ENTITY_ID));
+    assert_eq!(out.audience(), Some("https://signin.aws.amazon.com/saml"));
+    assert_eq!(out.name_qualifier().map(str::len), Some(28));
+    assert_eq!(out.source_identity(), Some("alice"));
+    let user = out.assumed_role_user().expect("user");
+    assert_eq!(
+        user.arn(),
+        format!("arn:aws:sts::{ACCOUNT}:assumed-role/saml-admin2/alice")
+    );
+    let creds = out.credentials().expect("credentials");
+    let lifetime = creds.expiration().secs() - time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(
+        (1700..=1800).contains(&lifetime),
+        "SessionDuration: {lifetime}"
+    );
+    let me = sts_session(&s.endpoint, creds)
+        .get_caller_identity()
+        .send()
+        .await
+        .expect("GetCallerIdentity");
+    assert_eq!(me.arn(), Some(user.arn()));
+    // The session tag from the assertion is the session's.
+    iam_session(&s.endpoint, creds)
+        .get_role()
+        .role_name("saml-admin2")
+        .send()
+        .await
+        .expect("GetRole with PrincipalTag/team=eng");
+
+    // The same assertion again: refused (the replay cache is in the store).
+    let (c, _) = assume(s, "saml-admin2", &provider_arn, &response)
+        .await
+        .expect_err("replay");
+    assert_eq!(c, "InvalidIdentityToken");
+
+    // A role the Role attribute does not name: AccessDenied.
+    let e = assume(s, "saml-admin", &provider_arn, &{
+        let idp = idp.clone();
+        let a = attrs2.clone();
+        tokio::task::spawn_blocking(move || idp.response(&a, serde_json::json!({})))
+            .await
+            .expect("join")
+    })
+    .await
+    .expect_err("role not in the assertion");
+    assert_eq!(e.0, "AccessDenied");
+
+    let fresh = || {
+        let idp = idp.clone();
+        let a = attrs2.clone();
+        move || idp.response(&a, serde_json::json!({}))
+    };
+    // boto3.
+    if boto3_available() {
+        let assertion = tokio::task::spawn_blocking(fresh()).await.expect("join");
+        let script = format!(
+            "import boto3,sys\nc=boto3.client('sts',endpoint_url='{}',region_name='us-east-1')\nr=c.assume_role_with_saml(RoleArn='{role2}',PrincipalArn='{provider_arn}',SAMLAssertion=sys.argv[1])\nprint(r['AssumedRoleUser']['Arn'], r['Subject'], r['SubjectType'])",
+            s.endpoint
+        );
+        let out = tokio::task::spawn_blocking(move || {
+            Command::new("python3")
+                .args(["-c", &script, &assertion])
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .output()
+                .expect("python3")
+        })
+        .await
+        .expect("join");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!(
+                "arn:aws:sts::{ACCOUNT}:assumed-role/saml-admin2/alice alice@example.test persistent"
+            )
+        );
+    }
+    // The aws-cli.
+    let dir = tempfile::tempdir().expect("dir");
+    if aws_cli_available() {
+        let assertion = tokio::task::spawn_blocking(fresh()).await.expect("join");
+        let mut cmd = Command::new("aws");
+        cmd.args([
+            "sts",
+            "assume-role-with-saml",
+            "--role-arn",
+            &role2,
+            "--principal-arn",
+            &provider_arn,
+            "--saml-assertion",
+            &assertion,
+            "--endpoint-url",
+            &s.endpoint,
+            "--region",
+            "us-east-1",
+            "--output",
+            "json",
+        ])
+        .env("HOME", dir.path())
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env("AWS_CONFIG_FILE", "/dev/null")
+        .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+        let out = tokio::task::spawn_blocking(move || aws_json(&mut cmd))
+            .await
+            .expect("join")
+            .expect("aws sts assume-role-with-saml");
+        assert_eq!(out["Subject"], "alice@example.test");
+        assert_eq!(out["Issuer"], ENTITY_ID);
+    }
+    // The rolegate client's --saml-assertion-file.
+    let file = dir.path().join("assertion.b64");
+    std::fs::write(
+        &file,
+        tokio::task::spawn_blocking(fresh()).await.expect("join"),
+    )
+    .expect("write");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_rolegate"));
+    cmd.args([
+        "credential-process",
+        "--role",
+        &role2,
+        "--session-name",
+        "alice",
+        "--saml-assertion-file",
+        file.to_str().expect("path"),
+        "--principal-arn",
+        &provider_arn,
+        "--endpoint-url",
+        &s.endpoint,
+        "--region",
+        "us-east-1",
+    ])
+    .env("HOME", dir.path())
+    .env_remove("AWS_ACCESS_KEY_ID")
+    .env_remove("AWS_SECRET_ACCESS_KEY")
+    .env_remove("AWS_SESSION_TOKEN")
+    .env("AWS_CONFIG_FILE", "/dev/null")
+    .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null");
+    let out = tokio::task::spawn_blocking(move || cmd.output().expect("rolegate"))
+        .await
+        .expect("join");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let process: Value = serde_json::from_slice(&out.stdout).expect("credential_process JSON");
+    assert!(
+        process["AccessKeyId"]
+            .as_str()
+            .is_some_and(|k| k.starts_with("ASIA"))
+    );
+
+    // Deleting the provider: its assertions verify nothing any more.
+    root_iam(s)
+        .delete_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .send()
+        .await
+        .expect("delete provider");
+    let (c, _) = assume(
+        s,
+        "saml-admin2",
+        &provider_arn,
+        &tokio::task::spawn_blocking(fresh()).await.expect("join"),
+    )
+    .await
+    .expect_err("provider gone");
+    assert_eq!(c, "InvalidIdentityToken");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The adversarial catalogue, group F.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn saml_attacks() {
+    if !idp_available() {
+        return;
+    }
+    let s = sqlite().await;
+    let idp = Arc::new(tokio::task::spawn_blocking(Idp::start).await.expect("join"));
+    let provider_arn = create_provider(&s, "TestIdP", &idp.metadata()).await;
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/saml-target");
+    crate::sts::role(&s, "saml-target", &trust(&provider_arn, ""), None).await;
+    let attrs = attributes(&role_arn, &provider_arn, &[]);
+    let variants = {
+        let idp = idp.clone();
+        let a = attrs.clone();
+        tokio::task::spawn_blocking(move || idp.attacks(&a))
+            .await
+            .expect("join")
+    };
+    let get = |name: &str| {
+        variants[name]
+            .as_str()
+            .unwrap_or_else(|| panic!("{name}"))
+            .to_owned()
+    };
+    // The signxml control verifies: the refusals below are about the attack, not the signer.
+    assume(&s, "saml-target", &provider_arn, &get("signxml_control"))
+        .await
+        .expect("signxml-signed assertion");
+    for name in [
+        "xsw1",
+        "xsw2",
+        "xsw3",
+        "xsw4",
+        "xsw5",
+        "xsw6",
+        "xsw7",
+        "xsw8",
+        "two_assertions",
+        "decoy_in_object",
+        "tampered",
+        "unsigned",
+        "sha1",
+        "wrong_audience",
+        "wrong_recipient",
+        "entity_bomb",
+        "xxe",
+        "comment_truncation",
+        "unregistered_key",
+    ] {
+        let (c, m) = assume(&s, "saml-target", &provider_arn, &get(name))
+            .await
+            .map(|o| o.subject().map(str::to_owned))
+            .expect_err(name);
+        assert_eq!(c, "InvalidIdentityToken", "{name}: {m}");
+    }
+    // Oversized: refused by the model's length (100,000) before anything is decoded.
+    let (c, _) = assume(&s, "saml-target", &provider_arn, &get("oversized"))
+        .await
+        .map(|o| o.subject().map(str::to_owned))
+        .expect_err("oversized");
+    assert_eq!(c, "ValidationError");
+    // RSA-SHA1 where the provider allows it (tag rolegate:AllowRsaSha1=true).
+    root_iam(&s)
+        .tag_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .tags(
+            aws_sdk_iam::types::Tag::builder()
+                .key("rolegate:AllowRsaSha1")
+                .value("true")
+                .build()
+                .expect("tag"),
+        )
+        .send()
+        .await
+        .expect("tag");
+    assume(&s, "saml-target", &provider_arn, &get("sha1"))
+        .await
+        .expect("SHA-1 allowed for this provider");
+    // Expired: the server's clock past NotOnOrAfter (pysaml2's lifetime is 15 minutes).
+    let late = {
+        let idp = idp.clone();
+        let a = attrs.clone();
+        tokio::task::spawn_blocking(move || idp.response(&a, serde_json::json!({})))
+            .await
+            .expect("join")
+    };
+    s.clock.as_ref().expect("movable clock").advance(20 * 60);
+    let (c, _) = assume(&s, "saml-target", &provider_arn, &late)
+        .await
+        .map(|o| o.subject().map(str::to_owned))
+        .expect_err("expired");
+    assert_eq!(c, "ExpiredTokenException");
+    // Not yet valid: the clock before NotBefore.
+    s.clock.as_ref().expect("movable clock").advance(-40 * 60);
+    let (c, _) = assume(&s, "saml-target", &provider_arn, &late)
+        .await
+        .map(|o| o.subject().map(str::to_owned))
+        .expect_err("not yet valid");
+    assert_eq!(c, "InvalidIdentityToken");
+    s.clock.as_ref().expect("movable clock").advance(20 * 60);
+    // A provider ARN of another account, or none: InvalidIdentityToken.
+    let (c, _) = assume(
+        &s,
+        "saml-target",
+        "arn:aws:iam::210987654321:saml-provider/TestIdP",
+        &late,
+    )
+    .await
+    .map(|o| o.subject().map(str::to_owned))
+    .expect_err("foreign provider");
+    assert_eq!(c, "InvalidIdentityToken");
+    // The audit trail shows the SAML user.
+    s.stop().await;
+}
