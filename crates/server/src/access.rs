@@ -420,10 +420,17 @@ fn question(entry: &Json, defaults: Option<&Json>) -> Result<Question, ServiceEr
     let resource = Object {
         kind: str_of(resource, "type").map_err(|_| invalid("resource.type is required."))?,
         id: str_of(resource, "id").map_err(|_| invalid("resource.id is required."))?,
-        account: props
-            .and_then(|p| p.get("account"))
-            .and_then(Json::as_str)
-            .map(str::to_owned),
+        // Anything but a string is refused, never ignored (an ignored account would make the
+        // resource the subject's own).
+        account: match props.and_then(|p| p.get("account")) {
+            None => None,
+            Some(Json::String(a)) => Some(a.clone()),
+            Some(_) => {
+                return Err(invalid(
+                    "resource.properties.account must be a string (a 12-digit account id).",
+                ));
+            }
+        },
         policy,
         tags,
     };
@@ -503,7 +510,7 @@ impl Ask {
                         "The resource prefix {p:?} is not an execute-api ARN (arn:aws:execute-api:REGION:ACCOUNT:API/STAGE)."
                     )));
                 }
-                execute_api_arn(p, method, path)
+                execute_api_arn(p, method, &decision_path(path)?)
             }
             (None, None) => {
                 return Err(invalid(
@@ -530,6 +537,33 @@ impl Ask {
             resource,
         })
     }
+}
+
+/// The path a decision is made on: the received path percent-decoded — what the service
+/// behind acts on, however it decodes — and refused when it is not already in normal form
+/// (`.` or `..` segments, empty segments, a backslash or a control character, in the raw or
+/// the decoded path), since the signature covers the raw path while a proxy or the service
+/// may resolve those differently: the resource decided is then always the one served.
+fn decision_path(raw: &str) -> Result<String, ServiceError> {
+    let decoded = percent_encoding::percent_decode_str(raw)
+        .decode_utf8()
+        .map_err(|_| invalid("The request path is not UTF-8 once percent-decoded."))?;
+    for p in [raw, decoded.as_ref()] {
+        let inner = p.strip_prefix('/').unwrap_or(p);
+        let inner = inner.strip_suffix('/').unwrap_or(inner);
+        let abnormal = p.contains(['\\'])
+            || p.chars().any(char::is_control)
+            || (!inner.is_empty()
+                && inner
+                    .split('/')
+                    .any(|seg| seg.is_empty() || seg == "." || seg == ".."));
+        if abnormal {
+            return Err(invalid(format!(
+                "The request path {raw:?} is not in normal form (dot or empty segments, backslashes or control characters): it is not decided."
+            )));
+        }
+    }
+    Ok(decoded.into_owned())
 }
 
 /// The verified caller and decision, or why the signature did not hold.
@@ -842,6 +876,12 @@ pub async fn forward_auth(
             );
         }
     };
+    // A path not in normal form is the client's doing, not the proxy's configuration.
+    if target.prefix.is_some()
+        && let Err(e) = decision_path(path)
+    {
+        return plain(StatusCode::FORBIDDEN, &e.to_string());
+    }
     let ask = match Ask::new(
         target.action.as_deref(),
         target.resource.as_deref(),
@@ -973,4 +1013,29 @@ fn plain(status: StatusCode, text: &str) -> Response {
     r.headers_mut()
         .insert("content-type", HeaderValue::from_static("text/plain"));
     r
+}
+
+#[cfg(test)]
+mod decision_path_tests {
+    use super::decision_path;
+
+    #[test]
+    fn the_decided_path_is_the_served_one() {
+        assert_eq!(decision_path("/pets/1").expect("plain"), "/pets/1");
+        assert_eq!(decision_path("/%61dmin/x").expect("encoded"), "/admin/x");
+        assert_eq!(decision_path("/a%20b/").expect("space"), "/a b/");
+        assert_eq!(decision_path("/").expect("root"), "/");
+        for bad in [
+            "/pets/../admin/x",
+            "/pets/./x",
+            "/pets//x",
+            "/pets/%2e%2e/admin",
+            "/pets%2F..%2Fadmin",
+            "/a%5c..%5cb",
+            "/a%00b",
+            "/%ff",
+        ] {
+            assert!(decision_path(bad).is_err(), "{bad}");
+        }
+    }
 }

@@ -470,9 +470,16 @@ impl<'a> Access<'a> {
         request: (&str, &str),
         env: &RequestEnv,
     ) -> Result<Answer> {
+        // The resource belongs to the account its ARN names (else to the management
+        // account), never to the signer's: a principal of another account is decided across
+        // accounts, where nothing but a resource-based policy could grant it.
+        let owner = Arn::parse(&target.resource)
+            .map(|a| a.account)
+            .filter(|a| crate::bootstrap::is_account_id(a))
+            .map_or_else(|| self.service.config.account_id.clone(), str::to_owned);
         let evaluation = self
             .service
-            .evaluate_access(caller, target, None, env)
+            .evaluate_access(caller, target, Some(Resource::in_account(&owner)), env)
             .await?;
         let answer = Answer::of(&evaluation);
         let asker = match channel {

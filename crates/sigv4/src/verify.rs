@@ -157,6 +157,15 @@ pub fn verify(
         )));
     }
     check_clock(&amz_date, ts, now)?;
+    // A presigned request is good for `X-Amz-Expires` seconds from its timestamp, and never
+    // beyond the clock bound above (so at most 15 minutes here, whatever it asks for).
+    if let Some(expires) = params.expires
+        && now > ts + time::Duration::seconds(i64::try_from(expires).unwrap_or(i64::MAX))
+    {
+        return Err(AuthError::mismatch(format!(
+            "Request has expired: signed at {amz_date} for {expires} seconds."
+        )));
+    }
 
     let canonical = CanonicalRequest::build(req, &params.signed_headers, params.presigned)?;
     let sts = string_to_sign(&amz_date, &params.scope.scope_string(), &canonical);
@@ -184,4 +193,49 @@ pub fn verify(
         service: params.scope.service.clone(),
         timestamp: ts,
     })
+}
+
+#[cfg(test)]
+mod presigned_expiry {
+    use super::*;
+    use crate::authorization::parse_presigned_query;
+
+    fn check(expires: &str, now: OffsetDateTime) -> Result<Verified, AuthError> {
+        let query: Vec<(String, String)> = [
+            ("X-Amz-Algorithm", "AWS4-HMAC-SHA256"),
+            (
+                "X-Amz-Credential",
+                "AKIDEXAMPLE/20261207/us-east-1/execute-api/aws4_request",
+            ),
+            ("X-Amz-Date", "20261207T120000Z"),
+            ("X-Amz-Expires", expires),
+            ("X-Amz-SignedHeaders", "host"),
+            ("X-Amz-Signature", &"0".repeat(64)),
+        ]
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+        let headers = vec![("host".to_owned(), "svc.example".to_owned())];
+        let params = parse_presigned_query(&query)
+            .expect("parses")
+            .expect("presigned");
+        let req = Request {
+            method: "GET",
+            path: "/x",
+            query: &query,
+            headers: &headers,
+            payload_hash: "UNSIGNED-PAYLOAD",
+        };
+        verify(&req, &params, &SecretKey::new("secret"), "execute-api", now)
+    }
+
+    #[test]
+    fn a_presigned_request_expires_after_its_x_amz_expires() {
+        let signed = time::macros::datetime!(2026-12-07 12:00:00 UTC);
+        let late = check("1", signed + time::Duration::seconds(2)).expect_err("expired");
+        assert!(late.to_string().contains("Request has expired"), "{late}");
+        // Within its time, the request gets as far as its (wrong) signature.
+        let early = check("60", signed + time::Duration::seconds(2)).expect_err("bad signature");
+        assert!(!early.to_string().contains("expired"), "{early}");
+    }
 }

@@ -486,6 +486,55 @@ async fn verify_endpoint(s: &Server, c: &Cast) {
     .await;
     assert_eq!(status, 403, "{answer}");
     assert!(answer.get("principal").is_none());
+    // Another account's root, whose own policies allow everything: the resource belongs to
+    // the account its ARN names, so it is decided across accounts, and denied.
+    let other = add_account(s, "210987654321").await;
+    let h = signed_parts("pets.example", "GET", "/pets/1", "", b"", &other, None);
+    let (_, answer) = api(
+        e,
+        "/access/v1/verify",
+        &c.svc,
+        &ask(h, "GET", "/pets/1", b""),
+    )
+    .await;
+    assert_eq!(
+        (answer["authenticated"].clone(), answer["decision"].clone()),
+        (json!(true), json!(false)),
+        "{answer}"
+    );
+    assert_eq!(answer["principal"]["account"], "210987654321");
+    // A path a proxy or the service may resolve differently from its signed spelling is not
+    // decided; an encoded one is decided as the service reads it.
+    let h = signed_parts(
+        "pets.example",
+        "GET",
+        "/pets/../admin/x",
+        "",
+        b"",
+        &c.alice,
+        None,
+    );
+    let (status, answer) = api(
+        e,
+        "/access/v1/verify",
+        &c.svc,
+        &ask(h, "GET", "/pets/../admin/x", b""),
+    )
+    .await;
+    assert_eq!(status, 400, "{answer}");
+    let h = signed_parts("pets.example", "GET", "/pets/%31", "", b"", &c.alice, None);
+    let (_, answer) = api(
+        e,
+        "/access/v1/verify",
+        &c.svc,
+        &ask(h, "GET", "/pets/%31", b""),
+    )
+    .await;
+    assert_eq!(
+        answer["resource"],
+        format!("{}/GET/pets/1", prefix()),
+        "{answer}"
+    );
 }
 
 /// A free loopback port.

@@ -507,6 +507,7 @@ mod tests {
             input: None,
             outcome,
             tls: None,
+            data: None,
         };
         assert_eq!(
             web_identity_user(&record(Ok(Some(out)))),
