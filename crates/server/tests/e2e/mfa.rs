@@ -317,6 +317,9 @@ pub async fn virtual_mfa(s: &Server) {
         u64::try_from(31 - now() % 30).expect("wait"),
     ))
     .await;
+    // A new client: the old one's pooled connection was idle past the server's keep-alive
+    // timeout (10 s) during the wait, and a request sent as the server closes it fails.
+    let dev = sts(ep, &dk, &ds);
     let gst = dev
         .get_session_token()
         .serial_number(&serial)
