@@ -29,7 +29,7 @@
 
 use base64::Engine as _;
 use rolegate_policy::{
-    ContextValue, Decision, PolicySet, Request, SourcedPolicy, evaluate,
+    ContextValue,
     request::{Principal, PrincipalKind},
 };
 use rolegate_proto::dto::sts::{
@@ -502,68 +502,27 @@ impl Service {
                 context.insert(key, value);
             }
         }
-        if let Some(si) = &source_identity {
-            context.insert("sts:SourceIdentity", s(si));
-        }
-        for (k, val) in &tags {
-            context.insert(&format!("aws:RequestTag/{k}"), s(val));
-        }
-        if !tags.is_empty() {
-            context.insert(
-                "aws:TagKeys",
-                ContextValue::Multi(tags.iter().map(|(k, _)| k.clone()).collect()),
+        if let Some(action) = super::web_identity::trust_denies(
+            "sts:AssumeRoleWithSAML",
+            &mut context,
+            source_identity.as_deref(),
+            &tags,
+            &transitive,
+            role.as_deref(),
+            trust.as_deref(),
+            &role_arn,
+            &principal,
+        ) {
+            tracing::info!(
+                request_id = %env.request_id,
+                provider = %provider_arn,
+                subject = %v.subject,
+                action,
+                role = %i.role_arn,
+                role_exists = role.is_some(),
+                "assume role with SAML denied"
             );
-        }
-        if !transitive.is_empty() {
-            context.insert(
-                "sts:TransitiveTagKeys",
-                ContextValue::Multi(transitive.clone()),
-            );
-        }
-        if let Some(r) = &role {
-            for t in &r.tags {
-                context.insert(&format!("aws:ResourceTag/{}", t.key), s(&t.value));
-                context.insert(&format!("iam:ResourceTag/{}", t.key), s(&t.value));
-            }
-        }
-        let mut actions = vec!["sts:AssumeRoleWithSAML"];
-        if !tags.is_empty() {
-            actions.push("sts:TagSession");
-        }
-        if source_identity.is_some() {
-            actions.push("sts:SetSourceIdentity");
-        }
-        for action in actions {
-            let allowed = trust.as_deref().is_some_and(|trust| {
-                let set = PolicySet {
-                    resource: Some(SourcedPolicy {
-                        label: "trust-policy",
-                        policy: trust,
-                    }),
-                    resource_account: None,
-                    resource_policy_required: true,
-                    ..PolicySet::default()
-                };
-                let request = Request {
-                    action,
-                    resource: &role_arn,
-                    principal: &principal,
-                    context: &context,
-                };
-                evaluate(&request, &set).decision == Decision::Allow
-            });
-            if !allowed {
-                tracing::info!(
-                    request_id = %env.request_id,
-                    provider = %provider_arn,
-                    subject = %v.subject,
-                    action,
-                    role = %i.role_arn,
-                    role_exists = role.is_some(),
-                    "assume role with SAML denied"
-                );
-                return Err(not_authorized());
-            }
+            return Err(not_authorized());
         }
         let Some(role) = role else {
             return Err(not_authorized());

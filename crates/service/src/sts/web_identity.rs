@@ -448,70 +448,27 @@ impl Service {
                 context.insert(&format!("{p}:{claim}"), val);
             }
         }
-        if let Some(si) = &source_identity {
-            context.insert("sts:SourceIdentity", s(si));
-        }
-        for (k, val) in &tags {
-            context.insert(&format!("aws:RequestTag/{k}"), s(val));
-        }
-        if !tags.is_empty() {
-            context.insert(
-                "aws:TagKeys",
-                ContextValue::Multi(tags.iter().map(|(k, _)| k.clone()).collect()),
+        if let Some(action) = super::web_identity::trust_denies(
+            "sts:AssumeRoleWithWebIdentity",
+            &mut context,
+            source_identity.as_deref(),
+            &tags,
+            &transitive,
+            role.as_deref(),
+            trust.as_deref(),
+            &role_arn,
+            &principal,
+        ) {
+            tracing::info!(
+                request_id = %env.request_id,
+                provider = %v.provider_arn,
+                subject = %v.subject,
+                action,
+                role = %i.role_arn,
+                role_exists = role.is_some(),
+                "assume role with web identity denied"
             );
-        }
-        if !transitive.is_empty() {
-            context.insert(
-                "sts:TransitiveTagKeys",
-                ContextValue::Multi(transitive.clone()),
-            );
-        }
-        if let Some(r) = &role {
-            for t in &r.tags {
-                context.insert(&format!("aws:ResourceTag/{}", t.key), s(&t.value));
-                context.insert(&format!("iam:ResourceTag/{}", t.key), s(&t.value));
-            }
-        }
-        let mut actions = vec!["sts:AssumeRoleWithWebIdentity"];
-        if !tags.is_empty() {
-            actions.push("sts:TagSession");
-        }
-        if source_identity.is_some() {
-            actions.push("sts:SetSourceIdentity");
-        }
-        for action in actions {
-            let allowed = trust.as_deref().is_some_and(|trust| {
-                let set = PolicySet {
-                    resource: Some(SourcedPolicy {
-                        label: "trust-policy",
-                        policy: trust,
-                    }),
-                    // No account of the caller's to delegate to: the trust policy alone
-                    // decides (and must allow).
-                    resource_account: None,
-                    resource_policy_required: true,
-                    ..PolicySet::default()
-                };
-                let request = Request {
-                    action,
-                    resource: &role_arn,
-                    principal: &principal,
-                    context: &context,
-                };
-                evaluate(&request, &set).decision == Decision::Allow
-            });
-            if !allowed {
-                tracing::info!(
-                    request_id = %env.request_id,
-                    provider = %v.provider_arn,
-                    subject = %v.subject,
-                    action,
-                    role = %i.role_arn,
-                    role_exists = role.is_some(),
-                    "assume role with web identity denied"
-                );
-                return Err(not_authorized());
-            }
+            return Err(not_authorized());
         }
         let Some(role) = role else {
             return Err(not_authorized());
@@ -578,4 +535,78 @@ impl Service {
             source_identity,
         })
     }
+}
+
+/// The trust decision of a federated call (AssumeRoleWithWebIdentity, AssumeRoleWithSAML):
+/// adds the request's keys (source identity, session tags, transitive tag keys) and the
+/// role's tags to `context`, then asks the role's trust policy — alone, as nobody's account
+/// delegates — for `action` and for what the request implies (`sts:TagSession`,
+/// `sts:SetSourceIdentity`). The first action it does not allow, if any; a role that does not
+/// exist (`trust` is `None`) allows nothing.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn trust_denies(
+    action: &'static str,
+    context: &mut rolegate_policy::Context,
+    source_identity: Option<&str>,
+    tags: &[(String, String)],
+    transitive: &[String],
+    role: Option<&record::Role>,
+    trust: Option<&rolegate_policy::Policy>,
+    role_arn: &str,
+    principal: &Principal,
+) -> Option<&'static str> {
+    let s = |x: &str| ContextValue::single(x);
+    if let Some(si) = source_identity {
+        context.insert("sts:SourceIdentity", s(si));
+    }
+    for (k, val) in tags {
+        context.insert(&format!("aws:RequestTag/{k}"), s(val));
+    }
+    if !tags.is_empty() {
+        context.insert(
+            "aws:TagKeys",
+            ContextValue::Multi(tags.iter().map(|(k, _)| k.clone()).collect()),
+        );
+    }
+    if !transitive.is_empty() {
+        context.insert(
+            "sts:TransitiveTagKeys",
+            ContextValue::Multi(transitive.to_vec()),
+        );
+    }
+    if let Some(r) = role {
+        for t in &r.tags {
+            context.insert(&format!("aws:ResourceTag/{}", t.key), s(&t.value));
+            context.insert(&format!("iam:ResourceTag/{}", t.key), s(&t.value));
+        }
+    }
+    let mut actions = vec![action];
+    if !tags.is_empty() {
+        actions.push("sts:TagSession");
+    }
+    if source_identity.is_some() {
+        actions.push("sts:SetSourceIdentity");
+    }
+    actions.into_iter().find(|action| {
+        !trust.is_some_and(|trust| {
+            let set = PolicySet {
+                resource: Some(SourcedPolicy {
+                    label: "trust-policy",
+                    policy: trust,
+                }),
+                // No account of the caller's to delegate to: the trust policy alone decides
+                // (and must allow).
+                resource_account: None,
+                resource_policy_required: true,
+                ..PolicySet::default()
+            };
+            let request = Request {
+                action,
+                resource: role_arn,
+                principal,
+                context,
+            };
+            evaluate(&request, &set).decision == Decision::Allow
+        })
+    })
 }
