@@ -52,10 +52,8 @@ impl Service {
         // sharing one `sharedEventID`, as CloudTrail does.
         // Only a verified caller, or a call nobody signs, may name where its event goes: a
         // request that failed authentication cannot steer its event into another trail.
-        let steerable = record.caller.is_some()
-            || record.operation.is_some_and(|(_, n)| {
-                matches!(n, "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML")
-            });
+        let steerable =
+            record.caller.is_some() || record.operation.is_some_and(|(_, n)| event::unsigned(n));
         let role_account = match event::role_account(record).filter(|_| steerable) {
             Some(a) if self.account_exists(&a).await? => Some(a),
             _ => None,

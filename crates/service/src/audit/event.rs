@@ -285,8 +285,9 @@ pub const MAX_ELEMENTS_BYTES: usize = 100 * 1024;
 /// `userAgent` and `errorMessage` are cut to this many bytes (the event marked `omitted`).
 pub const MAX_TEXT_BYTES: usize = 1024;
 
-/// The operations nobody signs: their input is recorded although no caller was verified.
-fn unsigned(operation: &str) -> bool {
+/// The operations nobody signs: their input is recorded although no caller was verified,
+/// and their event goes to the account of the role they name.
+pub(crate) fn unsigned(operation: &str) -> bool {
     matches!(
         operation,
         "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML"
