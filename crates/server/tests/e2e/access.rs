@@ -1152,6 +1152,34 @@ async fn audited(s: &Server, c: &Cast) {
         e["eventName"] == "Evaluation" && e["requestParameters"]["subject"] == c.alice_arn
     });
     assert!(evaluation);
+    // LookupEvents is event history: management events only, as CloudTrail's; the data
+    // events above are in the exported log files.
+    if aws_cli_available() {
+        let found = aws_json(
+            std::process::Command::new("aws")
+                .args([
+                    "cloudtrail",
+                    "lookup-events",
+                    "--endpoint-url",
+                    &s.endpoint,
+                    "--region",
+                    "us-east-1",
+                    "--lookup-attributes",
+                    "AttributeKey=EventName,AttributeValue=VerifyRequest",
+                ])
+                .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
+                .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .env_remove("AWS_PROFILE"),
+        )
+        .expect("aws cloudtrail lookup-events");
+        assert_eq!(
+            found["Events"].as_array().map(Vec::len),
+            Some(0),
+            "data events in event history: {found}"
+        );
+    }
     for e in &events {
         for secret in [&c.svc.1, &c.alice.1, &c.nosvc.1] {
             assert!(
