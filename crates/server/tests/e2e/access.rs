@@ -1035,6 +1035,26 @@ except urllib.error.HTTPError as e:
     ]);
     let refs: Vec<&str> = two_targets.iter().map(String::as_str).collect();
     assert_eq!(curl(&refs).await.0, 401);
+    // A body the signature does not cover (UNSIGNED-PAYLOAD, streaming) is refused: the
+    // service behind could not check the body it receives against a signed hash.
+    for payload in ["UNSIGNED-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"] {
+        let mut unsigned_body = args.clone();
+        unsigned_body.pop();
+        unsigned_body.extend([
+            "-H".into(),
+            format!("x-amz-content-sha256: {payload}"),
+            url.clone(),
+        ]);
+        let refs: Vec<&str> = unsigned_body.iter().map(String::as_str).collect();
+        let (status, refused, _) = curl(&refs).await;
+        assert_eq!(status, 401, "{payload}: {refused}");
+        assert!(
+            refused
+                .to_ascii_lowercase()
+                .contains("x-rolegate-error: unsignedpayload"),
+            "{refused}"
+        );
+    }
     assert!(
         head.to_ascii_lowercase()
             .contains(&format!("x-rolegate-principal-arn: {}", c.alice_arn).to_ascii_lowercase()),
