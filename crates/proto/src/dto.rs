@@ -46,6 +46,7 @@ pub mod c {
     pub const LEN_0_256: Constraint = Constraint::Len(0, 256);
     pub const DESCRIPTION: Constraint = Constraint::Pattern(Pattern::Description);
     pub const LEN_0_1000: Constraint = Constraint::Len(0, 1000);
+    pub const LEN_1_1000: Constraint = Constraint::Len(1, 1000);
     pub const VERSION_ID: Constraint = Constraint::Pattern(Pattern::VersionId);
     pub const ACCESS_KEY_ID: Constraint = Constraint::Pattern(Pattern::AccessKeyId);
     pub const LEN_16_128: Constraint = Constraint::Len(16, 128);

@@ -362,6 +362,9 @@ macro_rules! operations_table {
                 ListRoleTags($crate::dto::roles::ListRoleTagsInput) -> $crate::dto::users::ListTagsOutput,
                 PutRolePermissionsBoundary($crate::dto::roles::PutRolePermissionsBoundaryInput),
                 DeleteRolePermissionsBoundary($crate::dto::roles::DeleteRolePermissionsBoundaryInput),
+                CreateServiceLinkedRole($crate::dto::roles::CreateServiceLinkedRoleInput) -> $crate::dto::roles::CreateServiceLinkedRoleOutput,
+                DeleteServiceLinkedRole($crate::dto::roles::DeleteServiceLinkedRoleInput) -> $crate::dto::roles::DeleteServiceLinkedRoleOutput,
+                GetServiceLinkedRoleDeletionStatus($crate::dto::roles::GetServiceLinkedRoleDeletionStatusInput) -> $crate::dto::roles::GetServiceLinkedRoleDeletionStatusOutput,
 
                 CreatePolicy($crate::dto::policies::CreatePolicyInput) -> $crate::dto::policies::CreatePolicyOutput,
                 GetPolicy($crate::dto::policies::GetPolicyInput) -> $crate::dto::policies::GetPolicyOutput,

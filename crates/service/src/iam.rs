@@ -18,6 +18,7 @@ mod policies;
 mod roles;
 pub mod saml_providers;
 mod service_credentials;
+pub(crate) mod service_linked_roles;
 mod simulation;
 mod users;
 

@@ -3,7 +3,10 @@
 //!
 //! The documents are AWS's (facts, from the AWS Managed Policy Reference), with one
 //! abridgement: `ReadOnlyAccess` lists the read actions of the services an IAM/STS server and
-//! S3-compatible stores expose, not AWS's full multi-thousand-action list.
+//! S3-compatible stores expose, not AWS's full multi-thousand-action list. The service-role
+//! policies under `/aws-service-role/` (attached to service-linked roles, attachable to
+//! nothing else) keep AWS's names and paths but an abridged list of their services' actions:
+//! only the service can assume its role, and no AWS service runs against a Rolegate account.
 //! <https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html>
 
 use std::sync::{Arc, OnceLock};
@@ -109,6 +112,127 @@ pub static AWS_POLICIES: &[AwsPolicy] = &[
         document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}"#,
         created: 1_423_602_562,
         updated: 1_691_530_591,
+    },
+    // The service-role policies CreateServiceLinkedRole attaches (`iam/service_linked_roles`).
+    AwsPolicy {
+        name: "AWSElasticBeanstalkServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIID62QSI3OSIPQXTM",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["elasticbeanstalk:Describe*","ec2:Describe*","autoscaling:Describe*","elasticloadbalancing:Describe*","cloudwatch:Describe*"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AutoScalingServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIC5D2V7MRWBMJGD5I",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:RunInstances","ec2:TerminateInstances","elasticloadbalancing:Describe*","cloudwatch:PutMetricAlarm","cloudwatch:DescribeAlarms"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AmazonECSServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIVUWKCAI7URU4WUEI",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","elasticloadbalancing:Describe*","elasticloadbalancing:RegisterTargets","elasticloadbalancing:DeregisterTargets","servicediscovery:Get*"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AmazonElasticsearchServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAJFEWZPHXKLCVHEUIC",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:CreateNetworkInterface","ec2:DeleteNetworkInterface","ec2:Describe*","ec2:ModifyNetworkInterfaceAttribute"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AmazonOpenSearchServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAYS2NQ4BLSE2SFRTEX",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:CreateNetworkInterface","ec2:DeleteNetworkInterface","ec2:Describe*","ec2:ModifyNetworkInterfaceAttribute"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AWSElasticLoadBalancingServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIMHWGGSRHLOQUICJQ",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateNetworkInterface","ec2:DeleteNetworkInterface","ec2:AssignPrivateIpAddresses","ec2:UnassignPrivateIpAddresses"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AmazonRDSServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIPEU5ZOBJWKWHUKY4",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateNetworkInterface","ec2:DeleteNetworkInterface","cloudwatch:PutMetricData","logs:CreateLogGroup","logs:PutLogEvents"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AmazonEKSServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIJQ5FPLIVL5OU4QMY",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:Describe*","ec2:CreateNetworkInterface","ec2:DeleteNetworkInterface","iam:GetRole"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AmazonLexV2BotPolicy",
+        path: "/aws-service-role/",
+        id: "ANPAZ3LEXV2BOTPOL7Y2Q",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["polly:SynthesizeSpeech","comprehend:DetectSentiment"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AWSConfigServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAJUCWFHNZER665LLQQ",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["config:Put*","config:Get*","config:Describe*","ec2:Describe*","iam:Get*","iam:List*","s3:GetBucketPolicy"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "CloudTrailServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAJXQJ45EGU6U7NQBW4",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["cloudtrail:*","organizations:DescribeOrganization","organizations:ListAccounts","organizations:ListAWSServiceAccessForOrganization"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
+    },
+    AwsPolicy {
+        name: "AWSEC2SpotServiceRolePolicy",
+        path: "/aws-service-role/",
+        id: "ANPAIZJJBQNXQYVKTEXGM",
+        version: "v1",
+        description: "Service-linked role policy (abridged: see the module's documentation).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["ec2:DescribeInstances","ec2:StartInstances","ec2:StopInstances","iam:PassRole"],"Resource":"*"}]}"#,
+        created: 1_509_494_400,
+        updated: 1_509_494_400,
     },
 ];
 

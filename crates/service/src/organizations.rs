@@ -645,6 +645,7 @@ impl Service {
                     policies: Default::default(),
                     attachments: Default::default(),
                     create_requests: Vec::new(),
+                    root_features: Vec::new(),
                 };
                 org.accounts.insert(
                     management.clone(),

@@ -368,6 +368,18 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ),
         ("PrincipalArn", one("PrincipalArn", SAML_ARN)),
         (
+            "AWSServiceName",
+            one("AWSServiceName", "autoscaling.amazonaws.com"),
+        ),
+        ("CustomSuffix", one("CustomSuffix", "web")),
+        (
+            "DeletionTaskId",
+            one(
+                "DeletionTaskId",
+                "task/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_web/0b5e5a5c-1111-2222-3333-444455556666",
+            ),
+        ),
+        (
             "SAMLAssertion",
             one("SAMLAssertion", "PHNhbWxwOlJlc3BvbnNlLz4="),
         ),
