@@ -829,7 +829,19 @@ impl Service {
             Identity::Root => Ok(Held {
                 identity: vec![("root".into(), allow_all())],
                 boundary: None,
-                session: None,
+                // A privileged root session (AssumeRoot) holds what its task policy allows and
+                // nothing more: its session policies, never absent (none carried: nothing).
+                session: match &caller.session {
+                    Some(s)
+                        if matches!(
+                            s.principal,
+                            crate::session::SessionPrincipal::RootTask { .. }
+                        ) =>
+                    {
+                        Some(self.carried_policies(s)?.unwrap_or_default())
+                    }
+                    _ => None,
+                },
                 tags: Vec::new(),
                 username: None,
                 scps,
@@ -1379,6 +1391,11 @@ impl Service {
                 let (name, path) = crate::iam::service_linked_roles::name_and_path(service, suffix);
                 self.stored_arn::<record::Role>(account, &name, Some(&path), &mut t)
                     .await?
+            }
+            NamedResource::DelegationRequest(id) => arn(account, "delegation-request", "/", id),
+            NamedResource::Given(given) => given.to_owned(),
+            NamedResource::RootUser(target) => {
+                crate::iam::root_arn(crate::sts::root_target_account(target).unwrap_or(target))
             }
             NamedResource::DeletionTask(task) => {
                 crate::iam::service_linked_roles::task_role_arn(account, task)

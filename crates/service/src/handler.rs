@@ -62,6 +62,12 @@ pub(crate) enum NamedResource<'a> {
     /// The service-linked role CreateServiceLinkedRole makes for a service (with a custom
     /// suffix): its name and path are the service's.
     ServiceLinkedRole(&'a str, Option<&'a str>),
+    /// A delegation request by id (`*`: one being created).
+    DelegationRequest(&'a str),
+    /// A resource named by the ARN the request gives, as given.
+    Given(&'a str),
+    /// An account's root user, by account id or root ARN (AssumeRoot's target).
+    RootUser(&'a str),
     /// The service-linked role a deletion task (`task/aws-service-role/SERVICE/NAME/ID`) was
     /// about.
     DeletionTask(&'a str),

@@ -8,6 +8,7 @@ mod account;
 mod account_aliases;
 mod attached_policies;
 mod credential_report;
+pub(crate) mod delegation_requests;
 mod groups;
 mod inline_policies;
 mod instance_profiles;

@@ -7,6 +7,9 @@
 //! policies under `/aws-service-role/` (attached to service-linked roles, attachable to
 //! nothing else) keep AWS's names and paths but an abridged list of their services' actions:
 //! only the service can assume its role, and no AWS service runs against a Rolegate account.
+//! The root-task policies under `/root-task/` (AssumeRoot's `TaskPolicyArn`, usable nowhere
+//! else) have AWS's actions; their IAM statements are scoped to the root user
+//! (`arn:aws:iam::*:root`), so a privileged root session acts on the root's credentials only.
 //! <https://docs.aws.amazon.com/aws-managed-policy/latest/reference/policy-list.html>
 
 use std::sync::{Arc, OnceLock};
@@ -112,6 +115,58 @@ pub static AWS_POLICIES: &[AwsPolicy] = &[
         document: r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["s3:Get*","s3:List*","s3:Describe*","s3-object-lambda:Get*","s3-object-lambda:List*"],"Resource":"*"}]}"#,
         created: 1_423_602_562,
         updated: 1_691_530_591,
+    },
+    // The task policies of STS AssumeRoot (`sts/assume_root`): the IAM ones are scoped to the
+    // root user itself.
+    AwsPolicy {
+        name: "IAMAuditRootUserCredentials",
+        path: "/root-task/",
+        id: "ANPAZKAPJZG4OVFNRVKQY",
+        version: "v1",
+        description: "Allows auditing the root user's credentials in a privileged root session (AssumeRoot).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Sid":"AuditRootUserCredentials","Effect":"Allow","Action":["iam:GetAccessKeyLastUsed","iam:GetLoginProfile","iam:GetUser","iam:ListAccessKeys","iam:ListMFADevices","iam:ListSigningCertificates"],"Resource":"arn:aws:iam::*:root"}]}"#,
+        created: 1_731_974_400,
+        updated: 1_731_974_400,
+    },
+    AwsPolicy {
+        name: "IAMCreateRootUserPassword",
+        path: "/root-task/",
+        id: "ANPAZKAPJZG4MOEXHXH2L",
+        version: "v1",
+        description: "Allows creating the root user's password in a privileged root session (AssumeRoot).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Sid":"CreateRootUserPassword","Effect":"Allow","Action":["iam:CreateLoginProfile","iam:GetLoginProfile"],"Resource":"arn:aws:iam::*:root"}]}"#,
+        created: 1_731_974_400,
+        updated: 1_731_974_400,
+    },
+    AwsPolicy {
+        name: "IAMDeleteRootUserCredentials",
+        path: "/root-task/",
+        id: "ANPAZKAPJZG4CQJZPBEYW",
+        version: "v1",
+        description: "Allows deleting the root user's credentials in a privileged root session (AssumeRoot).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Sid":"DeleteRootUserCredentials","Effect":"Allow","Action":["iam:DeactivateMFADevice","iam:DeleteAccessKey","iam:DeleteLoginProfile","iam:DeleteSigningCertificate","iam:GetAccessKeyLastUsed","iam:GetLoginProfile","iam:GetUser","iam:ListAccessKeys","iam:ListMFADevices","iam:ListSigningCertificates"],"Resource":"arn:aws:iam::*:root"}]}"#,
+        created: 1_731_974_400,
+        updated: 1_731_974_400,
+    },
+    AwsPolicy {
+        name: "S3UnlockBucketPolicy",
+        path: "/root-task/",
+        id: "ANPAZKAPJZG4DNZR5OBBY",
+        version: "v1",
+        description: "Allows removing a bucket policy that denies everyone, in a privileged root session (AssumeRoot).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Sid":"UnlockBucketPolicy","Effect":"Allow","Action":["s3:DeleteBucketPolicy","s3:GetBucketPolicy","s3:ListAllMyBuckets","s3:PutBucketPolicy"],"Resource":"*"}]}"#,
+        created: 1_731_974_400,
+        updated: 1_731_974_400,
+    },
+    AwsPolicy {
+        name: "SQSUnlockQueuePolicy",
+        path: "/root-task/",
+        id: "ANPAZKAPJZG4JXNMAT5EW",
+        version: "v1",
+        description: "Allows removing a queue policy that denies everyone, in a privileged root session (AssumeRoot).",
+        document: r#"{"Version":"2012-10-17","Statement":[{"Sid":"UnlockQueuePolicy","Effect":"Allow","Action":["sqs:GetQueueAttributes","sqs:ListQueues","sqs:SetQueueAttributes"],"Resource":"*"}]}"#,
+        created: 1_731_974_400,
+        updated: 1_731_974_400,
     },
     // The service-role policies CreateServiceLinkedRole attaches (`iam/service_linked_roles`).
     AwsPolicy {

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod policies;
+pub(crate) mod root_access;
 mod units;
 
 use std::sync::Arc;

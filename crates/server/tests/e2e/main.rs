@@ -84,4 +84,6 @@ on_both_backends! {
     organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;
     audit::trail_with_boto3 => sqlite_audit_trail, postgres_audit_trail;
     service_linked_roles::service_linked_roles => sqlite_service_linked_roles, postgres_service_linked_roles;
+    service_linked_roles::root_access => sqlite_root_access, postgres_root_access;
+    service_linked_roles::delegation_requests => sqlite_delegation_requests, postgres_delegation_requests;
 }

@@ -136,6 +136,10 @@ fn not_service_role_policy(r: &crate::iam::policies::ManagedRef) -> Result<()> {
                 "Cannot attach a Service Role Policy to a Customer Role.".into(),
             ))
         }
+        // The root-task policies scope AssumeRoot's sessions and nothing else.
+        crate::iam::policies::ManagedRef::Aws(p) if p.path == "/root-task/" => Err(
+            ServiceError::PolicyNotAttachable(format!("Policy {} is not attachable.", p.arn())),
+        ),
         _ => Ok(()),
     }
 }
