@@ -792,6 +792,7 @@ mod tests {
             policies: Default::default(),
             attachments: Default::default(),
             create_requests: Vec::new(),
+            root_features: Vec::new(),
         };
         o.attachments
             .insert("r-abcd".into(), vec!["p-FullAWSAccess".into()]);
