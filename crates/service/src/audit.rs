@@ -62,7 +62,14 @@ impl Service {
             (Some(c), Some(r)) if r != c.account => (c.account.clone(), Some(r)),
             (Some(c), _) => (c.account.clone(), None),
             (None, Some(r)) => (r, None),
-            (None, None) => (self.config.account_id.clone(), None),
+            // A bad signature on an existing key: the account that owns the key (its
+            // owner's trail shows the attempts on its keys), never the claimed role's.
+            (None, None) => (
+                record
+                    .claimed
+                    .map_or_else(|| self.config.account_id.clone(), |o| o.account.clone()),
+                None,
+            ),
         };
         let shared = other.as_ref().map(|_| event::new_event_id());
         let event = event::build(record, &home, shared.as_deref());

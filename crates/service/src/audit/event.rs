@@ -356,6 +356,9 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
         Some(c) => user_identity(c),
         None if name == "AssumeRoleWithWebIdentity" => web_identity_user(record),
         None if name == "AssumeRoleWithSAML" => saml_user(&record.outcome),
+        // A bad signature on an existing key: the identity the key belongs to (what the
+        // request claimed, as CloudTrail records a failed sign-in under the user).
+        None if record.claimed.is_some() => record.claimed.map_or(Json::Null, user_identity),
         // Never authenticated: AWS writes what it knows of the claimed key; here, nothing
         // is trusted from an unverified request.
         None => json!({ "type": "AWSAccount" }),
@@ -505,6 +508,7 @@ mod tests {
             region: None,
             operation: Some((Api::Sts, "AssumeRoleWithWebIdentity")),
             caller: None,
+            claimed: None,
             input: None,
             outcome,
             tls: None,
