@@ -138,8 +138,7 @@ fn append(event: &Event) -> Result<Write> {
         scope: event.account.clone(),
         kind: kind::AUDIT_EVENT.to_owned(),
         key: event_key(event.time_ms, &event.id),
-        data: serde_json::to_string(&event.json)
-            .map_err(|e| ServiceError::Internal(format!("audit event: {e}")))?,
+        data: event.text.clone(),
     })
 }
 
