@@ -8,6 +8,7 @@ mod account;
 mod account_aliases;
 mod attached_policies;
 mod credential_report;
+pub(crate) mod delegation_requests;
 mod groups;
 mod inline_policies;
 mod instance_profiles;
@@ -18,6 +19,7 @@ mod policies;
 mod roles;
 pub mod saml_providers;
 mod service_credentials;
+pub(crate) mod service_linked_roles;
 mod simulation;
 mod users;
 

@@ -174,8 +174,10 @@ impl Service {
         // 4. Authorization.
         let held = self.held(caller).await?;
         // The organization's resource control policies over the role's account (no role is
-        // exempt by its path: see `organization_policies`).
+        // exempt by its path alone: see `organization_policies`).
         let rcps = match &role {
+            // RCPs do not apply to service-linked roles (the stored mark).
+            Some(r) if r.is_service_linked() => Vec::new(),
             Some(_) => self.resource_control_policies(&role_account).await?,
             None => Vec::new(),
         };
@@ -419,6 +421,18 @@ impl Service {
     }
 }
 
+/// Whether the organization's resource control policies over the role's account allow one
+/// action (no levels: no RCPs apply).
+fn rcps_allow(request: &Request<'_>, rcps: &[crate::authorize::ScpLevel], c: &Ctx<'_>) -> bool {
+    match crate::authorize::resource_control(request, rcps) {
+        Some(evaluation) if evaluation.decision != Decision::Allow => {
+            tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
+            false
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_role_arn;
@@ -436,17 +450,5 @@ mod tests {
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:user/R"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::12345:role/R"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:role/"), None);
-    }
-}
-
-/// Whether the organization's resource control policies over the role's account allow one
-/// action (no levels: no RCPs apply).
-fn rcps_allow(request: &Request<'_>, rcps: &[crate::authorize::ScpLevel], c: &Ctx<'_>) -> bool {
-    match crate::authorize::resource_control(request, rcps) {
-        Some(evaluation) if evaluation.decision != Decision::Allow => {
-            tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
-            false
-        }
-        _ => true,
     }
 }
