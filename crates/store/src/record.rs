@@ -565,6 +565,10 @@ mod v1 {
         /// `RootCredentialsManagement`, `RootSessions`.
         #[serde(default)]
         pub root_features: Vec<String>,
+        /// When root sessions were last disabled (unix milliseconds): a root session issued
+        /// before it stays dead if they are enabled again.
+        #[serde(default)]
+        pub root_sessions_disabled_ms: Option<i64>,
     }
 
     /// The root of an organization.
@@ -793,6 +797,7 @@ mod tests {
             attachments: Default::default(),
             create_requests: Vec::new(),
             root_features: Vec::new(),
+            root_sessions_disabled_ms: None,
         };
         o.attachments
             .insert("r-abcd".into(), vec!["p-FullAWSAccess".into()]);
