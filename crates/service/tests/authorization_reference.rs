@@ -250,7 +250,10 @@ fn filler(access_key_id: &str) -> Vec<Member> {
             "SSHPublicKeyBody",
             one("SSHPublicKeyBody", "ssh-rsa AAAAB3NzaC1yc2E= alice"),
         ),
-        ("SSHPublicKeyId", one("SSHPublicKeyId", "APKAEXAMPLE123456789")),
+        (
+            "SSHPublicKeyId",
+            one("SSHPublicKeyId", "APKAEXAMPLE123456789"),
+        ),
         ("Encoding", one("Encoding", "SSH")),
         (
             "CertificateBody",
@@ -260,12 +263,18 @@ fn filler(access_key_id: &str) -> Vec<Member> {
             "CertificateId",
             one("CertificateId", "EXAMPLECERTIFICATEID12345678"),
         ),
-        ("ServerCertificateName", one("ServerCertificateName", "web-cert")),
+        (
+            "ServerCertificateName",
+            one("ServerCertificateName", "web-cert"),
+        ),
         (
             "NewServerCertificateName",
             one("NewServerCertificateName", "web-cert-2"),
         ),
-        ("PrivateKey", one("PrivateKey", "-----BEGIN PRIVATE KEY-----")),
+        (
+            "PrivateKey",
+            one("PrivateKey", "-----BEGIN PRIVATE KEY-----"),
+        ),
         (
             "CertificateChain",
             one("CertificateChain", "-----BEGIN CERTIFICATE-----"),

@@ -23,7 +23,9 @@ pub async fn ssh_keys_and_certificates(s: &Server) {
     let e = iam
         .upload_ssh_public_key()
         .user_name("sdk-creds")
-        .ssh_public_key_body("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl")
+        .ssh_public_key_body(
+            "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl",
+        )
         .send()
         .await
         .expect_err("ed25519");

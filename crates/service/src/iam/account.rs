@@ -266,7 +266,10 @@ impl Service {
             ("AccountAccessKeysPresent", i64::from(root_keys > 0)),
             ("AccountMFAEnabled", 0),
             ("AccountPasswordPresent", 0),
-            ("AccountSigningCertificatesPresent", i64::from(root_certificates > 0)),
+            (
+                "AccountSigningCertificatesPresent",
+                i64::from(root_certificates > 0),
+            ),
             ("AssumeRolePolicySizeQuota", 2048),
             ("AttachedPoliciesPerGroupQuota", 10),
             ("AttachedPoliciesPerRoleQuota", 10),

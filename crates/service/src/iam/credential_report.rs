@@ -197,7 +197,9 @@ impl Service {
                 row.push((!u.mfa_devices.is_empty()).to_string());
                 row.extend(key_columns(&self.access_keys(&u.access_keys).await?));
                 row.extend(certificate_columns(
-                    &self.signing_certificates_of(&mut tx, account, Some(u)).await?,
+                    &self
+                        .signing_certificates_of(&mut tx, account, Some(u))
+                        .await?,
                 ));
                 rows.push(row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
             }

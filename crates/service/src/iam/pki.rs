@@ -34,8 +34,7 @@ pub struct SshKey {
 
 fn unrecognized() -> ServiceError {
     ServiceError::UnrecognizedPublicKeyEncoding(
-        "The public key encoding format is unsupported or unrecognized. Use ssh-rsa or PEM."
-            .into(),
+        "The public key encoding format is unsupported or unrecognized. Use ssh-rsa or PEM.".into(),
     )
 }
 
@@ -188,11 +187,7 @@ impl SshKey {
     pub fn to_pem(&self) -> String {
         let rsa_key = der(
             0x30,
-            &[
-                der(0x02, &positive(&self.n)),
-                der(0x02, &positive(&self.e)),
-            ]
-            .concat(),
+            &[der(0x02, &positive(&self.n)), der(0x02, &positive(&self.e))].concat(),
         );
         // rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters.
         let algorithm: &[u8] = &[
@@ -293,8 +288,11 @@ impl Certificate {
     }
 
     fn parsed(&self) -> Result<X509Certificate<'_>> {
-        let (rest, cert) = X509Certificate::from_der(&self.der)
-            .map_err(|_| malformed("Unable to parse certificate. Please ensure the certificate is in PEM format."))?;
+        let (rest, cert) = X509Certificate::from_der(&self.der).map_err(|_| {
+            malformed(
+                "Unable to parse certificate. Please ensure the certificate is in PEM format.",
+            )
+        })?;
         if !rest.is_empty() {
             return Err(malformed(
                 "Unable to parse certificate. Please ensure the certificate is in PEM format.",
@@ -335,7 +333,9 @@ impl Certificate {
     /// Exactly one PEM `CERTIFICATE`, valid now.
     pub fn parse(body: &str, now: i64) -> Result<Self> {
         let p = single_pem(body).ok_or_else(|| {
-            malformed("Unable to parse certificate. Please ensure the certificate is in PEM format.")
+            malformed(
+                "Unable to parse certificate. Please ensure the certificate is in PEM format.",
+            )
         })?;
         Self::from_pem(p, now)
     }
@@ -344,7 +344,9 @@ impl Certificate {
     /// and each the issuer of the one before it (names and signatures).
     pub fn parse_chain(leaf: &Certificate, chain: &str, now: i64) -> Result<Vec<Self>> {
         let blocks = pem_blocks(chain).ok_or_else(|| {
-            malformed("Unable to parse certificate chain. Please ensure the chain is in PEM format.")
+            malformed(
+                "Unable to parse certificate chain. Please ensure the chain is in PEM format.",
+            )
         })?;
         let certs = blocks
             .into_iter()
@@ -375,7 +377,11 @@ impl Certificate {
     /// be read, `KeyPairMismatch` when it is another key's.
     pub fn check_private_key(&self, private_key: &str) -> Result<()> {
         use aws_lc_rs::signature::{self, KeyPair as _};
-        let unreadable = || malformed("Unable to parse private key. Please ensure the key is an unencrypted RSA or EC private key in PEM format.");
+        let unreadable = || {
+            malformed(
+                "Unable to parse private key. Please ensure the key is an unencrypted RSA or EC private key in PEM format.",
+            )
+        };
         let mut pem = single_pem(private_key).ok_or_else(unreadable)?;
         let mut der = std::mem::take(&mut pem.contents);
         let ec_algs: [&'static signature::EcdsaSigningAlgorithm; 3] = [
@@ -434,7 +440,10 @@ mod tests {
             n: [&[0xc0u8][..], &[0x5a; 255]].concat(),
         };
         let ssh = key.to_ssh();
-        assert_eq!(SshKey::parse(&format!("{ssh} alice@host")).expect("ssh"), key);
+        assert_eq!(
+            SshKey::parse(&format!("{ssh} alice@host")).expect("ssh"),
+            key
+        );
         assert_eq!(SshKey::parse(&key.to_pem()).expect("pem"), key);
         assert_eq!(key.fingerprint().len(), 47);
     }
@@ -450,7 +459,9 @@ mod tests {
             Err(ServiceError::InvalidPublicKey(_))
         ));
         assert!(matches!(
-            SshKey::parse("ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"),
+            SshKey::parse(
+                "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl"
+            ),
             Err(ServiceError::UnrecognizedPublicKeyEncoding(_))
         ));
         assert!(matches!(
@@ -458,7 +469,10 @@ mod tests {
             Err(ServiceError::InvalidPublicKey(_))
         ));
         assert!(matches!(
-            Certificate::parse("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----", 0),
+            Certificate::parse(
+                "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+                0
+            ),
             Err(ServiceError::MalformedCertificate(_))
         ));
     }

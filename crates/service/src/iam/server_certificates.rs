@@ -84,8 +84,10 @@ impl Service {
             name: i.server_certificate_name.clone(),
             id: ids::unique_id(ids::prefix::SERVER_CERTIFICATE)?,
             path: path_or_root(i.path.clone()),
-            body: i.certificate_body.clone(),
-            chain: i.certificate_chain.clone(),
+            // Kept without surrounding whitespace, as AWS answers them (Terraform's provider
+            // trims its side before comparing).
+            body: i.certificate_body.trim().to_owned(),
+            chain: i.certificate_chain.as_deref().map(|c| c.trim().to_owned()),
             private_key: StoredSecret::new(i.private_key.expose().to_owned()),
             expiration: cert.not_after,
             uploaded: now,

@@ -36,9 +36,7 @@ handlers! {
 pub const PER_USER: usize = 2;
 
 fn certificate_not_found(id: &str) -> ServiceError {
-    ServiceError::NoSuchEntity(format!(
-        "The Certificate with id {id} cannot be found."
-    ))
+    ServiceError::NoSuchEntity(format!("The Certificate with id {id} cannot be found."))
 }
 
 fn shape(user: &str, c: &record::SigningCertificate) -> SigningCertificate {
@@ -189,7 +187,9 @@ impl Service {
         let user = self.certificates_key(c, i.user_name.as_deref())?;
         self.retry(|| async {
             let mut tx = self.tx();
-            let (key, mut all) = self.user_certificates(&mut tx, account, user.as_deref()).await?;
+            let (key, mut all) = self
+                .user_certificates(&mut tx, account, user.as_deref())
+                .await?;
             let cert = all
                 .certificates
                 .iter_mut()
@@ -211,7 +211,9 @@ impl Service {
         let user = self.certificates_key(c, i.user_name.as_deref())?;
         self.retry(|| async {
             let mut tx = self.tx();
-            let (key, mut all) = self.user_certificates(&mut tx, account, user.as_deref()).await?;
+            let (key, mut all) = self
+                .user_certificates(&mut tx, account, user.as_deref())
+                .await?;
             let at = all
                 .certificates
                 .iter()

@@ -39,9 +39,7 @@ pub const PER_USER: usize = 5;
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
 fn key_not_found(id: &str) -> ServiceError {
-    ServiceError::NoSuchEntity(format!(
-        "The Public Key with id {id} cannot be found."
-    ))
+    ServiceError::NoSuchEntity(format!("The Public Key with id {id} cannot be found."))
 }
 
 fn status(k: &record::SshPublicKey) -> &'static str {
@@ -170,7 +168,9 @@ impl Service {
         // The root user has no SSH keys: its list is empty.
         let items = match self.user_name_or_caller(c, i.user_name.as_deref())? {
             Some(name) => {
-                let all = self.user_ssh_keys(&mut self.tx(), c.account(), &name).await?;
+                let all = self
+                    .user_ssh_keys(&mut self.tx(), c.account(), &name)
+                    .await?;
                 all.keys
                     .iter()
                     .map(|k| SSHPublicKeyMetadata {

@@ -343,7 +343,9 @@ assert code(lambda: iam.upload_server_certificate(
 # Reads: body, chain, metadata, tags; never the private key.
 got = iam.get_server_certificate(ServerCertificateName="web")
 cert = got["ServerCertificate"]
-assert cert["CertificateBody"] == leaf_pem and cert["CertificateChain"] == chain, cert
+# Without the surrounding whitespace, as AWS answers them.
+assert cert["CertificateBody"] == leaf_pem.strip(), cert
+assert cert["CertificateChain"] == chain.strip(), cert
 assert cert["ServerCertificateMetadata"] == meta, (cert["ServerCertificateMetadata"], meta)
 assert cert["Tags"] == [{"Key": "team", "Value": "edge"}], cert
 listed = iam.list_server_certificates()["ServerCertificateMetadataList"]
