@@ -31,6 +31,8 @@ const NAMES: [&str; 10] = [
     "ListAccessKeys",
 ];
 
+/// A named LookupEvents request, made from the iteration number.
+type LookupCase = Box<dyn Fn(usize) -> Operation>;
 fn env() -> RequestEnv {
     RequestEnv {
         request_id: "bench".into(),
@@ -145,7 +147,7 @@ fn main() {
         session: None,
     };
     let mid = now - 40 * 86_400;
-    let cases: Vec<(&str, Box<dyn Fn(usize) -> Operation>)> = vec![
+    let cases: Vec<(&str, LookupCase)> = vec![
         ("newest 50, no filter", Box::new(|_| lookup(None, None))),
         (
             "EventName (1 in 10)",

@@ -114,7 +114,7 @@ fn arn_matches(format: &str, arn: &str) -> bool {
             .find('}')
             .map_or(pattern.len(), |e| start + e + 1);
         pattern = &pattern[end..];
-        let taken = after.find(|c| c == '/' || c == ':').unwrap_or(after.len());
+        let taken = after.find(['/', ':']).unwrap_or(after.len());
         if taken == 0 {
             return false;
         }

@@ -47,7 +47,7 @@ pub async fn passwords_and_aliases(s: &Server) {
     assert_eq!(policy.minimum_password_length(), Some(10));
     assert!(policy.require_numbers() && !policy.require_symbols());
     assert_eq!(policy.max_password_age(), Some(30));
-    assert_eq!(policy.expire_passwords(), true);
+    assert!(policy.expire_passwords());
     let e = iam
         .update_login_profile()
         .user_name("sdk-user")

@@ -448,6 +448,78 @@ mod tests {
         assert_eq!(key.fingerprint().len(), 47);
     }
 
+    fn self_signed(key: &rcgen::KeyPair, cn: &str, ca: bool) -> (rcgen::CertificateParams, String) {
+        let mut params = rcgen::CertificateParams::new(vec![cn.to_owned()]).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, cn);
+        if ca {
+            params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        }
+        let pem = params.clone().self_signed(key).expect("certificate").pem();
+        (params, pem)
+    }
+
+    #[test]
+    fn certificates_keys_and_chains() {
+        let now = time::OffsetDateTime::now_utc().unix_timestamp();
+        let ca_key = rcgen::KeyPair::generate().expect("key");
+        let (ca_params, ca_pem) = self_signed(&ca_key, "ca", true);
+        let issuer = rcgen::Issuer::new(ca_params, &ca_key);
+        let leaf_key = rcgen::KeyPair::generate().expect("key");
+        let leaf_pem = rcgen::CertificateParams::new(vec!["www.example.com".into()])
+            .expect("params")
+            .signed_by(&leaf_key, &issuer)
+            .expect("leaf")
+            .pem();
+        let leaf = Certificate::parse(&leaf_pem, now).expect("leaf parses");
+        leaf.check_private_key(&leaf_key.serialize_pem())
+            .expect("its own key");
+        assert!(matches!(
+            leaf.check_private_key(&ca_key.serialize_pem()),
+            Err(ServiceError::KeyPairMismatch(_))
+        ));
+        assert!(matches!(
+            leaf.check_private_key("-----BEGIN PRIVATE KEY-----\nAAAA\n-----END PRIVATE KEY-----"),
+            Err(ServiceError::MalformedCertificate(_))
+        ));
+        assert_eq!(
+            Certificate::parse_chain(&leaf, &ca_pem, now)
+                .expect("the issuer")
+                .len(),
+            1
+        );
+        let other_key = rcgen::KeyPair::generate().expect("key");
+        let (_, other_pem) = self_signed(&other_key, "ca", true);
+        assert!(matches!(
+            Certificate::parse_chain(&leaf, &other_pem, now),
+            Err(ServiceError::MalformedCertificate(_))
+        ));
+        // Same names, another key: the signature decides.
+        assert!(matches!(
+            Certificate::parse_chain(&leaf, &format!("{other_pem}{ca_pem}"), now),
+            Err(ServiceError::MalformedCertificate(_))
+        ));
+        let rsa = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("rsa");
+        let (_, rsa_pem) = self_signed(&rsa, "rsa", false);
+        Certificate::parse(&rsa_pem, now)
+            .expect("rsa")
+            .check_private_key(&rsa.serialize_pem())
+            .expect("its own RSA key");
+        // Not valid at `now`.
+        assert!(matches!(
+            Certificate::parse(&rsa_pem, 100_000_000_000),
+            Err(ServiceError::MalformedCertificate(_))
+        ));
+        // Two certificates, text around one: not one certificate.
+        for body in [format!("{rsa_pem}{ca_pem}"), format!("x\n{rsa_pem}")] {
+            assert!(matches!(
+                Certificate::parse(&body, now),
+                Err(ServiceError::MalformedCertificate(_))
+            ));
+        }
+    }
+
     #[test]
     fn refusals() {
         let short = SshKey {

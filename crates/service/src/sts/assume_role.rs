@@ -419,6 +419,18 @@ impl Service {
     }
 }
 
+/// Whether the organization's resource control policies over the role's account allow one
+/// action (no levels: no RCPs apply).
+fn rcps_allow(request: &Request<'_>, rcps: &[crate::authorize::ScpLevel], c: &Ctx<'_>) -> bool {
+    match crate::authorize::resource_control(request, rcps) {
+        Some(evaluation) if evaluation.decision != Decision::Allow => {
+            tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
+            false
+        }
+        _ => true,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::parse_role_arn;
@@ -436,17 +448,5 @@ mod tests {
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:user/R"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::12345:role/R"), None);
         assert_eq!(parse_role_arn("arn:aws:iam::123456789012:role/"), None);
-    }
-}
-
-/// Whether the organization's resource control policies over the role's account allow one
-/// action (no levels: no RCPs apply).
-fn rcps_allow(request: &Request<'_>, rcps: &[crate::authorize::ScpLevel], c: &Ctx<'_>) -> bool {
-    match crate::authorize::resource_control(request, rcps) {
-        Some(evaluation) if evaluation.decision != Decision::Allow => {
-            tracing::debug!(request_id = %c.env.request_id, statements = ?crate::authorize::explain(&evaluation), "resource control policies deny");
-            false
-        }
-        _ => true,
     }
 }
