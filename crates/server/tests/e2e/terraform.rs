@@ -217,7 +217,7 @@ fn der_sequence(der: &[u8]) -> Vec<&[u8]> {
 }
 
 /// `ssh-rsa BASE64 comment` of an RSA key pair.
-fn ssh_rsa(key: &rcgen::KeyPair) -> String {
+pub(crate) fn ssh_rsa(key: &rcgen::KeyPair) -> String {
     use base64::Engine as _;
     let items = der_sequence(key.public_key_raw());
     let mut blob = Vec::new();
