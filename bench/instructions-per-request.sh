@@ -8,6 +8,8 @@
 #
 #   bash bench/instructions-per-request.sh OLD_BINARY NEW_BINARY
 #   (N=950 ROUNDS=2 SCENARIOS="sts_get_caller_identity sts_assume_role" by default)
+#   OLD_ARGS / NEW_ARGS: further `serve` flags for each (one binary with and without a flag:
+#   OLD_ARGS=--audit-trail=false counts the audit trail's cost)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 OLD=$1 NEW=$2
@@ -16,12 +18,12 @@ SCENARIOS=${SCENARIOS:-"sts_get_caller_identity sts_assume_role"}
 HARNESS=${HARNESS:-../shared/bench}
 AK=AKIABENCHROOTKEY0001 SK=bench/secret/bench/secret/bench/secret/00
 
-count() { # binary scenario requests → total instructions
+count() { # binary scenario requests [serve flags] → total instructions
   local d; d=$(mktemp -d)
   ROLEGATE_ROOT_ACCESS_KEY_ID=$AK ROLEGATE_ROOT_SECRET_ACCESS_KEY=$SK ROLEGATE_LOG=warn \
     valgrind --tool=callgrind --callgrind-out-file="$d/cg.out" "$1" serve \
     --listen 127.0.0.1:$PORT --data-dir "$d/data" --account-id 123456789012 \
-    --sync-interval-seconds 3600 --max-staleness-seconds 3600 >"$d/log" 2>&1 &
+    --sync-interval-seconds 3600 --max-staleness-seconds 3600 ${4:-} >"$d/log" 2>&1 &
   local pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/readyz" >/dev/null && break; sleep 0.2; done
   read -r uak usk < <(python3 bench/bench_user.py "http://127.0.0.1:$PORT" $AK $SK)
@@ -50,8 +52,8 @@ PY
 for sc in $SCENARIOS; do
   for r in $(seq 1 "$ROUNDS"); do
     for label in old new; do
-      bin=$OLD; [ $label = new ] && bin=$NEW
-      hi=$(count "$bin" "$sc" "$N"); lo=$(count "$bin" "$sc" 50)
+      bin=$OLD args=${OLD_ARGS:-}; [ $label = new ] && bin=$NEW args=${NEW_ARGS:-}
+      hi=$(count "$bin" "$sc" "$N" "$args"); lo=$(count "$bin" "$sc" 50 "$args")
       echo "scenario=$sc build=$label round=$r instructions_per_request=$(( (hi - lo) / (N - 50) ))"
     done
   done

@@ -185,6 +185,7 @@ impl Authorizer {
             region: Some(&resolved.region),
             operation: None,
             caller: Some(&resolved.caller),
+            claimed: None,
             input: None,
             outcome,
             tls: None,

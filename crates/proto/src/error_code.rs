@@ -152,6 +152,13 @@ error_codes! {
     InvalidMaxResults = ("InvalidMaxResultsException", 400),
     /// CloudTrail: The event category is not valid.
     InvalidEventCategory = ("InvalidEventCategoryException", 400),
+    /// IAM (centralized root access): the caller's account is in no organization.
+    OrganizationNotFound = ("OrganizationNotFoundException", 400),
+    /// IAM (centralized root access): the caller's account is neither the management account
+    /// nor the delegated administrator.
+    AccountNotManagementOrDelegatedAdministrator = ("AccountNotManagementOrDelegatedAdministratorException", 400),
+    /// IAM (centralized root access): the caller's account is not the management account.
+    CallerIsNotManagementAccount = ("CallerIsNotManagementAccountException", 400),
     /// Organizations: The caller's account is not a member of an organization.
     OrganizationsNotInUse = ("AWSOrganizationsNotInUseException", 400),
     /// Organizations: The account is already in an organization.

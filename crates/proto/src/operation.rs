@@ -362,6 +362,9 @@ macro_rules! operations_table {
                 ListRoleTags($crate::dto::roles::ListRoleTagsInput) -> $crate::dto::users::ListTagsOutput,
                 PutRolePermissionsBoundary($crate::dto::roles::PutRolePermissionsBoundaryInput),
                 DeleteRolePermissionsBoundary($crate::dto::roles::DeleteRolePermissionsBoundaryInput),
+                CreateServiceLinkedRole($crate::dto::roles::CreateServiceLinkedRoleInput) -> $crate::dto::roles::CreateServiceLinkedRoleOutput,
+                DeleteServiceLinkedRole($crate::dto::roles::DeleteServiceLinkedRoleInput) -> $crate::dto::roles::DeleteServiceLinkedRoleOutput,
+                GetServiceLinkedRoleDeletionStatus($crate::dto::roles::GetServiceLinkedRoleDeletionStatusInput) -> $crate::dto::roles::GetServiceLinkedRoleDeletionStatusOutput,
 
                 CreatePolicy($crate::dto::policies::CreatePolicyInput) -> $crate::dto::policies::CreatePolicyOutput,
                 GetPolicy($crate::dto::policies::GetPolicyInput) -> $crate::dto::policies::GetPolicyOutput,
@@ -494,6 +497,22 @@ macro_rules! operations_table {
                 GetAccountPasswordPolicy($crate::dto::passwords::GetAccountPasswordPolicyInput) -> $crate::dto::passwords::GetAccountPasswordPolicyOutput,
                 DeleteAccountPasswordPolicy($crate::dto::passwords::DeleteAccountPasswordPolicyInput),
 
+                ListOrganizationsFeatures($crate::dto::root_access::ListOrganizationsFeaturesInput) -> $crate::dto::root_access::OrganizationsFeaturesOutput,
+                EnableOrganizationsRootCredentialsManagement($crate::dto::root_access::EnableOrganizationsRootCredentialsManagementInput) -> $crate::dto::root_access::OrganizationsFeaturesOutput,
+                DisableOrganizationsRootCredentialsManagement($crate::dto::root_access::DisableOrganizationsRootCredentialsManagementInput) -> $crate::dto::root_access::OrganizationsFeaturesOutput,
+                EnableOrganizationsRootSessions($crate::dto::root_access::EnableOrganizationsRootSessionsInput) -> $crate::dto::root_access::OrganizationsFeaturesOutput,
+                DisableOrganizationsRootSessions($crate::dto::root_access::DisableOrganizationsRootSessionsInput) -> $crate::dto::root_access::OrganizationsFeaturesOutput,
+
+                CreateDelegationRequest($crate::dto::delegation::CreateDelegationRequestInput) -> $crate::dto::delegation::CreateDelegationRequestOutput,
+                GetDelegationRequest($crate::dto::delegation::GetDelegationRequestInput) -> $crate::dto::delegation::GetDelegationRequestOutput,
+                AcceptDelegationRequest($crate::dto::delegation::AcceptDelegationRequestInput),
+                AssociateDelegationRequest($crate::dto::delegation::AssociateDelegationRequestInput),
+                RejectDelegationRequest($crate::dto::delegation::RejectDelegationRequestInput),
+                UpdateDelegationRequest($crate::dto::delegation::UpdateDelegationRequestInput),
+                SendDelegationToken($crate::dto::delegation::SendDelegationTokenInput),
+                ListDelegationRequests($crate::dto::delegation::ListDelegationRequestsInput) -> $crate::dto::delegation::ListDelegationRequestsOutput,
+                GetHumanReadableSummary($crate::dto::delegation::GetHumanReadableSummaryInput) -> $crate::dto::delegation::GetHumanReadableSummaryOutput,
+
                 SimulateCustomPolicy($crate::dto::simulation::SimulateCustomPolicyInput) -> $crate::dto::simulation::SimulatePolicyOutput,
                 SimulatePrincipalPolicy($crate::dto::simulation::SimulatePrincipalPolicyInput) -> $crate::dto::simulation::SimulatePolicyOutput,
                 GetContextKeysForCustomPolicy($crate::dto::simulation::GetContextKeysForCustomPolicyInput) -> $crate::dto::simulation::GetContextKeysOutput,
@@ -506,6 +525,8 @@ macro_rules! operations_table {
                 GetFederationToken($crate::dto::sts::GetFederationTokenInput) -> $crate::dto::sts::GetFederationTokenOutput,
                 GetAccessKeyInfo($crate::dto::sts::GetAccessKeyInfoInput) -> $crate::dto::sts::GetAccessKeyInfoOutput,
                 DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
+                AssumeRoot($crate::dto::root_access::AssumeRootInput) -> $crate::dto::root_access::AssumeRootOutput,
+                GetDelegatedAccessToken($crate::dto::delegation::GetDelegatedAccessTokenInput) -> $crate::dto::delegation::GetDelegatedAccessTokenOutput,
                 #[unsigned]
                 AssumeRoleWithWebIdentity($crate::dto::sts::AssumeRoleWithWebIdentityInput) -> $crate::dto::sts::AssumeRoleWithWebIdentityOutput,
                 #[unsigned]

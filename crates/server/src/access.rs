@@ -916,6 +916,23 @@ pub async fn forward_auth(
         .iter()
         .find(|(n, _)| n == "x-amz-content-sha256")
         .map(|(_, v)| v.clone());
+    // The body never reaches forward auth: only a body hash the signature covers lets the
+    // service behind check the body it receives (`X-Rolegate-Content-Sha256`). An unsigned or
+    // streaming payload would leave the body anyone's, so it is refused.
+    if content_sha
+        .as_deref()
+        .is_some_and(|h| h == "UNSIGNED-PAYLOAD" || h.starts_with("STREAMING-"))
+    {
+        let mut r = plain(
+            StatusCode::UNAUTHORIZED,
+            "forward-auth: the signature must cover the body (x-amz-content-sha256 is the body's SHA-256, not UNSIGNED-PAYLOAD or a streaming payload)",
+        );
+        r.headers_mut().insert(
+            "x-rolegate-error",
+            HeaderValue::from_static("UnsignedPayload"),
+        );
+        return r;
+    }
     let payload_hash = content_sha
         .clone()
         .unwrap_or_else(|| rolegate_sigv4::hash_payload(b""));
@@ -956,8 +973,11 @@ pub async fn forward_auth(
                 },
             );
             let out = r.headers_mut();
+            // Every value is set, never dropped: anything outside visible ASCII (and `%`
+            // itself) is percent-encoded, so a service reads the value it would have read.
             let mut put = |name: &'static str, value: &str| {
-                if let Ok(v) = HeaderValue::from_str(value) {
+                let encoded = header_text(value);
+                if let Ok(v) = HeaderValue::from_str(&encoded) {
                     out.insert(name, v);
                 }
             };
@@ -996,6 +1016,15 @@ pub async fn forward_auth(
             plain(StatusCode::SERVICE_UNAVAILABLE, "forward-auth unavailable")
         }
     }
+}
+
+/// The bytes a header value may hold unencoded: visible ASCII and the space, but `%`.
+const HEADER_UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b'%');
+
+/// A principal header's value: UTF-8, percent-encoded outside visible ASCII (and `%`), so
+/// every value fits a header and decodes back to itself.
+fn header_text(value: &str) -> String {
+    percent_encoding::utf8_percent_encode(value, HEADER_UNSAFE).to_string()
 }
 
 fn form_encode(tags: &[(String, String)]) -> String {
@@ -1037,5 +1066,33 @@ mod decision_path_tests {
         ] {
             assert!(decision_path(bad).is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_values_encode_what_a_header_cannot_hold_and_decode_back() {
+        for v in [
+            "arn:aws:sts::123456789012:assumed-role/r/s@x.y",
+            "arn:aws:iam::123456789012:user/p%41th/ünï",
+            "line\nbreak\u{7f}",
+        ] {
+            let e = header_text(v);
+            assert!(HeaderValue::from_str(&e).is_ok(), "{e}");
+            assert_eq!(
+                percent_encoding::percent_decode_str(&e)
+                    .decode_utf8()
+                    .expect("utf-8"),
+                v
+            );
+        }
+        assert_eq!(
+            header_text("arn:aws:iam::1:user/a"),
+            "arn:aws:iam::1:user/a",
+            "plain ARNs unchanged"
+        );
     }
 }

@@ -8,6 +8,32 @@ use rolegate_sigv4::{
 };
 use time::OffsetDateTime;
 
+/// A request that failed authentication: why, and — when the key it names exists and only
+/// its signature failed — whose key it is (the audit trail records the attempt in that
+/// account, under the key's own bound, so a flood of forged requests elsewhere cannot hide
+/// attempts on a real key).
+pub struct Refused {
+    /// The error the caller gets.
+    pub error: ServiceError,
+    /// The owner of the existing key the request claimed, when only the signature failed.
+    pub claimed: Option<Caller>,
+}
+
+impl From<ServiceError> for Refused {
+    fn from(error: ServiceError) -> Self {
+        Self {
+            error,
+            claimed: None,
+        }
+    }
+}
+
+impl From<rolegate_sigv4::AuthError> for Refused {
+    fn from(e: rolegate_sigv4::AuthError) -> Self {
+        ServiceError::from(e).into()
+    }
+}
+
 /// An authenticated request.
 pub struct Authenticated {
     /// Who signed.
@@ -48,7 +74,7 @@ pub async fn authenticate(
     body: &[u8],
     service: Api,
     now: OffsetDateTime,
-) -> Result<Authenticated, ServiceError> {
+) -> Result<Authenticated, Refused> {
     let payload_hash = hash_payload(body);
     let request = Request {
         method,
@@ -57,7 +83,7 @@ pub async fn authenticate(
         headers,
         payload_hash: &payload_hash,
     };
-    verify_signed(svc, &request, service.signing_name(), now).await
+    verify_or_claim(svc, &request, service.signing_name(), now).await
 }
 
 /// Verifies any SigV4-signed request against Rolegate's keys and sessions — a call to
@@ -71,6 +97,18 @@ pub async fn verify_signed(
     signing_name: &str,
     now: OffsetDateTime,
 ) -> Result<Authenticated, ServiceError> {
+    verify_or_claim(svc, request, signing_name, now)
+        .await
+        .map_err(|r| r.error)
+}
+
+/// [`verify_signed`], telling whose existing key a request with a bad signature claimed.
+async fn verify_or_claim(
+    svc: &Service,
+    request: &Request<'_>,
+    signing_name: &str,
+    now: OffsetDateTime,
+) -> Result<Authenticated, Refused> {
     let (query, headers) = (request.query, request.headers);
     let header = single_header(headers, "authorization")?;
     let presigned = parse_presigned_query(query)?;
@@ -78,11 +116,12 @@ pub async fn verify_signed(
         (Some(_), Some(_)) => {
             return Err(ServiceError::InvalidParameterValue(
                 "Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter or the Authorization header should be specified".into(),
-            ));
+            )
+            .into());
         }
         (Some(h), None) => parse_authorization_header(h)?,
         (None, Some(p)) => p,
-        (None, None) => return Err(ServiceError::MissingAuthenticationToken),
+        (None, None) => return Err(ServiceError::MissingAuthenticationToken.into()),
     };
     let token_header = single_header(headers, "x-amz-security-token")?;
     let token = match (
@@ -97,7 +136,8 @@ pub async fn verify_signed(
             {
                 return Err(ServiceError::SignatureDoesNotMatch(
                     "The request signature we calculated does not match the signature you provided. The x-amz-security-token header must be signed.".into(),
-                ));
+                )
+                .into());
             }
             Some(h.to_owned())
         }
@@ -107,7 +147,12 @@ pub async fn verify_signed(
     let credentials = svc
         .authenticate(&params.scope.access_key_id, token.as_deref())
         .await?;
-    verify(request, &params, &credentials.secret, signing_name, now)?;
+    if let Err(e) = verify(request, &params, &credentials.secret, signing_name, now) {
+        return Err(Refused {
+            error: e.into(),
+            claimed: Some(credentials.caller),
+        });
+    }
     Ok(Authenticated {
         caller: credentials.caller,
         region: params.scope.region,

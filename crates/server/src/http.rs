@@ -95,6 +95,8 @@ struct Exchange {
     service: Option<Api>,
     row: Option<&'static OperationInfo>,
     caller: Option<Caller>,
+    /// The owner of the existing key a request whose signature failed claimed.
+    claimed: Option<Caller>,
     /// The decoded input, redacted (kept only when something records exchanges).
     input: Option<Value>,
     result: Result<Reply, ServiceError>,
@@ -222,6 +224,7 @@ async fn exchange(
         service,
         row,
         caller,
+        claimed: None,
         input,
         result: Err(e),
     };
@@ -269,7 +272,12 @@ async fn exchange(
         .await
         {
             Ok(a) => Some(a),
-            Err(e) => return failed(Some(service), Some(row), None, recorded, e),
+            Err(authn::Refused { error, claimed }) => {
+                return Exchange {
+                    claimed,
+                    ..failed(Some(service), Some(row), None, recorded, error)
+                };
+            }
         }
     } else {
         None
@@ -306,6 +314,7 @@ async fn exchange(
         service: Some(service),
         row: Some(row),
         caller,
+        claimed: None,
         input: recorded,
         result,
     }
@@ -346,6 +355,7 @@ async fn record(
             region: (!env.region.is_empty()).then_some(env.region.as_str()),
             operation: ex.row.map(|r| (r.service, r.name)),
             caller: ex.caller.as_ref(),
+            claimed: ex.claimed.as_ref(),
             input: ex.input.as_ref(),
             outcome,
             tls,

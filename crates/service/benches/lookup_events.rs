@@ -31,8 +31,9 @@ const NAMES: [&str; 10] = [
     "ListAccessKeys",
 ];
 
-/// A named LookupEvents request, made from the iteration number.
-type LookupCase = Box<dyn Fn(usize) -> Operation>;
+/// One measured query: its label and the request for iteration `i`.
+type Case = (&'static str, Box<dyn Fn(usize) -> Operation>);
+
 fn env() -> RequestEnv {
     RequestEnv {
         request_id: "bench".into(),
@@ -147,7 +148,7 @@ fn main() {
         session: None,
     };
     let mid = now - 40 * 86_400;
-    let cases: Vec<(&str, LookupCase)> = vec![
+    let cases: Vec<Case> = vec![
         ("newest 50, no filter", Box::new(|_| lookup(None, None))),
         (
             "EventName (1 in 10)",

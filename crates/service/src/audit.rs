@@ -62,7 +62,14 @@ impl Service {
             (Some(c), Some(r)) if r != c.account => (c.account.clone(), Some(r)),
             (Some(c), _) => (c.account.clone(), None),
             (None, Some(r)) => (r, None),
-            (None, None) => (self.config.account_id.clone(), None),
+            // A bad signature on an existing key: the account that owns the key (its
+            // owner's trail shows the attempts on its keys), never the claimed role's.
+            (None, None) => (
+                record
+                    .claimed
+                    .map_or_else(|| self.config.account_id.clone(), |o| o.account.clone()),
+                None,
+            ),
         };
         let shared = other.as_ref().map(|_| event::new_event_id());
         let event = event::build(record, &home, shared.as_deref());
@@ -131,8 +138,7 @@ fn append(event: &Event) -> Result<Write> {
         scope: event.account.clone(),
         kind: kind::AUDIT_EVENT.to_owned(),
         key: event_key(event.time_ms, &event.id),
-        data: serde_json::to_string(&event.json)
-            .map_err(|e| ServiceError::Internal(format!("audit event: {e}")))?,
+        data: event.text.clone(),
     })
 }
 

@@ -744,10 +744,11 @@ impl Service {
     /// The service control policies over a principal of `account`: none in the management
     /// account, where SCPs do not apply; else what the organization says ([`Organizations`]).
     ///
-    /// No role is exempt by its path: anyone allowed `iam:CreateRole` could otherwise make one
-    /// under `/aws-service-role/` and escape every SCP (and RCP). AWS exempts service-linked
-    /// roles, which only AWS creates; when CreateServiceLinkedRole exists (issue 17) the
-    /// exemption will rest on a stored mark no caller can set.
+    /// No role is exempt by its path alone: anyone allowed `iam:CreateRole` could otherwise make
+    /// one under `/aws-service-role/` and escape every SCP (and RCP). AWS exempts
+    /// service-linked roles, which only AWS creates; here the exemption (in `held`, AssumeRole's
+    /// RCPs and the simulator) rests on the stored role: `record::Role::is_service_linked`, the
+    /// mark only CreateServiceLinkedRole sets, under the path CreateRole refuses.
     pub(crate) async fn organization_policies(&self, account: &str) -> Result<Vec<ScpLevel>> {
         if account == self.account_id() {
             return Ok(Vec::new());
@@ -829,7 +830,19 @@ impl Service {
             Identity::Root => Ok(Held {
                 identity: vec![("root".into(), allow_all())],
                 boundary: None,
-                session: None,
+                // A privileged root session (AssumeRoot) holds what its task policy allows and
+                // nothing more: its session policies, never absent (none carried: nothing).
+                session: match &caller.session {
+                    Some(s)
+                        if matches!(
+                            s.principal,
+                            crate::session::SessionPrincipal::RootTask { .. }
+                        ) =>
+                    {
+                        Some(self.carried_policies(s)?.unwrap_or_default())
+                    }
+                    _ => None,
+                },
                 tags: Vec::new(),
                 username: None,
                 scps,
@@ -891,7 +904,13 @@ impl Service {
                     session,
                     tags: crate::sts::overlay_tags(stored_tags(&role.tags), &session_tags),
                     username: None,
-                    scps,
+                    // SCPs do not apply to service-linked roles (the stored mark, never the path
+                    // a caller chose: CreateRole refuses the service-linked path).
+                    scps: if role.is_service_linked() {
+                        Vec::new()
+                    } else {
+                        scps
+                    },
                     organization,
                 })
             }
@@ -1336,6 +1355,9 @@ impl Service {
             ..Default::default()
         };
         let mut acted_on = Vec::new();
+        for (key, value) in &needs.keys {
+            t.keys.push((key, (*value).to_owned()));
+        }
         for (key, arn) in &needs.policy_keys {
             t.keys.push((
                 key,
@@ -1365,6 +1387,19 @@ impl Service {
             NamedResource::Role(name, new_path) => {
                 self.stored_arn::<record::Role>(account, name, new_path, &mut t)
                     .await?
+            }
+            NamedResource::ServiceLinkedRole(service, suffix) => {
+                let (name, path) = crate::iam::service_linked_roles::name_and_path(service, suffix);
+                self.stored_arn::<record::Role>(account, &name, Some(&path), &mut t)
+                    .await?
+            }
+            NamedResource::DelegationRequest(id) => arn(account, "delegation-request", "/", id),
+            NamedResource::Given(given) => given.to_owned(),
+            NamedResource::RootUser(target) => {
+                crate::iam::root_arn(crate::sts::root_target_account(target).unwrap_or(target))
+            }
+            NamedResource::DeletionTask(task) => {
+                crate::iam::service_linked_roles::task_role_arn(account, task)
             }
             NamedResource::Group(name, new_path) => {
                 self.stored_arn::<record::Group>(account, name, new_path, &mut t)

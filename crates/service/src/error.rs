@@ -127,6 +127,15 @@ pub enum ServiceError {
     /// `InvalidAuthorizationMessageException`.
     #[error("{0}")]
     InvalidAuthorizationMessage(String),
+    /// `OrganizationNotFoundException` (IAM's centralized root access).
+    #[error("{0}")]
+    OrganizationNotFound(String),
+    /// `AccountNotManagementOrDelegatedAdministratorException`.
+    #[error("{0}")]
+    AccountNotManagementOrDelegatedAdministrator(String),
+    /// `CallerIsNotManagementAccountException`.
+    #[error("{0}")]
+    CallerIsNotManagementAccount(String),
     /// `ConcurrentModification`: retries ran out.
     #[error("{0}")]
     ConcurrentModification(String),
@@ -200,6 +209,13 @@ impl ServiceError {
             ServiceError::IdpRejectedClaim(_) => ErrorCode::IdpRejectedClaim,
             ServiceError::InvalidAuthorizationMessage(_) => {
                 ErrorCode::InvalidAuthorizationMessageException
+            }
+            ServiceError::OrganizationNotFound(_) => ErrorCode::OrganizationNotFound,
+            ServiceError::AccountNotManagementOrDelegatedAdministrator(_) => {
+                ErrorCode::AccountNotManagementOrDelegatedAdministrator
+            }
+            ServiceError::CallerIsNotManagementAccount(_) => {
+                ErrorCode::CallerIsNotManagementAccount
             }
             ServiceError::ConcurrentModification(_)
             | ServiceError::Retry

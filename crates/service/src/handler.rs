@@ -59,6 +59,18 @@ pub(crate) enum NamedResource<'a> {
     Group(&'a str, Option<&'a str>),
     /// A role, and the path it is created at.
     Role(&'a str, Option<&'a str>),
+    /// The service-linked role CreateServiceLinkedRole makes for a service (with a custom
+    /// suffix): its name and path are the service's.
+    ServiceLinkedRole(&'a str, Option<&'a str>),
+    /// A delegation request by id (`*`: one being created).
+    DelegationRequest(&'a str),
+    /// A resource named by the ARN the request gives, as given.
+    Given(&'a str),
+    /// An account's root user, by account id or root ARN (AssumeRoot's target).
+    RootUser(&'a str),
+    /// The service-linked role a deletion task (`task/aws-service-role/SERVICE/NAME/ID`) was
+    /// about.
+    DeletionTask(&'a str),
     /// An instance profile, and the path it is created at.
     Profile(&'a str, Option<&'a str>),
     /// A server certificate, and the path it is uploaded at.
@@ -136,6 +148,9 @@ pub(crate) struct Needs<'a> {
     /// Further resources of the organization the same action needs (MoveAccount's parents,
     /// AttachPolicy's target).
     pub org_also: Vec<OrgResource<'a>>,
+    /// Further single-valued condition keys the request sets, as it spells them
+    /// (`iam:AWSServiceName`, `sts:TaskPolicyArn`).
+    pub keys: Vec<(&'static str, &'a str)>,
 }
 
 impl<'a> Needs<'a> {
@@ -151,7 +166,14 @@ impl<'a> Needs<'a> {
             moved_to: None,
             passes_role: None,
             org_also: Vec::new(),
+            keys: Vec::new(),
         }
+    }
+
+    /// A further condition key of the request.
+    pub fn key(mut self, key: &'static str, value: &'a str) -> Self {
+        self.keys.push((key, value));
+        self
     }
 
     /// A resource of the organization.

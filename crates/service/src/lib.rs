@@ -222,7 +222,14 @@ impl Service {
         if record.caller.is_some() || record.outcome.is_ok() {
             return true;
         }
-        let (admit, skipped) = self.anonymous_events.admit(record.source_ip, self.now());
+        let (admit, skipped) = match record.claimed {
+            // A bad signature on a real key: that key's own bound, not the node's, so
+            // flooding the node with forgeries cannot hide attempts on a real key.
+            Some(owner) => self
+                .anonymous_events
+                .admit_key(&owner.access_key_id, self.now()),
+            None => self.anonymous_events.admit(record.source_ip, self.now()),
+        };
         if let Some(skipped) = skipped {
             tracing::warn!(
                 skipped,

@@ -10,6 +10,7 @@
 
 mod accounts;
 mod policies;
+pub(crate) mod root_access;
 mod units;
 
 use std::sync::Arc;
@@ -645,6 +646,7 @@ impl Service {
                     policies: Default::default(),
                     attachments: Default::default(),
                     create_requests: Vec::new(),
+                    root_features: Vec::new(),
                 };
                 org.accounts.insert(
                     management.clone(),

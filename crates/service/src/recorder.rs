@@ -30,6 +30,10 @@ pub struct Record<'a> {
     pub operation: Option<(Api, &'static str)>,
     /// Who called: `None` before authentication succeeded, and for unsigned calls.
     pub caller: Option<&'a Caller>,
+    /// When authentication failed on the signature of a key that exists: the key's owner
+    /// (not authenticated: what the request claimed). The attempt is recorded in that
+    /// account under the key's own bound ([`crate::audit::anonymous`]).
+    pub claimed: Option<&'a Caller>,
     /// The decoded input, secrets replaced by [`rolegate_proto::REDACTED`].
     pub input: Option<&'a Value>,
     /// The output (secrets redacted; `None` when it has no members), or the error.

@@ -102,6 +102,18 @@ pub enum SessionPrincipal {
         #[serde(rename = "b")]
         subject: String,
     },
+    /// A privileged session of a member account's root user from STS AssumeRoot, scoped by a
+    /// root-task policy (carried as the session's one session policy). Last, so older tokens
+    /// still open.
+    #[serde(rename = "rt")]
+    RootTask {
+        /// The task policy's ARN (`arn:aws:iam::aws:policy/root-task/…`).
+        #[serde(rename = "t")]
+        task: String,
+        /// The management account principal that called AssumeRoot (its ARN).
+        #[serde(rename = "b")]
+        by: String,
+    },
 }
 
 /// The IAM user behind a federated-user session.
@@ -191,7 +203,9 @@ impl Session {
         match self.principal {
             SessionPrincipal::User { .. } | SessionPrincipal::Root => self.mfa_at.is_none(),
             SessionPrincipal::Federated { .. } => true,
-            SessionPrincipal::Role { .. } | SessionPrincipal::WebIdentity { .. } => false,
+            SessionPrincipal::Role { .. }
+            | SessionPrincipal::WebIdentity { .. }
+            | SessionPrincipal::RootTask { .. } => false,
         }
     }
 }

@@ -7,9 +7,11 @@
 
 mod access_key_info;
 mod assume_role;
+mod assume_root;
 mod authenticate;
 mod authorization_message;
 mod caller_identity;
+mod delegated_access;
 mod federation_token;
 mod saml;
 mod session_token;
@@ -23,6 +25,7 @@ use rolegate_proto::dto::{
     sts::{Credentials, PolicyDescriptorType},
 };
 
+pub(crate) use self::assume_root::root_target_account;
 pub use self::authorization_message::AuthorizationMessage;
 use crate::{
     Service,

@@ -78,12 +78,19 @@ impl<'a> Tx<'a> {
     /// Reads a record from the store (not the cache) and remembers its version.
     pub async fn get<T: Entity>(&mut self, scope: &str, key: &str) -> Result<Option<T>> {
         let record = self.svc.store.get(scope, T::KIND, key).await?;
-        check_acted_on(
+        if let Err(e) = check_acted_on(
             scope,
             T::KIND,
             key,
             record.as_ref().map(|r| r.data.as_str()),
-        )?;
+        ) {
+            // Authorization read an older entity than the store holds now, perhaps from the
+            // cache before the commit that changed it invalidated the entry: drop the entry so
+            // the next authorization reads the store instead of deciding on the same old
+            // entity again (and running out of re-authorizations on a busy machine).
+            self.svc.cache.invalidate(scope, T::KIND, key);
+            return Err(e);
+        }
         let version = record.as_ref().map(|r| r.version);
         if self.seen_version(scope, T::KIND, key).is_none() {
             self.seen

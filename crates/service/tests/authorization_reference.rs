@@ -333,7 +333,7 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ("RoleSessionName", one("RoleSessionName", "s1")),
         ("PolicyArns", one("PolicyArns.member.1.arn", POLICY_ARN)),
         ("Policy", one("Policy", DOCUMENT)),
-        ("DurationSeconds", one("DurationSeconds", "3600")),
+        ("DurationSeconds", one("DurationSeconds", "900")),
         (
             "TransitiveTagKeys",
             one("TransitiveTagKeys.member.1", "team"),
@@ -400,6 +400,58 @@ fn filler(access_key_id: &str) -> Vec<Member> {
             one("AssertionEncryptionMode", "Allowed"),
         ),
         ("PrincipalArn", one("PrincipalArn", SAML_ARN)),
+        (
+            "AWSServiceName",
+            one("AWSServiceName", "autoscaling.amazonaws.com"),
+        ),
+        ("CustomSuffix", one("CustomSuffix", "web")),
+        ("TargetPrincipal", one("TargetPrincipal", "210987654321")),
+        (
+            "TaskPolicyArn",
+            one(
+                "TaskPolicyArn.arn",
+                "arn:aws:iam::aws:policy/root-task/IAMAuditRootUserCredentials",
+            ),
+        ),
+        (
+            "DelegationRequestId",
+            one("DelegationRequestId", "dr-0123456789abcdef"),
+        ),
+        (
+            "Permissions",
+            one(
+                "Permissions.PolicyTemplateArn",
+                "arn:aws:iam::aws:policy/ReadOnlyAccess",
+            ),
+        ),
+        (
+            "RequestorWorkflowId",
+            one("RequestorWorkflowId", "wf-12345"),
+        ),
+        (
+            "NotificationChannel",
+            one(
+                "NotificationChannel",
+                "arn:aws:sns:us-east-1:123456789012:t",
+            ),
+        ),
+        ("SessionDuration", one("SessionDuration", "900")),
+        (
+            "EntityArn",
+            one(
+                "EntityArn",
+                "arn:aws:iam::123456789012:delegation-request/dr-0123456789abcdef",
+            ),
+        ),
+        ("TradeInToken", one("TradeInToken", "opaque-trade-in-token")),
+        ("Notes", one("Notes", "n")),
+        (
+            "DeletionTaskId",
+            one(
+                "DeletionTaskId",
+                "task/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling_web/0b5e5a5c-1111-2222-3333-444455556666",
+            ),
+        ),
         (
             "SAMLAssertion",
             one("SAMLAssertion", "PHNhbWxwOlJlc3BvbnNlLz4="),
@@ -549,6 +601,25 @@ const KNOWN_MISMATCHES: &[Known] = &[
     },
     // An access key that does not exist names the account's root user: the reference has
     // only the `user` resource type for this call.
+    // Kept: the model has UpdateDelegationRequest, the reference (as transcribed) no action of
+    // that name; it is authorized as `iam:UpdateDelegationRequest`, as every other operation
+    // is by its own name.
+    Known {
+        op: "UpdateDelegationRequest",
+        slot: "action",
+        seen_in: BASE,
+        ours: "iam:UpdateDelegationRequest",
+        reference: "no such action",
+    },
+    // A delegation request being created has no id yet: its resource is every delegation
+    // request of the account.
+    Known {
+        op: "CreateDelegationRequest",
+        slot: "resource",
+        seen_in: BASE,
+        ours: "arn:aws:iam::123456789012:delegation-request/*",
+        reference: "arn:${Partition}:iam::${Account}:delegation-request/${DelegationRequestId}",
+    },
     Known {
         op: "GetAccessKeyLastUsed",
         slot: "resource",

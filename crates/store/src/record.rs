@@ -77,6 +77,8 @@ pub mod kind {
     /// How far an account's audit archive was exported (GLOBAL scope, keyed by the account
     /// id), so that verification finds digests deleted at the end of the chain.
     pub const AUDIT_CHAIN_HEAD: &str = "audit-chain-head";
+    /// A DeleteServiceLinkedRole task (keyed by its task id).
+    pub const SLR_DELETION: &str = "slr-deletion-task";
 }
 
 /// The key of the one audit signing key record.
@@ -464,6 +466,28 @@ mod v1 {
         pub instance_profiles: Vec<String>,
         /// Last use by a session.
         pub last_used: Option<LastUsed>,
+        /// The AWS service a service-linked role belongs to (`elasticbeanstalk.amazonaws.com`):
+        /// set only by CreateServiceLinkedRole, which alone may create a role under
+        /// `/aws-service-role/`. Ordinary calls cannot edit or delete such a role, and SCPs do
+        /// not apply to it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub service_linked: Option<String>,
+    }
+
+    /// A deletion task of DeleteServiceLinkedRole (keyed by its task id), for
+    /// GetServiceLinkedRoleDeletionStatus.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ServiceLinkedRoleDeletion {
+        /// The role's name.
+        pub role_name: String,
+        /// The service it was linked to.
+        pub service: String,
+        /// `SUCCEEDED` or `FAILED`.
+        pub status: String,
+        /// Why it failed.
+        pub reason: Option<String>,
+        /// Started at.
+        pub created: i64,
     }
 
     /// A version of a managed policy.
@@ -637,6 +661,11 @@ mod v1 {
         pub attachments: BTreeMap<String, Vec<String>>,
         /// CreateAccount requests, oldest first.
         pub create_requests: Vec<CreateAccountRequest>,
+        /// The centralized root access features enabled (IAM's
+        /// `EnableOrganizationsRootCredentialsManagement`/`…RootSessions`):
+        /// `RootCredentialsManagement`, `RootSessions`.
+        #[serde(default)]
+        pub root_features: Vec<String>,
     }
 
     /// The root of an organization.
@@ -783,6 +812,18 @@ mod v1 {
 
 pub use v1::*;
 
+/// The path every service-linked role is under.
+pub const SERVICE_LINKED_PATH: &str = "/aws-service-role/";
+
+impl Role {
+    /// Whether the stored role is service-linked: made by CreateServiceLinkedRole (the mark no
+    /// other call sets) under `/aws-service-role/` (which CreateRole refuses). Never decided by
+    /// the name a caller spelled.
+    pub fn is_service_linked(&self) -> bool {
+        self.service_linked.is_some() && self.path.starts_with(SERVICE_LINKED_PATH)
+    }
+}
+
 macro_rules! entity {
     ($($t:ty => $k:expr),* $(,)?) => { $( impl Entity for $t { const KIND: &'static str = $k; } )* };
 }
@@ -814,6 +855,7 @@ entity! {
     Organization => kind::ORGANIZATION,
     AuditSigningKey => kind::AUDIT_SIGNING_KEY,
     AuditChainHead => kind::AUDIT_CHAIN_HEAD,
+    ServiceLinkedRoleDeletion => kind::SLR_DELETION,
 }
 
 /// Serializes a record.
@@ -855,6 +897,7 @@ mod tests {
             policies: Default::default(),
             attachments: Default::default(),
             create_requests: Vec::new(),
+            root_features: Vec::new(),
         };
         o.attachments
             .insert("r-abcd".into(), vec!["p-FullAWSAccess".into()]);

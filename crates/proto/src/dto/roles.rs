@@ -70,3 +70,39 @@ structure!(PutRolePermissionsBoundaryInput {
     permissions_boundary: String = "PermissionsBoundary" [LEN_ARN, ARN],
 });
 structure!(DeleteRolePermissionsBoundaryInput { role_name: String = "RoleName" [LEN_1_64, NAME] });
+
+structure!(CreateServiceLinkedRoleInput {
+    aws_service_name: String = "AWSServiceName" [LEN_1_128, NAME],
+    description: Option<String> = "Description" [LEN_0_1000, DESCRIPTION],
+    custom_suffix: Option<String> = "CustomSuffix" [LEN_1_64, NAME],
+});
+shape!(CreateServiceLinkedRoleOutput {
+    role: Role = "Role"
+});
+
+structure!(DeleteServiceLinkedRoleInput { role_name: String = "RoleName" [LEN_1_64, NAME] });
+shape!(DeleteServiceLinkedRoleOutput {
+    deletion_task_id: String = "DeletionTaskId"
+});
+
+structure!(GetServiceLinkedRoleDeletionStatusInput {
+    deletion_task_id: String = "DeletionTaskId"[LEN_1_1000],
+});
+shape!(
+    /// `RoleUsageType`: where a service still uses the role.
+    RoleUsage {
+        region: Option<String> = "Region",
+        resources: Vec<String> = "Resources",
+    }
+);
+shape!(
+    /// `DeletionTaskFailureReasonType`.
+    DeletionTaskFailureReason {
+        reason: Option<String> = "Reason",
+        role_usage_list: Vec<RoleUsage> = "RoleUsageList",
+    }
+);
+shape!(GetServiceLinkedRoleDeletionStatusOutput {
+    status: String = "Status",
+    reason: Option<DeletionTaskFailureReason> = "Reason",
+});

@@ -1035,6 +1035,26 @@ except urllib.error.HTTPError as e:
     ]);
     let refs: Vec<&str> = two_targets.iter().map(String::as_str).collect();
     assert_eq!(curl(&refs).await.0, 401);
+    // A body the signature does not cover (UNSIGNED-PAYLOAD, streaming) is refused: the
+    // service behind could not check the body it receives against a signed hash.
+    for payload in ["UNSIGNED-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"] {
+        let mut unsigned_body = args.clone();
+        unsigned_body.pop();
+        unsigned_body.extend([
+            "-H".into(),
+            format!("x-amz-content-sha256: {payload}"),
+            url.clone(),
+        ]);
+        let refs: Vec<&str> = unsigned_body.iter().map(String::as_str).collect();
+        let (status, refused, _) = curl(&refs).await;
+        assert_eq!(status, 401, "{payload}: {refused}");
+        assert!(
+            refused
+                .to_ascii_lowercase()
+                .contains("x-rolegate-error: unsignedpayload"),
+            "{refused}"
+        );
+    }
     assert!(
         head.to_ascii_lowercase()
             .contains(&format!("x-rolegate-principal-arn: {}", c.alice_arn).to_ascii_lowercase()),
@@ -1152,6 +1172,34 @@ async fn audited(s: &Server, c: &Cast) {
         e["eventName"] == "Evaluation" && e["requestParameters"]["subject"] == c.alice_arn
     });
     assert!(evaluation);
+    // LookupEvents is event history: management events only, as CloudTrail's; the data
+    // events above are in the exported log files.
+    if aws_cli_available() {
+        let found = aws_json(
+            std::process::Command::new("aws")
+                .args([
+                    "cloudtrail",
+                    "lookup-events",
+                    "--endpoint-url",
+                    &s.endpoint,
+                    "--region",
+                    "us-east-1",
+                    "--lookup-attributes",
+                    "AttributeKey=EventName,AttributeValue=VerifyRequest",
+                ])
+                .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
+                .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .env_remove("AWS_PROFILE"),
+        )
+        .expect("aws cloudtrail lookup-events");
+        assert_eq!(
+            found["Events"].as_array().map(Vec::len),
+            Some(0),
+            "data events in event history: {found}"
+        );
+    }
     for e in &events {
         for secret in [&c.svc.1, &c.alice.1, &c.nosvc.1] {
             assert!(

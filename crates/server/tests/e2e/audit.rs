@@ -586,3 +586,100 @@ async fn fail_open_reads_answers_reads_only() {
     conn.close().await.ok();
     s.stop().await;
 }
+
+/// A stranger who spends the node's bound on anonymous failures (forged keys from many
+/// addresses) cannot hide attempts on a real key: a bad signature on an existing key is
+/// recorded in the key's account with the key's identity, under the key's own bound.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgeries_cannot_hide_attempts_on_a_real_key() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let s = sqlite().await;
+    let root = root_iam(&s);
+    root.create_user()
+        .user_name("target")
+        .send()
+        .await
+        .expect("user");
+    let key = root
+        .create_access_key()
+        .user_name("target")
+        .send()
+        .await
+        .expect("key")
+        .access_key
+        .expect("key");
+    let port: u16 = s
+        .endpoint
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    // 11 addresses × 60 forged calls: past the node's bound of 600.
+    let body = "Action=GetCallerIdentity&Version=2011-06-15";
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Amz-Date: 20261207T000000Z\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=AKIAFORGEDFORGED0001/20261207/us-east-1/sts/aws4_request, \
+         SignedHeaders=host;x-amz-date, Signature={}\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        "0".repeat(64),
+        body.len()
+    );
+    for a in 1..=11u8 {
+        for _ in 0..60 {
+            let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+            socket
+                .bind(std::net::SocketAddr::from(([127, 0, 1, a], 0)))
+                .expect("bind");
+            let mut c = socket
+                .connect(std::net::SocketAddr::from(([127, 0, 0, 1], port)))
+                .await
+                .expect("connect");
+            c.write_all(request.as_bytes()).await.expect("write");
+            let mut answer = Vec::new();
+            c.read_to_end(&mut answer).await.expect("read");
+            assert!(
+                String::from_utf8_lossy(&answer).contains("InvalidClientTokenId"),
+                "{}",
+                String::from_utf8_lossy(&answer)
+            );
+        }
+    }
+    // The real key's id, a wrong secret.
+    let e = sts(
+        &s.endpoint,
+        key.access_key_id(),
+        "not-the-secret-of-this-key-0000000000",
+    )
+    .get_caller_identity()
+    .send()
+    .await
+    .expect_err("bad signature");
+    assert_eq!(code(&e), "SignatureDoesNotMatch");
+    let events: Vec<serde_json::Value> = stored_events(&s)
+        .await
+        .iter()
+        .map(|e| serde_json::from_str(e).expect("event"))
+        .collect();
+    let forged = events
+        .iter()
+        .filter(|e| e["errorCode"] == "InvalidClientTokenId")
+        .count();
+    assert_eq!(
+        forged,
+        rolegate_service::audit::anonymous::PER_NODE as usize,
+        "the node's bound held"
+    );
+    let attempt = events
+        .iter()
+        .find(|e| e["errorCode"] == "SignatureDoesNotMatch")
+        .expect("the attempt on the real key is recorded");
+    assert_eq!(attempt["userIdentity"]["accessKeyId"], key.access_key_id());
+    assert_eq!(attempt["userIdentity"]["type"], "IAMUser");
+    assert_eq!(attempt["userIdentity"]["userName"], "target");
+    assert_eq!(attempt["recipientAccountId"], ACCOUNT);
+    assert!(
+        attempt["requestParameters"].is_null(),
+        "nothing an unauthenticated client sent is kept: {attempt}"
+    );
+    s.stop().await;
+}

@@ -22,6 +22,7 @@ mod passwords;
 mod pipeline;
 mod s3_gateway;
 mod saml;
+mod service_linked_roles;
 mod signing;
 mod simulator;
 mod sts;
@@ -84,4 +85,8 @@ on_both_backends! {
     organizations::organizations_under_attack => sqlite_organizations_attacked, postgres_organizations_attacked;
     organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;
     audit::trail_with_boto3 => sqlite_audit_trail, postgres_audit_trail;
+    service_linked_roles::service_linked_roles => sqlite_service_linked_roles, postgres_service_linked_roles;
+    service_linked_roles::root_access => sqlite_root_access, postgres_root_access;
+    service_linked_roles::delegation_requests => sqlite_delegation_requests, postgres_delegation_requests;
+    service_linked_roles::with_the_rust_sdk => sqlite_issue17_rust_sdk, postgres_issue17_rust_sdk;
 }

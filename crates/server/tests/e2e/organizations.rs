@@ -39,7 +39,7 @@ pub async fn organizations_under_attack(s: &Server) {
 }
 
 /// An organization with OU `eng` holding two new accounts, made through boto3.
-async fn organization(s: &Server) -> Value {
+pub async fn organization(s: &Server) -> Value {
     organizations_script(&s.endpoint, vec!["setup".into()]).await
 }
 

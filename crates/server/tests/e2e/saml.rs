@@ -620,6 +620,28 @@ async fn saml_attacks() {
     assume(&s, "saml-target", &provider_arn, &get("signxml_control"))
         .await
         .expect("signxml-signed assertion");
+    // A regional sign-in endpoint is a recipient AWS accepts, whatever the call's region.
+    assume(&s, "saml-target", &provider_arn, &get("regional_recipient"))
+        .await
+        .expect("regional recipient");
+    // The IdP's SessionDuration above the role's maximum (3600 s by default) is held to it.
+    let long = {
+        let idp = idp.clone();
+        let a = attributes(
+            &role_arn,
+            &provider_arn,
+            &[(&format!("{ATTR}SessionDuration"), &["43200"])],
+        );
+        tokio::task::spawn_blocking(move || idp.response(&a, serde_json::json!({})))
+            .await
+            .expect("join")
+    };
+    let out = assume(&s, "saml-target", &provider_arn, &long)
+        .await
+        .expect("SessionDuration held to the role's maximum");
+    let lifetime = out.credentials().expect("credentials").expiration().secs()
+        - time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!((3500..=3600).contains(&lifetime), "lifetime {lifetime}");
     for name in [
         "xsw1",
         "xsw2",
@@ -640,6 +662,7 @@ async fn saml_attacks() {
         "xxe",
         "comment_truncation",
         "unregistered_key",
+        "no_audience",
     ] {
         let (c, m) = assume(&s, "saml-target", &provider_arn, &get(name))
             .await
@@ -703,6 +726,35 @@ async fn saml_attacks() {
     .map(|o| o.subject().map(str::to_owned))
     .expect_err("foreign provider");
     assert_eq!(c, "InvalidIdentityToken");
-    // The audit trail shows the SAML user.
+    // Metadata past its validUntil no longer vouches for its keys.
+    let metadata = idp.metadata();
+    let at = metadata
+        .find("EntityDescriptor ")
+        .expect("EntityDescriptor")
+        + 17;
+    let dated = format!(
+        "{}validUntil=\"2020-01-01T00:00:00Z\" {}",
+        &metadata[..at],
+        &metadata[at..]
+    );
+    let dated_arn = create_provider(&s, "DatedIdP", &dated).await;
+    crate::sts::role(&s, "saml-dated", &trust(&dated_arn, ""), None).await;
+    let fresh = {
+        let idp = idp.clone();
+        let a = attributes(
+            &format!("arn:aws:iam::{ACCOUNT}:role/saml-dated"),
+            &dated_arn,
+            &[],
+        );
+        tokio::task::spawn_blocking(move || idp.response(&a, serde_json::json!({})))
+            .await
+            .expect("join")
+    };
+    let (c, m) = assume(&s, "saml-dated", &dated_arn, &fresh)
+        .await
+        .map(|o| o.subject().map(str::to_owned))
+        .expect_err("metadata expired");
+    assert_eq!(c, "InvalidIdentityToken");
+    assert!(m.contains("validUntil"), "{m}");
     s.stop().await;
 }

@@ -2,8 +2,9 @@
 //! configuration of users, keys, groups, policies, roles, an instance profile, an OpenID
 //! Connect provider with a role trusting it, the account password policy, an account alias and
 //! a login profile (and one of an organization, an OU, a member account, an SCP and its
-//! attachment; and one of a user's SSH key and signing certificate and a server certificate),
-//! a second plan shows no changes, and destroy removes everything. Needs
+//! attachment; one of two service-linked roles; and one of a user's SSH key and signing
+//! certificate and a server certificate), a second plan shows no changes, and destroy removes
+//! everything. Needs
 //! `terraform` and a filesystem mirror
 //! of the provider (found at `ROLEGATE_TF_PLUGIN_DIR` or `/opt/tf-plugins`); neither can be
 //! installed from the package registries, so the test is skipped where they are absent.
@@ -285,5 +286,27 @@ async fn terraform_credentials_round_trip() {
             "destroy removed the certificate"
         );
         assert_eq!(users.expect("list"), 0, "destroy removed the user");
+    }
+}
+
+/// `aws_iam_service_linked_role` (issue 17), with and without `custom_suffix`: apply, a second
+/// plan without changes, destroy through DeleteServiceLinkedRole and its deletion status.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_service_linked_roles_round_trip() {
+    let left = round_trip(
+        "tests/terraform/service_linked_roles",
+        2,
+        |endpoint| async move {
+            let iam = iam(&endpoint, ROOT_KEY, ROOT_SECRET);
+            iam.list_roles()
+                .path_prefix("/aws-service-role/")
+                .send()
+                .await
+                .map(|r| r.roles().len())
+        },
+    )
+    .await;
+    if let Some(left) = left {
+        assert_eq!(left.expect("list"), 0, "destroy removed the roles");
     }
 }

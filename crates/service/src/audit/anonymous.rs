@@ -9,6 +9,11 @@
 //! - for the whole node, whatever the addresses: [`PER_NODE`] events a minute (the store's
 //!   growth from anonymous calls is bounded by it, however many addresses send them).
 //!
+//! A bad signature on a key that exists is another matter: it is recorded in the key's
+//! account with the key's identity, under the key's own bound ([`PER_KEY`] a minute), apart
+//! from the node's — so a stranger flooding the node with forgeries cannot hide attempts on
+//! a real key, and only keys an administrator created have a share.
+//!
 //! What is not recorded is counted, and the count is logged once a window. The call itself
 //! fails as it would anyway: it did nothing, so nothing it did goes unrecorded. Every
 //! authenticated call, and every unsigned call that succeeds (a web identity or SAML
@@ -20,6 +25,8 @@ use std::{collections::HashMap, net::IpAddr, sync::Mutex};
 pub const PER_ADDRESS: u32 = 60;
 /// Anonymous failures recorded per node per window.
 pub const PER_NODE: u32 = 600;
+/// Failed signatures on one existing key recorded per window.
+pub const PER_KEY: u32 = 60;
 /// The window, seconds.
 pub const WINDOW: i64 = 60;
 /// Addresses tracked at most; past it, the window's per-address counts start over (the
@@ -38,6 +45,7 @@ struct Window {
     node: u32,
     skipped: u64,
     addresses: HashMap<IpAddr, u32>,
+    keys: HashMap<String, u32>,
 }
 
 /// The address an anonymous client is counted under.
@@ -57,6 +65,22 @@ fn client(ip: Option<IpAddr>) -> IpAddr {
     }
 }
 
+impl Window {
+    /// Starts a new window when `now` is past this one; returns the ending window's count of
+    /// unrecorded failures, if any.
+    fn roll(&mut self, now: i64) -> Option<u64> {
+        if now.saturating_sub(self.start) < WINDOW && now >= self.start {
+            return None;
+        }
+        let skipped = self.skipped;
+        *self = Window {
+            start: now,
+            ..Window::default()
+        };
+        (skipped > 0).then_some(skipped)
+    }
+}
+
 impl AnonymousBudget {
     /// Whether an anonymous failure from `ip` at `now` (unix seconds) is recorded. When a new
     /// window starts, the previous window's count of unrecorded failures is returned with it
@@ -65,16 +89,7 @@ impl AnonymousBudget {
         let Ok(mut w) = self.state.lock() else {
             return (true, None);
         };
-        let mut report = None;
-        if now.saturating_sub(w.start) >= WINDOW || now < w.start {
-            if w.skipped > 0 {
-                report = Some(w.skipped);
-            }
-            *w = Window {
-                start: now,
-                ..Window::default()
-            };
-        }
+        let report = w.roll(now);
         if w.node >= PER_NODE {
             w.skipped += 1;
             return (false, report);
@@ -89,6 +104,25 @@ impl AnonymousBudget {
         }
         *count += 1;
         w.node += 1;
+        (true, report)
+    }
+
+    /// Whether a failed signature on the existing key `access_key_id` at `now` is recorded:
+    /// the key's own share of the window, whatever the node's count.
+    pub fn admit_key(&self, access_key_id: &str, now: i64) -> (bool, Option<u64>) {
+        let Ok(mut w) = self.state.lock() else {
+            return (true, None);
+        };
+        let report = w.roll(now);
+        if w.keys.len() >= MAX_ADDRESSES && !w.keys.contains_key(access_key_id) {
+            w.keys.clear();
+        }
+        let count = w.keys.entry(access_key_id.to_owned()).or_default();
+        if *count >= PER_KEY {
+            w.skipped += 1;
+            return (false, report);
+        }
+        *count += 1;
         (true, report)
     }
 }
@@ -120,6 +154,31 @@ mod tests {
             "another address has its own"
         );
         assert_eq!(b.admit(ip("192.0.2.1"), 1000 + WINDOW), (true, Some(2)));
+    }
+
+    #[test]
+    fn a_real_key_has_its_own_share_past_the_nodes_bound() {
+        let b = AnonymousBudget::default();
+        // A stranger exhausts the node's bound from many addresses.
+        for i in 0..(2 * PER_NODE) {
+            b.admit(ip(&format!("10.1.{}.{}", i / 250, i % 250)), 7);
+        }
+        assert!(!b.admit(ip("192.0.2.9"), 7).0, "the node's bound is spent");
+        for _ in 0..PER_KEY {
+            assert!(b.admit_key("AKIAREALKEY000000001", 7).0);
+        }
+        assert!(
+            !b.admit_key("AKIAREALKEY000000001", 7).0,
+            "over the key's share"
+        );
+        assert!(
+            b.admit_key("AKIAREALKEY000000002", 7).0,
+            "another key has its own"
+        );
+        assert!(
+            b.admit_key("AKIAREALKEY000000001", 7 + WINDOW).0,
+            "a new window"
+        );
     }
 
     #[test]

@@ -113,7 +113,7 @@ pub fn build(d: &DataEvent<'_>, account: &str) -> Event {
         id,
         account: account.to_owned(),
         time_ms,
-        json: Json::Object(m),
+        text: Json::Object(m).to_string(),
     }
 }
 
@@ -187,11 +187,11 @@ mod tests {
             },
             "123456789012",
         );
-        assert_eq!(e.json["eventCategory"], "Data");
-        assert_eq!(e.json["managementEvent"], false);
-        assert_eq!(e.json["errorCode"], "SignatureDoesNotMatch");
-        assert_eq!(e.json["requestParameters"]["path"], "/pets");
-        assert_eq!(e.json["additionalEventData"]["decision"], "deny");
+        assert_eq!(e.json()["eventCategory"], "Data");
+        assert_eq!(e.json()["managementEvent"], false);
+        assert_eq!(e.json()["errorCode"], "SignatureDoesNotMatch");
+        assert_eq!(e.json()["requestParameters"]["path"], "/pets");
+        assert_eq!(e.json()["additionalEventData"]["decision"], "deny");
         assert_eq!(
             resource_type("arn:aws:execute-api:us-east-1:1:a/s/GET/x"),
             "AWS::ApiGateway::Method"

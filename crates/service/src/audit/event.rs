@@ -53,8 +53,16 @@ pub struct Event {
     pub account: String,
     /// `eventTime`, unix milliseconds.
     pub time_ms: i64,
-    /// The CloudTrail record.
-    pub json: Json,
+    /// The CloudTrail record, as stored (JSON text, written once without a tree of values in
+    /// between: the trail's cost is paid on every call).
+    pub text: String,
+}
+
+impl Event {
+    /// The record as a JSON value (for readers and tests; the trail stores `text`).
+    pub fn json(&self) -> Json {
+        serde_json::from_str(&self.text).unwrap_or(Json::Null)
+    }
 }
 
 /// A random version-4 UUID.
@@ -195,29 +203,58 @@ pub fn camel(name: &str) -> String {
     }
 }
 
-/// A redacted `Value` as CloudTrail JSON (camelCase members).
-pub fn to_json(v: &Value) -> Json {
-    match v {
-        Value::String(s) => json!(s),
-        Value::Integer(i) => json!(i),
-        Value::Float(f) => json!(f),
-        Value::Boolean(b) => json!(b),
-        Value::Timestamp(t) => json!(timestamp(*t)),
-        Value::Blob(b) => json!(base64::engine::general_purpose::STANDARD.encode(b)),
-        Value::List(l) => Json::Array(l.iter().map(to_json).collect()),
-        Value::Map(m) => Json::Object(m.iter().map(|(k, v)| (k.clone(), to_json(v))).collect()),
-        Value::Structure(s) => {
-            Json::Object(s.iter().map(|(k, v)| (camel(k), to_json(v))).collect())
+/// A redacted `Value` written as CloudTrail JSON (camelCase members), straight to the
+/// serializer.
+struct Wire<'a>(&'a Value);
+
+impl serde::Serialize for Wire<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::{SerializeMap as _, SerializeSeq as _};
+        match self.0 {
+            Value::String(v) => s.serialize_str(v),
+            Value::Integer(i) => s.serialize_i64(*i),
+            Value::Float(f) => s.serialize_f64(*f),
+            Value::Boolean(b) => s.serialize_bool(*b),
+            Value::Timestamp(t) => s.serialize_str(&timestamp(*t)),
+            Value::Blob(b) => s.serialize_str(&base64::engine::general_purpose::STANDARD.encode(b)),
+            Value::List(l) => {
+                let mut seq = s.serialize_seq(Some(l.len()))?;
+                for v in l {
+                    seq.serialize_element(&Wire(v))?;
+                }
+                seq.end()
+            }
+            Value::Map(m) => {
+                let mut map = s.serialize_map(Some(m.len()))?;
+                for (k, v) in m {
+                    map.serialize_entry(k, &Wire(v))?;
+                }
+                map.end()
+            }
+            Value::Structure(members) => {
+                let mut map = s.serialize_map(Some(members.len()))?;
+                for (k, v) in members {
+                    map.serialize_entry(&camel(k), &Wire(v))?;
+                }
+                map.end()
+            }
+            Value::Document(d) => d.serialize(s),
         }
-        Value::Document(d) => d.clone(),
     }
 }
 
-fn nonempty(v: Option<&Value>) -> Json {
-    match v.map(to_json) {
-        Some(Json::Object(m)) if m.is_empty() => Json::Null,
-        Some(j) => j,
-        None => Json::Null,
+/// A redacted `Value` as CloudTrail JSON (camelCase members).
+pub fn to_json(v: &Value) -> Json {
+    serde_json::to_value(Wire(v)).unwrap_or(Json::Null)
+}
+
+/// Whether a value is recorded as `null`: absent, or a structure or map without members.
+fn is_empty(v: Option<&Value>) -> bool {
+    match v {
+        None => true,
+        Some(Value::Structure(m)) => m.is_empty(),
+        Some(Value::Map(m)) => m.is_empty(),
+        Some(_) => false,
     }
 }
 
@@ -329,16 +366,73 @@ pub(crate) fn cut(s: &str, max: usize) -> (&str, bool) {
     (&s[..end], true)
 }
 
-/// A request's or response's members as recorded: `null` when empty, left out (and
-/// `omitted` set) when larger than [`MAX_ELEMENTS_BYTES`].
-fn elements(v: Option<&Value>, omitted: &mut bool) -> Json {
+/// A request's or response's members as recorded: `None` (`null`) when empty, or when
+/// larger than [`MAX_ELEMENTS_BYTES`] (then `omitted` is set).
+fn elements<'a>(v: Option<&'a Value>, omitted: &mut bool) -> Option<Wire<'a>> {
     match v {
         Some(v) if approx_size(v) > MAX_ELEMENTS_BYTES => {
             *omitted = true;
-            Json::Null
+            None
         }
-        v => nonempty(v),
+        v if is_empty(v) => None,
+        v => v.map(Wire),
     }
+}
+
+/// The TLS connection, as CloudTrail's `tlsDetails`.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct TlsWire<'a> {
+    tls_version: &'a str,
+    cipher_suite: &'a str,
+    client_provided_host_header: Option<&'a str>,
+}
+
+/// One resource of a data event.
+#[derive(serde::Serialize)]
+struct ResourceWire<'a> {
+    #[serde(rename = "type")]
+    kind: &'a str,
+    #[serde(rename = "ARN")]
+    arn: &'a str,
+}
+
+/// A CloudTrail record, in CloudTrail's order of fields.
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RecordWire<'a> {
+    event_version: &'static str,
+    user_identity: Json,
+    event_time: String,
+    event_source: &'a str,
+    event_name: &'a str,
+    aws_region: &'a str,
+    #[serde(rename = "sourceIPAddress")]
+    source_ip_address: Option<String>,
+    user_agent: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_code: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error_message: Option<&'a str>,
+    request_parameters: Option<Wire<'a>>,
+    response_elements: Option<Wire<'a>>,
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    omitted: bool,
+    #[serde(rename = "requestID")]
+    request_id: &'a str,
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    read_only: bool,
+    event_type: &'static str,
+    management_event: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    resources: Option<Vec<ResourceWire<'a>>>,
+    recipient_account_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tls_details: Option<TlsWire<'a>>,
+    #[serde(rename = "sharedEventID", skip_serializing_if = "Option::is_none")]
+    shared_event_id: Option<&'a str>,
+    event_category: &'static str,
 }
 
 /// The event of one exchange, for the trail of `account` (`recipientAccountId`). A call
@@ -356,31 +450,19 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
         Some(c) => user_identity(c),
         None if name == "AssumeRoleWithWebIdentity" => web_identity_user(record),
         None if name == "AssumeRoleWithSAML" => saml_user(&record.outcome),
+        // A bad signature on an existing key: the identity the key belongs to (what the
+        // request claimed, as CloudTrail records a failed sign-in under the user).
+        None if record.claimed.is_some() => record.claimed.map_or(Json::Null, user_identity),
         // Never authenticated: AWS writes what it knows of the claimed key; here, nothing
         // is trusted from an unverified request.
         None => json!({ "type": "AWSAccount" }),
     };
-    let mut m = Map::new();
-    m.insert("eventVersion".into(), json!(EVENT_VERSION));
-    m.insert("userIdentity".into(), identity);
-    m.insert("eventTime".into(), json!(timestamp(record.time)));
-    m.insert("eventSource".into(), json!(source));
-    m.insert("eventName".into(), json!(name));
-    m.insert(
-        "awsRegion".into(),
-        json!(record.region.unwrap_or("us-east-1")),
-    );
-    m.insert(
-        "sourceIPAddress".into(),
-        json!(record.source_ip.map(|ip| ip.to_string())),
-    );
     let mut omitted = false;
     let user_agent = record.user_agent.map(|ua| {
         let (ua, was_cut) = cut(ua, MAX_TEXT_BYTES);
         omitted |= was_cut;
         ua
     });
-    m.insert("userAgent".into(), json!(user_agent));
     // The input of a request whose signature was never verified is not recorded (except for
     // the calls nobody signs): nothing an unauthenticated client sends is kept beyond what
     // identifies the attempt, so failed attempts cannot fill the store with their bodies.
@@ -389,70 +471,71 @@ pub fn build(record: &Record<'_>, account: &str, shared: Option<&str>) -> Event 
     } else {
         None
     };
-    match &record.outcome {
+    let (error_code, error_message, request_parameters, response_elements) = match &record.outcome {
         Ok(output) => {
-            m.insert("requestParameters".into(), elements(input, &mut omitted));
+            let request = elements(input, &mut omitted);
             // CloudTrail keeps the response only of calls that change something.
             let response = if read_only(name) {
-                Json::Null
+                None
             } else {
                 elements(output.as_ref(), &mut omitted)
             };
-            m.insert("responseElements".into(), response);
+            (None, None, request, response)
         }
         Err(f) => {
             let (message, was_cut) = cut(f.message, MAX_TEXT_BYTES);
             omitted |= was_cut;
-            m.insert("errorCode".into(), json!(f.code));
-            m.insert("errorMessage".into(), json!(message));
-            m.insert("requestParameters".into(), elements(input, &mut omitted));
-            m.insert("responseElements".into(), Json::Null);
+            (
+                Some(f.code),
+                Some(message),
+                elements(input, &mut omitted),
+                None,
+            )
         }
-    }
-    if omitted {
-        m.insert("omitted".into(), json!(true));
-    }
-    m.insert("requestID".into(), json!(record.request_id));
-    m.insert("eventID".into(), json!(id));
+    };
     let data = record.data.as_ref();
-    m.insert(
-        "readOnly".into(),
-        json!(data.map_or_else(|| read_only(name), |d| d.read_only)),
-    );
-    m.insert("eventType".into(), json!("AwsApiCall"));
-    m.insert("managementEvent".into(), json!(data.is_none()));
-    if let Some(d) = data {
-        let resources: Vec<Json> = d
-            .resources
-            .iter()
-            .map(|(kind, arn)| json!({ "type": kind, "ARN": arn }))
-            .collect();
-        m.insert("resources".into(), Json::Array(resources));
-    }
-    m.insert("recipientAccountId".into(), json!(account));
-    if let Some(tls) = &record.tls {
-        m.insert(
-            "tlsDetails".into(),
-            json!({
-                "tlsVersion": tls.version,
-                "cipherSuite": tls.cipher_suite,
-                "clientProvidedHostHeader": tls.host,
-            }),
-        );
-    }
-    if let Some(shared) = shared {
-        m.insert("sharedEventID".into(), json!(shared));
-    }
-    m.insert(
-        "eventCategory".into(),
-        json!(if data.is_some() { "Data" } else { "Management" }),
-    );
+    let wire = RecordWire {
+        event_version: EVENT_VERSION,
+        user_identity: identity,
+        event_time: timestamp(record.time),
+        event_source: source,
+        event_name: name,
+        aws_region: record.region.unwrap_or("us-east-1"),
+        source_ip_address: record.source_ip.map(|ip| ip.to_string()),
+        user_agent,
+        error_code,
+        error_message,
+        request_parameters,
+        response_elements,
+        omitted,
+        request_id: record.request_id,
+        event_id: &id,
+        read_only: data.map_or_else(|| read_only(name), |d| d.read_only),
+        event_type: "AwsApiCall",
+        management_event: data.is_none(),
+        resources: data.map(|d| {
+            d.resources
+                .iter()
+                .map(|(kind, arn)| ResourceWire { kind, arn })
+                .collect()
+        }),
+        recipient_account_id: &account,
+        tls_details: record.tls.as_ref().map(|t| TlsWire {
+            tls_version: t.version,
+            cipher_suite: t.cipher_suite,
+            client_provided_host_header: t.host,
+        }),
+        shared_event_id: shared,
+        event_category: if data.is_some() { "Data" } else { "Management" },
+    };
+    // Serializing borrowed strings, numbers and `Json` values cannot fail.
+    let text = serde_json::to_string(&wire).unwrap_or_default();
     let time_ms = i64::try_from(record.time.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
     Event {
         id,
         account,
         time_ms,
-        json: Json::Object(m),
+        text,
     }
 }
 
@@ -505,6 +588,7 @@ mod tests {
             region: None,
             operation: Some((Api::Sts, "AssumeRoleWithWebIdentity")),
             caller: None,
+            claimed: None,
             input: None,
             outcome,
             tls: None,
@@ -538,14 +622,17 @@ mod tests {
             Value::String("a".repeat(MAX_ELEMENTS_BYTES)),
         )]);
         let mut omitted = false;
-        assert_eq!(elements(Some(&big), &mut omitted), Json::Null);
+        assert!(elements(Some(&big), &mut omitted).is_none());
         assert!(omitted);
         let small = Value::Structure(vec![("UserName".into(), Value::String("u".into()))]);
         let mut omitted = false;
         assert_eq!(
-            elements(Some(&small), &mut omitted),
+            serde_json::to_value(elements(Some(&small), &mut omitted)).expect("json"),
             json!({"userName": "u"})
         );
+        assert!(!omitted);
+        let mut omitted = false;
+        assert!(elements(Some(&Value::Structure(Vec::new())), &mut omitted).is_none());
         assert!(!omitted);
     }
 

@@ -274,7 +274,11 @@ impl Service {
                     continue;
                 };
                 let res = resources(&event);
-                if filter.as_ref().is_some_and(|f| !matches(f, &event, &res)) {
+                // Event history holds management events only, as CloudTrail's: data events
+                // (the S3 gateway's, the authorization API's) are in the exported log files.
+                let data_event =
+                    event.get("managementEvent").and_then(Json::as_bool) == Some(false);
+                if data_event || filter.as_ref().is_some_and(|f| !matches(f, &event, &res)) {
                     if scanned >= MAX_SCANNED || parsed >= MAX_PARSED {
                         more = true;
                         break 'scan;

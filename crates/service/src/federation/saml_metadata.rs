@@ -124,6 +124,9 @@ fn certificate_der(text: &str) -> Result<Vec<u8>> {
     Ok(der)
 }
 
+/// The shortest RSA signing key accepted.
+const MIN_RSA_BITS: usize = 2048;
+
 /// The kinds of signing key Rolegate verifies with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyKind {
@@ -144,7 +147,20 @@ pub fn public_key_of(der: &[u8]) -> Result<(KeyKind, Vec<u8>)> {
     let spki = cert.public_key();
     let oid = spki.algorithm.algorithm.to_id_string();
     let kind = match oid.as_str() {
-        "1.2.840.113549.1.1.1" => KeyKind::Rsa,
+        "1.2.840.113549.1.1.1" => {
+            // A key anyone can factor signs for anyone: RSA below 2048 bits is refused
+            // (NIST SP 800-131A; AWS's own SAML signing keys are 2048 bits and more).
+            let bits = match spki.parsed() {
+                Ok(x509_parser::public_key::PublicKey::RSA(rsa)) => rsa.key_size(),
+                _ => 0,
+            };
+            if bits < MIN_RSA_BITS {
+                return Err(invalid(
+                    "a signing certificate's RSA key is shorter than 2048 bits",
+                ));
+            }
+            KeyKind::Rsa
+        }
         "1.2.840.10045.2.1" => KeyKind::Ec,
         _ => return Err(invalid("a signing certificate's key is neither RSA nor EC")),
     };
@@ -217,5 +233,16 @@ pub(crate) mod tests {
             parse(&dated).expect("dated").valid_until,
             Some(1_893_553_445)
         );
+    }
+
+    #[test]
+    fn refuses_rsa_keys_shorter_than_2048_bits() {
+        let weak = base64::engine::general_purpose::STANDARD
+            .encode(include_bytes!("../../tests/data/saml/rsa1024-cert.der"));
+        let m = metadata("https://idp.example.com/saml", &weak);
+        match parse(&m) {
+            Err(ServiceError::InvalidInput(msg)) => assert!(msg.contains("2048"), "{msg}"),
+            other => panic!("a 1024-bit RSA key was not refused: {other:?}"),
+        }
     }
 }

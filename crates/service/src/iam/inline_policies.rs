@@ -61,6 +61,11 @@ pub trait PolicyHolder: Entity {
     fn inline(&mut self) -> &mut BTreeMap<String, String>;
     /// Attached policy ARNs.
     fn attached(&mut self) -> &mut Vec<String>;
+    /// Whether ordinary calls may change its policies: a service-linked role's are AWS's
+    /// (`UnmodifiableEntity`).
+    fn check_modifiable(&self) -> Result<()> {
+        Ok(())
+    }
 }
 
 impl PolicyHolder for record::User {
@@ -97,6 +102,9 @@ impl PolicyHolder for record::Role {
     fn attached(&mut self) -> &mut Vec<String> {
         &mut self.attached
     }
+    fn check_modifiable(&self) -> Result<()> {
+        crate::iam::service_linked_roles::check_modifiable(self)
+    }
 }
 
 /// A user or role: something that can have a permissions boundary.
@@ -114,6 +122,25 @@ impl Bounded for record::User {
 impl Bounded for record::Role {
     fn boundary(&mut self) -> &mut Option<String> {
         &mut self.boundary
+    }
+}
+
+/// A service-role policy (`arn:aws:iam::aws:policy/aws-service-role/…`) belongs to
+/// service-linked roles only: attaching it anywhere else is `PolicyNotAttachable`, as in AWS.
+fn not_service_role_policy(r: &crate::iam::policies::ManagedRef) -> Result<()> {
+    match r {
+        crate::iam::policies::ManagedRef::Aws(p)
+            if p.path == rolegate_store::record::SERVICE_LINKED_PATH =>
+        {
+            Err(ServiceError::PolicyNotAttachable(
+                "Cannot attach a Service Role Policy to a Customer Role.".into(),
+            ))
+        }
+        // The root-task policies scope AssumeRoot's sessions and nothing else.
+        crate::iam::policies::ManagedRef::Aws(p) if p.path == "/root-task/" => Err(
+            ServiceError::PolicyNotAttachable(format!("Policy {} is not attachable.", p.arn())),
+        ),
+        _ => Ok(()),
     }
 }
 
@@ -142,6 +169,9 @@ impl Service {
         let new = new
             .map(|arn| self.resolve_policy_arn(account, arn))
             .transpose()?;
+        if let Some(n) = &new {
+            not_service_role_policy(n)?;
+        }
         self.retry(|| async {
             let mut tx = self.tx();
             let key = key_of(name);
@@ -149,6 +179,7 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
+            holder.check_modifiable()?;
             // The stored ARN of the new boundary (the caller's spelling never reaches the
             // record).
             let new_arn = match &new {
@@ -184,6 +215,7 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
+            holder.check_modifiable()?;
             holder
                 .inline()
                 .insert(policy_name.to_owned(), document.to_owned());
@@ -233,6 +265,7 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
+            holder.check_modifiable()?;
             if holder.inline().remove(policy_name).is_none() {
                 return Err(ServiceError::NoSuchEntity(format!(
                     "The {} policy with name {policy_name} cannot be found.",
@@ -273,6 +306,7 @@ impl Service {
         policy_arn: &str,
     ) -> Result<()> {
         let r = self.resolve_policy_arn(account, policy_arn)?;
+        not_service_role_policy(&r)?;
         self.retry(|| async {
             let mut tx = self.tx();
             let key = key_of(name);
@@ -280,6 +314,7 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
+            holder.check_modifiable()?;
             // The stored ARN: attachments never keep the caller's spelling.
             let arn = self.adjust_usage(&mut tx, account, &r, 1, 0).await?;
             if holder
@@ -317,6 +352,7 @@ impl Service {
                 .get::<T>(account, &key)
                 .await?
                 .ok_or_else(|| not_found(T::WHAT, name))?;
+            holder.check_modifiable()?;
             let arn = r.arn();
             if !holder
                 .attached()

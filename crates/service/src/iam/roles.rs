@@ -83,7 +83,7 @@ pub fn role_shape(account: &str, r: &record::Role, detailed: bool) -> shapes::Ro
 }
 
 /// The path of service-linked roles.
-const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+pub(crate) const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
 
 impl Service {
     /// Validates a trust policy: grammar, size, and that the users and roles it names exist,
@@ -233,6 +233,7 @@ impl Service {
             attached: Vec::new(),
             instance_profiles: Vec::new(),
             last_used: None,
+            service_linked: None,
         };
         let role = self
             .retry(|| async {
@@ -293,6 +294,10 @@ impl Service {
         i: UpdateRoleInput,
     ) -> Result<UpdateRoleOutput> {
         self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
+            // A service-linked role's description may be edited, nothing else.
+            if i.max_session_duration.is_some() {
+                super::service_linked_roles::check_modifiable(r)?;
+            }
             if let Some(d) = &i.description {
                 r.description = Some(d.clone());
             }
@@ -329,6 +334,8 @@ impl Service {
     ) -> Result<()> {
         let trust_ids = self.check_trust_policy(&i.policy_document).await?;
         self.update_named::<record::Role>(c.account(), &i.role_name, "role", |r| {
+            // A service-linked role trusts its service, and only AWS changes that.
+            super::service_linked_roles::check_modifiable(r)?;
             r.trust.clone_from(&i.policy_document);
             r.trust_ids.clone_from(&trust_ids);
             Ok(())
@@ -346,6 +353,8 @@ impl Service {
                 .get::<record::Role>(account, &key)
                 .await?
                 .ok_or_else(|| not_found("role", &i.role_name))?;
+            // Only DeleteServiceLinkedRole deletes a service-linked role.
+            super::service_linked_roles::check_modifiable(&role)?;
             if !role.instance_profiles.is_empty() {
                 return Err(ServiceError::DeleteConflict(
                     "Cannot delete entity, must remove roles from instance profile first.".into(),

@@ -364,7 +364,12 @@ impl Service {
             identity,
             boundary,
             resource,
-            scps: self.source_scps(c.account()).await?,
+            // SCPs do not apply to a service-linked role (the stored mark).
+            scps: if matches!(&source, Source::Role(r) if r.is_service_linked()) {
+                Vec::new()
+            } else {
+                self.source_scps(c.account()).await?
+            },
             principal,
             context: context_from(&i.context_entries)?,
             resource_owner: owner_account(i.resource_owner.as_deref())?,

@@ -145,6 +145,7 @@ impl Service {
             attached: vec![attached],
             instance_profiles: Vec::new(),
             last_used: None,
+            service_linked: None,
         };
         tx.put(account, &key_of(name), &role)
     }

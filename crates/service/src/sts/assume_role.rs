@@ -174,8 +174,10 @@ impl Service {
         // 4. Authorization.
         let held = self.held(caller).await?;
         // The organization's resource control policies over the role's account (no role is
-        // exempt by its path: see `organization_policies`).
+        // exempt by its path alone: see `organization_policies`).
         let rcps = match &role {
+            // RCPs do not apply to service-linked roles (the stored mark).
+            Some(r) if r.is_service_linked() => Vec::new(),
             Some(_) => self.resource_control_policies(&role_account).await?,
             None => Vec::new(),
         };

@@ -108,6 +108,21 @@ impl Service {
                 self.origin_key_active(&s.origin.key, &s.account).await?;
                 Identity::Root
             }
+            SessionPrincipal::RootTask { .. } => {
+                // A privileged root session lives only while its organization still has root
+                // sessions enabled and its account is still an active member of it.
+                let live = self.cached_organization().await?.is_some_and(|o| {
+                    crate::organizations::root_access::root_sessions_enabled(&o)
+                        && o.management_account != s.account
+                        && o.accounts
+                            .get(&s.account)
+                            .is_some_and(|a| a.status == "ACTIVE")
+                });
+                if !live {
+                    return Err(ServiceError::InvalidClientTokenId);
+                }
+                Identity::Root
+            }
             SessionPrincipal::Federated { name, .. } => {
                 self.origin_key_active(&s.origin.key, &s.account).await?;
                 Identity::FederatedUser { name: name.clone() }

@@ -68,6 +68,38 @@ pub const AWS_SIGNIN: &str = "https://signin.aws.amazon.com/saml";
 pub const AWS_AUDIENCE: &str = "urn:amazon:webservices";
 const NAMEID_PREFIX: &str = "urn:oasis:names:tc:SAML:2.0:nameid-format:";
 
+/// The `Recipient`s and `Destination`s accepted: AWS's sign-in endpoint, global or of any
+/// region (`https://REGION.signin.aws.amazon.com/saml`: an unsigned call names no region,
+/// and every region's endpoint is AWS's as much as the global one), and `--saml-url`.
+struct Accepted<'a> {
+    urls: &'a [String],
+}
+
+impl Accepted<'_> {
+    fn accepts(&self, url: &str) -> bool {
+        url == AWS_SIGNIN || self.urls.iter().any(|u| u == url) || is_regional_signin(url)
+    }
+}
+
+/// `https://REGION.signin.aws.amazon.com/saml` with a region name in AWS's form
+/// (`us-east-1`, `ap-southeast-2`, `us-gov-west-1`).
+fn is_regional_signin(url: &str) -> bool {
+    let Some(region) = url
+        .strip_prefix("https://")
+        .and_then(|r| r.strip_suffix(".signin.aws.amazon.com/saml"))
+    else {
+        return false;
+    };
+    let parts: Vec<&str> = region.split('-').collect();
+    parts.len() >= 3
+        && parts[0].len() == 2
+        && parts.iter().all(|p| !p.is_empty())
+        && parts[..parts.len() - 1]
+            .iter()
+            .all(|p| p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts[parts.len() - 1].bytes().all(|b| b.is_ascii_digit())
+}
+
 /// Attributes that are `SAML:*` condition keys (AWS's list), by attribute name (OID URN):
 /// the key and whether it is multivalued.
 const ATTRIBUTE_KEYS: &[(&str, &str, bool)] = &[
@@ -249,17 +281,15 @@ fn session_tags(v: &Verified) -> Result<SessionTags> {
 
 impl Service {
     /// Recipients and audiences this deployment accepts.
-    fn saml_accepted(&self, region: &str) -> (Vec<String>, Vec<String>) {
-        let mut recipients = vec![
-            AWS_SIGNIN.to_owned(),
-            format!("https://{region}.signin.aws.amazon.com/saml"),
-        ];
+    fn saml_accepted(&self) -> (Accepted<'_>, Vec<String>) {
         let mut audiences = vec![AWS_AUDIENCE.to_owned(), AWS_SIGNIN.to_owned()];
-        for u in &self.federation.saml_urls {
-            recipients.push(u.clone());
-            audiences.push(u.clone());
-        }
-        (recipients, audiences)
+        audiences.extend(self.federation.saml_urls.iter().cloned());
+        (
+            Accepted {
+                urls: &self.federation.saml_urls,
+            },
+            audiences,
+        )
     }
 
     pub(crate) async fn assume_role_with_saml(
@@ -290,6 +320,15 @@ impl Service {
             ))
         })?;
         let provider_arn = saml_providers::provider_arn(&account, &provider.name);
+        // Metadata past its validUntil no longer vouches for the keys it lists.
+        if provider
+            .valid_until
+            .is_some_and(|t| env.now.unix_timestamp() >= t)
+        {
+            return Err(invalid(format!(
+                "The metadata of SAML provider {provider_arn} expired (validUntil); update the provider with current metadata."
+            )));
+        }
         let certs: Vec<SigningCert> = provider
             .certificates
             .iter()
@@ -328,10 +367,10 @@ impl Service {
                 "Invalid SAML response: the Issuer is not the entityID of the SAML provider.",
             ));
         }
-        let (recipients, audiences) = self.saml_accepted(&env.region);
+        let (recipients, audiences) = self.saml_accepted();
         if v.destination
             .as_ref()
-            .is_some_and(|d| !recipients.contains(d))
+            .is_some_and(|d| !recipients.accepts(d))
         {
             return Err(invalid(
                 "Invalid SAML response: the Destination is not this endpoint.",
@@ -342,7 +381,7 @@ impl Service {
         let confirmation = v
             .confirmations
             .iter()
-            .find(|c| c.recipient.as_ref().is_some_and(|r| recipients.contains(r)))
+            .find(|c| c.recipient.as_ref().is_some_and(|r| recipients.accepts(r)))
             .ok_or_else(|| {
                 invalid("Invalid SAML response: no bearer SubjectConfirmationData has a Recipient this endpoint accepts.")
             })?;
@@ -350,6 +389,13 @@ impl Service {
         let sc_expiry = confirmation.not_on_or_after.ok_or_else(|| {
             invalid("Invalid SAML response: the SubjectConfirmationData has no NotOnOrAfter.")
         })?;
+        // AWS requires the Audience (`urn:amazon:webservices`): an assertion that names no
+        // audience was not issued for this service provider in particular.
+        if v.audience_restrictions.is_empty() {
+            return Err(invalid(
+                "Invalid SAML response: the assertion has no AudienceRestriction.",
+            ));
+        }
         for restriction in &v.audience_restrictions {
             if !restriction.iter().any(|a| audiences.contains(a)) {
                 return Err(invalid(
@@ -529,10 +575,11 @@ impl Service {
         };
 
         // 6 (checked before 5, which writes). Duration, session policies, packed size.
-        let duration = i
-            .duration_seconds
-            .or(requested_duration)
-            .unwrap_or(DEFAULT_DURATION);
+        // DurationSeconds above the role's maximum fails (as AWS documents); the IdP's
+        // SessionDuration attribute is the IdP's wish and is held to the role's maximum.
+        let duration = i.duration_seconds.unwrap_or_else(|| {
+            requested_duration.map_or(DEFAULT_DURATION, |d| d.min(role.max_session_duration))
+        });
         if duration > role.max_session_duration {
             return Err(ServiceError::Validation(
                 "The requested DurationSeconds exceeds the MaxSessionDuration set for this role."
@@ -644,6 +691,28 @@ impl Service {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn regional_signin_recipients_in_aws_form_only() {
+        for ok in [
+            "https://us-east-1.signin.aws.amazon.com/saml",
+            "https://ap-southeast-2.signin.aws.amazon.com/saml",
+            "https://us-gov-west-1.signin.aws.amazon.com/saml",
+        ] {
+            assert!(is_regional_signin(ok), "{ok}");
+        }
+        for bad in [
+            "https://signin.aws.amazon.com/saml",
+            "https://evil.example/.signin.aws.amazon.com/saml",
+            "https://us-east-1.evil.signin.aws.amazon.com/saml",
+            "http://us-east-1.signin.aws.amazon.com/saml",
+            "https://us-east-x.signin.aws.amazon.com/saml",
+            "https://us--1.signin.aws.amazon.com/saml",
+            "https://us-east-1.signin.aws.amazon.com/saml/",
+        ] {
+            assert!(!is_regional_signin(bad), "{bad}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -176,6 +176,8 @@ out["sha1"] = b64(pysaml2(sign_alg="sha1"))
 # Wrong audience, wrong recipient.
 out["wrong_audience"] = b64(pysaml2(audience="https://evil.example/sp"))
 out["wrong_recipient"] = b64(pysaml2(recipient="https://evil.example/acs"))
+# A regional sign-in endpoint as the recipient: accepted, as AWS does.
+out["regional_recipient"] = b64(pysaml2(recipient="https://eu-west-1.signin.aws.amazon.com/saml"))
 # DTD / entity expansion, and XXE.
 bomb = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
         '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
@@ -190,19 +192,21 @@ out["oversized"] = b64(raw_r + b"<!--" + b"x" * 80_000 + b"-->")
 
 # Assertions signed by signxml: one as a control, one with a comment that would truncate
 # the NameID, one signed by a key that is not registered (its certificate embedded).
-def assertion_xml(name_id_inner, aid):
+def assertion_xml(name_id_inner, aid, audience=True):
     now = datetime.datetime.now(datetime.timezone.utc)
     fmt = lambda t: t.strftime("%Y-%m-%dT%H:%M:%SZ")  # noqa: E731
     attrs = "".join(
         '<saml:Attribute Name="%s">%s</saml:Attribute>'
         % (k, "".join("<saml:AttributeValue>%s</saml:AttributeValue>" % v for v in vs))
         for k, vs in attributes.items())
-    return f"""<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="_r{aid}" Version="2.0" IssueInstant="{fmt(now)}" Destination="https://signin.aws.amazon.com/saml"><saml:Issuer>{entity_id}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a{aid}" Version="2.0" IssueInstant="{fmt(now)}"><saml:Issuer>{entity_id}</saml:Issuer><ds:Signature xmlns:ds="{DS}" Id="placeholder"></ds:Signature><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id_inner}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{fmt(now + datetime.timedelta(minutes=5))}" Recipient="https://signin.aws.amazon.com/saml"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{fmt(now - datetime.timedelta(minutes=1))}" NotOnOrAfter="{fmt(now + datetime.timedelta(minutes=5))}"><saml:AudienceRestriction><saml:Audience>urn:amazon:webservices</saml:Audience></saml:AudienceRestriction></saml:Conditions><saml:AuthnStatement AuthnInstant="{fmt(now)}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attrs}</saml:AttributeStatement></saml:Assertion></samlp:Response>"""
+    restriction = ("<saml:AudienceRestriction><saml:Audience>urn:amazon:webservices</saml:Audience>"
+                   "</saml:AudienceRestriction>") if audience else ""
+    return f"""<samlp:Response xmlns:samlp="{SAMLP}" xmlns:saml="{SAML}" ID="_r{aid}" Version="2.0" IssueInstant="{fmt(now)}" Destination="https://signin.aws.amazon.com/saml"><saml:Issuer>{entity_id}</saml:Issuer><samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status><saml:Assertion ID="_a{aid}" Version="2.0" IssueInstant="{fmt(now)}"><saml:Issuer>{entity_id}</saml:Issuer><ds:Signature xmlns:ds="{DS}" Id="placeholder"></ds:Signature><saml:Subject><saml:NameID Format="urn:oasis:names:tc:SAML:2.0:nameid-format:persistent">{name_id_inner}</saml:NameID><saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="{fmt(now + datetime.timedelta(minutes=5))}" Recipient="https://signin.aws.amazon.com/saml"/></saml:SubjectConfirmation></saml:Subject><saml:Conditions NotBefore="{fmt(now - datetime.timedelta(minutes=1))}" NotOnOrAfter="{fmt(now + datetime.timedelta(minutes=5))}">{restriction}</saml:Conditions><saml:AuthnStatement AuthnInstant="{fmt(now)}"><saml:AuthnContext><saml:AuthnContextClassRef>urn:oasis:names:tc:SAML:2.0:ac:classes:Password</saml:AuthnContextClassRef></saml:AuthnContext></saml:AuthnStatement><saml:AttributeStatement>{attrs}</saml:AttributeStatement></saml:Assertion></samlp:Response>"""
 
 
-def sign_assertion(name_id_inner, key, cert):
+def sign_assertion(name_id_inner, key, cert, audience=True):
     aid = uuid.uuid4().hex
-    r = tree(assertion_xml(name_id_inner, aid).encode())
+    r = tree(assertion_xml(name_id_inner, aid, audience).encode())
     a = r.find("saml:Assertion", NS)
     signer = XMLSigner(method=methods.enveloped, signature_algorithm="rsa-sha256",
                        digest_algorithm="sha256",
@@ -215,6 +219,8 @@ def sign_assertion(name_id_inner, key, cert):
 key = open(os.path.join(d, "idp.key"), "rb").read()
 cert = open(os.path.join(d, "idp.crt"), "rb").read()
 out["signxml_control"] = sign_assertion("alice@example.test", key, cert)
+# Signed, but naming no audience: not issued for AWS's service provider in particular.
+out["no_audience"] = sign_assertion("alice@example.test", key, cert, audience=False)
 out["comment_truncation"] = sign_assertion("admin@example.test<!---->.evil.test", key, cert)
 other = os.path.join(d, "other")
 os.makedirs(other, exist_ok=True)

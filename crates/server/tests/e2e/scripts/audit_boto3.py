@@ -146,7 +146,12 @@ assert "not authorized" in refused[0]["errorMessage"], refused
 unsigned = [event(e) for e in lookup("EventName", "GetCallerIdentity")]
 forged = [e for e in unsigned if e.get("errorCode") == "SignatureDoesNotMatch"]
 assert len(forged) == 1, unsigned
-assert forged[0]["userIdentity"] == {"type": "AWSAccount"}, forged
+# A bad signature on a real key: recorded under the key's identity (what was claimed), with
+# nothing of the request kept.
+f = forged[0]["userIdentity"]
+assert f["type"] == "IAMUser" and f["userName"] == "audit-dev", forged
+assert f["accessKeyId"] == dev_key["AccessKeyId"], forged
+assert forged[0]["requestParameters"] is None, forged
 assert forged[0]["recipientAccountId"] == account, forged
 
 profile = [event(e) for e in lookup("EventName", "CreateLoginProfile")]

@@ -248,9 +248,38 @@ root.create_policy(PolicyName="hostile", Path="/h/", Description="<>&'\"\t\n\ré
 root.create_group(GroupName="hostile", Path="/<&>'\"!~/")
 root.create_instance_profile(InstanceProfileName="hostile", Path="/<&>'\"!~/",
                              Tags=[{"Key": "k", "Value": TAG}])
+# A SAML provider whose metadata and tags hold hostile text (XML-escaped in the document).
+def saml_metadata(entity_id):
+    from xml.sax.saxutils import quoteattr
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+    import base64
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "hostile-idp")])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now).not_valid_after(now + datetime.timedelta(days=2))
+            .sign(key, hashes.SHA256()))
+    der = base64.b64encode(cert.public_bytes(serialization.Encoding.DER)).decode()
+    return ('<?xml version="1.0"?><md:EntityDescriptor '
+            'xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" '
+            'xmlns:ds="http://www.w3.org/2000/09/xmldsig#" entityID=' + quoteattr(entity_id) +
+            '><md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">'
+            '<md:KeyDescriptor use="signing"><ds:KeyInfo><ds:X509Data><ds:X509Certificate>' + der +
+            '</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor>'
+            '</md:IDPSSODescriptor></md:EntityDescriptor>')
+
+
+saml_arn = root.create_saml_provider(
+    Name="hostile", SAMLMetadataDocument=saml_metadata("https://idp.example/<&>'\"é\u2028]]>"),
+    Tags=[{"Key": "k", "Value": TAG}])["SAMLProviderArn"]
 OTHER.update({"UserName": "hostile", "RoleName": "hostile", "GroupName": "hostile",
               "InstanceProfileName": "hostile", "PolicyName": "h+=,.@-",
-              "PolicyArn": f"arn:aws:iam::{account}:policy/h/hostile"})
+              "PolicyArn": f"arn:aws:iam::{account}:policy/h/hostile",
+              "SAMLProviderArn": saml_arn})
 root_sts = client("sts", root_key, root_secret)
 clients = {"iam": root, "sts": root_sts}
 READ = ("Get", "List", "Simulate", "Decode")
