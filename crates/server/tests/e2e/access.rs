@@ -1175,25 +1175,12 @@ async fn audited(s: &Server, c: &Cast) {
     // LookupEvents is event history: management events only, as CloudTrail's; the data
     // events above are in the exported log files.
     if aws_cli_available() {
-        let found = aws_json(
-            std::process::Command::new("aws")
-                .args([
-                    "cloudtrail",
-                    "lookup-events",
-                    "--endpoint-url",
-                    &s.endpoint,
-                    "--region",
-                    "us-east-1",
-                    "--lookup-attributes",
-                    "AttributeKey=EventName,AttributeValue=VerifyRequest",
-                ])
-                .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
-                .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
-                .env("AWS_CONFIG_FILE", "/dev/null")
-                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-                .env_remove("AWS_PROFILE"),
-        )
-        .expect("aws cloudtrail lookup-events");
+        let found = lookup_events_cli(
+            &s.endpoint,
+            ROOT_KEY,
+            ROOT_SECRET,
+            "AttributeKey=EventName,AttributeValue=VerifyRequest",
+        );
         assert_eq!(
             found["Events"].as_array().map(Vec::len),
             Some(0),
