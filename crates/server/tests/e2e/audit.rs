@@ -7,7 +7,7 @@ use rolegate_store::record::kind;
 use crate::support::*;
 
 /// Every stored event of the account, as stored (newest first).
-async fn stored_events(s: &Server) -> Vec<String> {
+pub(crate) async fn stored_events(s: &Server) -> Vec<String> {
     let store = s
         .running
         .as_ref()
