@@ -32,6 +32,15 @@ const BATCH: usize = 200;
 /// Events examined by one call at most: a filter matching rarely answers with fewer events
 /// and a token rather than reading the whole history at once.
 const MAX_SCANNED: usize = 100_000;
+/// Events the database searches per store call at most, when a value is looked for
+/// ([`rolegate_store::Store::scan_containing`]); the first call searches
+/// [`FIRST_SEARCH_BATCH`], each next one eight times more.
+const SEARCH_BATCH: usize = 50_000;
+/// The first window searched.
+const FIRST_SEARCH_BATCH: usize = 1_000;
+/// Events searched by one call at most, when a value is looked for: the database passes over
+/// the records that do not hold it without handing them over, so the bound is higher.
+const MAX_SEARCHED: usize = 1_000_000;
 /// Events parsed by one call at most (most records a filter passes over are not parsed: see
 /// `Filter::needle`).
 const MAX_PARSED: usize = 10_000;
@@ -235,20 +244,50 @@ impl Service {
         let mut scanned = 0;
         let mut parsed = 0;
         let mut more = false;
+        let mut search_batch = FIRST_SEARCH_BATCH;
         // Insights are not recorded: an insight lookup finds nothing.
         let insight = i.event_category.is_some();
         'scan: loop {
             if insight {
                 break;
             }
-            let batch = self
-                .store
-                .list(c.account(), kind::AUDIT_EVENT, Some(&after), BATCH)
-                .await?;
-            let exhausted = batch.len() < BATCH;
+            // With a value to look for, the database searches (only the records holding it
+            // come back); otherwise every record of the range is read.
+            let (batch, examined, last, exhausted) = match needle {
+                Some(needle) => {
+                    let s = self
+                        .store
+                        .scan_containing(
+                            c.account(),
+                            kind::AUDIT_EVENT,
+                            Some(&after),
+                            needle,
+                            search_batch,
+                        )
+                        .await?;
+                    let exhausted = s.examined < search_batch;
+                    // A frequent value fills the page from the first small window; a rare
+                    // one gets ever larger windows.
+                    search_batch = (search_batch * 8).min(SEARCH_BATCH);
+                    (s.found, s.examined, s.last, exhausted)
+                }
+                None => {
+                    let batch = self
+                        .store
+                        .list(c.account(), kind::AUDIT_EVENT, Some(&after), BATCH)
+                        .await?;
+                    let (n, last) = (batch.len(), batch.last().map(|r| r.key.clone()));
+                    (batch, n, last, n < BATCH)
+                }
+            };
+            let bound = if needle.is_some() {
+                MAX_SEARCHED
+            } else {
+                MAX_SCANNED
+            };
             for r in batch {
+                // Where the next call goes on from, should this one stop at this record.
                 after.clone_from(&r.key);
-                scanned += 1;
                 let Some(t) = key_time_ms(&r.key) else {
                     continue;
                 };
@@ -257,17 +296,6 @@ impl Service {
                 }
                 if t < start {
                     break 'scan;
-                }
-                // A value that is not in the record's text cannot match: most records of a
-                // rare filter are passed over without being parsed.
-                if let Some(needle) = needle
-                    && !r.data.contains(needle)
-                {
-                    if scanned >= MAX_SCANNED {
-                        more = true;
-                        break 'scan;
-                    }
-                    continue;
                 }
                 parsed += 1;
                 let Ok(event) = serde_json::from_str::<Json>(&r.data) else {
@@ -279,7 +307,7 @@ impl Service {
                 let data_event =
                     event.get("managementEvent").and_then(Json::as_bool) == Some(false);
                 if data_event || filter.as_ref().is_some_and(|f| !matches(f, &event, &res)) {
-                    if scanned >= MAX_SCANNED || parsed >= MAX_PARSED {
+                    if parsed >= MAX_PARSED {
                         more = true;
                         break 'scan;
                     }
@@ -308,12 +336,27 @@ impl Service {
                     resources: res,
                     cloud_trail_event: r.data,
                 });
-                if events.len() >= max || scanned >= MAX_SCANNED || parsed >= MAX_PARSED {
+                if events.len() >= max || parsed >= MAX_PARSED {
                     more = true;
                     break 'scan;
                 }
             }
+            // The whole batch was examined: go on after its last record.
+            scanned += examined;
+            match last {
+                Some(last) => {
+                    if key_time_ms(&last).is_some_and(|t| t < start) {
+                        break;
+                    }
+                    after = last;
+                }
+                None => break,
+            }
             if exhausted {
+                break;
+            }
+            if scanned >= bound {
+                more = true;
                 break;
             }
         }
