@@ -170,6 +170,9 @@ async fn assume(
 }
 
 /// AWS's documented trust policy for SAML federation, plus session tags.
+/// The recipient and `SAML:aud` AWS documents.
+const AWS_SIGNIN_URL: &str = "https://signin.aws.amazon.com/saml";
+
 fn trust(provider_arn: &str, condition: &str) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow","Principal":{{"Federated":"{provider_arn}"}},
@@ -620,10 +623,33 @@ async fn saml_attacks() {
     assume(&s, "saml-target", &provider_arn, &get("signxml_control"))
         .await
         .expect("signxml-signed assertion");
-    // A regional sign-in endpoint is a recipient AWS accepts, whatever the call's region.
-    assume(&s, "saml-target", &provider_arn, &get("regional_recipient"))
+    // A regional sign-in endpoint is a recipient AWS accepts, whatever the call's region;
+    // it is the session's SAML:aud, which the trust policy names.
+    let regional = "https://eu-west-1.signin.aws.amazon.com/saml";
+    crate::sts::role(
+        &s,
+        "saml-regional",
+        &trust(&provider_arn, "").replace(AWS_SIGNIN_URL, regional),
+        None,
+    )
+    .await;
+    let response = {
+        let idp = idp.clone();
+        let a = attributes(
+            &format!("arn:aws:iam::{ACCOUNT}:role/saml-regional"),
+            &provider_arn,
+            &[],
+        );
+        tokio::task::spawn_blocking(move || {
+            idp.response(&a, serde_json::json!({ "recipient": regional }))
+        })
+        .await
+        .expect("join")
+    };
+    let out = assume(&s, "saml-regional", &provider_arn, &response)
         .await
         .expect("regional recipient");
+    assert_eq!(out.audience(), Some(regional));
     // The IdP's SessionDuration above the role's maximum (3600 s by default) is held to it.
     let long = {
         let idp = idp.clone();

@@ -176,8 +176,6 @@ out["sha1"] = b64(pysaml2(sign_alg="sha1"))
 # Wrong audience, wrong recipient.
 out["wrong_audience"] = b64(pysaml2(audience="https://evil.example/sp"))
 out["wrong_recipient"] = b64(pysaml2(recipient="https://evil.example/acs"))
-# A regional sign-in endpoint as the recipient: accepted, as AWS does.
-out["regional_recipient"] = b64(pysaml2(recipient="https://eu-west-1.signin.aws.amazon.com/saml"))
 # DTD / entity expansion, and XXE.
 bomb = ('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
         '<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;"><!ENTITY c "&b;&b;&b;&b;&b;&b;&b;&b;&b;&b;">]>'
