@@ -7,6 +7,7 @@ mod access_keys;
 mod account;
 mod account_aliases;
 mod attached_policies;
+mod access_advisor;
 mod credential_report;
 pub(crate) mod delegation_requests;
 mod groups;
