@@ -3,11 +3,11 @@
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/welcome.html>
 
+mod access_advisor;
 mod access_keys;
 mod account;
 mod account_aliases;
 mod attached_policies;
-mod access_advisor;
 mod credential_report;
 pub(crate) mod delegation_requests;
 mod groups;

@@ -270,7 +270,10 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ("ActionNames", one("ActionNames.member.1", "iam:GetUser")),
         ("Arn", one("Arn", USER_ARN)),
         ("Granularity", one("Granularity", "ACTION_LEVEL")),
-        ("JobId", one("JobId", "examplef-1305-c245-eba4-71fe298bcda7")),
+        (
+            "JobId",
+            one("JobId", "examplef-1305-c245-eba4-71fe298bcda7"),
+        ),
         ("ServiceNamespace", one("ServiceNamespace", "iam")),
         (
             "ServiceNamespaces",

@@ -38,7 +38,7 @@ use time::OffsetDateTime;
 
 use crate::{
     Service,
-    authorize::{Holder, HeldPolicy, PolicySource},
+    authorize::{HeldPolicy, Holder, PolicySource},
     caller::Identity,
     error::{Result, ServiceError},
     handler::{NamedResource, Needs, handlers},
@@ -90,7 +90,7 @@ pub const SERVICES: &[(&str, &str)] = &[
 /// How far back the scan reaches: AWS's tracking period.
 pub const TRACKING_DAYS: i64 = 400;
 /// Events read by one report at most (newest first).
-pub const MAX_SCANNED: usize = 500_000;
+pub const MAX_SCANNED: usize = 200_000;
 /// Events read per store call.
 const BATCH: usize = 500;
 /// Past this many watched principals, events are parsed rather than searched for their ids.
@@ -284,10 +284,19 @@ impl Service {
         ))
     }
 
-    async fn store_job(&self, account: &str, id: &str, job: &record::AccessReportJob) -> Result<()> {
+    async fn store_job(
+        &self,
+        account: &str,
+        id: &str,
+        job: &record::AccessReportJob,
+    ) -> Result<()> {
         self.retry(|| async {
             let mut tx = self.tx();
-            if tx.get::<record::AccessReportJob>(account, id).await?.is_some() {
+            if tx
+                .get::<record::AccessReportJob>(account, id)
+                .await?
+                .is_some()
+            {
                 return Err(ServiceError::Internal("job id reused".into()));
             }
             tx.put(account, id, job)?;
@@ -319,9 +328,9 @@ impl Service {
         let invalid = || ServiceError::InvalidInput(format!("ARN {given} is not valid."));
         let a = parse_arn(given).ok_or_else(invalid)?;
         let r = a.iam_resource().ok_or_else(invalid)?;
-        if !matches!(r.kind, "user" | "group" | "role")
-            && !(with_policy && r.kind == "policy")
-        {
+        let takes =
+            matches!(r.kind, "user" | "group" | "role") || (with_policy && r.kind == "policy");
+        if !takes {
             return Err(invalid());
         }
         let missing = || ServiceError::NoSuchEntity(format!("The entity {given} cannot be found."));
@@ -334,7 +343,7 @@ impl Service {
             let policy = self.parsed_policy(&text, rolegate_policy::PolicyKind::Identity)?;
             let mut watched = Vec::new();
             let all = Some(i64::MAX / 2);
-            let uses = |attached: &[String]| attached.iter().any(|p| *p == canonical);
+            let uses = |attached: &[String]| attached.contains(&canonical);
             for u in self
                 .list_records::<record::User>(account, None, all, |u| uses(&u.attached))
                 .await?
@@ -625,7 +634,9 @@ impl Service {
             job_completion_date: at(job.completed_ms),
             is_truncated: page.truncated,
             marker: page.marker,
-            error: job.error.map(|(code, message)| ErrorDetails { message, code }),
+            error: job
+                .error
+                .map(|(code, message)| ErrorDetails { message, code }),
         })
     }
 
@@ -642,7 +653,12 @@ impl Service {
             .find(|s| s.namespace == i.service_namespace)
             .map(|s| s.entities)
             .unwrap_or_default();
-        let page = paginate(entities, |e| e.arn.clone(), i.marker.as_deref(), i.max_items)?;
+        let page = paginate(
+            entities,
+            |e| e.arn.clone(),
+            i.marker.as_deref(),
+            i.max_items,
+        )?;
         Ok(GetServiceLastAccessedDetailsWithEntitiesOutput {
             job_status: job.status,
             job_creation_date: at(Some(job.created_ms)),
@@ -663,7 +679,9 @@ impl Service {
                 .collect(),
             is_truncated: page.truncated,
             marker: page.marker,
-            error: job.error.map(|(code, message)| ErrorDetails { message, code }),
+            error: job
+                .error
+                .map(|(code, message)| ErrorDetails { message, code }),
         })
     }
 
@@ -782,7 +800,8 @@ impl Service {
                             "Invalid organizations policy id: {pid}."
                         ))
                     })?;
-                let policy = self.parsed_policy(&p.content, rolegate_policy::PolicyKind::Identity)?;
+                let policy =
+                    self.parsed_policy(&p.content, rolegate_policy::PolicyKind::Identity)?;
                 SERVICES
                     .iter()
                     .map(|(ns, _)| *ns)
@@ -840,13 +859,15 @@ impl Service {
                     who.entry(ns.to_owned())
                         .or_default()
                         .insert(principal.to_owned());
-                    let e = newest.entry(ns.to_owned()).or_insert((
-                        i64::MIN,
-                        String::new(),
-                        None,
-                    ));
+                    let e = newest
+                        .entry(ns.to_owned())
+                        .or_insert((i64::MIN, String::new(), None));
                     if ms > e.0 {
-                        *e = (ms, own.clone(), str_of(&event, "awsRegion").map(str::to_owned));
+                        *e = (
+                            ms,
+                            own.clone(),
+                            str_of(&event, "awsRegion").map(str::to_owned),
+                        );
                     }
                 }
                 if exhausted {
@@ -894,11 +915,15 @@ impl Service {
     ) -> Result<GetOrganizationsAccessReportOutput> {
         let job = self.load_job(c, &i.job_id, true).await?;
         let accessible = i64::try_from(job.services.len()).unwrap_or(i64::MAX);
-        let not_accessed = i64::try_from(job.services.iter().filter(|s| s.last_ms.is_none()).count())
-            .unwrap_or(i64::MAX);
+        let not_accessed =
+            i64::try_from(job.services.iter().filter(|s| s.last_ms.is_none()).count())
+                .unwrap_or(i64::MAX);
         let mut services = job.services;
         // The sort key orders the pages; the marker is the position in that order.
-        let sort = i.sort_key.as_deref().unwrap_or("SERVICE_NAMESPACE_ASCENDING");
+        let sort = i
+            .sort_key
+            .as_deref()
+            .unwrap_or("SERVICE_NAMESPACE_ASCENDING");
         let mut keyed: Vec<(String, record::ServiceAccess)> = Vec::new();
         services.sort_by(|a, b| a.namespace.cmp(&b.namespace));
         match sort {
@@ -964,7 +989,10 @@ fn check_namespace(ns: &str) -> Result<()> {
 
 /// `organizationsEntityPathType`: `^o-[0-9a-z]{10,32}\/r-[0-9a-z]{4,32}[0-9a-z-\/]*`.
 fn valid_entity_path(p: &str) -> bool {
-    let lower_alnum = |s: &str| s.chars().all(|c| c.is_ascii_digit() || c.is_ascii_lowercase());
+    let lower_alnum = |s: &str| {
+        s.chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
+    };
     let Some((o, rest)) = p.split_once('/') else {
         return false;
     };
@@ -982,9 +1010,9 @@ fn valid_entity_path(p: &str) -> bool {
         .take_while(|c| c.is_ascii_digit() || c.is_ascii_lowercase())
         .count();
     root_len >= 4
-        && rest.chars().all(|c| {
-            c.is_ascii_digit() || c.is_ascii_lowercase() || c == '-' || c == '/'
-        })
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_lowercase() || c == '-' || c == '/')
 }
 
 #[cfg(test)]
@@ -1018,7 +1046,9 @@ mod tests {
     #[test]
     fn entity_paths_follow_the_model() {
         assert!(valid_entity_path("o-a1b2c3d4e5/r-f6g7"));
-        assert!(valid_entity_path("o-a1b2c3d4e5/r-f6g7/ou-f6g7-h8i9j0k1/123456789012"));
+        assert!(valid_entity_path(
+            "o-a1b2c3d4e5/r-f6g7/ou-f6g7-h8i9j0k1/123456789012"
+        ));
         assert!(!valid_entity_path("o-a1b2/r-f6g7"));
         assert!(!valid_entity_path("o-a1b2c3d4e5/ou-f6g7"));
         assert!(!valid_entity_path("o-a1b2c3d4e5/r-F6G7"));
