@@ -21,9 +21,12 @@ pub mod policies;
 pub mod roles;
 pub mod root_access;
 pub mod saml_providers;
+pub mod server_certificates;
 pub mod service_credentials;
 pub mod shapes;
+pub mod signing_certificates;
 pub mod simulation;
+pub mod ssh_keys;
 pub mod sts;
 pub mod users;
 

@@ -108,6 +108,20 @@ error_codes! {
     InvalidAuthenticationCode = ("InvalidAuthenticationCode", 403),
     /// The entity cannot be modified (e.g. an AWS managed policy).
     UnmodifiableEntity = ("UnmodifiableEntity", 400),
+    /// SSH public keys: the key is already the user's.
+    DuplicateSshPublicKey = ("DuplicateSSHPublicKey", 400),
+    /// SSH public keys: neither ssh-rsa nor PEM.
+    UnrecognizedPublicKeyEncoding = ("UnrecognizedPublicKeyEncoding", 400),
+    /// SSH public keys: malformed or too short.
+    InvalidPublicKey = ("InvalidPublicKey", 400),
+    /// Signing certificates: the certificate is already a user's in the account.
+    DuplicateCertificate = ("DuplicateCertificate", 409),
+    /// The certificate is malformed or expired.
+    MalformedCertificate = ("MalformedCertificate", 400),
+    /// The certificate is invalid.
+    InvalidCertificate = ("InvalidCertificate", 400),
+    /// Server certificates: the private key is not the certificate's.
+    KeyPairMismatch = ("KeyPairMismatch", 400),
     /// The policy cannot be attached.
     PolicyNotAttachable = ("PolicyNotAttachable", 400),
     /// Server failure.

@@ -478,6 +478,27 @@ macro_rules! operations_table {
                 ResetServiceSpecificCredential($crate::dto::service_credentials::ResetServiceSpecificCredentialInput) -> $crate::dto::service_credentials::ServiceSpecificCredentialOutput,
                 UpdateServiceSpecificCredential($crate::dto::service_credentials::UpdateServiceSpecificCredentialInput),
                 DeleteServiceSpecificCredential($crate::dto::service_credentials::DeleteServiceSpecificCredentialInput),
+
+                UploadSSHPublicKey($crate::dto::ssh_keys::UploadSSHPublicKeyInput) -> $crate::dto::ssh_keys::SSHPublicKeyOutput,
+                GetSSHPublicKey($crate::dto::ssh_keys::GetSSHPublicKeyInput) -> $crate::dto::ssh_keys::SSHPublicKeyOutput,
+                ListSSHPublicKeys($crate::dto::ssh_keys::ListSSHPublicKeysInput) -> $crate::dto::ssh_keys::ListSSHPublicKeysOutput,
+                UpdateSSHPublicKey($crate::dto::ssh_keys::UpdateSSHPublicKeyInput),
+                DeleteSSHPublicKey($crate::dto::ssh_keys::DeleteSSHPublicKeyInput),
+
+                UploadSigningCertificate($crate::dto::signing_certificates::UploadSigningCertificateInput) -> $crate::dto::signing_certificates::UploadSigningCertificateOutput,
+                ListSigningCertificates($crate::dto::signing_certificates::ListSigningCertificatesInput) -> $crate::dto::signing_certificates::ListSigningCertificatesOutput,
+                UpdateSigningCertificate($crate::dto::signing_certificates::UpdateSigningCertificateInput),
+                DeleteSigningCertificate($crate::dto::signing_certificates::DeleteSigningCertificateInput),
+
+                UploadServerCertificate($crate::dto::server_certificates::UploadServerCertificateInput) -> $crate::dto::server_certificates::UploadServerCertificateOutput,
+                GetServerCertificate($crate::dto::server_certificates::GetServerCertificateInput) -> $crate::dto::server_certificates::GetServerCertificateOutput,
+                ListServerCertificates($crate::dto::server_certificates::ListServerCertificatesInput) -> $crate::dto::server_certificates::ListServerCertificatesOutput,
+                UpdateServerCertificate($crate::dto::server_certificates::UpdateServerCertificateInput),
+                DeleteServerCertificate($crate::dto::server_certificates::DeleteServerCertificateInput),
+                TagServerCertificate($crate::dto::server_certificates::TagServerCertificateInput),
+                UntagServerCertificate($crate::dto::server_certificates::UntagServerCertificateInput),
+                ListServerCertificateTags($crate::dto::server_certificates::ListServerCertificateTagsInput) -> $crate::dto::users::ListTagsOutput,
+
                 UpdateAccountPasswordPolicy($crate::dto::passwords::UpdateAccountPasswordPolicyInput),
                 GetAccountPasswordPolicy($crate::dto::passwords::GetAccountPasswordPolicyInput) -> $crate::dto::passwords::GetAccountPasswordPolicyOutput,
                 DeleteAccountPasswordPolicy($crate::dto::passwords::DeleteAccountPasswordPolicyInput),

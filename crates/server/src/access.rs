@@ -548,15 +548,29 @@ fn decision_path(raw: &str) -> Result<String, ServiceError> {
     let decoded = percent_encoding::percent_decode_str(raw)
         .decode_utf8()
         .map_err(|_| invalid("The request path is not UTF-8 once percent-decoded."))?;
+    // Encodings a second decoding would turn into a dot, slash or backslash (`%252e`, IIS's
+    // `%u002e`): once decoded, the path must not hold them.
+    let lower = decoded.to_ascii_lowercase();
+    if ["%2e", "%2f", "%5c", "%u"]
+        .iter()
+        .any(|e| lower.contains(e))
+    {
+        return Err(invalid(format!(
+            "The request path {raw:?} is encoded twice: it is not decided."
+        )));
+    }
     for p in [raw, decoded.as_ref()] {
         let inner = p.strip_prefix('/').unwrap_or(p);
         let inner = inner.strip_suffix('/').unwrap_or(inner);
+        // A segment's dots as Java servers read them: path parameters (`..;x`) cut off,
+        // surrounding whitespace ignored.
+        let odd = |seg: &str| {
+            let bare = seg.split(';').next().unwrap_or(seg).trim();
+            bare.is_empty() || bare == "." || bare == ".."
+        };
         let abnormal = p.contains(['\\'])
             || p.chars().any(char::is_control)
-            || (!inner.is_empty()
-                && inner
-                    .split('/')
-                    .any(|seg| seg.is_empty() || seg == "." || seg == ".."));
+            || (!inner.is_empty() && inner.split('/').any(odd));
         if abnormal {
             return Err(invalid(format!(
                 "The request path {raw:?} is not in normal form (dot or empty segments, backslashes or control characters): it is not decided."
@@ -919,13 +933,18 @@ pub async fn forward_auth(
     // The body never reaches forward auth: only a body hash the signature covers lets the
     // service behind check the body it receives (`X-Rolegate-Content-Sha256`). An unsigned or
     // streaming payload would leave the body anyone's, so it is refused.
-    if content_sha
-        .as_deref()
-        .is_some_and(|h| h == "UNSIGNED-PAYLOAD" || h.starts_with("STREAMING-"))
-    {
+    // Only a SHA-256 in SigV4's form (64 lower-case hex digits) binds a body; anything else
+    // (`UNSIGNED-PAYLOAD` in any case, streaming markers, an empty or malformed value) would
+    // leave the body anyone's.
+    let is_sha256 = |h: &str| {
+        h.len() == 64
+            && h.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if content_sha.as_deref().is_some_and(|h| !is_sha256(h)) {
         let mut r = plain(
             StatusCode::UNAUTHORIZED,
-            "forward-auth: the signature must cover the body (x-amz-content-sha256 is the body's SHA-256, not UNSIGNED-PAYLOAD or a streaming payload)",
+            "forward-auth: the signature must cover the body (x-amz-content-sha256 must be the body's SHA-256 in lower-case hex, not UNSIGNED-PAYLOAD, a streaming payload or anything else)",
         );
         r.headers_mut().insert(
             "x-rolegate-error",
@@ -995,9 +1014,9 @@ pub async fn forward_auth(
                 if let Some(s) = &principal.session {
                     put("x-rolegate-session-expires", &s.expires.to_string());
                 }
-                if let Some(sha) = &content_sha {
-                    put("x-rolegate-content-sha256", sha);
-                }
+                // Always: the hash the signature was verified with (the empty body's when the
+                // request named none), for the service to compare with the body it receives.
+                put("x-rolegate-content-sha256", &received.payload_hash);
             }
             r
         }
@@ -1072,6 +1091,38 @@ mod decision_path_tests {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn paths_a_server_would_resolve_otherwise_are_not_decided() {
+        for bad in [
+            "/public/../admin",
+            "/public/%2e%2e/admin",
+            "/public/..;/admin",
+            "/public/..%3b/admin",
+            "/public/..%3B/admin",
+            "/public/%2e%2e;/admin",
+            "/public/.;/admin",
+            "/public/..;x=1/admin",
+            "/public/..%20/admin",
+            "/public/;x/admin",
+            "/public/%252e%252e/admin",
+            "/public/%u002e%u002e/admin",
+            "/public//admin",
+            "/public\\admin",
+        ] {
+            assert!(decision_path(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "/",
+            "/public/pets",
+            "/public/pets/",
+            "/a;b=c/d",
+            "/caf%C3%A9",
+            "/a%25b",
+        ] {
+            assert!(decision_path(good).is_ok(), "{good}");
+        }
+    }
 
     #[test]
     fn header_values_encode_what_a_header_cannot_hold_and_decode_back() {

@@ -336,6 +336,42 @@ async fn scenario(s: &Server, root_key: &str, root_secret: &str) -> Vec<String> 
     secrets.push(web_token);
     secrets.push(web_signature);
 
+    // A server certificate's private key: uploaded, refused with another certificate, and
+    // never logged (its base64 lines, as sent in the form too).
+    let key = rcgen::KeyPair::generate().expect("key");
+    let cert = rcgen::CertificateParams::new(vec!["www.example.com".into()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("certificate");
+    let private = key.serialize_pem();
+    root.upload_server_certificate()
+        .server_certificate_name("web")
+        .certificate_body(cert.pem())
+        .private_key(&private)
+        .send()
+        .await
+        .expect("upload");
+    let other = rcgen::KeyPair::generate().expect("key");
+    let other_cert = rcgen::CertificateParams::new(vec!["other.example.com".into()])
+        .expect("params")
+        .self_signed(&other)
+        .expect("certificate");
+    let mismatch = root
+        .upload_server_certificate()
+        .server_certificate_name("web2")
+        .certificate_body(other_cert.pem())
+        .private_key(&private)
+        .send()
+        .await
+        .expect_err("another certificate's key");
+    assert_eq!(code(&mismatch), "KeyPairMismatch");
+    for line in private.lines().filter(|l| !l.starts_with("-----")) {
+        if line.len() >= 40 && !cert.pem().contains(line) {
+            secrets.push(line.to_owned());
+            secrets.push(line.replace('+', "%2B").replace('/', "%2F"));
+        }
+    }
+
     // The administrative commands.
     let (_, other_secret) = add_account(s, "210987654321").await;
     secrets.push(other_secret);

@@ -455,8 +455,26 @@ impl<'a> Access<'a> {
     /// must be allowed [`VERIFY_ACTION`] on it (else `AccessDenied`). Asked before the
     /// received request is even looked at.
     pub async fn may_verify(&self, asker: &Caller, resource: &str, env: &RequestEnv) -> Result<()> {
+        // A service verifies requests made to its own account's resources: never another
+        // account's, whose decisions (and the principal details that come with them) are that
+        // account's business — as AuthZEN never decides across accounts.
+        if self.owner(resource) != asker.account {
+            return Err(ServiceError::AccessDenied(format!(
+                "User: {} is not authorized to perform: {VERIFY_ACTION} on resource: {resource}: the resource belongs to another account",
+                asker.arn()
+            )));
+        }
         let gate = Target::new(VERIFY_ACTION, resource.to_owned());
         self.service.authorize_access(asker, &gate, None, env).await
+    }
+
+    /// The account a resource belongs to: the one its ARN names, else the management
+    /// account — never the signer's.
+    fn owner(&self, resource: &str) -> String {
+        Arn::parse(resource)
+            .map(|a| a.account)
+            .filter(|a| crate::bootstrap::is_account_id(a))
+            .map_or_else(|| self.service.config.account_id.clone(), str::to_owned)
     }
 
     /// Decides a verified request: the caller's own policies for `target`. `channel` says
@@ -473,10 +491,7 @@ impl<'a> Access<'a> {
         // The resource belongs to the account its ARN names (else to the management
         // account), never to the signer's: a principal of another account is decided across
         // accounts, where nothing but a resource-based policy could grant it.
-        let owner = Arn::parse(&target.resource)
-            .map(|a| a.account)
-            .filter(|a| crate::bootstrap::is_account_id(a))
-            .map_or_else(|| self.service.config.account_id.clone(), str::to_owned);
+        let owner = self.owner(&target.resource);
         let evaluation = self
             .service
             .evaluate_access(caller, target, Some(Resource::in_account(&owner)), env)

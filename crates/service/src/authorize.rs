@@ -391,6 +391,7 @@ named! {
     record::Role => "role", tags: tags, boundary: boundary;
     record::Group => "group";
     record::InstanceProfile => "instance-profile", tags: tags;
+    record::ServerCertificate => "server-certificate", tags: tags;
 }
 
 /// Request tags as key/value pairs.
@@ -1407,6 +1408,10 @@ impl Service {
             }
             NamedResource::Profile(name, new_path) => {
                 self.stored_arn::<record::InstanceProfile>(account, name, new_path, &mut t)
+                    .await?
+            }
+            NamedResource::ServerCertificate(name, new_path) => {
+                self.stored_arn::<record::ServerCertificate>(account, name, new_path, &mut t)
                     .await?
             }
             NamedResource::Policy(a) => {

@@ -184,6 +184,20 @@ mod tests {
         ) -> std::result::Result<Vec<Record>, StoreError> {
             Ok(Vec::new())
         }
+        async fn scan_containing(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: &str,
+            _: usize,
+        ) -> std::result::Result<rolegate_store::Scanned, StoreError> {
+            Ok(rolegate_store::Scanned {
+                found: Vec::new(),
+                examined: 0,
+                last: None,
+            })
+        }
         async fn commit(&self, _: &[Write]) -> std::result::Result<(), StoreError> {
             Ok(())
         }

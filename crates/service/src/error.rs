@@ -82,6 +82,27 @@ pub enum ServiceError {
     /// `ReportExpired`.
     #[error("{0}")]
     ReportExpired(String),
+    /// `DuplicateSSHPublicKey`.
+    #[error("{0}")]
+    DuplicateSshPublicKey(String),
+    /// `UnrecognizedPublicKeyEncoding`.
+    #[error("{0}")]
+    UnrecognizedPublicKeyEncoding(String),
+    /// `InvalidPublicKey`.
+    #[error("{0}")]
+    InvalidPublicKey(String),
+    /// `DuplicateCertificate`.
+    #[error("{0}")]
+    DuplicateCertificate(String),
+    /// `MalformedCertificate`: the message says what is wrong, never the private key.
+    #[error("{0}")]
+    MalformedCertificate(String),
+    /// `InvalidCertificate`.
+    #[error("{0}")]
+    InvalidCertificate(String),
+    /// `KeyPairMismatch`.
+    #[error("{0}")]
+    KeyPairMismatch(String),
     /// `PolicyNotAttachable`.
     #[error("{0}")]
     PolicyNotAttachable(String),
@@ -171,6 +192,15 @@ impl ServiceError {
             ServiceError::ReportNotPresent(_) => ErrorCode::ReportNotPresent,
             ServiceError::ReportExpired(_) => ErrorCode::ReportExpired,
             ServiceError::PolicyNotAttachable(_) => ErrorCode::PolicyNotAttachable,
+            ServiceError::DuplicateSshPublicKey(_) => ErrorCode::DuplicateSshPublicKey,
+            ServiceError::UnrecognizedPublicKeyEncoding(_) => {
+                ErrorCode::UnrecognizedPublicKeyEncoding
+            }
+            ServiceError::InvalidPublicKey(_) => ErrorCode::InvalidPublicKey,
+            ServiceError::DuplicateCertificate(_) => ErrorCode::DuplicateCertificate,
+            ServiceError::MalformedCertificate(_) => ErrorCode::MalformedCertificate,
+            ServiceError::InvalidCertificate(_) => ErrorCode::InvalidCertificate,
+            ServiceError::KeyPairMismatch(_) => ErrorCode::KeyPairMismatch,
             ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,
             ServiceError::InvalidIdentityToken(_) => ErrorCode::InvalidIdentityToken,

@@ -76,6 +76,8 @@ pub(crate) enum NamedResource<'a> {
     DeletionTask(&'a str),
     /// An instance profile, and the path it is created at.
     Profile(&'a str, Option<&'a str>),
+    /// A server certificate, and the path it is uploaded at.
+    ServerCertificate(&'a str, Option<&'a str>),
     /// A managed policy by ARN.
     Policy(&'a str),
     /// A managed policy being created: name and path.

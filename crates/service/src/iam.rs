@@ -16,12 +16,16 @@ mod instance_profiles;
 mod mfa_devices;
 pub mod oidc_providers;
 mod passwords;
+mod pki;
 mod policies;
 mod roles;
 pub mod saml_providers;
+mod server_certificates;
 mod service_credentials;
 pub(crate) mod service_linked_roles;
+mod signing_certificates;
 mod simulation;
+mod ssh_keys;
 mod users;
 
 use rolegate_policy::PolicyKind;
@@ -289,6 +293,17 @@ impl Tagged for record::InstanceProfile {
     const TAG_RULES: TagRules = TagRules {
         case_insensitive_keys: false,
         quota: "TagsPerInstanceProfile",
+    };
+    fn tags(&mut self) -> &mut Vec<record::Tag> {
+        &mut self.tags
+    }
+}
+
+impl Tagged for record::ServerCertificate {
+    const WHAT: &'static str = "Server Certificate";
+    const TAG_RULES: TagRules = TagRules {
+        case_insensitive_keys: false,
+        quota: "TagsPerServerCertificate",
     };
     fn tags(&mut self) -> &mut Vec<record::Tag> {
         &mut self.tags

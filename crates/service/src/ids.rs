@@ -26,6 +26,11 @@ pub fn unique_id(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}{}", random_chars(17)?))
 }
 
+/// A signing certificate's id: 28 characters (the length of AWS's).
+pub fn certificate_id() -> Result<String> {
+    random_chars(28)
+}
+
 /// A long-term (`AKIA`) or temporary (`ASIA`) access key id.
 pub fn access_key_id(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}{}", random_chars(16)?))
@@ -115,6 +120,10 @@ pub mod prefix {
     pub const LONG_TERM_KEY: &str = "AKIA";
     /// Temporary access key.
     pub const TEMPORARY_KEY: &str = "ASIA";
+    /// SSH public key (`APKA` and 16 characters, as an access key id).
+    pub const SSH_PUBLIC_KEY: &str = "APKA";
+    /// Server certificate.
+    pub const SERVER_CERTIFICATE: &str = "ASCA";
 }
 
 #[cfg(test)]

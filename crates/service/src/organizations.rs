@@ -647,6 +647,7 @@ impl Service {
                     attachments: Default::default(),
                     create_requests: Vec::new(),
                     root_features: Vec::new(),
+                    root_sessions_disabled_ms: None,
                 };
                 org.accounts.insert(
                     management.clone(),

@@ -256,6 +256,39 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ("EntityFilter", one("EntityFilter", "User")),
         ("AccessKeyId", one("AccessKeyId", access_key_id)),
         ("Status", one("Status", "Active")),
+        (
+            "SSHPublicKeyBody",
+            one("SSHPublicKeyBody", "ssh-rsa AAAAB3NzaC1yc2E= alice"),
+        ),
+        (
+            "SSHPublicKeyId",
+            one("SSHPublicKeyId", "APKAEXAMPLE123456789"),
+        ),
+        ("Encoding", one("Encoding", "SSH")),
+        (
+            "CertificateBody",
+            one("CertificateBody", "-----BEGIN CERTIFICATE-----"),
+        ),
+        (
+            "CertificateId",
+            one("CertificateId", "EXAMPLECERTIFICATEID12345678"),
+        ),
+        (
+            "ServerCertificateName",
+            one("ServerCertificateName", "web-cert"),
+        ),
+        (
+            "NewServerCertificateName",
+            one("NewServerCertificateName", "web-cert-2"),
+        ),
+        (
+            "PrivateKey",
+            one("PrivateKey", "-----BEGIN PRIVATE KEY-----"),
+        ),
+        (
+            "CertificateChain",
+            one("CertificateChain", "-----BEGIN CERTIFICATE-----"),
+        ),
         ("SerialNumber", one("SerialNumber", SERIAL)),
         ("AuthenticationCode1", one("AuthenticationCode1", "123456")),
         ("AuthenticationCode2", one("AuthenticationCode2", "654321")),
@@ -544,6 +577,13 @@ const KNOWN_MISMATCHES: &[Known] = &[
     // own AccessDenied messages name for them ("… iam:ListUsers on resource:
     // arn:aws:iam::ACCOUNT:user/"), so a policy scoped to `arn:aws:iam::*:user/*` decides
     // them here as it does in AWS.
+    Known {
+        op: "ListServerCertificates",
+        slot: "resource",
+        seen_in: BASE,
+        ours: "arn:aws:iam::123456789012:server-certificate/",
+        reference: "* (no resource types)",
+    },
     Known {
         op: "ListUsers",
         slot: "resource",

@@ -9,7 +9,7 @@ use std::{fmt::Debug, sync::Arc};
 use base64::Engine as _;
 use rolegate_proto::{
     IAM_NAMESPACE, Operation, Params, STS_NAMESPACE, Secret as OutputSecret,
-    dto::{access_keys, mfa_devices, sts},
+    dto::{access_keys, mfa_devices, server_certificates, sts},
     types::Blob,
     xml::render_response,
 };
@@ -275,6 +275,32 @@ async fn no_public_type_prints_a_secret() {
             virtual_mfa_device: device,
         },
     );
+    // A server certificate's private key, uploaded and stored.
+    show(
+        "UploadServerCertificateInput",
+        &server_certificates::UploadServerCertificateInput {
+            path: None,
+            server_certificate_name: "web".into(),
+            certificate_body: "-----BEGIN CERTIFICATE-----".into(),
+            private_key: OutputSecret::new(CANARY.to_owned()),
+            certificate_chain: None,
+            tags: Vec::new(),
+        },
+    );
+    show(
+        "record::ServerCertificate",
+        &record::ServerCertificate {
+            name: "web".into(),
+            id: "ASCAEXAMPLE".into(),
+            path: "/".into(),
+            body: "-----BEGIN CERTIFICATE-----".into(),
+            chain: None,
+            private_key: Secret::new(CANARY),
+            expiration: 0,
+            uploaded: 0,
+            tags: Vec::new(),
+        },
+    );
     show("store::Secret", &Secret::new(CANARY));
     show("proto::Secret", &canary());
     show("sigv4::SecretKey", &rolegate_sigv4::SecretKey::new(CANARY));
@@ -308,6 +334,8 @@ async fn no_public_type_prints_a_secret() {
         record::Keyring,
         record::SessionKey,
         record::MfaDevice,
+        record::ServerCertificate,
+        server_certificates::UploadServerCertificateInput,
         rolegate_store::Record,
         rolegate_store::Write,
         sts::Credentials,

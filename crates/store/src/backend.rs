@@ -1,16 +1,18 @@
 //! The SQL both backends share. The statements are identical on SQLite and PostgreSQL
 //! (numbered `$n` parameters, `ON CONFLICT DO NOTHING`, row values), so one macro implements
-//! [`Store`] for each pool type. One expression differs: the change log's horizon, the
-//! transaction below which every transaction has ended (see [`LogPosition`]).
+//! [`Store`] for each pool type. Two expressions differ: the change log's horizon, the
+//! transaction below which every transaction has ended (see [`LogPosition`]), and the
+//! position of a substring (`instr` / `strpos`).
 //!
 //! [`Store`]: crate::Store
 //! [`LogPosition`]: crate::LogPosition
 
 /// Implements [`crate::Store`] for a struct with `write` and `read` pools. `$horizon` is an
 /// SQL expression: no change with `tx` below it can still commit, and it is evaluated in the
-/// same statement (so the same snapshot) as the rows it bounds.
+/// same statement (so the same snapshot) as the rows it bounds. `$position` is the SQL
+/// function giving the position of its second argument in its first (0 when absent).
 macro_rules! sql_store {
-    ($store:ty, $backend:literal, horizon = $horizon:literal) => {
+    ($store:ty, $backend:literal, horizon = $horizon:literal, position = $position:literal) => {
         impl $store {
             async fn run_migrations(
                 pool: &sqlx::Pool<<$store as $crate::backend::HasDb>::Db>,
@@ -89,6 +91,52 @@ macro_rules! sql_store {
                         data,
                     })
                     .collect())
+            }
+
+            async fn scan_containing(
+                &self,
+                scope: &str,
+                kind: &str,
+                after: Option<&str>,
+                needle: &str,
+                scan: usize,
+            ) -> Result<$crate::Scanned, $crate::StoreError> {
+                let scan = i64::try_from(scan).unwrap_or(i64::MAX);
+                // The matching rows, then one row without data: how many rows were examined
+                // and the last key.
+                let rows: Vec<(Option<String>, i64, Option<String>)> = sqlx::query_as(concat!(
+                    "WITH scanned AS (SELECT key, version, data FROM records WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4) ",
+                    "SELECT key, version, data FROM scanned WHERE ",
+                    $position,
+                    "(data, $5) > 0 UNION ALL SELECT max(key), count(*), NULL FROM scanned"
+                ))
+                .bind(scope)
+                .bind(kind)
+                .bind(after.unwrap_or(""))
+                // Numbered in the order they appear: SQLite numbers `$n` by first use.
+                .bind(scan)
+                .bind(needle)
+                .fetch_all(&self.read)
+                .await?;
+                let mut out = $crate::Scanned { found: Vec::new(), examined: 0, last: None };
+                for (key, version, data) in rows {
+                    match (key, data) {
+                        (last, None) => {
+                            out.last = last;
+                            out.examined = usize::try_from(version).unwrap_or(0);
+                        }
+                        (Some(key), Some(data)) => out.found.push($crate::Record {
+                            scope: scope.to_owned(),
+                            kind: kind.to_owned(),
+                            key,
+                            version,
+                            data,
+                        }),
+                        (None, Some(_)) => {}
+                    }
+                }
+                out.found.sort_by(|a, b| a.key.as_bytes().cmp(b.key.as_bytes()));
+                Ok(out)
             }
 
             async fn commit(&self, writes: &[$crate::Write]) -> Result<(), $crate::StoreError> {

@@ -47,6 +47,7 @@ pub async fn run(store: Arc<dyn Store>, hold: &dyn HoldCommits) {
     concurrent_writers_never_lose_or_exceed(store.clone()).await;
     change_log(&*store).await;
     appended_records(&*store).await;
+    scan_containing(&*store).await;
     late_commit_is_never_skipped(store.clone(), hold).await;
     store.ping().await.expect("ping");
 }
@@ -376,6 +377,75 @@ async fn change_log(s: &dyn Store) {
 /// Appended records: created once (a second append of the key is a conflict and rolls back
 /// the whole commit), readable and listed like any record, never in the change log, and
 /// deleted by range with `delete_after`, one scope and kind at a time.
+/// A bounded search: only records whose data holds the needle, in key order, never past the
+/// scan bound, and where the scan stopped.
+async fn scan_containing(s: &dyn Store) {
+    let writes: Vec<Write> = (0..10)
+        .map(|i| Write::Append {
+            scope: "scan".into(),
+            kind: "event".into(),
+            key: format!("k{i}"),
+            data: format!(
+                "{{\"user\":\"{}\",\"text\":\"100% _'\\\"é\"}}",
+                if i % 3 == 0 { "needle" } else { "other" }
+            ),
+        })
+        .collect();
+    s.commit(&writes).await.expect("append");
+    let keys = |r: &crate::Scanned| r.found.iter().map(|r| r.key.clone()).collect::<Vec<_>>();
+    let all = s
+        .scan_containing("scan", "event", None, "\"needle\"", 100)
+        .await
+        .expect("scan");
+    assert_eq!(keys(&all), ["k0", "k3", "k6", "k9"]);
+    assert_eq!((all.examined, all.last.as_deref()), (10, Some("k9")));
+    assert!(
+        all.found
+            .iter()
+            .all(|r| r.data.contains("needle") && r.version == 1)
+    );
+    let bounded = s
+        .scan_containing("scan", "event", Some("k0"), "\"needle\"", 4)
+        .await
+        .expect("bounded");
+    assert_eq!(keys(&bounded), ["k3"], "only k1..k4 examined");
+    assert_eq!((bounded.examined, bounded.last.as_deref()), (4, Some("k4")));
+    // Characters LIKE would treat as patterns are plain text here.
+    for plain in ["100%", "_'", "\\\"é"] {
+        let found = s
+            .scan_containing("scan", "event", None, plain, 100)
+            .await
+            .expect("plain");
+        assert_eq!(found.found.len(), 10, "{plain}");
+    }
+    let none = s
+        .scan_containing("scan", "event", None, "%", 100)
+        .await
+        .expect("percent");
+    assert_eq!(none.found.len(), 10);
+    let missing = s
+        .scan_containing("scan", "event", None, "absent", 100)
+        .await
+        .expect("absent");
+    assert!(missing.found.is_empty());
+    assert_eq!(
+        (missing.examined, missing.last.as_deref()),
+        (10, Some("k9"))
+    );
+    let past = s
+        .scan_containing("scan", "event", Some("k9"), "needle", 100)
+        .await
+        .expect("past the end");
+    assert_eq!(
+        past,
+        crate::Scanned {
+            found: Vec::new(),
+            examined: 0,
+            last: None
+        }
+    );
+}
+
 async fn appended_records(s: &dyn Store) {
     let append = |scope: &str, key: &str| Write::Append {
         scope: scope.into(),

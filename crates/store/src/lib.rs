@@ -215,6 +215,17 @@ pub struct Change {
     pub key: String,
 }
 
+/// What [`Store::scan_containing`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Scanned {
+    /// The records that hold the needle, in key order.
+    pub found: Vec<Record>,
+    /// How many records were examined.
+    pub examined: usize,
+    /// The key of the last record examined (`None` when none was).
+    pub last: Option<String>,
+}
+
 /// The storage contract. Every method is atomic; [`Store::commit`] applies all of its writes or
 /// none, and fails with [`StoreError::Conflict`] when any precondition does not hold.
 #[async_trait]
@@ -229,6 +240,18 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError>;
+    /// Examines up to `scan` records of a kind with key > `after`, in byte order of key, and
+    /// returns those whose data contains `needle` (plain bytes, case-sensitive), in key order,
+    /// with how many were examined and the key of the last one: a bounded search the
+    /// database runs without handing every record over (audit lookups of rare values).
+    async fn scan_containing(
+        &self,
+        scope: &str,
+        kind: &str,
+        after: Option<&str>,
+        needle: &str,
+        scan: usize,
+    ) -> Result<Scanned, StoreError>;
     /// Applies every write or none.
     async fn commit(&self, writes: &[Write]) -> Result<(), StoreError>;
     /// Committed changes after `from`, in log order, at most `limit`. Never a change of a

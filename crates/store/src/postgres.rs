@@ -94,5 +94,6 @@ impl PostgresStore {
 crate::backend::sql_store!(
     PostgresStore,
     "postgres",
-    horizon = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint"
+    horizon = "pg_snapshot_xmin(pg_current_snapshot())::text::bigint",
+    position = "strpos"
 );

@@ -42,6 +42,17 @@ pub mod kind {
     /// A user's service-specific credentials, all in one record (keyed by the user's
     /// lowercased name), so the per-service quota holds under concurrent creates.
     pub const SERVICE_CREDENTIALS: &str = "service-credentials";
+    /// A user's SSH public keys, all in one record (keyed by the user's lowercased name), so
+    /// the per-user quota holds under concurrent uploads.
+    pub const SSH_PUBLIC_KEYS: &str = "ssh-public-keys";
+    /// A user's (or the root user's, key [`super::ROOT_CREDENTIALS_KEY`]) X.509 signing
+    /// certificates, all in one record.
+    pub const SIGNING_CERTIFICATES: &str = "signing-certificates";
+    /// Which user holds a signing certificate (keyed by the SHA-256 of its DER, hex): a
+    /// certificate is one user's in the account, even under concurrent uploads.
+    pub const SIGNING_CERTIFICATE_OWNER: &str = "signing-certificate-owner";
+    /// A server certificate (keyed by lowercased name); its private key is a secret.
+    pub const SERVER_CERTIFICATE: &str = "server-certificate";
     /// The account's credential report (key [`super::CREDENTIAL_REPORT_KEY`]).
     pub const CREDENTIAL_REPORT: &str = "credential-report";
     /// The account's STS preferences (key [`super::STS_PREFERENCES_KEY`]).
@@ -75,6 +86,10 @@ pub mod kind {
 
 /// The key of the one audit signing key record.
 pub const AUDIT_SIGNING_KEY: &str = "digest";
+
+/// The key of the root user's records among users' (a key no user name can have: names
+/// never contain `:`).
+pub const ROOT_CREDENTIALS_KEY: &str = ":root";
 
 /// The key of an account's STS preferences.
 pub const STS_PREFERENCES_KEY: &str = "sts";
@@ -163,6 +178,92 @@ mod v1 {
         /// Expires at (Bedrock API keys with an age), unix seconds.
         #[serde(default)]
         pub expires: Option<i64>,
+    }
+
+    /// A user's SSH public keys.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SshPublicKeys {
+        /// The user's name as created.
+        pub user_name: String,
+        /// The user's unique id: the keys belong to that user only.
+        pub user_id: String,
+        /// The keys, oldest first.
+        pub keys: Vec<SshPublicKey>,
+    }
+
+    /// One SSH public key.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SshPublicKey {
+        /// `APKA…`.
+        pub id: String,
+        /// The key as uploaded.
+        pub body: String,
+        /// The key blob in SSH wire format, base64 (what both encodings are made from).
+        pub blob: String,
+        /// MD5 of the blob, colon-separated hex.
+        pub fingerprint: String,
+        /// `Active` or `Inactive`.
+        pub active: bool,
+        /// Uploaded at.
+        pub uploaded: i64,
+    }
+
+    /// A user's (or the root user's) signing certificates.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SigningCertificates {
+        /// The user's name as created (the account id for the root user).
+        pub user_name: String,
+        /// The user's unique id (the account id for the root user).
+        pub user_id: String,
+        /// The certificates, oldest first.
+        pub certificates: Vec<SigningCertificate>,
+    }
+
+    /// One signing certificate.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SigningCertificate {
+        /// 28 characters.
+        pub id: String,
+        /// The PEM as uploaded.
+        pub body: String,
+        /// SHA-256 of the DER, hex: the key of its [`SigningCertificateOwner`].
+        pub digest: String,
+        /// `Active` or `Inactive`.
+        pub active: bool,
+        /// Uploaded at.
+        pub uploaded: i64,
+    }
+
+    /// Which user holds a signing certificate.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SigningCertificateOwner {
+        /// The holder's unique id (the account id for the root user).
+        pub user_id: String,
+    }
+
+    /// A server certificate.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ServerCertificate {
+        /// The name as uploaded.
+        pub name: String,
+        /// `ASCA…`.
+        pub id: String,
+        /// The path.
+        pub path: String,
+        /// The certificate, PEM as uploaded.
+        pub body: String,
+        /// The chain, PEM as uploaded.
+        #[serde(default)]
+        pub chain: Option<String>,
+        /// The private key, PEM as uploaded: kept for the services that would serve the
+        /// certificate, never returned.
+        pub private_key: Secret,
+        /// The certificate's `notAfter`.
+        pub expiration: i64,
+        /// Uploaded at.
+        pub uploaded: i64,
+        /// Tags.
+        pub tags: Vec<Tag>,
     }
 
     /// The account's last credential report (CSV; no secrets in it).
@@ -645,6 +746,10 @@ mod v1 {
         /// `RootCredentialsManagement`, `RootSessions`.
         #[serde(default)]
         pub root_features: Vec<String>,
+        /// When root sessions were last disabled (unix milliseconds): a root session issued
+        /// before it stays dead if they are enabled again.
+        #[serde(default)]
+        pub root_sessions_disabled_ms: Option<i64>,
     }
 
     /// The root of an organization.
@@ -822,6 +927,10 @@ entity! {
     PasswordPolicy => kind::PASSWORD_POLICY,
     AccountAlias => kind::ACCOUNT_ALIAS,
     ServiceCredentials => kind::SERVICE_CREDENTIALS,
+    SshPublicKeys => kind::SSH_PUBLIC_KEYS,
+    SigningCertificates => kind::SIGNING_CERTIFICATES,
+    SigningCertificateOwner => kind::SIGNING_CERTIFICATE_OWNER,
+    ServerCertificate => kind::SERVER_CERTIFICATE,
     CredentialReport => kind::CREDENTIAL_REPORT,
     StsPreferences => kind::STS_PREFERENCES,
     OidcProvider => kind::OIDC_PROVIDER,
@@ -874,6 +983,7 @@ mod tests {
             attachments: Default::default(),
             create_requests: Vec::new(),
             root_features: Vec::new(),
+            root_sessions_disabled_ms: None,
         };
         o.attachments
             .insert("r-abcd".into(), vec!["p-FullAWSAccess".into()]);

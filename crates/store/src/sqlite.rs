@@ -49,4 +49,9 @@ impl SqliteStore {
     }
 }
 
-crate::backend::sql_store!(SqliteStore, "sqlite", horizon = "9223372036854775807");
+crate::backend::sql_store!(
+    SqliteStore,
+    "sqlite",
+    horizon = "9223372036854775807",
+    position = "instr"
+);

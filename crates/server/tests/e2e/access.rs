@@ -433,6 +433,18 @@ async fn verify_endpoint(s: &Server, c: &Cast) {
         format!("{}/GET/pets/1", prefix()),
         "{answer}"
     );
+    // A service of another account may not have requests to this account's resources
+    // verified: the decision, and the principal's details, are this account's business.
+    let other = add_account(s, "210987654321").await;
+    let (status, answer) = api(
+        e,
+        "/access/v1/verify",
+        &other,
+        &ask(h.clone(), "GET", "/pets/1", b""),
+    )
+    .await;
+    assert_eq!(status, 403, "{answer}");
+    assert!(answer.get("principal").is_none(), "{answer}");
     // The same signature for another path: it does not hold.
     let (_, answer) = api(
         e,
@@ -488,7 +500,6 @@ async fn verify_endpoint(s: &Server, c: &Cast) {
     assert!(answer.get("principal").is_none());
     // Another account's root, whose own policies allow everything: the resource belongs to
     // the account its ARN names, so it is decided across accounts, and denied.
-    let other = add_account(s, "210987654321").await;
     let h = signed_parts("pets.example", "GET", "/pets/1", "", b"", &other, None);
     let (_, answer) = api(
         e,
@@ -1037,7 +1048,23 @@ except urllib.error.HTTPError as e:
     assert_eq!(curl(&refs).await.0, 401);
     // A body the signature does not cover (UNSIGNED-PAYLOAD, streaming) is refused: the
     // service behind could not check the body it receives against a signed hash.
-    for payload in ["UNSIGNED-PAYLOAD", "STREAMING-AWS4-HMAC-SHA256-PAYLOAD"] {
+    // The hash verified is handed back, the empty body's when the request named none.
+    assert!(
+        head.to_ascii_lowercase().contains(&format!(
+            "x-rolegate-content-sha256: {}",
+            rolegate_sigv4::hash_payload(b"")
+        )),
+        "{head}"
+    );
+    for payload in [
+        "UNSIGNED-PAYLOAD",
+        "unsigned-payload",
+        "UNSIGNED-PAYLOAD-TRAILER",
+        "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+        "streaming-aws4-hmac-sha256-payload",
+        "x",
+        "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855",
+    ] {
         let mut unsigned_body = args.clone();
         unsigned_body.pop();
         unsigned_body.extend([
@@ -1175,25 +1202,12 @@ async fn audited(s: &Server, c: &Cast) {
     // LookupEvents is event history: management events only, as CloudTrail's; the data
     // events above are in the exported log files.
     if aws_cli_available() {
-        let found = aws_json(
-            std::process::Command::new("aws")
-                .args([
-                    "cloudtrail",
-                    "lookup-events",
-                    "--endpoint-url",
-                    &s.endpoint,
-                    "--region",
-                    "us-east-1",
-                    "--lookup-attributes",
-                    "AttributeKey=EventName,AttributeValue=VerifyRequest",
-                ])
-                .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
-                .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
-                .env("AWS_CONFIG_FILE", "/dev/null")
-                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-                .env_remove("AWS_PROFILE"),
-        )
-        .expect("aws cloudtrail lookup-events");
+        let found = lookup_events_cli(
+            &s.endpoint,
+            ROOT_KEY,
+            ROOT_SECRET,
+            "AttributeKey=EventName,AttributeValue=VerifyRequest",
+        );
         assert_eq!(
             found["Events"].as_array().map(Vec::len),
             Some(0),

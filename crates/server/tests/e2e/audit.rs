@@ -7,7 +7,7 @@ use rolegate_store::record::kind;
 use crate::support::*;
 
 /// Every stored event of the account, as stored (newest first).
-async fn stored_events(s: &Server) -> Vec<String> {
+pub(crate) async fn stored_events(s: &Server) -> Vec<String> {
     let store = s
         .running
         .as_ref()
@@ -70,25 +70,7 @@ pub async fn trail_with_boto3(s: &Server) {
             .await
             .expect("partner call");
         let lookup = |key: &str, secret: &str, attribute: &str| {
-            aws_json(
-                std::process::Command::new("aws")
-                    .args([
-                        "cloudtrail",
-                        "lookup-events",
-                        "--endpoint-url",
-                        &s.endpoint,
-                        "--region",
-                        "us-east-1",
-                        "--lookup-attributes",
-                        attribute,
-                    ])
-                    .env("AWS_ACCESS_KEY_ID", key)
-                    .env("AWS_SECRET_ACCESS_KEY", secret)
-                    .env("AWS_CONFIG_FILE", "/dev/null")
-                    .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-                    .env_remove("AWS_PROFILE"),
-            )
-            .expect("aws cloudtrail lookup-events")
+            lookup_events_cli(&s.endpoint, key, secret, attribute)
         };
         let theirs = lookup(
             &partner_key,
@@ -115,25 +97,12 @@ pub async fn trail_with_boto3(s: &Server) {
             "{ours:?}"
         );
 
-        let out = aws_json(
-            std::process::Command::new("aws")
-                .args([
-                    "cloudtrail",
-                    "lookup-events",
-                    "--endpoint-url",
-                    &s.endpoint,
-                    "--region",
-                    "us-east-1",
-                    "--lookup-attributes",
-                    "AttributeKey=EventName,AttributeValue=AssumeRole",
-                ])
-                .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
-                .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
-                .env("AWS_CONFIG_FILE", "/dev/null")
-                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-                .env_remove("AWS_PROFILE"),
-        )
-        .expect("aws cloudtrail lookup-events");
+        let out = lookup_events_cli(
+            &s.endpoint,
+            ROOT_KEY,
+            ROOT_SECRET,
+            "AttributeKey=EventName,AttributeValue=AssumeRole",
+        );
         let events = out["Events"].as_array().expect("Events");
         assert_eq!(events.len(), 1, "{out}");
         assert_eq!(events[0]["Username"], "audit-dev", "{out}");

@@ -8,6 +8,7 @@ mod cli_roles;
 mod cli_walkthrough;
 mod client;
 mod concurrency;
+mod credentials;
 mod cross_account;
 mod durability;
 mod escalation;
@@ -79,6 +80,7 @@ on_both_backends! {
     simulator::principal_simulations => sqlite_principal_simulations, postgres_principal_simulations;
     escalation::escalation_paths => sqlite_escalation, postgres_escalation;
     passwords::passwords_and_aliases => sqlite_passwords, postgres_passwords;
+    credentials::ssh_keys_and_certificates => sqlite_user_credentials, postgres_user_credentials;
     organizations::organizations_with_boto3 => sqlite_organizations, postgres_organizations;
     organizations::organizations_under_attack => sqlite_organizations_attacked, postgres_organizations_attacked;
     organizations::member_accounts_through_the_access_role => sqlite_organization_members, postgres_organization_members;

@@ -435,6 +435,35 @@ pub async fn run_boto3_as_root(s: &Server, script: &str, more: Vec<String>) {
 
 /// Runs a prepared `aws` command: its JSON output (`Null` when it printed nothing), or its
 /// stderr when it failed.
+/// `aws cloudtrail lookup-events --lookup-attributes ATTRIBUTE` with the given keys (no
+/// profile or config file of the machine's), as JSON.
+pub fn lookup_events_cli(
+    endpoint: &str,
+    key: &str,
+    secret: &str,
+    attribute: &str,
+) -> serde_json::Value {
+    aws_json(
+        std::process::Command::new("aws")
+            .args([
+                "cloudtrail",
+                "lookup-events",
+                "--endpoint-url",
+                endpoint,
+                "--region",
+                "us-east-1",
+                "--lookup-attributes",
+                attribute,
+            ])
+            .env("AWS_ACCESS_KEY_ID", key)
+            .env("AWS_SECRET_ACCESS_KEY", secret)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE"),
+    )
+    .expect("aws cloudtrail lookup-events")
+}
+
 pub fn aws_json(cmd: &mut std::process::Command) -> Result<serde_json::Value, String> {
     let out = cmd.output().expect("run aws");
     if !out.status.success() {

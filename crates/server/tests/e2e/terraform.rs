@@ -2,7 +2,9 @@
 //! configuration of users, keys, groups, policies, roles, an instance profile, an OpenID
 //! Connect provider with a role trusting it, the account password policy, an account alias and
 //! a login profile (and one of an organization, an OU, a member account, an SCP and its
-//! attachment; and one of two service-linked roles), a second plan shows no changes, and destroy removes everything. Needs
+//! attachment; one of two service-linked roles; and one of a user's SSH key and signing
+//! certificate and a server certificate), a second plan shows no changes, and destroy removes
+//! everything. Needs
 //! `terraform` and a filesystem mirror
 //! of the provider (found at `ROLEGATE_TF_PLUGIN_DIR` or `/opt/tf-plugins`); neither can be
 //! installed from the package registries, so the test is skipped where they are absent.
@@ -62,8 +64,25 @@ where
     F: FnOnce(String) -> Fut,
     Fut: std::future::Future<Output = T>,
 {
+    round_trip_with(config, &[], resources, after).await
+}
+
+/// [`round_trip`], with `files` (name, content) written beside `main.tf`.
+async fn round_trip_with<F, Fut, T>(
+    config: &str,
+    files: &[(&str, String)],
+    resources: usize,
+    after: F,
+) -> Option<T>
+where
+    F: FnOnce(String) -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let plugins = provider_mirror()?;
     let dir = tempfile::tempdir().expect("dir");
+    for (name, content) in files {
+        std::fs::write(dir.path().join(name), content).expect("write a file for the config");
+    }
     std::fs::copy(
         Path::new(env!("CARGO_MANIFEST_DIR"))
             .join(config)
@@ -167,6 +186,106 @@ async fn terraform_organizations_round_trip() {
     if let Some((status, _, text)) = answer {
         assert_eq!(status, 400, "{text}");
         assert!(text.contains("AWSOrganizationsNotInUseException"), "{text}");
+    }
+}
+
+/// The DER items of a SEQUENCE (short and long lengths): an RSA public key's modulus and
+/// exponent.
+fn der_sequence(der: &[u8]) -> Vec<&[u8]> {
+    fn item(b: &[u8]) -> (&[u8], &[u8]) {
+        let (len, at) = match b[1] {
+            n if n < 0x80 => (usize::from(n), 2),
+            n => {
+                let k = usize::from(n & 0x7f);
+                (
+                    b[2..2 + k]
+                        .iter()
+                        .fold(0usize, |a, x| a << 8 | usize::from(*x)),
+                    2 + k,
+                )
+            }
+        };
+        (&b[at..at + len], &b[at + len..])
+    }
+    let (mut rest, _) = item(der);
+    let mut out = Vec::new();
+    while !rest.is_empty() {
+        let (content, more) = item(rest);
+        out.push(content);
+        rest = more;
+    }
+    out
+}
+
+/// `ssh-rsa BASE64 comment` of an RSA key pair.
+pub(crate) fn ssh_rsa(key: &rcgen::KeyPair) -> String {
+    use base64::Engine as _;
+    let items = der_sequence(key.public_key_raw());
+    let mut blob = Vec::new();
+    for field in [&b"ssh-rsa"[..], items[1], items[0]] {
+        blob.extend_from_slice(&u32::try_from(field.len()).expect("len").to_be_bytes());
+        blob.extend_from_slice(field);
+    }
+    format!(
+        "ssh-rsa {} git@example\n",
+        base64::engine::general_purpose::STANDARD.encode(blob)
+    )
+}
+
+/// `aws_iam_user_ssh_key`, `aws_iam_signing_certificate` and `aws_iam_server_certificate` (a
+/// CA-issued certificate with its chain, an ECDSA key, tags): apply, a second plan without
+/// changes, destroy.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn terraform_credentials_round_trip() {
+    let ssh = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).expect("rsa key");
+    let signing_key = rcgen::KeyPair::generate().expect("key");
+    let signing = rcgen::CertificateParams::new(vec!["git-user".into()])
+        .expect("params")
+        .self_signed(&signing_key)
+        .expect("signing certificate");
+    let ca_key = rcgen::KeyPair::generate().expect("key");
+    let mut ca_params = rcgen::CertificateParams::new(Vec::new()).expect("params");
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    ca_params
+        .distinguished_name
+        .push(rcgen::DnType::CommonName, "Rolegate Terraform CA");
+    let ca = ca_params.self_signed(&ca_key).expect("ca");
+    let issuer = rcgen::Issuer::new(ca_params, &ca_key);
+    let server_key = rcgen::KeyPair::generate().expect("key");
+    let server = rcgen::CertificateParams::new(vec!["www.example.com".into()])
+        .expect("params")
+        .signed_by(&server_key, &issuer)
+        .expect("server certificate");
+    let files = [
+        ("id_rsa.pub", ssh_rsa(&ssh)),
+        ("signing.pem", signing.pem()),
+        ("ca.pem", ca.pem()),
+        ("server.pem", server.pem()),
+        ("server-key.pem", server_key.serialize_pem()),
+    ];
+    let left = round_trip_with(
+        "tests/terraform/credentials",
+        &files,
+        4,
+        |endpoint| async move {
+            let iam = iam(&endpoint, ROOT_KEY, ROOT_SECRET);
+            let certificates = iam
+                .list_server_certificates()
+                .send()
+                .await
+                .map(|r| r.server_certificate_metadata_list().len());
+            let users = iam.list_users().send().await.map(|r| r.users().len());
+            (certificates, users)
+        },
+    )
+    .await;
+    if let Some((certificates, users)) = left {
+        assert_eq!(
+            certificates.expect("list"),
+            0,
+            "destroy removed the certificate"
+        );
+        assert_eq!(users.expect("list"), 0, "destroy removed the user");
     }
 }
 

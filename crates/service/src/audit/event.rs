@@ -294,23 +294,27 @@ fn web_identity_user(record: &Record<'_>) -> Json {
 
 /// The account of the role an AssumeRole call names (`RoleArn`'s account), for the calls
 /// CloudTrail records in the role's account: AssumeRole across accounts (in both),
-/// AssumeRoleWithWebIdentity and AssumeRoleWithSAML (there, as nobody signed them).
+/// AssumeRoleWithWebIdentity and AssumeRoleWithSAML (there, as nobody signed them), and
+/// AssumeRoot (in the management account and in the member account whose root it takes).
 pub fn role_account(record: &Record<'_>) -> Option<String> {
     let (_, name) = record.operation?;
-    if !matches!(
-        name,
-        "AssumeRole" | "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML"
-    ) {
-        return None;
-    }
+    let member = match name {
+        "AssumeRole" | "AssumeRoleWithWebIdentity" | "AssumeRoleWithSAML" => "RoleArn",
+        // AssumeRoot: the member account whose root is taken sees it in its own trail too.
+        "AssumeRoot" => "TargetPrincipal",
+        _ => return None,
+    };
     let Some(Value::Structure(members)) = record.input else {
         return None;
     };
-    let arn = members.iter().find_map(|(k, v)| match v {
-        Value::String(s) if *k == "RoleArn" => Some(s.as_str()),
+    let value = members.iter().find_map(|(k, v)| match v {
+        Value::String(s) if *k == member => Some(s.as_str()),
         _ => None,
     })?;
-    let account = arn.strip_prefix("arn:aws:iam::")?.split(':').next()?;
+    let account = match value.strip_prefix("arn:aws:iam::") {
+        Some(rest) => rest.split(':').next()?,
+        None => value.trim(),
+    };
     (account.len() == 12 && account.bytes().all(|b| b.is_ascii_digit())).then(|| account.to_owned())
 }
 

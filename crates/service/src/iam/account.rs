@@ -251,13 +251,25 @@ impl Service {
             .await?
             .map(|a| a.root_access_keys.len())
             .unwrap_or(0);
+        let server_certificates = self
+            .list_records::<record::ServerCertificate>(account, None, all, |_| true)
+            .await?
+            .items
+            .len();
+        let root_certificates = self
+            .signing_certificates_of(&mut self.tx(), account, None)
+            .await?
+            .len();
         let n = |x: usize| i64::try_from(x).unwrap_or(i64::MAX);
         let entries = vec![
             ("AccessKeysPerUserQuota", 2),
             ("AccountAccessKeysPresent", i64::from(root_keys > 0)),
             ("AccountMFAEnabled", 0),
             ("AccountPasswordPresent", 0),
-            ("AccountSigningCertificatesPresent", 0),
+            (
+                "AccountSigningCertificatesPresent",
+                i64::from(root_certificates > 0),
+            ),
             ("AssumeRolePolicySizeQuota", 2048),
             ("AttachedPoliciesPerGroupQuota", 10),
             ("AttachedPoliciesPerRoleQuota", 10),
@@ -280,7 +292,7 @@ impl Service {
             ("RolePolicySizeQuota", 10240),
             ("Roles", n(roles)),
             ("RolesQuota", 1000),
-            ("ServerCertificates", 0),
+            ("ServerCertificates", n(server_certificates)),
             ("ServerCertificatesQuota", 20),
             ("SigningCertificatesPerUserQuota", 2),
             ("UserPolicySizeQuota", 2048),

@@ -111,6 +111,19 @@ fn key_columns(keys: &[record::AccessKey]) -> Vec<String> {
     out
 }
 
+/// The four signing-certificate columns of up to two certificates (absent: `false` and
+/// `N/A`); "last rotated" is when the certificate was uploaded.
+fn certificate_columns(certs: &[record::SigningCertificate]) -> Vec<String> {
+    let mut out = Vec::new();
+    for n in 0..2 {
+        match certs.get(n) {
+            Some(c) => out.extend([c.active.to_string(), iso(c.uploaded)]),
+            None => out.extend(["false", NA].map(str::to_owned)),
+        }
+    }
+    out
+}
+
 impl Service {
     async fn access_keys(&self, ids: &[String]) -> Result<Vec<record::AccessKey>> {
         let mut tx = self.tx();
@@ -149,7 +162,9 @@ impl Service {
         root.extend(key_columns(
             &self.access_keys(&acct.root_access_keys).await?,
         ));
-        root.extend(["false", NA, "false", NA].map(str::to_owned));
+        root.extend(certificate_columns(
+            &self.signing_certificates_of(&mut tx, account, None).await?,
+        ));
         rows.push(root.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
         let mut marker = None;
         loop {
@@ -181,7 +196,11 @@ impl Service {
                 }
                 row.push((!u.mfa_devices.is_empty()).to_string());
                 row.extend(key_columns(&self.access_keys(&u.access_keys).await?));
-                row.extend(["false", NA, "false", NA].map(str::to_owned));
+                row.extend(certificate_columns(
+                    &self
+                        .signing_certificates_of(&mut tx, account, Some(u))
+                        .await?,
+                ));
                 rows.push(row.iter().map(|f| field(f)).collect::<Vec<_>>().join(","));
             }
             if !page.truncated {

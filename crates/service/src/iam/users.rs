@@ -209,8 +209,9 @@ impl Service {
                     tx.put(GLOBAL, &k, &key)?;
                 }
             }
-            // The user's records keyed by its name move with it (a password or service
-            // credentials left under the old name would come back to a namesake).
+            // The user's records keyed by its name move with it (a password, service
+            // credentials, SSH keys or signing certificates left under the old name would
+            // come back to a namesake).
             if let Some(mut p) = tx
                 .get::<record::LoginProfile>(account, &old_key)
                 .await?
@@ -221,6 +222,22 @@ impl Service {
             }
             if let Some(mut r) = tx
                 .get::<record::ServiceCredentials>(account, &old_key)
+                .await?
+                .filter(|r| r.user_id == user.id)
+            {
+                r.user_name.clone_from(new_name);
+                move_record(&mut tx, account, &old_key, &new_key, &r).await?;
+            }
+            if let Some(mut r) = tx
+                .get::<record::SshPublicKeys>(account, &old_key)
+                .await?
+                .filter(|r| r.user_id == user.id)
+            {
+                r.user_name.clone_from(new_name);
+                move_record(&mut tx, account, &old_key, &new_key, &r).await?;
+            }
+            if let Some(mut r) = tx
+                .get::<record::SigningCertificates>(account, &old_key)
                 .await?
                 .filter(|r| r.user_id == user.id)
             {
@@ -253,10 +270,19 @@ impl Service {
             let has_service_credentials = self
                 .has_service_credentials(&mut tx, account, &user)
                 .await?;
+            let has_signing_certificates = !self
+                .signing_certificates_of(&mut tx, account, Some(&user))
+                .await?
+                .is_empty();
+            let has_ssh_keys = !self.ssh_keys_of(&mut tx, account, &user).await?.is_empty();
             let conflict = if has_profile {
                 Some("must delete login profile first")
             } else if !user.access_keys.is_empty() {
                 Some("must delete access keys first")
+            } else if has_signing_certificates {
+                Some("must delete signing certificates first")
+            } else if has_ssh_keys {
+                Some("must delete SSH public keys first")
             } else if !user.mfa_devices.is_empty() {
                 Some("must delete MFA device first")
             } else if !user.inline.is_empty() {

@@ -108,6 +108,14 @@ impl Service {
                     o.root_features.push(feature.to_owned());
                 } else {
                     o.root_features.retain(|f| f != feature);
+                    if feature == ROOT_SESSIONS {
+                        // Disabling is a kill switch: the sessions issued so far never come
+                        // back, even if root sessions are enabled again.
+                        o.root_sessions_disabled_ms = Some(
+                            i64::try_from(self.now_time().unix_timestamp_nanos() / 1_000_000)
+                                .unwrap_or(i64::MAX),
+                        );
+                    }
                 }
                 tx.put(GLOBAL, ORGANIZATION_KEY, &o)?;
                 tx.commit().await?;

@@ -113,6 +113,7 @@ impl Service {
                 // sessions enabled and its account is still an active member of it.
                 let live = self.cached_organization().await?.is_some_and(|o| {
                     crate::organizations::root_access::root_sessions_enabled(&o)
+                        && o.root_sessions_disabled_ms.is_none_or(|d| s.issued_ms > d)
                         && o.management_account != s.account
                         && o.accounts
                             .get(&s.account)

@@ -8,6 +8,7 @@ argv: endpoint, management root key, secret, management account, outsider root k
 secret, outsider account."""
 
 import datetime
+import json
 import sys
 import time
 
@@ -209,12 +210,28 @@ assert simulated(f"arn:aws:iam::{a}:role/plain") != "allowed"
 # 7. Disabling root sessions ends the live ones and refuses new ones.
 live = of(admin_sts.assume_root(TargetPrincipal=b, TaskPolicyArn=AUDIT)["Credentials"], "iam")
 assert live.list_access_keys()["AccessKeyMetadata"] == []
+# The member account's own trail shows who took its root (the event is in both trails, with
+# one sharedEventID), as a cross-account AssumeRole is.
+mb_trail = of(member_session(b), "cloudtrail")
+taken = [e for e in mb_trail.lookup_events(LookupAttributes=[
+    {"AttributeKey": "EventName", "AttributeValue": "AssumeRoot"}])["Events"]]
+assert taken, "no AssumeRoot event in the member's trail"
+ev = json.loads(taken[0]["CloudTrailEvent"])
+assert ev["userIdentity"]["arn"].endswith(":user/root-admin"), ev
+assert ev["recipientAccountId"] == b and ev.get("sharedEventID"), ev
 assert iam.disable_organizations_root_sessions()["EnabledFeatures"] == ["RootCredentialsManagement"]
 deadline = time.time() + 5
 while code(live.list_access_keys) != "InvalidClientTokenId":
     assert time.time() < deadline, "the root session outlived DisableOrganizationsRootSessions"
     time.sleep(0.2)
 assert code(lambda: admin_sts.assume_root(TargetPrincipal=b, TaskPolicyArn=AUDIT)) == "AccessDenied"
+# Enabling them again does not revive the sessions the disable ended; new ones work.
+iam.enable_organizations_root_sessions()
+time.sleep(1.5)
+assert code(live.list_access_keys) == "InvalidClientTokenId", "a disabled root session came back"
+fresh = of(admin_sts.assume_root(TargetPrincipal=b, TaskPolicyArn=AUDIT)["Credentials"], "iam")
+assert fresh.list_access_keys()["AccessKeyMetadata"] == []
+iam.disable_organizations_root_sessions()
 assert iam.disable_organizations_root_credentials_management()["EnabledFeatures"] == []
 assert iam.list_organizations_features()["EnabledFeatures"] == []
 
