@@ -83,6 +83,39 @@ impl Glob {
         self.fast == Fast::Everything
     }
 
+    /// Whether some text that starts with `prefix` and goes on for at least one more
+    /// character matches (`s3:Get*` may match something after `s3:`; `iam:*` nothing after
+    /// `s3:`). A forward pass over the pattern's positions: bounded by |pattern| × |prefix|.
+    pub fn matches_some_after(&self, prefix: &str) -> bool {
+        let n = self.toks.len();
+        // `*` matches the empty run too: whatever reaches it reaches the next position.
+        let close = |set: &mut [bool]| {
+            for p in 0..n {
+                if set[p] && self.toks[p] == Tok::Any {
+                    set[p + 1] = true;
+                }
+            }
+        };
+        let mut now = vec![false; n + 1];
+        now[0] = true;
+        close(&mut now);
+        for c in prefix.chars() {
+            let mut next = vec![false; n + 1];
+            for p in (0..n).filter(|p| now[*p]) {
+                match self.toks[p] {
+                    Tok::Any => next[p] = true,
+                    Tok::One => next[p + 1] = true,
+                    Tok::Lit(l) if l == c => next[p + 1] = true,
+                    Tok::Lit(_) => {}
+                }
+            }
+            close(&mut next);
+            now = next;
+        }
+        // A position before the end consumes at least one more character.
+        now[..n].iter().any(|b| *b)
+    }
+
     /// Whether the whole of `text` matches.
     pub fn matches(&self, text: &str) -> bool {
         match &self.fast {
@@ -189,5 +222,18 @@ mod tests {
         let pattern = format!("{}b", "*a".repeat(200));
         let text = "a".repeat(5000);
         assert!(!Glob::new(&pattern).matches(&text));
+    }
+
+    #[test]
+    fn some_text_after_a_prefix() {
+        assert!(Glob::new("s3:get*").matches_some_after("s3:"));
+        assert!(Glob::new("*").matches_some_after("iam:"));
+        assert!(Glob::new("s?:*").matches_some_after("s3:"));
+        assert!(Glob::new("i*:getuser").matches_some_after("iam:"));
+        assert!(!Glob::new("iam:*").matches_some_after("s3:"));
+        assert!(!Glob::new("s3").matches_some_after("s3:"));
+        // `s3:` itself is not an action: something must follow the prefix.
+        assert!(!Glob::new("s3:").matches_some_after("s3:"));
+        assert!(Glob::new("s3:*").matches_some_after("s3:"));
     }
 }

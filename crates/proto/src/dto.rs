@@ -3,6 +3,7 @@
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_Operations.html>,
 //! <https://docs.aws.amazon.com/STS/latest/APIReference/API_Operations.html>
 
+pub mod access_advisor;
 pub mod access_keys;
 pub mod account;
 pub mod attached_policies;

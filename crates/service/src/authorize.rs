@@ -1398,6 +1398,7 @@ impl Service {
             NamedResource::RootUser(target) => {
                 crate::iam::root_arn(crate::sts::root_target_account(target).unwrap_or(target))
             }
+            NamedResource::AccessReport(path) => arn(account, "access-report/", "", path),
             NamedResource::DeletionTask(task) => {
                 crate::iam::service_linked_roles::task_role_arn(account, task)
             }

@@ -68,6 +68,9 @@ pub(crate) enum NamedResource<'a> {
     Given(&'a str),
     /// An account's root user, by account id or root ARN (AssumeRoot's target).
     RootUser(&'a str),
+    /// An Organizations access report on an entity path
+    /// (`arn:…:iam::ACCOUNT:access-report/o-…/r-…/…`).
+    AccessReport(&'a str),
     /// The service-linked role a deletion task (`task/aws-service-role/SERVICE/NAME/ID`) was
     /// about.
     DeletionTask(&'a str),

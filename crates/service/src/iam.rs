@@ -3,6 +3,7 @@
 //!
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/welcome.html>
 
+mod access_advisor;
 mod access_keys;
 mod account;
 mod account_aliases;

@@ -165,6 +165,16 @@ fn fills(placeholder: &str, value: &str) -> bool {
                 && port.bytes().all(|b| b.is_ascii_digit())
                 && path.bytes().all(|b| (0x21..=0x7e).contains(&b))
         }
+        // An Organizations entity path: `o-…/r-…[/ou-…][/ACCOUNT]`, as the model's
+        // `organizationsEntityPathType` spells it.
+        "EntityPath" => {
+            let mut parts = value.split('/');
+            parts.next().is_some_and(|o| o.starts_with("o-"))
+                && parts.next().is_some_and(|r| r.starts_with("r-"))
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || b.is_ascii_lowercase() || b"-/".contains(&b))
+        }
         _ => name(value),
     }
 }
@@ -291,6 +301,23 @@ fn filler(access_key_id: &str) -> Vec<Member> {
         ),
         ("PolicySourceArn", one("PolicySourceArn", USER_ARN)),
         ("ActionNames", one("ActionNames.member.1", "iam:GetUser")),
+        ("Arn", one("Arn", USER_ARN)),
+        ("Granularity", one("Granularity", "ACTION_LEVEL")),
+        (
+            "JobId",
+            one("JobId", "examplef-1305-c245-eba4-71fe298bcda7"),
+        ),
+        ("ServiceNamespace", one("ServiceNamespace", "iam")),
+        (
+            "ServiceNamespaces",
+            one("ServiceNamespaces.member.1", "iam"),
+        ),
+        ("EntityPath", one("EntityPath", "o-a1b2c3d4e5/r-f6g7")),
+        (
+            "OrganizationsPolicyId",
+            one("OrganizationsPolicyId", "p-FullAWSAccess"),
+        ),
+        ("SortKey", one("SortKey", "SERVICE_NAMESPACE_ASCENDING")),
         ("ResourceArns", one("ResourceArns.member.1", USER_ARN)),
         ("ResourcePolicy", one("ResourcePolicy", DOCUMENT)),
         (

@@ -79,6 +79,9 @@ pub mod kind {
     pub const AUDIT_CHAIN_HEAD: &str = "audit-chain-head";
     /// A DeleteServiceLinkedRole task (keyed by its task id).
     pub const SLR_DELETION: &str = "slr-deletion-task";
+    /// A last-accessed report job (GenerateServiceLastAccessedDetails,
+    /// GenerateOrganizationsAccessReport), keyed by its job id.
+    pub const ACCESS_REPORT_JOB: &str = "access-report-job";
 }
 
 /// The key of the one audit signing key record.
@@ -490,6 +493,83 @@ mod v1 {
         pub created: i64,
     }
 
+    /// A last-accessed report job, computed when it is generated and kept for the reads that
+    /// page through it (any node answers them).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct AccessReportJob {
+        /// `SERVICE_LEVEL`, `ACTION_LEVEL`, or `ORGANIZATIONS` for an Organizations access report.
+        pub job_type: String,
+        /// Who generated it: the user's, role's (for a session) or root's ARN; only it reads
+        /// the job (AWS: "must be used by the same role within a session, or by the same user").
+        pub owner: String,
+        /// The ARN (or, for an Organizations report, the entity path) it is about.
+        pub subject: String,
+        /// `IN_PROGRESS`, `COMPLETED` or `FAILED`.
+        pub status: String,
+        /// Created at (Unix milliseconds).
+        pub created_ms: i64,
+        /// Completed or failed at (Unix milliseconds).
+        pub completed_ms: Option<i64>,
+        /// Why it failed: code and message.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub error: Option<(String, String)>,
+        /// The services, in namespace order.
+        pub services: Vec<ServiceAccess>,
+    }
+
+    /// One service of an access report.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ServiceAccess {
+        /// `iam`, `s3`, …
+        pub namespace: String,
+        /// The service's name.
+        pub name: String,
+        /// Last access (Unix milliseconds).
+        pub last_ms: Option<i64>,
+        /// Who last accessed it (an ARN; for an Organizations report, the account's entity path).
+        pub entity: Option<String>,
+        /// Where.
+        pub region: Option<String>,
+        /// How many entities accessed it.
+        pub total: i64,
+        /// The tracked actions (ACTION_LEVEL jobs).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub actions: Vec<ActionAccess>,
+        /// The entities that could access it, for GetServiceLastAccessedDetailsWithEntities.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        pub entities: Vec<EntityAccess>,
+    }
+
+    /// One tracked action of an ACTION_LEVEL job.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ActionAccess {
+        /// The action's name (without the namespace).
+        pub name: String,
+        /// Last access (Unix milliseconds).
+        pub last_ms: Option<i64>,
+        /// Who.
+        pub entity: Option<String>,
+        /// Where.
+        pub region: Option<String>,
+    }
+
+    /// One entity (user or role) of a report on a group or policy, or the user or role itself.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct EntityAccess {
+        /// ARN.
+        pub arn: String,
+        /// Name.
+        pub name: String,
+        /// `USER`, `ROLE` or `GROUP`.
+        pub entity_type: String,
+        /// Unique id.
+        pub id: String,
+        /// Path.
+        pub path: String,
+        /// Its last access to the service (Unix milliseconds).
+        pub last_ms: Option<i64>,
+    }
+
     /// A version of a managed policy.
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct PolicyVersion {
@@ -860,6 +940,7 @@ entity! {
     AuditSigningKey => kind::AUDIT_SIGNING_KEY,
     AuditChainHead => kind::AUDIT_CHAIN_HEAD,
     ServiceLinkedRoleDeletion => kind::SLR_DELETION,
+    AccessReportJob => kind::ACCESS_REPORT_JOB,
 }
 
 /// Serializes a record.

@@ -486,6 +486,14 @@ async fn events_as_json_lines_on_stdout() {
         .expect("key")
         .secret_access_key()
         .to_owned();
+    // The writer thread ships a line once its event is durable, just after the answer: wait
+    // for the last call's line (at most 5 s) before stopping the server.
+    for _ in 0..100 {
+        if std::fs::read_to_string(&out).is_ok_and(|t| t.contains("\"CreateAccessKey\"")) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let _ = child.kill();
     let _ = child.wait();
     let text = std::fs::read_to_string(&out).expect("stdout");

@@ -88,5 +88,6 @@ on_both_backends! {
     service_linked_roles::service_linked_roles => sqlite_service_linked_roles, postgres_service_linked_roles;
     service_linked_roles::root_access => sqlite_root_access, postgres_root_access;
     service_linked_roles::delegation_requests => sqlite_delegation_requests, postgres_delegation_requests;
+    service_linked_roles::access_advisor => sqlite_access_advisor, postgres_access_advisor;
     service_linked_roles::with_the_rust_sdk => sqlite_issue17_rust_sdk, postgres_issue17_rust_sdk;
 }

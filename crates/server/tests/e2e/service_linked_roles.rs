@@ -34,6 +34,18 @@ pub async fn root_access(s: &Server) {
     .await;
 }
 
+/// Last accessed information (`scripts/access_advisor_boto3.py`): real calls as a user and a
+/// role session, the reports on the user, role, group and policy, the Organizations access
+/// report, and the refusals (another account's job id, AccessDenied without permission).
+pub async fn access_advisor(s: &Server) {
+    if !boto3_available() {
+        return;
+    }
+    let outsider = "464646464646";
+    let (key, secret) = add_account(s, outsider).await;
+    run_boto3_as_root(s, "access_advisor_boto3.py", vec![key, secret]).await;
+}
+
 /// The partner-only delegation-request operations in an account that is not onboarded
 /// (`scripts/delegation_boto3.py`).
 pub async fn delegation_requests(s: &Server) {

@@ -82,6 +82,7 @@ ENTITIES = {  # member name -> (stored name, value for a spelling)
     "SerialNumber": ("GenMfa", lambda n: arn("mfa", n)),
     "PolicySourceArn": ("GenUser", lambda n: arn("user", n)),
     "RoleArn": ("GenRole", lambda n: arn("role", n)),
+    "Arn": ("GenUser", lambda n: arn("user", n)),
 }
 DENIED = [arn("user", "GenUser"), arn("group", "GenGroup"), arn("role", "GenRole"),
           arn("instance-profile", "GenProf"), arn("policy", "GenPol"), arn("mfa", "GenMfa")]
@@ -93,6 +94,7 @@ OTHER = {
     "VersionId": "v1", "AuthenticationCode1": "123456", "AuthenticationCode2": "654321",
     "AccessKeyId": "AKIAAAAAAAAAAAAAAAAA", "SerialNumber": arn("mfa", "OtherMfa"),
     "PolicySourceArn": arn("user", "OtherUser"), "RoleArn": arn("role", "OtherRole"),
+    "Arn": arn("user", "OtherUser"),
     "RoleSessionName": "gen", "Name": "gen", "VirtualMFADeviceName": "OtherMfa",
     "EncodedMessage": "x", "PermissionsBoundary": arn("policy", "OtherPol"),
     "ActionNames": ["iam:GetUser"], "TagKeys": ["k"], "Tags": [{"Key": "k", "Value": "v"}],
