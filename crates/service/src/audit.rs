@@ -116,6 +116,46 @@ impl Service {
         Ok(())
     }
 
+    /// Visits an account's stored events newest first, from `newest_ms` back to `oldest_ms`
+    /// and at most `max` of them, handing each one's time (unix milliseconds) and JSON text to
+    /// `visit`; returns how many were read. The one walk of a trail for the reports that read
+    /// it (last accessed, the Organizations access report).
+    pub(crate) async fn visit_events(
+        &self,
+        account: &str,
+        newest_ms: i64,
+        oldest_ms: i64,
+        max: usize,
+        mut visit: impl FnMut(i64, &str),
+    ) -> Result<usize> {
+        let mut after = event_key(newest_ms, "").trim_end_matches('-').to_owned();
+        let mut read = 0;
+        loop {
+            let batch = self
+                .store
+                .list(account, kind::AUDIT_EVENT, Some(&after), VISIT_BATCH)
+                .await?;
+            let exhausted = batch.len() < VISIT_BATCH;
+            for r in batch {
+                if read >= max {
+                    return Ok(read);
+                }
+                read += 1;
+                after.clone_from(&r.key);
+                let Some(ms) = key_time_ms(&r.key) else {
+                    continue;
+                };
+                if ms < oldest_ms {
+                    return Ok(read);
+                }
+                visit(ms, &r.data);
+            }
+            if exhausted {
+                return Ok(read);
+            }
+        }
+    }
+
     async fn account_exists(&self, account: &str) -> Result<bool> {
         Ok(self
             .cache
@@ -144,6 +184,9 @@ fn append(event: &Event) -> Result<Write> {
 
 /// How long events are kept by default: CloudTrail's event history keeps 90 days.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
+
+/// Events read per store call while visiting a trail.
+const VISIT_BATCH: usize = 500;
 
 /// Accounts read per page while expiring events.
 const ACCOUNT_PAGE: usize = 500;

@@ -32,7 +32,7 @@ use rolegate_policy::{
     document::{ActionPattern, ActionRule},
 };
 use rolegate_proto::dto::access_advisor::*;
-use rolegate_store::record::{self, kind};
+use rolegate_store::record;
 use serde_json::Value as Json;
 use time::OffsetDateTime;
 
@@ -91,8 +91,7 @@ pub const SERVICES: &[(&str, &str)] = &[
 pub const TRACKING_DAYS: i64 = 400;
 /// Events read by one report at most (newest first).
 pub const MAX_SCANNED: usize = 200_000;
-/// Events read per store call.
-const BATCH: usize = 500;
+
 /// Past this many watched principals, events are parsed rather than searched for their ids.
 const NEEDLES: usize = 32;
 
@@ -442,39 +441,23 @@ impl Service {
             .collect();
         let now_ms = self.now_time().unix_timestamp().saturating_mul(1000);
         let oldest = now_ms.saturating_sub(TRACKING_DAYS * 86_400_000);
-        let mut after = crate::audit::event_key(now_ms.saturating_add(60_000), "")
-            .trim_end_matches('-')
-            .to_owned();
-        let mut scanned = 0;
-        'scan: loop {
-            let batch = self
-                .store
-                .list(account, kind::AUDIT_EVENT, Some(&after), BATCH)
-                .await?;
-            let exhausted = batch.len() < BATCH;
-            for r in batch {
-                after.clone_from(&r.key);
-                scanned += 1;
-                if scanned > MAX_SCANNED {
-                    break 'scan;
+        self.visit_events(
+            account,
+            now_ms.saturating_add(60_000),
+            oldest,
+            MAX_SCANNED,
+            |ms, data| {
+                if watched.len() <= NEEDLES && !watched.iter().any(|w| data.contains(&w.id)) {
+                    return;
                 }
-                let Some(ms) = crate::audit::key_time_ms(&r.key) else {
-                    continue;
-                };
-                if ms < oldest {
-                    break 'scan;
-                }
-                if watched.len() <= NEEDLES && !watched.iter().any(|w| r.data.contains(&w.id)) {
-                    continue;
-                }
-                let Ok(event) = serde_json::from_str::<Json>(&r.data) else {
-                    continue;
+                let Ok(event) = serde_json::from_str::<Json>(data) else {
+                    return;
                 };
                 let Some(who) = principal_id(&event).and_then(|id| index.get(id)) else {
-                    continue;
+                    return;
                 };
                 let Some(ns) = str_of(&event, "eventSource").and_then(namespace_of) else {
-                    continue;
+                    return;
                 };
                 let w = &watched[*who];
                 let region = str_of(&event, "awsRegion");
@@ -491,11 +474,9 @@ impl Service {
                         .note(ms, &w.arn, region);
                 }
                 usage.entity.entry((ns.to_owned(), *who)).or_insert(ms);
-            }
-            if exhausted {
-                break;
-            }
-        }
+            },
+        )
+        .await?;
         Ok(usage)
     }
 
@@ -817,63 +798,49 @@ impl Service {
         let oldest = now_ms.saturating_sub(TRACKING_DAYS * 86_400_000);
         let mut scanned = 0;
         for (id, own) in &accounts {
-            let mut after = crate::audit::event_key(now_ms.saturating_add(60_000), "")
-                .trim_end_matches('-')
-                .to_owned();
-            'scan: loop {
-                let batch = self
-                    .store
-                    .list(id, kind::AUDIT_EVENT, Some(&after), BATCH)
-                    .await?;
-                let exhausted = batch.len() < BATCH;
-                for r in batch {
-                    after.clone_from(&r.key);
-                    scanned += 1;
-                    if scanned > MAX_SCANNED {
-                        break 'scan;
-                    }
-                    let Some(ms) = crate::audit::key_time_ms(&r.key) else {
-                        continue;
-                    };
-                    if ms < oldest {
-                        break 'scan;
-                    }
-                    let Ok(event) = serde_json::from_str::<Json>(&r.data) else {
-                        continue;
-                    };
-                    // The account's own principals (not another account's calls into it).
-                    let from_here = event
-                        .get("userIdentity")
-                        .and_then(|u| u.get("accountId"))
-                        .and_then(Json::as_str)
-                        == Some(id.as_str());
-                    let (Some(ns), Some(principal)) = (
-                        str_of(&event, "eventSource").and_then(namespace_of),
-                        principal_arn(&event),
-                    ) else {
-                        continue;
-                    };
-                    if !from_here || !allowed.contains(&ns) {
-                        continue;
-                    }
-                    who.entry(ns.to_owned())
-                        .or_default()
-                        .insert(principal.to_owned());
-                    let e = newest
-                        .entry(ns.to_owned())
-                        .or_insert((i64::MIN, String::new(), None));
-                    if ms > e.0 {
-                        *e = (
-                            ms,
-                            own.clone(),
-                            str_of(&event, "awsRegion").map(str::to_owned),
-                        );
-                    }
-                }
-                if exhausted {
-                    break;
-                }
-            }
+            // One bound for the whole report, shared by its accounts.
+            scanned += self
+                .visit_events(
+                    id,
+                    now_ms.saturating_add(60_000),
+                    oldest,
+                    MAX_SCANNED.saturating_sub(scanned),
+                    |ms, data| {
+                        let Ok(event) = serde_json::from_str::<Json>(data) else {
+                            return;
+                        };
+                        // The account's own principals (not another account's calls into it).
+                        let from_here = event
+                            .get("userIdentity")
+                            .and_then(|u| u.get("accountId"))
+                            .and_then(Json::as_str)
+                            == Some(id.as_str());
+                        let (Some(ns), Some(principal)) = (
+                            str_of(&event, "eventSource").and_then(namespace_of),
+                            principal_arn(&event),
+                        ) else {
+                            return;
+                        };
+                        if !from_here || !allowed.contains(&ns) {
+                            return;
+                        }
+                        who.entry(ns.to_owned())
+                            .or_default()
+                            .insert(principal.to_owned());
+                        let e =
+                            newest
+                                .entry(ns.to_owned())
+                                .or_insert((i64::MIN, String::new(), None));
+                        if ms > e.0 {
+                            *e = (
+                                ms,
+                                own.clone(),
+                                str_of(&event, "awsRegion").map(str::to_owned),
+                            );
+                        }
+                    },
+                )
+                .await?;
         }
         let services = allowed
             .iter()
