@@ -552,23 +552,37 @@ impl Service {
                 entities,
             });
         }
+        let job_type = if action_level {
+            "ACTION_LEVEL"
+        } else {
+            "SERVICE_LEVEL"
+        };
+        self.completed_job(c, job_type, &i.arn, created_ms, services)
+            .await
+    }
+
+    /// Stores a job computed when it was asked for (so it reads `COMPLETED` at once) and
+    /// answers its id.
+    async fn completed_job(
+        &self,
+        c: &Ctx<'_>,
+        job_type: &str,
+        subject: &str,
+        created_ms: i64,
+        services: Vec<record::ServiceAccess>,
+    ) -> Result<JobIdOutput> {
         let id = Self::new_job_id()?;
         let job = record::AccessReportJob {
-            job_type: if action_level {
-                "ACTION_LEVEL"
-            } else {
-                "SERVICE_LEVEL"
-            }
-            .to_owned(),
+            job_type: job_type.to_owned(),
             owner: Self::job_owner(c),
-            subject: i.arn.clone(),
+            subject: subject.to_owned(),
             status: "COMPLETED".into(),
             created_ms,
             completed_ms: Some(self.now_time().unix_timestamp().saturating_mul(1000)),
             error: None,
             services,
         };
-        self.store_job(account, &id, &job).await?;
+        self.store_job(c.account(), &id, &job).await?;
         Ok(JobIdOutput { job_id: Some(id) })
     }
 
@@ -860,19 +874,8 @@ impl Service {
                 }
             })
             .collect();
-        let id = Self::new_job_id()?;
-        let job = record::AccessReportJob {
-            job_type: ORGANIZATIONS.into(),
-            owner: Self::job_owner(c),
-            subject: i.entity_path.clone(),
-            status: "COMPLETED".into(),
-            created_ms,
-            completed_ms: Some(self.now_time().unix_timestamp().saturating_mul(1000)),
-            error: None,
-            services,
-        };
-        self.store_job(account, &id, &job).await?;
-        Ok(JobIdOutput { job_id: Some(id) })
+        self.completed_job(c, ORGANIZATIONS, &i.entity_path, created_ms, services)
+            .await
     }
 
     pub(crate) async fn get_organizations_access_report(
