@@ -91,9 +91,11 @@ impl<'a> Arn<'a> {
         })
     }
 
-    /// The IAM entity of an `iam` ARN whose resource is `TYPE/PATH/NAME`.
+    /// The IAM entity of an `iam` ARN whose resource is `TYPE/PATH/NAME`. IAM is global: an
+    /// `iam` ARN with a region names no entity (else `arn:aws:iam:x:…:user/bob` would be
+    /// resolved to bob by name while policies are matched against its other spelling).
     pub fn iam_resource(&self) -> Option<IamResource<'a>> {
-        if self.service != "iam" {
+        if self.service != "iam" || !self.region.is_empty() {
             return None;
         }
         let (kind, rest) = self.resource.split_once('/')?;
@@ -188,6 +190,14 @@ pub fn is_arn(s: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_iam_arn_with_a_region_names_no_entity() {
+        let global = Arn::parse("arn:aws:iam::123456789012:user/bob").expect("arn");
+        assert_eq!(global.iam_resource().map(|r| r.name), Some("bob"));
+        let regional = Arn::parse("arn:aws:iam:evil:123456789012:user/bob").expect("arn");
+        assert!(regional.iam_resource().is_none());
+    }
 
     #[test]
     fn arns_parse_with_their_partition_and_iam_resources() {

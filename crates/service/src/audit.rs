@@ -45,7 +45,7 @@ impl Service {
         &self,
         trail: &writer::TrailWriter,
         record: &Record<'_>,
-    ) -> Result<Event> {
+    ) -> Result<()> {
         // Whose trail: the caller's account; for a call nobody signed, the account of the
         // role it names (when that account exists here), else the management account. An
         // AssumeRole into another existing account is recorded in that one too, both events
@@ -86,17 +86,16 @@ impl Service {
         if let Some(other) = &other {
             events.push(event::build(record, other, shared.as_deref()));
         }
-        self.store_events(trail, &events).await?;
-        Ok(events.swap_remove(0))
+        self.store_events(trail, events).await
     }
 
     /// Appends events to the trail (and, with `--audit-stdout`, ships them once durable).
     pub(crate) async fn store_events(
         &self,
         trail: &writer::TrailWriter,
-        events: &[Event],
+        events: Vec<Event>,
     ) -> Result<()> {
-        let writes = events.iter().map(append).collect::<Result<Vec<_>>>()?;
+        let writes: Vec<Write> = events.into_iter().map(append).collect();
         if let Some(stdout) = &self.audit_stdout {
             // Written only once durable, so a shipper never sees an event the store lacks.
             let lines: Vec<String> = writes
@@ -173,13 +172,13 @@ async fn append_all(trail: &writer::TrailWriter, writes: Vec<Write>) -> Result<(
 }
 
 /// An event as the write that appends it.
-fn append(event: &Event) -> Result<Write> {
-    Ok(Write::Append {
-        scope: event.account.clone(),
-        kind: kind::AUDIT_EVENT.to_owned(),
+fn append(event: Event) -> Write {
+    Write::Append {
         key: event_key(event.time_ms, &event.id),
-        data: event.text.clone(),
-    })
+        scope: event.account,
+        kind: kind::AUDIT_EVENT.to_owned(),
+        data: event.text,
+    }
 }
 
 /// How long events are kept by default: CloudTrail's event history keeps 90 days.

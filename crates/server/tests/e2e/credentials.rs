@@ -142,6 +142,52 @@ pub async fn ssh_keys_and_certificates(s: &Server) {
         }
     }
     assert_eq!(held.len(), 1, "one holder");
+    // The account's quota of 20 server certificates holds under concurrent uploads.
+    let key = rcgen::KeyPair::generate().expect("key");
+    let body = rcgen::CertificateParams::new(vec!["quota.example".into()])
+        .expect("params")
+        .self_signed(&key)
+        .expect("certificate")
+        .pem();
+    let mut tasks = Vec::new();
+    for n in 0..24 {
+        let (iam, body, key) = (iam.clone(), body.clone(), key.serialize_pem());
+        tasks.push(tokio::spawn(async move {
+            iam.upload_server_certificate()
+                .server_certificate_name(format!("quota-{n}"))
+                .certificate_body(body)
+                .private_key(key)
+                .send()
+                .await
+        }));
+    }
+    for t in tasks {
+        if let Err(e) = t.await.expect("join") {
+            assert!(
+                ["LimitExceeded", "ConcurrentModification"].contains(&code(&e).as_str()),
+                "{}",
+                code(&e)
+            );
+        }
+    }
+    let stored = iam
+        .list_server_certificates()
+        .send()
+        .await
+        .expect("list server certificates");
+    let names: Vec<String> = stored
+        .server_certificate_metadata_list()
+        .iter()
+        .map(|m| m.server_certificate_name().to_owned())
+        .collect();
+    assert!(names.len() <= 20, "{} server certificates", names.len());
+    for name in names {
+        iam.delete_server_certificate()
+            .server_certificate_name(name)
+            .send()
+            .await
+            .expect("delete server certificate");
+    }
     iam.delete_signing_certificate()
         .user_name(held[0].user_name())
         .certificate_id(held[0].certificate_id())

@@ -155,7 +155,7 @@ impl Service {
             .caller
             .map_or_else(|| self.config.account_id.clone(), |c| c.account.clone());
         let event = build(&d, &account);
-        self.store_events(trail, &[event]).await
+        self.store_events(trail, vec![event]).await
     }
 }
 

@@ -261,8 +261,11 @@ impl Service {
     /// The owner of the jobs a caller generates: the user, the role (any of its sessions), the
     /// root user, the federated user.
     fn job_owner(c: &Ctx<'_>) -> String {
+        // The principal's unique id, not its name: a user or role deleted and created again
+        // under the same name is someone else and does not inherit the jobs.
         match &c.caller.identity {
-            Identity::AssumedRole { .. } => c.caller.role_arn().unwrap_or_else(|| c.caller.arn()),
+            Identity::AssumedRole { role_id, .. } => role_id.clone(),
+            Identity::User { id, .. } => id.clone(),
             _ => c.caller.arn(),
         }
     }
@@ -737,6 +740,14 @@ impl Service {
         i: GenerateOrganizationsAccessReportInput,
     ) -> Result<JobIdOutput> {
         let account = c.account();
+        // Empty segments (`o-x/r-y/`, `o-x//r-y`) are not another spelling of a path: the
+        // decision was made on the path as written.
+        if i.entity_path.split('/').any(str::is_empty) {
+            return Err(ServiceError::InvalidInput(format!(
+                "Invalid entity path: {}.",
+                i.entity_path
+            )));
+        }
         let created_ms = self.now_time().unix_timestamp().saturating_mul(1000);
         let org = self.cached_organization().await?;
         let org = match org {

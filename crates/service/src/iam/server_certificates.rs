@@ -103,6 +103,15 @@ impl Service {
             {
                 return Err(already_exists(&stored.name));
             }
+            // The count is read, and the account record written back unchanged, in the same
+            // commit: two uploads counting at once conflict on the account's version and the
+            // loser counts again, so the quota holds under concurrency.
+            if let Some(a) = tx
+                .get::<record::Account>(rolegate_store::GLOBAL, account)
+                .await?
+            {
+                tx.put(rolegate_store::GLOBAL, account, &a)?;
+            }
             let existing = self
                 .store
                 .list(account, record::kind::SERVER_CERTIFICATE, None, PER_ACCOUNT)

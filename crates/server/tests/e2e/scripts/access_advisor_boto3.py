@@ -190,6 +190,11 @@ assert code(lambda: iam.generate_service_last_accessed_details(
     Arn=arn("instance-profile", "x"))) == "InvalidInput"
 assert code(lambda: iam.generate_service_last_accessed_details(
     Arn=USER, Granularity="BOGUS")) == "ValidationError"
+# An IAM ARN with a region names no entity: not another spelling that policies would miss.
+regional = USER.replace("arn:aws:iam::", "arn:aws:iam:evil:")
+assert code(lambda: iam.generate_service_last_accessed_details(Arn=regional)) == "InvalidInput"
+assert code(lambda: iam.list_policies_granting_service_access(
+    Arn=regional, ServiceNamespaces=["iam"])) == "InvalidInput"
 assert code(lambda: out_iam.generate_service_last_accessed_details(Arn=USER)) == "NoSuchEntity"
 
 # 7. Organizations access reports: the management account of an organization only.
@@ -221,6 +226,9 @@ rep = iam.get_organizations_access_report(
 assert [x["ServiceNamespace"] for x in rep["AccessDetails"]] == ["iam"], rep
 assert code(lambda: iam.generate_organizations_access_report(
     EntityPath=f"{o['Id']}/r-zzzz9999")) == "InvalidInput"
+# Empty segments are not another spelling of a path (a Deny on the path would be missed).
+for odd in (f"{path}/", f"{path}//", f"{o['Id']}//{root_id}"):
+    assert code(lambda: iam.generate_organizations_access_report(EntityPath=odd)) == "InvalidInput", odd
 # Only its generator reads it; an outsider account is not in the organization.
 assert code(lambda: out_iam.get_organizations_access_report(JobId=ojob)) == "NoSuchEntity"
 assert code(lambda: out_iam.generate_organizations_access_report(
@@ -228,4 +236,25 @@ assert code(lambda: out_iam.generate_organizations_access_report(
 # A service last accessed job id is not an Organizations job id, nor the reverse.
 assert code(lambda: iam.get_organizations_access_report(JobId=job)) == "NoSuchEntity"
 assert code(lambda: iam.get_service_last_accessed_details(JobId=ojob)) == "NoSuchEntity"
+
+
+# A user deleted and created again under its name is someone else: its jobs stay the old one's.
+def reporter():
+    iam.create_user(UserName="adv-tmp")
+    iam.put_user_policy(UserName="adv-tmp", PolicyName="p", PolicyDocument=doc([
+        {"Effect": "Allow", "Action": ["iam:GenerateServiceLastAccessedDetails",
+                                       "iam:GetServiceLastAccessedDetails"], "Resource": "*"}]))
+    key = iam.create_access_key(UserName="adv-tmp")["AccessKey"]
+    time.sleep(1.5)
+    return key, client("iam", key["AccessKeyId"], key["SecretAccessKey"])
+
+
+old_key, first = reporter()
+old_job = first.generate_service_last_accessed_details(Arn=USER)["JobId"]
+assert first.get_service_last_accessed_details(JobId=old_job)["JobStatus"] == "COMPLETED"
+iam.delete_access_key(UserName="adv-tmp", AccessKeyId=old_key["AccessKeyId"])
+iam.delete_user_policy(UserName="adv-tmp", PolicyName="p")
+iam.delete_user(UserName="adv-tmp")
+_, second = reporter()
+assert code(lambda: second.get_service_last_accessed_details(JobId=old_job)) == "NoSuchEntity"
 print("ok")
