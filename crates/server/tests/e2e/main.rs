@@ -2,6 +2,7 @@
 //! the aws-cli) and by raw signed requests for the SigV4 edge cases.
 
 mod access;
+mod account_details;
 mod audit;
 mod authorization;
 mod cli_roles;
@@ -90,4 +91,6 @@ on_both_backends! {
     service_linked_roles::delegation_requests => sqlite_delegation_requests, postgres_delegation_requests;
     service_linked_roles::access_advisor => sqlite_access_advisor, postgres_access_advisor;
     service_linked_roles::with_the_rust_sdk => sqlite_issue17_rust_sdk, postgres_issue17_rust_sdk;
+    account_details::authorization_details_pages => sqlite_authorization_details_pages, postgres_authorization_details_pages;
+    account_details::report_jobs_expire_and_are_capped => sqlite_report_jobs_capped, postgres_report_jobs_capped;
 }
