@@ -155,8 +155,12 @@ impl Pattern {
     }
 }
 
-/// `Value '<v>' at '<member>' failed to satisfy constraint: <what>`.
+/// `Value '<v>' at '<member>' failed to satisfy constraint: <what>`; a value that holds a
+/// private key is not quoted (`Value at '<member>' …`).
 pub fn violation(value: &str, member: &str, what: &str) -> String {
+    if crate::value::holds_private_key(value) {
+        return format!("Value at '{member}' failed to satisfy constraint: {what}");
+    }
     format!("Value '{value}' at '{member}' failed to satisfy constraint: {what}")
 }
 

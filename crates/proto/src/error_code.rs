@@ -122,6 +122,8 @@ error_codes! {
     InvalidCertificate = ("InvalidCertificate", 400),
     /// Server certificates: the private key is not the certificate's.
     KeyPairMismatch = ("KeyPairMismatch", 400),
+    /// Too many access reports generated and kept.
+    ReportGenerationLimitExceeded = ("ReportGenerationLimitExceeded", 409),
     /// The policy cannot be attached.
     PolicyNotAttachable = ("PolicyNotAttachable", 400),
     /// Server failure.

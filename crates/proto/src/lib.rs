@@ -31,7 +31,7 @@ pub use operation::{Operation, OperationInfo, Service};
 pub use params::Params;
 pub use secret::Secret;
 pub use shape::Shape;
-pub use value::{REDACTED, Value, redacted};
+pub use value::{REDACTED, Value, holds_private_key, redacted};
 
 /// IAM's API version and XML namespace.
 pub const IAM_VERSION: &str = "2010-05-08";

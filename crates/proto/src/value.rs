@@ -85,8 +85,17 @@ impl Value {
 /// What the record shows instead of a secret (CloudTrail's placeholder).
 pub const REDACTED: &str = "HIDDEN_DUE_TO_SECURITY_REASONS";
 
+/// Whether a text holds private key material: a PEM or OpenSSH private key's armor
+/// (`-----BEGIN … PRIVATE KEY-----`, `… PRIVATE KEY BLOCK-----`) or a PuTTY key file's
+/// `Private-Lines:`. Such a text is never quoted in an error and never recorded, whatever
+/// member it was sent in (a key pasted into the wrong field is still a key).
+pub fn holds_private_key(text: &str) -> bool {
+    text.contains("PRIVATE KEY") || text.contains("Private-Lines:")
+}
+
 /// A copy of `value` (of `shape`) with every sensitive member's value replaced by
-/// [`REDACTED`], at any depth: what the record step may keep of an input or an output.
+/// [`REDACTED`], at any depth: what the record step may keep of an input or an output. A
+/// string that [`holds_private_key`] is replaced too, in whichever member it came.
 pub fn redacted(shape: &crate::Shape, value: &Value) -> Value {
     use crate::Shape;
     match (shape, value) {
@@ -112,6 +121,38 @@ pub fn redacted(shape: &crate::Shape, value: &Value) -> Value {
                 .map(|(k, v)| (k.clone(), redacted(m.value, v)))
                 .collect(),
         ),
+        (_, Value::String(s)) if holds_private_key(s) => Value::String(REDACTED.to_owned()),
+        (_, Value::Document(d)) if holds_private_key(&d.to_string()) => {
+            Value::String(REDACTED.to_owned())
+        }
         (_, v) => v.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_private_key_in_any_member_is_redacted() {
+        const MEMBERS: &[crate::shape::Member] = &[
+            crate::shape::Member::new("CertificateBody", &crate::Shape::String),
+            crate::shape::Member::new("UserName", &crate::Shape::String),
+        ];
+        let shape = crate::Shape::Structure(MEMBERS);
+        let key = "-----BEGIN RSA PRIVATE KEY-----\nMIIEow==\n-----END RSA PRIVATE KEY-----";
+        let input = Value::Structure(vec![
+            ("CertificateBody".into(), Value::String(key.into())),
+            ("UserName".into(), Value::String("alice".into())),
+        ]);
+        let out = redacted(&shape, &input);
+        assert_eq!(
+            out.get("CertificateBody").and_then(Value::as_str),
+            Some(REDACTED)
+        );
+        assert_eq!(out.get("UserName").and_then(Value::as_str), Some("alice"));
+        assert!(holds_private_key("-----BEGIN OPENSSH PRIVATE KEY-----"));
+        assert!(holds_private_key("-----BEGIN PGP PRIVATE KEY BLOCK-----"));
+        assert!(!holds_private_key("-----BEGIN CERTIFICATE-----"));
     }
 }

@@ -144,7 +144,7 @@ fn error_reply(e: &ServiceError, request_id: Option<&HeaderValue>) -> Response {
     };
     reply(
         status,
-        &json!({ "error": { "code": code.as_str(), "message": e.to_string() } }),
+        &json!({ "error": { "code": code.as_str(), "message": e.message() } }),
         request_id,
     )
 }
@@ -709,7 +709,7 @@ pub async fn verify(
             &json!({
                 "decision": false,
                 "authenticated": false,
-                "error": { "code": e.code().as_str(), "message": e.to_string() },
+                "error": { "code": e.code().as_str(), "message": e.message() },
             }),
             rid,
         ),

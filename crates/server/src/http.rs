@@ -334,7 +334,7 @@ async fn record(
         .result
         .as_ref()
         .err()
-        .map(ToString::to_string)
+        .map(ServiceError::message)
         .unwrap_or_default();
     let outcome = match &ex.result {
         Ok(reply) => Ok(reply
@@ -389,7 +389,7 @@ fn render(ex: &Exchange, request_id: &str) -> Response {
             }
             (Err(e), protocol) => {
                 let code = e.code();
-                let message = e.to_string();
+                let message = e.message();
                 match protocol {
                     Protocol::AwsQuery => {
                         let encoded = e.encoded_message().filter(|m| !m.is_empty());

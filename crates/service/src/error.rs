@@ -100,6 +100,9 @@ pub enum ServiceError {
     /// `InvalidCertificate`.
     #[error("{0}")]
     InvalidCertificate(String),
+    /// `ReportGenerationLimitExceeded`.
+    #[error("{0}")]
+    ReportGenerationLimitExceeded(String),
     /// `KeyPairMismatch`.
     #[error("{0}")]
     KeyPairMismatch(String),
@@ -164,6 +167,18 @@ pub enum ServiceError {
 }
 
 impl ServiceError {
+    /// The message as it is answered and recorded. Messages quote what was sent where AWS's
+    /// do (a name, a value that failed the model); when that would repeat private key
+    /// material ([`rolegate_proto::holds_private_key`]) the message says so instead.
+    pub fn message(&self) -> String {
+        let m = self.to_string();
+        if rolegate_proto::holds_private_key(&m) {
+            return "The request was rejected. Its message is withheld because it would repeat private key material that was sent."
+                .to_owned();
+        }
+        m
+    }
+
     /// The AWS error code: one exhaustive match, no catch-all.
     pub fn code(&self) -> ErrorCode {
         match self {
@@ -201,6 +216,9 @@ impl ServiceError {
             ServiceError::MalformedCertificate(_) => ErrorCode::MalformedCertificate,
             ServiceError::InvalidCertificate(_) => ErrorCode::InvalidCertificate,
             ServiceError::KeyPairMismatch(_) => ErrorCode::KeyPairMismatch,
+            ServiceError::ReportGenerationLimitExceeded(_) => {
+                ErrorCode::ReportGenerationLimitExceeded
+            }
             ServiceError::PackedPolicyTooLarge(_) => ErrorCode::PackedPolicyTooLarge,
             ServiceError::InvalidAuthenticationCode(_) => ErrorCode::InvalidAuthenticationCode,
             ServiceError::InvalidIdentityToken(_) => ErrorCode::InvalidIdentityToken,

@@ -18,7 +18,7 @@ pub mod oidc_providers;
 mod passwords;
 mod pki;
 mod policies;
-mod roles;
+pub(crate) mod roles;
 pub mod saml_providers;
 mod server_certificates;
 mod service_credentials;
@@ -33,6 +33,7 @@ use rolegate_proto::dto::shapes;
 use rolegate_store::record;
 use time::OffsetDateTime;
 
+pub use self::access_advisor::{JOB_TTL_SECONDS, JOBS_PER_ACCOUNT};
 pub(crate) use self::mfa_devices::{device_key, serial_of};
 pub use self::policies::ManagedRef;
 use crate::{
@@ -131,7 +132,7 @@ pub fn decode_marker(marker: Option<&str>) -> Result<Option<String>> {
         .ok_or_else(|| ServiceError::InvalidInput("Invalid Marker.".into()))
 }
 
-fn limit(max_items: Option<i64>) -> usize {
+pub(crate) fn limit(max_items: Option<i64>) -> usize {
     usize::try_from(max_items.unwrap_or(DEFAULT_MAX_ITEMS)).unwrap_or(100)
 }
 
@@ -176,8 +177,30 @@ impl Service {
         max_items: Option<i64>,
         keep: impl Fn(&T) -> bool,
     ) -> Result<Page<T>> {
-        let mut after = decode_marker(marker)?;
-        let max = limit(max_items);
+        let (out, truncated) = self
+            .list_keyed(account, decode_marker(marker)?, limit(max_items), keep)
+            .await?;
+        let marker = if truncated {
+            out.last().map(|(k, _)| encode_marker(k))
+        } else {
+            None
+        };
+        Ok(Page {
+            items: out.into_iter().map(|(_, v)| v).collect(),
+            truncated,
+            marker,
+        })
+    }
+
+    /// Up to `max` stored records of a kind after the key `after`, with their keys, keeping
+    /// those `keep` accepts; and whether more remain.
+    pub(crate) async fn list_keyed<T: rolegate_store::Entity>(
+        &self,
+        account: &str,
+        mut after: Option<String>,
+        max: usize,
+        keep: impl Fn(&T) -> bool,
+    ) -> Result<(Vec<(String, T)>, bool)> {
         let mut out: Vec<(String, T)> = Vec::new();
         // One page plus one (to know whether more remain); further batches only when a filter
         // dropped records. The cost of a page is bounded by MaxItems, not by what is stored.
@@ -201,16 +224,7 @@ impl Service {
         }
         let truncated = out.len() > max;
         out.truncate(max);
-        let marker = if truncated {
-            out.last().map(|(k, _)| encode_marker(k))
-        } else {
-            None
-        };
-        Ok(Page {
-            items: out.into_iter().map(|(_, v)| v).collect(),
-            truncated,
-            marker,
-        })
+        Ok((out, truncated))
     }
 
     /// Read-modify-write of one named record; `what` names it in `NoSuchEntity`.

@@ -2,6 +2,7 @@
 //! the aws-cli) and by raw signed requests for the SigV4 edge cases.
 
 mod access;
+mod account_details;
 mod audit;
 mod authorization;
 mod cli_roles;
@@ -93,4 +94,6 @@ on_both_backends! {
     service_linked_roles::with_the_rust_sdk => sqlite_issue17_rust_sdk, postgres_issue17_rust_sdk;
     real_tools::pmapper_finds_escalation => sqlite_pmapper, postgres_pmapper;
     real_tools::cloudsplaining_flags_overpermissive_policy => sqlite_cloudsplaining, postgres_cloudsplaining;
+    account_details::authorization_details_pages => sqlite_authorization_details_pages, postgres_authorization_details_pages;
+    account_details::report_jobs_expire_and_are_capped => sqlite_report_jobs_capped, postgres_report_jobs_capped;
 }

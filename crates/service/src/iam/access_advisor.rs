@@ -21,7 +21,9 @@
 //! - **Jobs** are computed when generated and stored (`access-report-job` records, both
 //!   backends), so every node answers the reads. A job is read only by who generated it (the
 //!   same user, or the same role through any of its sessions), and only in its account:
-//!   anything else is `NoSuchEntity`.
+//!   anything else is `NoSuchEntity`. A job is kept [`JOB_TTL_SECONDS`] (seven days) and an
+//!   account keeps at most [`JOBS_PER_ACCOUNT`]: past that, expired jobs make room, and
+//!   without one a new report is `ReportGenerationLimitExceeded`.
 //! - **Organizations access reports** (management account only) aggregate the events of the
 //!   accounts under the entity path the same way, per service.
 
@@ -91,6 +93,12 @@ pub const SERVICES: &[(&str, &str)] = &[
 pub const TRACKING_DAYS: i64 = 400;
 /// Events read by one report at most (newest first).
 pub const MAX_SCANNED: usize = 200_000;
+
+/// How long a generated report is kept, from its generation (AWS documents no period):
+/// afterwards its job id is `NoSuchEntity`, and it is deleted when room is needed.
+pub const JOB_TTL_SECONDS: i64 = 7 * 86_400;
+/// Report jobs an account keeps at most (expired ones included until they are deleted).
+pub const JOBS_PER_ACCOUNT: usize = 100;
 
 /// Past this many watched principals, events are parsed rather than searched for their ids.
 const NEEDLES: usize = 32;
@@ -286,20 +294,93 @@ impl Service {
         ))
     }
 
+    /// Whether a job generated at `created_ms` has expired by `now_ms`.
+    fn job_expired(created_ms: i64, now_ms: i64) -> bool {
+        now_ms >= created_ms.saturating_add(JOB_TTL_SECONDS.saturating_mul(1000))
+    }
+
+    /// The account's stored jobs: keys and creation times (at most [`JOBS_PER_ACCOUNT`] + 1).
+    async fn stored_jobs(&self, account: &str) -> Result<Vec<(String, i64)>> {
+        self.store
+            .list(
+                account,
+                record::kind::ACCESS_REPORT_JOB,
+                None,
+                JOBS_PER_ACCOUNT + 1,
+            )
+            .await?
+            .into_iter()
+            .map(|r| {
+                let job: record::AccessReportJob = record::decode(&r.data)?;
+                Ok((r.key, job.created_ms))
+            })
+            .collect()
+    }
+
+    fn too_many_jobs() -> ServiceError {
+        ServiceError::ReportGenerationLimitExceeded(format!(
+            "Cannot exceed quota for access report jobs per account: {JOBS_PER_ACCOUNT}. A report is kept for {} days after it is generated.",
+            JOB_TTL_SECONDS / 86_400
+        ))
+    }
+
+    /// Refuses to start a report the account has no room to keep (before any event is read):
+    /// room is there when fewer than [`JOBS_PER_ACCOUNT`] jobs are stored or some expired.
+    async fn check_job_room(&self, account: &str) -> Result<()> {
+        let now_ms = self.now_time().unix_timestamp().saturating_mul(1000);
+        let jobs = self.stored_jobs(account).await?;
+        if jobs.len() >= JOBS_PER_ACCOUNT
+            && !jobs.iter().any(|(_, at)| Self::job_expired(*at, now_ms))
+        {
+            return Err(Self::too_many_jobs());
+        }
+        Ok(())
+    }
+
+    /// Stores a job; when the account holds [`JOBS_PER_ACCOUNT`] already, its expired jobs
+    /// are deleted in the same commit, and with none expired the job is refused
+    /// (`ReportGenerationLimitExceeded`, nothing changed). The account record is written back
+    /// unchanged in the commit, so concurrent generations conflict and count again: the cap
+    /// holds under concurrency.
     async fn store_job(
         &self,
         account: &str,
         id: &str,
         job: &record::AccessReportJob,
     ) -> Result<()> {
+        let now_ms = self.now_time().unix_timestamp().saturating_mul(1000);
         self.retry(|| async {
             let mut tx = self.tx();
+            if let Some(a) = tx
+                .get::<record::Account>(rolegate_store::GLOBAL, account)
+                .await?
+            {
+                tx.put(rolegate_store::GLOBAL, account, &a)?;
+            }
             if tx
                 .get::<record::AccessReportJob>(account, id)
                 .await?
                 .is_some()
             {
                 return Err(ServiceError::Internal("job id reused".into()));
+            }
+            let jobs = self.stored_jobs(account).await?;
+            if jobs.len() >= JOBS_PER_ACCOUNT {
+                let mut kept = jobs.len();
+                for (key, at) in &jobs {
+                    if Self::job_expired(*at, now_ms)
+                        && tx
+                            .get::<record::AccessReportJob>(account, key)
+                            .await?
+                            .is_some()
+                    {
+                        tx.delete::<record::AccessReportJob>(account, key)?;
+                        kept -= 1;
+                    }
+                }
+                if kept >= JOBS_PER_ACCOUNT {
+                    return Err(Self::too_many_jobs());
+                }
             }
             tx.put(account, id, job)?;
             tx.commit().await
@@ -320,6 +401,12 @@ impl Service {
             .await?
             .filter(|j| (j.job_type == ORGANIZATIONS) == organizations)
             .filter(|j| j.owner == Self::job_owner(c))
+            .filter(|j| {
+                !Self::job_expired(
+                    j.created_ms,
+                    self.now_time().unix_timestamp().saturating_mul(1000),
+                )
+            })
             .ok_or_else(|| no_job(id))?;
         Ok(job)
     }
@@ -491,6 +578,7 @@ impl Service {
         let account = c.account();
         let created_ms = self.now_time().unix_timestamp().saturating_mul(1000);
         let subject = self.subject(account, &i.arn, true).await?;
+        self.check_job_room(account).await?;
         let action_level = i.granularity.as_deref() == Some("ACTION_LEVEL");
         let usage = self.usage(account, &subject.watched).await?;
         let mut services = Vec::new();
@@ -770,6 +858,7 @@ impl Service {
         if !valid_entity_path(&i.entity_path) {
             return Err(invalid_path());
         }
+        self.check_job_room(account).await?;
         // The accounts under the path, each with its own path (`o-…/r-…/ou-…/ACCOUNT`).
         let mut accounts = Vec::new();
         let mut names_something = false;

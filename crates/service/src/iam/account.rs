@@ -1,7 +1,12 @@
 //! Account-wide reads: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountAuthorizationDetails.html>,
 //! <https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetAccountSummary.html>.
+//!
+//! GetAccountAuthorizationDetails pages across its sections (users, groups, roles, customer
+//! managed policies, AWS managed policies in use) `MaxItems` entities at a time; a page reads
+//! at most that many records of each section it reaches, whatever the account holds.
 
 use rolegate_proto::{
+    constraint::violation,
     dto::{account::*, shapes},
     types::{Map, PolicyDocumentText},
 };
@@ -9,8 +14,11 @@ use rolegate_store::record;
 
 use crate::{
     Service,
-    error::Result,
-    iam::{Ctx, ManagedRef, arn, boundary_shape, key_of, tag_shapes, ts},
+    error::{Result, ServiceError},
+    iam::{
+        Ctx, ManagedRef, arn, boundary_shape, decode_marker, encode_marker, key_of, limit,
+        tag_shapes, ts,
+    },
     managed_policies,
 };
 
@@ -23,6 +31,91 @@ handlers! {
         needs |i, _| Needs::any();
     SetSecurityTokenServicePreferencesInput: set_security_token_service_preferences,
         needs |i, _| Needs::any();
+}
+
+/// GetAccountAuthorizationDetails' sections, in the order its pages walk them (the order of
+/// the response's lists); their names are `Filter`'s values.
+const SECTIONS: [&str; 5] = [
+    "User",
+    "Group",
+    "Role",
+    "LocalManagedPolicy",
+    "AWSManagedPolicy",
+];
+
+/// `Filter`'s values in the model's order (`EntityType`), as the validation message lists them.
+const ENTITY_TYPES: [&str; 5] = [
+    "User",
+    "Role",
+    "Group",
+    "LocalManagedPolicy",
+    "AWSManagedPolicy",
+];
+
+/// Where a GetAccountAuthorizationDetails marker says to continue: a section and the key of
+/// the last entry returned from it.
+fn position(marker: Option<&str>) -> Result<Option<(usize, String)>> {
+    let Some(m) = decode_marker(marker)? else {
+        return Ok(None);
+    };
+    m.strip_prefix("details/")
+        .and_then(|rest| rest.split_once('/'))
+        .and_then(|(n, key)| {
+            let n = n.parse::<usize>().ok().filter(|n| *n < SECTIONS.len())?;
+            Some(Some((n, key.to_owned())))
+        })
+        .ok_or_else(|| ServiceError::InvalidInput("Invalid Marker.".into()))
+}
+
+fn local_policy_detail(account: &str, p: &record::Policy) -> ManagedPolicyDetail {
+    ManagedPolicyDetail {
+        policy_name: p.name.clone(),
+        policy_id: p.id.clone(),
+        arn: arn(account, "policy", &p.path, &p.name),
+        path: p.path.clone(),
+        default_version_id: p.default_version.clone(),
+        attachment_count: p.attachment_count,
+        permissions_boundary_usage_count: p.boundary_usage_count,
+        is_attachable: true,
+        description: p.description.clone(),
+        create_date: ts(p.created),
+        update_date: ts(p.updated),
+        policy_version_list: p
+            .versions
+            .iter()
+            .map(|v| shapes::PolicyVersion {
+                document: Some(PolicyDocumentText(v.document.clone())),
+                version_id: v.id.clone(),
+                is_default_version: v.id == p.default_version,
+                create_date: ts(v.created),
+            })
+            .collect(),
+    }
+}
+
+fn aws_policy_detail(
+    p: &managed_policies::AwsPolicy,
+    usage: &record::AwsPolicyUsage,
+) -> ManagedPolicyDetail {
+    ManagedPolicyDetail {
+        policy_name: p.name.into(),
+        policy_id: p.id.into(),
+        arn: p.arn(),
+        path: p.path.into(),
+        default_version_id: p.version.into(),
+        attachment_count: usage.attachment_count,
+        permissions_boundary_usage_count: usage.boundary_usage_count,
+        is_attachable: true,
+        description: Some(p.description.into()),
+        create_date: ts(p.created),
+        update_date: ts(p.updated),
+        policy_version_list: vec![shapes::PolicyVersion {
+            document: Some(PolicyDocumentText(p.document.into())),
+            version_id: p.version.into(),
+            is_default_version: true,
+            create_date: ts(p.updated),
+        }],
+    }
 }
 
 fn details(inline: &std::collections::BTreeMap<String, String>) -> Vec<PolicyDetail> {
@@ -48,160 +141,188 @@ impl Service {
             .collect()
     }
 
-    /// Every user, group, role and managed policy in use, in one response (no truncation:
-    /// `IsTruncated` is always false).
+    /// The users, groups, roles and managed policies in use, `MaxItems` (default 100) at a
+    /// time across the sections in [`SECTIONS`]' order. The marker is a position in the
+    /// caller's account (section and key, opaque as every list's): whatever it says, a page
+    /// reads only that account.
     pub(crate) async fn get_account_authorization_details(
         &self,
         c: &Ctx<'_>,
         i: GetAccountAuthorizationDetailsInput,
     ) -> Result<GetAccountAuthorizationDetailsOutput> {
         let account = c.account();
-        let want = |f: &str| i.filter.is_empty() || i.filter.iter().any(|x| x == f);
-        let all = Some(i64::MAX / 2);
-        let mut out = GetAccountAuthorizationDetailsOutput::default();
-        if want("User") {
-            for u in self
-                .list_records::<record::User>(account, None, all, |_| true)
-                .await?
-                .items
-            {
-                out.user_detail_list.push(UserDetail {
-                    path: u.path.clone(),
-                    user_name: u.name.clone(),
-                    user_id: u.id.clone(),
-                    arn: arn(account, "user", &u.path, &u.name),
-                    create_date: ts(u.created),
-                    user_policy_list: details(&u.inline),
-                    group_list: u.groups.clone(),
-                    attached_managed_policies: self.attached_shapes(account, &u.attached),
-                    permissions_boundary: boundary_shape(&u.boundary),
-                    tags: tag_shapes(&u.tags),
-                });
-            }
-        }
-        if want("Group") {
-            for g in self
-                .list_records::<record::Group>(account, None, all, |_| true)
-                .await?
-                .items
-            {
-                out.group_detail_list.push(GroupDetail {
-                    path: g.path.clone(),
-                    group_name: g.name.clone(),
-                    group_id: g.id.clone(),
-                    arn: arn(account, "group", &g.path, &g.name),
-                    create_date: ts(g.created),
-                    group_policy_list: details(&g.inline),
-                    attached_managed_policies: self.attached_shapes(account, &g.attached),
-                });
-            }
-        }
-        if want("Role") {
-            for r in self
-                .list_records::<record::Role>(account, None, all, |_| true)
-                .await?
-                .items
-            {
-                let mut tx = self.tx();
-                let mut profiles = Vec::new();
-                for p in &r.instance_profiles {
-                    if let Some(p) = tx
-                        .get::<record::InstanceProfile>(account, &key_of(p))
-                        .await?
-                    {
-                        profiles.push(shapes::InstanceProfile {
-                            path: p.path.clone(),
-                            instance_profile_name: p.name.clone(),
-                            instance_profile_id: p.id.clone(),
-                            arn: arn(account, "instance-profile", &p.path, &p.name),
-                            create_date: ts(p.created),
-                            roles: Vec::new(),
-                            tags: None,
-                        });
-                    }
-                }
-                out.role_detail_list.push(RoleDetail {
-                    path: r.path.clone(),
-                    role_name: r.name.clone(),
-                    role_id: r.id.clone(),
-                    arn: arn(account, "role", &r.path, &r.name),
-                    create_date: ts(r.created),
-                    assume_role_policy_document: PolicyDocumentText(
-                        self.displayed_trust(&r).await?,
+        if i.filter.iter().any(|f| !SECTIONS.contains(&f.as_str())) {
+            return Err(ServiceError::Validation(format!(
+                "1 validation error detected: {}",
+                violation(
+                    &format!("[{}]", i.filter.join(", ")),
+                    "filter",
+                    &format!(
+                        "Member must satisfy constraint: [Member must satisfy enum value set: [{}]]",
+                        ENTITY_TYPES.join(", ")
                     ),
-                    instance_profile_list: profiles,
-                    role_policy_list: details(&r.inline),
-                    attached_managed_policies: self.attached_shapes(account, &r.attached),
-                    permissions_boundary: boundary_shape(&r.boundary),
-                    tags: tag_shapes(&r.tags),
-                    role_last_used: None,
-                });
-            }
+                )
+            )));
         }
-        let want_local = want("LocalManagedPolicy");
-        let want_aws = want("AWSManagedPolicy");
-        if want_local {
-            for p in self
-                .list_records::<record::Policy>(account, None, all, |_| true)
-                .await?
-                .items
-            {
-                out.policies.push(ManagedPolicyDetail {
-                    policy_name: p.name.clone(),
-                    policy_id: p.id.clone(),
-                    arn: arn(account, "policy", &p.path, &p.name),
-                    path: p.path.clone(),
-                    default_version_id: p.default_version.clone(),
-                    attachment_count: p.attachment_count,
-                    permissions_boundary_usage_count: p.boundary_usage_count,
-                    is_attachable: true,
-                    description: p.description.clone(),
-                    create_date: ts(p.created),
-                    update_date: ts(p.updated),
-                    policy_version_list: p
-                        .versions
-                        .iter()
-                        .map(|v| shapes::PolicyVersion {
-                            document: Some(PolicyDocumentText(v.document.clone())),
-                            version_id: v.id.clone(),
-                            is_default_version: v.id == p.default_version,
-                            create_date: ts(v.created),
-                        })
-                        .collect(),
-                });
+        let want = |f: &str| i.filter.is_empty() || i.filter.iter().any(|x| x == f);
+        let start = position(i.marker.as_deref())?;
+        let mut left = limit(i.max_items);
+        let mut out = GetAccountAuthorizationDetailsOutput::default();
+        let mut last: Option<(usize, String)> = None;
+        for (n, section) in SECTIONS.iter().enumerate() {
+            let after = match &start {
+                Some((s, _)) if *s > n => continue,
+                Some((s, k)) if *s == n => Some(k.clone()),
+                _ => None,
+            };
+            if !want(section) {
+                continue;
             }
-        }
-        if want_aws {
-            for p in managed_policies::AWS_POLICIES {
-                let usage = self
-                    .tx()
-                    .get::<record::AwsPolicyUsage>(account, &p.arn())
-                    .await?
-                    .unwrap_or_default();
-                if usage.attachment_count > 0 || usage.boundary_usage_count > 0 {
-                    out.policies.push(ManagedPolicyDetail {
-                        policy_name: p.name.into(),
-                        policy_id: p.id.into(),
-                        arn: p.arn(),
-                        path: p.path.into(),
-                        default_version_id: p.version.into(),
-                        attachment_count: usage.attachment_count,
-                        permissions_boundary_usage_count: usage.boundary_usage_count,
-                        is_attachable: true,
-                        description: Some(p.description.into()),
-                        create_date: ts(p.created),
-                        update_date: ts(p.updated),
-                        policy_version_list: vec![shapes::PolicyVersion {
-                            document: Some(PolicyDocumentText(p.document.into())),
-                            version_id: p.version.into(),
-                            is_default_version: true,
-                            create_date: ts(p.updated),
-                        }],
-                    });
-                }
+            // With the page full, this asks only whether the section has more (`left` 0).
+            let (keys, more) = self
+                .details_section(account, n, after, left, &mut out)
+                .await?;
+            left -= keys.len();
+            if let Some(k) = keys.last() {
+                last = Some((n, k.clone()));
+            }
+            if more {
+                out.is_truncated = true;
+                out.marker = last
+                    .as_ref()
+                    .map(|(n, k)| encode_marker(&format!("details/{n}/{k}")));
+                break;
             }
         }
         Ok(out)
+    }
+
+    /// One section's entries after `after`, at most `max`, into `out`: their keys, and whether
+    /// more remain.
+    async fn details_section(
+        &self,
+        account: &str,
+        section: usize,
+        after: Option<String>,
+        max: usize,
+        out: &mut GetAccountAuthorizationDetailsOutput,
+    ) -> Result<(Vec<String>, bool)> {
+        let (keys, more) = match SECTIONS[section] {
+            "User" => {
+                let (users, more) = self
+                    .list_keyed::<record::User>(account, after, max, |_| true)
+                    .await?;
+                for (_, u) in &users {
+                    out.user_detail_list.push(UserDetail {
+                        path: u.path.clone(),
+                        user_name: u.name.clone(),
+                        user_id: u.id.clone(),
+                        arn: arn(account, "user", &u.path, &u.name),
+                        create_date: ts(u.created),
+                        user_policy_list: details(&u.inline),
+                        group_list: u.groups.clone(),
+                        attached_managed_policies: self.attached_shapes(account, &u.attached),
+                        permissions_boundary: boundary_shape(&u.boundary),
+                        tags: tag_shapes(&u.tags),
+                    });
+                }
+                (users.into_iter().map(|(k, _)| k).collect(), more)
+            }
+            "Group" => {
+                let (groups, more) = self
+                    .list_keyed::<record::Group>(account, after, max, |_| true)
+                    .await?;
+                for (_, g) in &groups {
+                    out.group_detail_list.push(GroupDetail {
+                        path: g.path.clone(),
+                        group_name: g.name.clone(),
+                        group_id: g.id.clone(),
+                        arn: arn(account, "group", &g.path, &g.name),
+                        create_date: ts(g.created),
+                        group_policy_list: details(&g.inline),
+                        attached_managed_policies: self.attached_shapes(account, &g.attached),
+                    });
+                }
+                (groups.into_iter().map(|(k, _)| k).collect(), more)
+            }
+            "Role" => {
+                let (roles, more) = self
+                    .list_keyed::<record::Role>(account, after, max, |_| true)
+                    .await?;
+                for (_, r) in &roles {
+                    out.role_detail_list
+                        .push(self.role_detail(account, r).await?);
+                }
+                (roles.into_iter().map(|(k, _)| k).collect(), more)
+            }
+            "LocalManagedPolicy" => {
+                let (policies, more) = self
+                    .list_keyed::<record::Policy>(account, after, max, |_| true)
+                    .await?;
+                for (_, p) in &policies {
+                    out.policies.push(local_policy_detail(account, p));
+                }
+                (policies.into_iter().map(|(k, _)| k).collect(), more)
+            }
+            _ => {
+                // AWS managed policies in use in this account, by ARN.
+                let mut in_use = Vec::new();
+                for p in managed_policies::AWS_POLICIES {
+                    let key = p.arn();
+                    if after.as_ref().is_some_and(|a| key <= *a) {
+                        continue;
+                    }
+                    let usage = self
+                        .tx()
+                        .get::<record::AwsPolicyUsage>(account, &key)
+                        .await?
+                        .unwrap_or_default();
+                    if usage.attachment_count > 0 || usage.boundary_usage_count > 0 {
+                        in_use.push((key, p, usage));
+                    }
+                }
+                in_use.sort_by(|a, b| a.0.cmp(&b.0));
+                let more = in_use.len() > max;
+                in_use.truncate(max);
+                for (_, p, usage) in &in_use {
+                    out.policies.push(aws_policy_detail(p, usage));
+                }
+                (in_use.into_iter().map(|(k, _, _)| k).collect(), more)
+            }
+        };
+        Ok((keys, more))
+    }
+
+    /// A role as GetAccountAuthorizationDetails lists it: its instance profiles, each with
+    /// its roles, and its last use, as AWS's entries have them.
+    async fn role_detail(&self, account: &str, r: &record::Role) -> Result<RoleDetail> {
+        let mut tx = self.tx();
+        let mut profiles = Vec::new();
+        for p in &r.instance_profiles {
+            if let Some(p) = tx
+                .get::<record::InstanceProfile>(account, &key_of(p))
+                .await?
+            {
+                profiles.push(self.profile_shape(&mut tx, account, &p, false).await?);
+            }
+        }
+        Ok(RoleDetail {
+            path: r.path.clone(),
+            role_name: r.name.clone(),
+            role_id: r.id.clone(),
+            arn: arn(account, "role", &r.path, &r.name),
+            create_date: ts(r.created),
+            assume_role_policy_document: PolicyDocumentText(self.displayed_trust(r).await?),
+            instance_profile_list: profiles,
+            role_policy_list: details(&r.inline),
+            attached_managed_policies: self.attached_shapes(account, &r.attached),
+            permissions_boundary: boundary_shape(&r.boundary),
+            tags: tag_shapes(&r.tags),
+            role_last_used: Some(shapes::RoleLastUsed {
+                last_used_date: r.last_used.as_ref().and_then(|l| ts(l.at)),
+                region: r.last_used.as_ref().map(|l| l.region.clone()),
+            }),
+        })
     }
 
     pub(crate) async fn get_account_summary(

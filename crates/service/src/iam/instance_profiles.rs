@@ -42,7 +42,7 @@ handlers! {
 }
 
 impl Service {
-    async fn profile_shape(
+    pub(crate) async fn profile_shape(
         &self,
         tx: &mut Tx<'_>,
         account: &str,

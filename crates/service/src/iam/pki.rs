@@ -20,6 +20,16 @@ use crate::error::{Result, ServiceError};
 
 /// The shortest RSA modulus AWS takes for an SSH public key.
 pub const MIN_SSH_KEY_BITS: usize = 2048;
+/// The longest RSA modulus taken for an SSH public key: OpenSSH's own limit (AWS documents
+/// none; a longer key is refused rather than stored and fingerprinted).
+pub const MAX_SSH_KEY_BITS: usize = 16384;
+/// The largest public exponent taken (exclusive): 2^32. Real keys use 65537; an exponent of
+/// 1 (no encryption at all) or an even one is no RSA key.
+pub const MAX_SSH_EXPONENT_BYTES: usize = 4;
+
+/// The most certificates a server certificate's chain may hold (AWS documents no number;
+/// real chains hold one to four): each is parsed and its signature checked on upload.
+pub const MAX_CHAIN_CERTIFICATES: usize = 10;
 
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
@@ -40,6 +50,19 @@ fn unrecognized() -> ServiceError {
 
 fn invalid_key(why: &str) -> ServiceError {
     ServiceError::InvalidPublicKey(format!("The public key is invalid: {why}."))
+}
+
+/// A positive integer's magnitude from its two's-complement big-endian encoding (SSH's
+/// `mpint`, DER's INTEGER content), which must be minimal: `None` for an empty, negative or
+/// zero-padded encoding (RFC 4251 §5 forbids "unnecessary leading bytes").
+fn positive_minimal(raw: &[u8]) -> Option<Vec<u8>> {
+    match raw {
+        [] => None,
+        [first, ..] if first & 0x80 != 0 => None,
+        [0] | [0, 0x00..=0x7f, ..] => None,
+        [0, rest @ ..] => Some(rest.to_vec()),
+        _ => Some(raw.to_vec()),
+    }
 }
 
 fn strip_zeros(b: &[u8]) -> Vec<u8> {
@@ -102,13 +125,34 @@ impl SshKey {
                 .ok_or_else(|| invalid_key("the key is not base64"))?;
             Self::from_blob(&blob)?
         };
-        if bits(&key.n) < MIN_SSH_KEY_BITS {
+        key.check()?;
+        Ok(key)
+    }
+
+    /// What makes an RSA public key one worth storing: a modulus of 2048 to 16384 bits, odd;
+    /// an odd exponent of at least 3 and below 2^32 (so below the modulus).
+    fn check(&self) -> Result<()> {
+        let n_bits = bits(&self.n);
+        if n_bits < MIN_SSH_KEY_BITS {
             return Err(invalid_key("the key must be at least 2048 bits long"));
         }
-        if key.e.is_empty() || key.e.last().is_some_and(|b| b & 1 == 0) {
+        if n_bits > MAX_SSH_KEY_BITS {
+            return Err(invalid_key("the key must be at most 16384 bits long"));
+        }
+        if self.n.last().is_none_or(|b| b & 1 == 0) {
+            return Err(invalid_key("the modulus is not odd"));
+        }
+        if self.e.last().is_none_or(|b| b & 1 == 0) {
             return Err(invalid_key("the public exponent is not odd"));
         }
-        Ok(key)
+        let small = self.e.len() <= MAX_SSH_EXPONENT_BYTES;
+        let e = self.e.iter().fold(0u64, |v, b| (v << 8) | u64::from(*b));
+        if !small || e < 3 {
+            return Err(invalid_key(
+                "the public exponent must be at least 3 and less than 2^32",
+            ));
+        }
+        Ok(())
     }
 
     fn from_blob(mut blob: &[u8]) -> Result<Self> {
@@ -123,18 +167,23 @@ impl SshKey {
         if !b.is_empty() {
             return Err(invalid_key("the key data has trailing bytes"));
         }
-        Ok(Self {
-            e: strip_zeros(e),
-            n: strip_zeros(n),
-        })
+        Self::from_integers(e, n)
+    }
+
+    /// The key from its exponent and modulus as encoded (SSH mpints or DER INTEGERs): each
+    /// a positive integer in its shortest encoding.
+    fn from_integers(e: &[u8], n: &[u8]) -> Result<Self> {
+        match (positive_minimal(e), positive_minimal(n)) {
+            (Some(e), Some(n)) => Ok(Self { e, n }),
+            _ => Err(invalid_key(
+                "the exponent and modulus must be positive integers in their shortest encoding",
+            )),
+        }
     }
 
     fn from_pem(text: &str) -> Result<Self> {
         let pem = single_pem(text).ok_or_else(|| invalid_key("the PEM block cannot be read"))?;
-        let rsa = |k: RSAPublicKey<'_>| Self {
-            e: strip_zeros(k.exponent),
-            n: strip_zeros(k.modulus),
-        };
+        let rsa = |k: RSAPublicKey<'_>| Self::from_integers(k.exponent, k.modulus);
         match pem.label.as_str() {
             "PUBLIC KEY" => {
                 let (rest, spki) = SubjectPublicKeyInfo::from_der(&pem.contents)
@@ -143,7 +192,7 @@ impl SshKey {
                     return Err(invalid_key("the PEM block has trailing bytes"));
                 }
                 match spki.parsed() {
-                    Ok(PublicKey::RSA(k)) => Ok(rsa(k)),
+                    Ok(PublicKey::RSA(k)) => rsa(k),
                     Ok(_) => Err(unrecognized()),
                     Err(_) => Err(invalid_key("the PEM block is not a public key")),
                 }
@@ -154,7 +203,7 @@ impl SshKey {
                 if !rest.is_empty() {
                     return Err(invalid_key("the PEM block has trailing bytes"));
                 }
-                Ok(rsa(k))
+                rsa(k)
             }
             _ => Err(unrecognized()),
         }
@@ -342,7 +391,13 @@ impl Certificate {
 
     /// A chain: one or more PEM certificates, each valid now, the first the issuer of `leaf`
     /// and each the issuer of the one before it (names and signatures).
+    /// More than [`MAX_CHAIN_CERTIFICATES`] is `LimitExceeded`, refused before any is parsed.
     pub fn parse_chain(leaf: &Certificate, chain: &str, now: i64) -> Result<Vec<Self>> {
+        if chain.matches("-----BEGIN ").count() > MAX_CHAIN_CERTIFICATES {
+            return Err(ServiceError::LimitExceeded(format!(
+                "Cannot exceed quota for CertificatesPerChain: {MAX_CHAIN_CERTIFICATES}"
+            )));
+        }
         let blocks = pem_blocks(chain).ok_or_else(|| {
             malformed(
                 "Unable to parse certificate chain. Please ensure the chain is in PEM format.",
@@ -437,7 +492,7 @@ mod tests {
     fn ssh_key_round_trips_through_both_encodings() {
         let key = SshKey {
             e: vec![1, 0, 1],
-            n: [&[0xc0u8][..], &[0x5a; 255]].concat(),
+            n: [&[0xc0u8][..], &[0x5b; 255]].concat(),
         };
         let ssh = key.to_ssh();
         assert_eq!(
@@ -489,6 +544,10 @@ mod tests {
                 .len(),
             1
         );
+        assert!(matches!(
+            Certificate::parse_chain(&leaf, &ca_pem.repeat(MAX_CHAIN_CERTIFICATES + 1), now),
+            Err(ServiceError::LimitExceeded(_))
+        ));
         let other_key = rcgen::KeyPair::generate().expect("key");
         let (_, other_pem) = self_signed(&other_key, "ca", true);
         assert!(matches!(
@@ -518,6 +577,61 @@ mod tests {
                 Err(ServiceError::MalformedCertificate(_))
             ));
         }
+    }
+
+    /// `ssh-rsa BASE64` of a blob with `e` and `n` written as given (not re-encoded).
+    fn raw_ssh(e: &[u8], n: &[u8]) -> String {
+        let mut blob = Vec::new();
+        put_ssh_string(&mut blob, b"ssh-rsa");
+        put_ssh_string(&mut blob, e);
+        put_ssh_string(&mut blob, n);
+        format!("ssh-rsa {}", B64.encode(blob))
+    }
+
+    #[test]
+    fn weak_and_misencoded_rsa_keys() {
+        let modulus = |bytes: usize| [&[0x00u8, 0xc3][..], &vec![0x5b; bytes - 1]].concat();
+        let n = modulus(256);
+        SshKey::parse(&raw_ssh(&[1, 0, 1], &n)).expect("a sound 2048-bit key");
+        SshKey::parse(&raw_ssh(&[3], &n)).expect("e = 3");
+        SshKey::parse(&raw_ssh(&[1, 0, 1], &modulus(2048))).expect("16384 bits");
+        let refused = [
+            ("e = 1", raw_ssh(&[1], &n)),
+            ("e even", raw_ssh(&[1, 0, 0], &n)),
+            ("e = 0", raw_ssh(&[], &n)),
+            ("e of 2^32 + 1", raw_ssh(&[1, 0, 0, 0, 1], &n)),
+            ("16392 bits", raw_ssh(&[1, 0, 1], &modulus(2049))),
+            (
+                "n even",
+                raw_ssh(&[1, 0, 1], &[&n[..n.len() - 1], &[0x5a][..]].concat()),
+            ),
+            ("n negative", raw_ssh(&[1, 0, 1], &n[1..])),
+            ("e negative", raw_ssh(&[0x81, 0, 1], &n)),
+            ("e zero-padded", raw_ssh(&[0, 1, 0, 1], &n)),
+            (
+                "n zero-padded",
+                raw_ssh(&[1, 0, 1], &[&[0u8][..], &n].concat()),
+            ),
+        ];
+        for (why, body) in refused {
+            assert!(
+                matches!(SshKey::parse(&body), Err(ServiceError::InvalidPublicKey(_))),
+                "{why}"
+            );
+        }
+        // The same rules in PEM: a PKCS#1 block with a zero-padded exponent.
+        let pkcs1 = der(0x30, &[der(0x02, &n), der(0x02, &[0, 1, 0, 1])].concat());
+        assert!(matches!(
+            SshKey::parse(&pem_block("RSA PUBLIC KEY", &pkcs1)),
+            Err(ServiceError::InvalidPublicKey(_))
+        ));
+        let e1 = der(0x30, &[der(0x02, &n), der(0x02, &[1])].concat());
+        assert!(matches!(
+            SshKey::parse(&pem_block("RSA PUBLIC KEY", &e1)),
+            Err(ServiceError::InvalidPublicKey(_))
+        ));
+        let sound = der(0x30, &[der(0x02, &n), der(0x02, &[1, 0, 1])].concat());
+        SshKey::parse(&pem_block("RSA PUBLIC KEY", &sound)).expect("sound PKCS#1");
     }
 
     #[test]

@@ -84,6 +84,38 @@ pub fn role_shape(account: &str, r: &record::Role, detailed: bool) -> shapes::Ro
 
 /// The path of service-linked roles.
 pub(crate) const SERVICE_ROLE_PATH: &str = "/aws-service-role/";
+/// The name prefix of service-linked roles.
+pub(crate) const SERVICE_ROLE_NAME_PREFIX: &str = "AWSServiceRoleFor";
+
+fn starts_with_ignoring_case(s: &str, prefix: &str) -> bool {
+    s.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// Whether a role name is one only a service-linked role may take (`AWSServiceRoleFor…`,
+/// in any case).
+pub(crate) fn reserved_role_name(name: &str) -> bool {
+    starts_with_ignoring_case(name, SERVICE_ROLE_NAME_PREFIX)
+}
+
+/// Service-linked roles are AWS's to create (CreateServiceLinkedRole): their path and their
+/// name say what they are, so CreateRole may claim neither. The path is AWS's rule, with
+/// AWS's message; the name prefix is refused too (AWS documents no rule for it), so no
+/// ordinary role can hold the name a service's role would take. Both compare without case,
+/// as role names do.
+fn check_not_service_linked(path: Option<&str>, name: &str) -> Result<()> {
+    if path.is_some_and(|p| starts_with_ignoring_case(p, SERVICE_ROLE_PATH)) {
+        return Err(ServiceError::InvalidInput(format!(
+            "Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles"
+        )));
+    }
+    if reserved_role_name(name) {
+        return Err(ServiceError::InvalidInput(format!(
+            "Role name prefix '{SERVICE_ROLE_NAME_PREFIX}' can only be used for AWS Service linked Roles"
+        )));
+    }
+    Ok(())
+}
 
 impl Service {
     /// Validates a trust policy: grammar, size, and that the users and roles it names exist,
@@ -196,16 +228,7 @@ impl Service {
         i: CreateRoleInput,
     ) -> Result<CreateRoleOutput> {
         let account = c.account();
-        // Service-linked roles are AWS's to create (CreateServiceLinkedRole); their path says
-        // what they are, so no one else may claim it.
-        if i.path
-            .as_deref()
-            .is_some_and(|p| p.starts_with(SERVICE_ROLE_PATH))
-        {
-            return Err(ServiceError::InvalidInput(format!(
-                "Path prefix '{SERVICE_ROLE_PATH}' can only be used for AWS Service linked Roles"
-            )));
-        }
+        check_not_service_linked(i.path.as_deref(), &i.role_name)?;
         let trust_ids = self
             .check_trust_policy(&i.assume_role_policy_document)
             .await?;

@@ -165,7 +165,8 @@ impl Service {
             return Err(invalid("email"));
         }
         let role_name = i.role_name.as_deref().unwrap_or(DEFAULT_ACCESS_ROLE);
-        if !valid_role_name(role_name) {
+        // A service-linked role's name is not the access role's to take (see CreateRole).
+        if !valid_role_name(role_name) || crate::iam::roles::reserved_role_name(role_name) {
             return Err(invalid("roleName"));
         }
         let now = self.now();

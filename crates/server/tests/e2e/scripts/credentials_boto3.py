@@ -141,6 +141,45 @@ for body, expected in bad.items():
     got = code(lambda: iam.upload_ssh_public_key(UserName="ssh-user", SSHPublicKeyBody=body))
     assert got == expected, (body[:40], got, expected)
 assert len(iam.list_ssh_public_keys(UserName="ssh-user")["SSHPublicKeys"]) == 2
+
+
+# Weak or misencoded RSA keys (each otherwise a well-formed blob of a real key's modulus):
+# InvalidPublicKey, nothing stored.
+def ssh_blob(e, n):
+    """`ssh-rsa BASE64` with the exponent and modulus mpints written exactly as given."""
+    def string(b):
+        return len(b).to_bytes(4, "big") + b
+    return "ssh-rsa " + base64.b64encode(string(b"ssh-rsa") + string(e) + string(n)).decode()
+
+
+def mpint(v):
+    return v.to_bytes(v.bit_length() // 8 + 1, "big")
+
+
+real_n = k1.public_key().public_numbers().n
+n_bytes = mpint(real_n)
+assert n_bytes[0] == 0  # a 2048-bit modulus: its high bit set, so a zero byte first
+big_n = rsa.generate_private_key(public_exponent=65537, key_size=1024).public_key() \
+    .public_numbers().n * (1 << 15400) + 1
+assert 16384 < big_n.bit_length() <= 16500, big_n.bit_length()
+weak = {
+    "exponent 1": ssh_blob(b"\x01", n_bytes),
+    "exponent 2": ssh_blob(b"\x02", n_bytes),
+    "even exponent 65536": ssh_blob(mpint(65536), n_bytes),
+    "exponent 2^32 + 1": ssh_blob(mpint(2**32 + 1), n_bytes),
+    "modulus over 16384 bits": ssh_blob(mpint(65537), mpint(big_n)),
+    "negative modulus": ssh_blob(mpint(65537), n_bytes[1:]),
+    "negative exponent": ssh_blob(b"\x81\x00\x01", n_bytes),
+    "zero-padded exponent": ssh_blob(b"\x00" + mpint(65537), n_bytes),
+    "zero-padded modulus": ssh_blob(mpint(65537), b"\x00" + n_bytes),
+    "even modulus": ssh_blob(mpint(65537), mpint(real_n - 1)),
+}
+# The same exact blob with sound integers is taken (the check is on the numbers, not the shape).
+assert ssh_blob(mpint(65537), n_bytes).split()[1] == ssh_public(k1).split()[1]
+for why, body in weak.items():
+    got = error(lambda: iam.upload_ssh_public_key(UserName="ssh-user", SSHPublicKeyBody=body))
+    assert got["Code"] == "InvalidPublicKey", (why, got)
+assert len(iam.list_ssh_public_keys(UserName="ssh-user")["SSHPublicKeys"]) == 2
 assert code(lambda: iam.get_ssh_public_key(UserName="ssh-user", SSHPublicKeyId="APKAAAAAAAAAAAAAAAAA",
                                            Encoding="SSH")) == "NoSuchEntity"
 assert code(lambda: iam.upload_ssh_public_key(UserName="nobody",
@@ -330,6 +369,17 @@ bad = [
     (dict(CertificateBody=certificate(leaf_key, "expired", days=-1, start=-5),
           PrivateKey=leaf_private), "MalformedCertificate"),
     (dict(CertificateBody=leaf_pem, PrivateKey=leaf_private, Path="no-slash"), "ValidationError"),
+    # A chain of more than ten certificates is refused before any is parsed.
+    (dict(CertificateBody=leaf_pem, PrivateKey=leaf_private, CertificateChain=chain * 6),
+     "LimitExceeded"),
+    # The private key pasted where a certificate goes.
+    (dict(CertificateBody=leaf_private, PrivateKey=leaf_private), "MalformedCertificate"),
+    (dict(CertificateBody=leaf_pem + leaf_private, PrivateKey=leaf_private),
+     "MalformedCertificate"),
+    (dict(CertificateBody=leaf_pem, PrivateKey=leaf_private, CertificateChain=leaf_private),
+     "MalformedCertificate"),
+    (dict(CertificateBody=leaf_pem, PrivateKey=leaf_private, CertificateChain=chain + leaf_private),
+     "MalformedCertificate"),
 ]
 for params, expected in bad:
     got = error(lambda: iam.upload_server_certificate(ServerCertificateName="bad", **params))
@@ -337,6 +387,72 @@ for params, expected in bad:
     for pk in private_keys:
         assert pk.splitlines()[1] not in got["Message"], "a private key in an error"
 assert code(lambda: iam.get_server_certificate(ServerCertificateName="bad")) == "NoSuchEntity"
+
+# A private key pasted into any other field is never repeated: not in an error message (even
+# one that quotes the value, as a model violation does), not in the audit trail.
+misplaced_key = rsa_key()
+misplaced = private_pem(misplaced_key)
+misplaced_rsa = private_pem(misplaced_key, serialization.PrivateFormat.TraditionalOpenSSL)
+misplaced_openssh = misplaced_key.private_bytes(
+    serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH,
+    serialization.NoEncryption()).decode()
+private_keys += [misplaced, misplaced_rsa, misplaced_openssh]
+iam.create_user(UserName="misplaced-user")
+wrong_fields = [
+    (lambda: iam.upload_ssh_public_key(UserName="misplaced-user", SSHPublicKeyBody=misplaced),
+     "UnrecognizedPublicKeyEncoding"),
+    (lambda: iam.upload_ssh_public_key(UserName="misplaced-user",
+                                       SSHPublicKeyBody=misplaced_openssh),
+     "UnrecognizedPublicKeyEncoding"),
+    (lambda: iam.upload_signing_certificate(UserName="misplaced-user", CertificateBody=misplaced_rsa),
+     "MalformedCertificate"),
+    (lambda: iam.upload_server_certificate(ServerCertificateName="misplaced",
+                                           CertificateBody=misplaced, PrivateKey=misplaced),
+     "MalformedCertificate"),
+    (lambda: iam.upload_server_certificate(ServerCertificateName="misplaced",
+                                           CertificateBody=leaf_pem, PrivateKey=leaf_private,
+                                           CertificateChain=misplaced_rsa),
+     "MalformedCertificate"),
+    # Model violations, whose messages quote the value: a character outside the pattern, a
+    # key too long for the member, a key as a name.
+    (lambda: iam.upload_server_certificate(ServerCertificateName="misplaced",
+                                           CertificateBody=misplaced + "\u0100",
+                                           PrivateKey=leaf_private), "ValidationError"),
+    (lambda: iam.upload_ssh_public_key(UserName="misplaced-user",
+                                       SSHPublicKeyBody=misplaced * 10), "ValidationError"),
+    (lambda: iam.upload_signing_certificate(UserName=misplaced_rsa, CertificateBody=leaf_pem),
+     "ValidationError"),
+]
+for call, expected in wrong_fields:
+    got = error(call)
+    assert got["Code"] == expected, (got, expected)
+    for pk in (misplaced, misplaced_rsa, misplaced_openssh):
+        for line in pk.splitlines()[1:-1]:
+            assert line not in got["Message"], ("a private key in an error", got)
+        assert "PRIVATE KEY" not in got["Message"], got
+assert iam.list_ssh_public_keys(UserName="misplaced-user")["SSHPublicKeys"] == []
+assert iam.list_signing_certificates(UserName="misplaced-user")["Certificates"] == []
+assert code(lambda: iam.get_server_certificate(ServerCertificateName="misplaced")) == "NoSuchEntity"
+# The refusals are recorded, each with the misplaced key's member hidden.
+recorded = {}
+for event_name, member in [("UploadSSHPublicKey", "sSHPublicKeyBody"),
+                           ("UploadSigningCertificate", "certificateBody"),
+                           ("UploadServerCertificate", "certificateBody")]:
+    for page in trail.get_paginator("lookup_events").paginate(LookupAttributes=[
+            {"AttributeKey": "EventName", "AttributeValue": event_name}]):
+        for e in page["Events"]:
+            text = e["CloudTrailEvent"]
+            for pk in (misplaced, misplaced_rsa, misplaced_openssh):
+                for line in pk.splitlines()[1:-1]:
+                    assert line not in text, ("a private key in an event", text)
+            assert "PRIVATE KEY" not in text, text
+            ev = json.loads(text)
+            if ev.get("errorCode") and "HIDDEN_DUE_TO_SECURITY_REASONS" in json.dumps(
+                    ev.get("requestParameters")):
+                recorded[event_name] = recorded.get(event_name, 0) + 1
+assert recorded.get("UploadSSHPublicKey", 0) >= 1, recorded
+assert recorded.get("UploadSigningCertificate", 0) >= 1, recorded
+assert recorded.get("UploadServerCertificate", 0) >= 2, recorded
 assert code(lambda: iam.upload_server_certificate(
     ServerCertificateName="WEB", CertificateBody=leaf_pem,
     PrivateKey=leaf_private)) == "EntityAlreadyExists"

@@ -167,6 +167,11 @@ custom = org.create_account(Email="gamma@example.com", AccountName="gamma", Role
 g = custom["AccountId"]
 assert of(admin_session(g, "Ops"), "sts").get_caller_identity()["Account"] == g
 assert code(lambda: admin_session(g)) == "AccessDenied"
+# A service-linked role's name is not the access role's to take; no account is created.
+accounts_before = len(org.list_accounts()["Accounts"])
+assert code(lambda: org.create_account(Email="delta@example.com", AccountName="delta",
+                                       RoleName="AWSServiceRoleForSupport")) == "InvalidInputException"
+assert len(org.list_accounts()["Accounts"]) == accounts_before
 
 # aws:PrincipalOrgID and aws:PrincipalOrgPaths in a trust policy: only the organization's
 # principals, and only those under `eng`, may assume.

@@ -105,6 +105,18 @@ assert iam.get_role(RoleName=name)["Role"]["Description"] == "edited again"
 e = error(lambda: iam.create_role(RoleName="fake", Path="/aws-service-role/elasticbeanstalk.amazonaws.com/",
                                   AssumeRolePolicyDocument=TRUST))
 assert e["Code"] == "InvalidInput", e
+assert e["Message"] == "Path prefix '/aws-service-role/' can only be used for AWS Service linked Roles", e
+# Nor a service-linked role's name, in any case or path: no ordinary role squats the name a
+# service's role would take.
+roles_before = iam.list_roles()["Roles"]
+for role_name, path in [("AWSServiceRoleForECS", "/"), ("awsservicerolefortest", "/"),
+                        ("AWSServiceRoleForAutoScaling_x", "/custom/"),
+                        ("fake", "/AWS-Service-Role/ecs.amazonaws.com/")]:
+    e = error(lambda: iam.create_role(RoleName=role_name, Path=path, AssumeRolePolicyDocument=TRUST))
+    assert e["Code"] == "InvalidInput", (role_name, path, e)
+    assert "can only be used for AWS Service linked Roles" in e["Message"], e
+    assert code(lambda: iam.get_role(RoleName=role_name)) == "NoSuchEntity"
+assert iam.list_roles()["Roles"] == roles_before, "nothing created"
 iam.create_role(RoleName="ordinary", AssumeRolePolicyDocument=TRUST)
 assert code(lambda: iam.delete_service_linked_role(RoleName="ordinary")) == "NoSuchEntity"
 assert iam.get_role(RoleName="ordinary")["Role"]["RoleName"] == "ordinary"
