@@ -18,6 +18,7 @@ mod iam_entities;
 mod mfa;
 mod multi_node;
 mod organizations;
+mod outbound_federation;
 mod passwords;
 mod pipeline;
 mod s3_gateway;
