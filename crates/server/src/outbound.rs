@@ -8,7 +8,6 @@
 use std::sync::Arc;
 
 use axum::{
-    Json,
     extract::{Path, State},
     http::{StatusCode, header},
     response::{IntoResponse, Response},
@@ -29,8 +28,11 @@ pub async fn document(
     };
     match found {
         Ok(Some(body)) => (
-            [(header::CACHE_CONTROL, "public, max-age=300")],
-            Json(body),
+            [
+                (header::CONTENT_TYPE, "application/json"),
+                (header::CACHE_CONTROL, "public, max-age=300"),
+            ],
+            body.to_string(),
         )
             .into_response(),
         Ok(None) => (StatusCode::NOT_FOUND, "no such issuer document").into_response(),

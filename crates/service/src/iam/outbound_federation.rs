@@ -268,8 +268,7 @@ impl Service {
                 Some(r) if r.enabled => r,
                 _ => {
                     return Err(ServiceError::FeatureDisabled(
-                        "Outbound identity federation is already disabled for this account."
-                            .into(),
+                        "Outbound identity federation is already disabled for this account.".into(),
                     ));
                 }
             };
@@ -325,8 +324,7 @@ impl Service {
                     .await?
                     .ok_or_else(|| {
                         ServiceError::FeatureDisabled(
-                            "Outbound identity federation is not enabled for this account."
-                                .into(),
+                            "Outbound identity federation is not enabled for this account.".into(),
                         )
                     })?;
                 record
@@ -352,10 +350,7 @@ impl Service {
             return Ok(None);
         }
         let mut tx = self.tx();
-        let Some(issuer) = tx
-            .get::<record::OutboundIssuer>(GLOBAL, issuer_id)
-            .await?
-        else {
+        let Some(issuer) = tx.get::<record::OutboundIssuer>(GLOBAL, issuer_id).await? else {
             return Ok(None);
         };
         Ok(self

@@ -79,7 +79,9 @@ fn check_audiences(audiences: &[String]) -> Result<()> {
 }
 
 fn tag_map(tags: impl IntoIterator<Item = (String, String)>) -> Map<String, Value> {
-    tags.into_iter().map(|(k, v)| (k, Value::String(v))).collect()
+    tags.into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect()
 }
 
 impl Service {
