@@ -15,6 +15,9 @@ pub enum Constraint {
     Range(i64, i64),
     /// Number of list items, inclusive.
     Items(usize, usize),
+    /// String length of every list item, inclusive (a list whose member shape has its own
+    /// length: GetWebIdentityToken's audiences).
+    EachLen(usize, usize),
     /// One of these values.
     Enum(&'static [&'static str]),
 }
@@ -208,7 +211,7 @@ pub fn check_str(value: &str, c: &Constraint, member: &str, errs: &mut Vec<Strin
                 ));
             }
         }
-        Constraint::Range(..) | Constraint::Items(..) => {}
+        Constraint::Range(..) | Constraint::Items(..) | Constraint::EachLen(..) => {}
     }
 }
 

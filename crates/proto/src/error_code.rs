@@ -185,6 +185,16 @@ error_codes! {
     ParentNotFound = ("ParentNotFoundException", 400),
     /// Organizations: The account's source parent is not it.
     SourceParentNotFound = ("SourceParentNotFoundException", 400),
+    /// IAM: outbound identity federation is already enabled.
+    FeatureEnabled = ("FeatureEnabled", 409),
+    /// IAM: outbound identity federation is disabled (already, or never enabled).
+    FeatureDisabled = ("FeatureDisabled", 404),
+    /// STS GetWebIdentityToken: the account has outbound identity federation off.
+    OutboundWebIdentityFederationDisabled = ("OutboundWebIdentityFederationDisabledException", 403),
+    /// STS GetWebIdentityToken: the token would outlive the calling session.
+    SessionDurationEscalation = ("SessionDurationEscalationException", 403),
+    /// STS GetWebIdentityToken: the claims are too large.
+    JwtPayloadSizeExceeded = ("JWTPayloadSizeExceededException", 400),
     /// Organizations: No root or OU has the destination's id.
     DestinationParentNotFound = ("DestinationParentNotFoundException", 400),
     /// Organizations: No account or OU has this id.

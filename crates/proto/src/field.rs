@@ -221,6 +221,15 @@ impl<T: Field> Field for Vec<T> {
         ))
     }
     fn check(&self, c: &Constraint, member: &str, errs: &mut Vec<String>) {
+        if let Constraint::EachLen(min, max) = *c {
+            for (i, item) in self.iter().enumerate() {
+                item.check(
+                    &Constraint::Len(min, max),
+                    &format!("{member}.{}.member", i + 1),
+                    errs,
+                );
+            }
+        }
         if let Constraint::Items(min, max) = *c {
             if self.len() > max {
                 errs.push(format!(

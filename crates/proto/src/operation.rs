@@ -457,6 +457,9 @@ macro_rules! operations_table {
                 GenerateCredentialReport($crate::dto::credential_report::GenerateCredentialReportInput) -> $crate::dto::credential_report::GenerateCredentialReportOutput,
                 GetCredentialReport($crate::dto::credential_report::GetCredentialReportInput) -> $crate::dto::credential_report::GetCredentialReportOutput,
                 SetSecurityTokenServicePreferences($crate::dto::account::SetSecurityTokenServicePreferencesInput),
+                EnableOutboundWebIdentityFederation($crate::dto::account::EnableOutboundWebIdentityFederationInput) -> $crate::dto::account::EnableOutboundWebIdentityFederationOutput,
+                DisableOutboundWebIdentityFederation($crate::dto::account::DisableOutboundWebIdentityFederationInput),
+                GetOutboundWebIdentityFederationInfo($crate::dto::account::GetOutboundWebIdentityFederationInfoInput) -> $crate::dto::account::GetOutboundWebIdentityFederationInfoOutput,
                 GenerateServiceLastAccessedDetails($crate::dto::access_advisor::GenerateServiceLastAccessedDetailsInput) -> $crate::dto::access_advisor::JobIdOutput,
                 GetServiceLastAccessedDetails($crate::dto::access_advisor::GetServiceLastAccessedDetailsInput) -> $crate::dto::access_advisor::GetServiceLastAccessedDetailsOutput,
                 GetServiceLastAccessedDetailsWithEntities($crate::dto::access_advisor::GetServiceLastAccessedDetailsWithEntitiesInput) -> $crate::dto::access_advisor::GetServiceLastAccessedDetailsWithEntitiesOutput,
@@ -533,6 +536,7 @@ macro_rules! operations_table {
                 DecodeAuthorizationMessage($crate::dto::sts::DecodeAuthorizationMessageInput) -> $crate::dto::sts::DecodeAuthorizationMessageOutput,
                 AssumeRoot($crate::dto::root_access::AssumeRootInput) -> $crate::dto::root_access::AssumeRootOutput,
                 GetDelegatedAccessToken($crate::dto::delegation::GetDelegatedAccessTokenInput) -> $crate::dto::delegation::GetDelegatedAccessTokenOutput,
+                GetWebIdentityToken($crate::dto::sts::GetWebIdentityTokenInput) -> $crate::dto::sts::GetWebIdentityTokenOutput,
                 #[unsigned]
                 AssumeRoleWithWebIdentity($crate::dto::sts::AssumeRoleWithWebIdentityInput) -> $crate::dto::sts::AssumeRoleWithWebIdentityOutput,
                 #[unsigned]

@@ -141,6 +141,27 @@ pub struct ServeArgs {
         value_delimiter = ','
     )]
     pub saml_url: Option<Vec<String>>,
+
+    /// The URL clients and relying parties reach this deployment at (`https://iam.example.com`,
+    /// no query): outbound identity federation's issuers are `URL/outbound/ID`
+    /// [default: `http://` (`https://` with --tls-cert) and the listen address].
+    #[arg(long, env = "ROLEGATE_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+/// Whether `url` can be an issuer's base: `http(s)://HOST[:PORT][/PATH]`, no query, fragment,
+/// user information or whitespace.
+pub fn public_url_is_valid(url: &str) -> bool {
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let host = rest.split('/').next().unwrap_or_default();
+    !host.is_empty()
+        && !rest.contains(['?', '#', '@', '\\'])
+        && !rest.chars().any(|c| c.is_whitespace() || c.is_control())
 }
 
 /// A trusted proxy: a CIDR (`10.0.0.0/8`, `fd00::/8`) or one address (`10.0.0.7`).
@@ -185,6 +206,7 @@ struct FileConfig {
     access_forward_auth_secret_file: Option<PathBuf>,
 
     saml_url: Option<Vec<String>>,
+    public_url: Option<String>,
 }
 
 /// The largest `--max-connections` accepted.
@@ -248,6 +270,8 @@ pub struct Config {
 
     /// This deployment's SAML recipient/audience URLs.
     pub saml_urls: Vec<String>,
+    /// This deployment's public URL (`None`: the scheme and the bound address).
+    pub public_url: Option<String>,
     /// Root key from `ROLEGATE_ROOT_ACCESS_KEY_ID` / `ROLEGATE_ROOT_SECRET_ACCESS_KEY`.
     pub root_key: Option<(String, rolegate_sigv4::SecretKey)>,
     /// The clock (tests shift it; never read from configuration).
@@ -353,6 +377,7 @@ impl Default for Config {
             access_forward_auth_secret_file: None,
 
             saml_urls: Vec::new(),
+            public_url: None,
             root_key: None,
             clock: ClockHandle::default(),
         }
@@ -472,6 +497,10 @@ impl ServeArgs {
                 .or(file.access_forward_auth_secret_file),
 
             saml_urls: self.saml_url.or(file.saml_url).unwrap_or_default(),
+            public_url: self
+                .public_url
+                .or(file.public_url)
+                .map(|u| u.trim_end_matches('/').to_owned()),
             root_key,
             clock: d.clock,
         };
@@ -497,6 +526,13 @@ impl ServeArgs {
         }
         if config.max_requests_per_connection == 0 {
             anyhow::bail!("--max-requests-per-connection must be at least 1");
+        }
+        if let Some(url) = &config.public_url
+            && !public_url_is_valid(url)
+        {
+            anyhow::bail!(
+                "--public-url must be an http:// or https:// URL with a host and no query or fragment, not `{url}`"
+            );
         }
         if config.max_staleness_seconds > 3600 {
             anyhow::bail!("--max-staleness-seconds must be from 0 to 3600");

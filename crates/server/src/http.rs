@@ -61,6 +61,11 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/access/v1/evaluations", post(access::evaluations))
         .route("/access/v1/verify", post(access::verify))
         .route("/access/v1/forward-auth", any(access::forward_auth))
+        // Outbound identity federation's issuer documents (unsigned, public).
+        .route(
+            "/outbound/{issuer}/.well-known/{document}",
+            get(crate::outbound::document),
+        )
         // Every other path: awsQuery at `/`, REST operations by their bindings.
         .fallback(api)
         .with_state(state)

@@ -15,6 +15,7 @@ pub mod forwarded;
 pub mod http;
 pub mod metrics;
 pub mod oidc;
+pub mod outbound;
 pub mod s3_gateway;
 pub mod serve;
 pub mod tls;
@@ -169,6 +170,17 @@ pub async fn rotate_session_key(config: &Config) -> anyhow::Result<u32> {
         .map_err(|e| anyhow::anyhow!("rotating the session key: {e}"))
 }
 
+/// Adds a new signing key per algorithm to an account's outbound identity federation and
+/// retires the current ones, in the configured store (`rolegate rotate-outbound-keys`);
+/// running nodes sign with the new keys at their next token. Returns the new keys' ids.
+pub async fn rotate_outbound_keys(config: &Config, account: &str) -> anyhow::Result<Vec<String>> {
+    admin_service(config)
+        .await?
+        .rotate_outbound_signing_keys(account)
+        .await
+        .map_err(|e| anyhow::anyhow!("rotating the outbound signing keys of {account}: {e}"))
+}
+
 /// Opens the store, bootstraps, binds and starts serving. Stops on [`Running::shutdown`],
 /// or on SIGTERM/ctrl-c when `signals` is set; then, with HTTPS, SIGHUP also reloads the
 /// certificate ([`Running::reload_tls`] does it without the signal).
@@ -177,6 +189,16 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
     let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
     let store = open_store(&config).await?;
     let account_id = management_account(&*store, config.account_id.as_deref()).await?;
+    // Bound first: the default public URL is the address actually bound (port 0 in tests).
+    let listener = tokio::net::TcpListener::bind(config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let addr = listener.local_addr()?;
+    let scheme = if tls.is_some() { "https" } else { "http" };
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("{scheme}://{addr}"));
     if config.allow_local_oidc_issuers {
         tracing::warn!(
             "OpenID Connect issuers on this host and link-local addresses are allowed (development only)"
@@ -199,6 +221,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         rolegate_service::federation::FederationConfig {
             allow_http_issuers: config.allow_http_oidc_issuers,
             saml_urls: config.saml_urls.clone(),
+            public_url,
             ..Default::default()
         },
         Arc::new(oidc::HttpsKeySource::new(
@@ -257,11 +280,6 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
         body_read_timeout: Duration::from_secs(config.body_read_timeout_seconds),
         audit_fail_open_reads: config.audit_fail_open_reads,
     });
-    let listener = tokio::net::TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("binding {}", config.listen))?;
-    let addr = listener.local_addr()?;
-    let scheme = if tls.is_some() { "https" } else { "http" };
     tracing::info!(%addr, scheme, backend = store.backend(), max_connections = config.max_connections, trusted_proxies = config.trusted_proxies.len(), "listening");
     fit_open_file_limit(config.max_connections);
 

@@ -21,6 +21,15 @@ enum Command {
     Serve(ServeArgs),
     /// Rotate the key that seals session tokens (live sessions keep working).
     RotateSessionKey(ServeArgs),
+    /// Rotate an account's outbound identity federation signing keys (tokens already issued
+    /// keep verifying until they expire).
+    RotateOutboundKeys {
+        /// The account whose keys are rotated.
+        #[arg(long = "target-account-id", value_name = "ID")]
+        target_account_id: String,
+        #[command(flatten)]
+        store: ServeArgs,
+    },
     /// Add an account with a generated root access key, written to
     /// DATA_DIR/root-credentials-ACCOUNT (mode 0600).
     AddAccount {
@@ -83,6 +92,33 @@ fn main() -> std::process::ExitCode {
             match result {
                 Ok(id) => {
                     println!("session tokens are now sealed with key {id}");
+                    std::process::ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("rolegate: {e:#}");
+                    std::process::ExitCode::FAILURE
+                }
+            }
+        }
+        Command::RotateOutboundKeys {
+            target_account_id,
+            store,
+        } => {
+            let result = store.resolve().and_then(|config| {
+                tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()?
+                    .block_on(rolegate_server::rotate_outbound_keys(
+                        &config,
+                        &target_account_id,
+                    ))
+            });
+            match result {
+                Ok(kids) => {
+                    println!(
+                        "outbound tokens of {target_account_id} are now signed with keys {}",
+                        kids.join(", ")
+                    );
                     std::process::ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -1356,7 +1356,10 @@ impl Service {
         };
         let mut acted_on = Vec::new();
         for (key, value) in &needs.keys {
-            t.keys.push((key, (*value).to_owned()));
+            t.keys.push((key, value.to_string()));
+        }
+        for (key, values) in &needs.multi_keys {
+            t.multi_keys.push((key, values.to_vec()));
         }
         for (key, arn) in &needs.policy_keys {
             t.keys.push((

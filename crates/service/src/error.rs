@@ -139,6 +139,21 @@ pub enum ServiceError {
     /// `CallerIsNotManagementAccountException`.
     #[error("{0}")]
     CallerIsNotManagementAccount(String),
+    /// `FeatureEnabled`: outbound identity federation is on already.
+    #[error("{0}")]
+    FeatureEnabled(String),
+    /// `FeatureDisabled`: outbound identity federation is off already (or was never on).
+    #[error("{0}")]
+    FeatureDisabled(String),
+    /// `OutboundWebIdentityFederationDisabledException`.
+    #[error("{0}")]
+    OutboundWebIdentityFederationDisabled(String),
+    /// `SessionDurationEscalationException`.
+    #[error("{0}")]
+    SessionDurationEscalation(String),
+    /// `JWTPayloadSizeExceededException`.
+    #[error("{0}")]
+    JwtPayloadSizeExceeded(String),
     /// `ConcurrentModification`: retries ran out.
     #[error("{0}")]
     ConcurrentModification(String),
@@ -229,6 +244,13 @@ impl ServiceError {
                 ErrorCode::InvalidAuthorizationMessageException
             }
             ServiceError::OrganizationNotFound(_) => ErrorCode::OrganizationNotFound,
+            ServiceError::FeatureEnabled(_) => ErrorCode::FeatureEnabled,
+            ServiceError::FeatureDisabled(_) => ErrorCode::FeatureDisabled,
+            ServiceError::OutboundWebIdentityFederationDisabled(_) => {
+                ErrorCode::OutboundWebIdentityFederationDisabled
+            }
+            ServiceError::SessionDurationEscalation(_) => ErrorCode::SessionDurationEscalation,
+            ServiceError::JwtPayloadSizeExceeded(_) => ErrorCode::JwtPayloadSizeExceeded,
             ServiceError::AccountNotManagementOrDelegatedAdministrator(_) => {
                 ErrorCode::AccountNotManagementOrDelegatedAdministrator
             }

@@ -19,6 +19,9 @@ pub struct FederationConfig {
     /// and `Audience`, besides AWS's (`https://signin.aws.amazon.com/saml`,
     /// `urn:amazon:webservices`).
     pub saml_urls: Vec<String>,
+    /// This deployment's public URL (`--public-url`): outbound issuers are
+    /// `PUBLIC_URL/outbound/ID`.
+    pub public_url: String,
 }
 
 impl Default for FederationConfig {
@@ -29,6 +32,7 @@ impl Default for FederationConfig {
             refetch_interval: Duration::from_secs(30),
             max_key_lifetime: Duration::from_secs(3600),
             saml_urls: Vec::new(),
+            public_url: "http://127.0.0.1:7470".into(),
         }
     }
 }

@@ -152,8 +152,10 @@ pub(crate) struct Needs<'a> {
     /// AttachPolicy's target).
     pub org_also: Vec<OrgResource<'a>>,
     /// Further single-valued condition keys the request sets, as it spells them
-    /// (`iam:AWSServiceName`, `sts:TaskPolicyArn`).
-    pub keys: Vec<(&'static str, &'a str)>,
+    /// (`iam:AWSServiceName`, `sts:TaskPolicyArn`, `sts:DurationSeconds`).
+    pub keys: Vec<(&'static str, std::borrow::Cow<'a, str>)>,
+    /// Further multivalued condition keys (`sts:IdentityTokenAudience`).
+    pub multi_keys: Vec<(&'static str, &'a [String])>,
 }
 
 impl<'a> Needs<'a> {
@@ -170,12 +172,19 @@ impl<'a> Needs<'a> {
             passes_role: None,
             org_also: Vec::new(),
             keys: Vec::new(),
+            multi_keys: Vec::new(),
         }
     }
 
     /// A further condition key of the request.
-    pub fn key(mut self, key: &'static str, value: &'a str) -> Self {
-        self.keys.push((key, value));
+    pub fn key(mut self, key: &'static str, value: impl Into<std::borrow::Cow<'a, str>>) -> Self {
+        self.keys.push((key, value.into()));
+        self
+    }
+
+    /// A further multivalued condition key of the request.
+    pub fn multi_key(mut self, key: &'static str, values: &'a [String]) -> Self {
+        self.multi_keys.push((key, values));
         self
     }
 

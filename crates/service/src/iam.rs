@@ -15,6 +15,7 @@ mod inline_policies;
 mod instance_profiles;
 mod mfa_devices;
 pub mod oidc_providers;
+pub mod outbound_federation;
 mod passwords;
 mod pki;
 mod policies;

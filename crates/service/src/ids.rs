@@ -26,6 +26,23 @@ pub fn unique_id(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}{}", random_chars(17)?))
 }
 
+/// A random (version 4) UUID, lowercase: outbound issuer ids and token ids (`jti`).
+pub fn uuid() -> Result<String> {
+    let mut b = [0u8; 16];
+    random_bytes(&mut b)?;
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    let h = hex::encode(b);
+    Ok(format!(
+        "{}-{}-{}-{}-{}",
+        &h[..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..]
+    ))
+}
+
 /// A signing certificate's id: 28 characters (the length of AWS's).
 pub fn certificate_id() -> Result<String> {
     random_chars(28)

@@ -16,6 +16,7 @@ mod federation_token;
 mod saml;
 mod session_token;
 mod web_identity;
+mod web_identity_token;
 
 use std::sync::Arc;
 

@@ -418,6 +418,11 @@ fn filler(access_key_id: &str) -> Vec<Member> {
             one("WebIdentityToken", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln"),
         ),
         (
+            "Audience",
+            one("Audience.member.1", "https://api.example.com"),
+        ),
+        ("SigningAlgorithm", one("SigningAlgorithm", "ES384")),
+        (
             "SAMLMetadataDocument",
             one("SAMLMetadataDocument", saml_metadata()),
         ),

@@ -82,7 +82,16 @@ pub mod kind {
     /// A last-accessed report job (GenerateServiceLastAccessedDetails,
     /// GenerateOrganizationsAccessReport), keyed by its job id.
     pub const ACCESS_REPORT_JOB: &str = "access-report-job";
+    /// An account's outbound identity federation: the switch, its issuer and signing keys
+    /// (key [`super::OUTBOUND_FEDERATION_KEY`]).
+    pub const OUTBOUND_FEDERATION: &str = "outbound-federation";
+    /// Which account an outbound issuer id belongs to (GLOBAL scope, keyed by the id), so
+    /// the unsigned issuer documents find the account.
+    pub const OUTBOUND_ISSUER: &str = "outbound-issuer";
 }
+
+/// The key of an account's one outbound federation record.
+pub const OUTBOUND_FEDERATION_KEY: &str = "outbound";
 
 /// The key of the one audit signing key record.
 pub const AUDIT_SIGNING_KEY: &str = "digest";
@@ -886,6 +895,45 @@ mod v1 {
         pub tags: Vec<Tag>,
     }
 
+    /// An account's outbound identity federation (EnableOutboundWebIdentityFederation): made
+    /// at the first enable, never deleted, so the issuer outlives a disable.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OutboundFederation {
+        /// Whether GetWebIdentityToken issues tokens.
+        pub enabled: bool,
+        /// The issuer's id (a UUID): the issuer is `PUBLIC_URL/outbound/ID`.
+        pub issuer_id: String,
+        /// The signing keys, oldest first; the newest unretired key of an algorithm signs.
+        pub keys: Vec<OutboundSigningKey>,
+        /// Last enabled, disabled or rotated at.
+        pub changed: i64,
+    }
+
+    /// A key that signs an account's outbound tokens.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OutboundSigningKey {
+        /// The RFC 7638 thumbprint of the public key (the JWKS `kid`).
+        pub kid: String,
+        /// `RS256` or `ES384`.
+        pub alg: String,
+        /// The private key, PKCS#8 DER in base64.
+        pub pkcs8: Secret,
+        /// The public key's JWK members (`kty`, `n`/`e` or `crv`/`x`/`y`).
+        pub jwk: BTreeMap<String, String>,
+        /// Made at.
+        pub created: i64,
+        /// Retired by a rotation at (no longer signs; published a while longer).
+        #[serde(default)]
+        pub retired: Option<i64>,
+    }
+
+    /// The account an outbound issuer id belongs to.
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct OutboundIssuer {
+        /// The account.
+        pub account: String,
+    }
+
     /// A SAML assertion ID that was used once (the replay cache shared by every node).
     #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
     pub struct SamlAssertionUse {
@@ -941,6 +989,8 @@ entity! {
     AuditChainHead => kind::AUDIT_CHAIN_HEAD,
     ServiceLinkedRoleDeletion => kind::SLR_DELETION,
     AccessReportJob => kind::ACCESS_REPORT_JOB,
+    OutboundFederation => kind::OUTBOUND_FEDERATION,
+    OutboundIssuer => kind::OUTBOUND_ISSUER,
 }
 
 /// Serializes a record.

@@ -108,6 +108,17 @@ shape!(ListAccountAliasesOutput {
 });
 
 // STS preferences: <https://docs.aws.amazon.com/IAM/latest/APIReference/API_SetSecurityTokenServicePreferences.html>.
+structure!(EnableOutboundWebIdentityFederationInput {});
+shape!(EnableOutboundWebIdentityFederationOutput {
+    issuer_identifier: Option<String> = "IssuerIdentifier"
+});
+structure!(DisableOutboundWebIdentityFederationInput {});
+structure!(GetOutboundWebIdentityFederationInfoInput {});
+shape!(GetOutboundWebIdentityFederationInfoOutput {
+    issuer_identifier: Option<String> = "IssuerIdentifier",
+    jwt_vending_enabled: Option<bool> = "JwtVendingEnabled",
+});
+
 structure!(SetSecurityTokenServicePreferencesInput {
     global_endpoint_token_version: String =
         "GlobalEndpointTokenVersion"[crate::constraint::Constraint::Enum(&["v1Token", "v2Token"])],

@@ -123,6 +123,27 @@ shape!(GetAccessKeyInfoOutput {
     account: String = "Account"
 });
 
+/// `webIdentityTokenAudienceListType`: 1–10 audiences of 1–1000 characters
+/// (`webIdentityTokenAudienceStringType`).
+const AUDIENCES: Constraint = Constraint::Items(1, 10);
+const AUDIENCE_LEN: Constraint = Constraint::EachLen(1, 1000);
+/// `webIdentityTokenDurationSecondsType`.
+const WEB_IDENTITY_TOKEN_DURATION: Constraint = Constraint::Range(60, 3600);
+/// `jwtAlgorithmType`: 5 characters; the values the API reference lists.
+const LEN_ALGORITHM: Constraint = Constraint::Len(5, 5);
+const ALGORITHM: Constraint = Constraint::Enum(&["RS256", "ES384"]);
+
+structure!(GetWebIdentityTokenInput {
+    audience: Vec<String> = "Audience" [AUDIENCES, AUDIENCE_LEN],
+    duration_seconds: Option<i64> = "DurationSeconds" [WEB_IDENTITY_TOKEN_DURATION],
+    signing_algorithm: String = "SigningAlgorithm" [LEN_ALGORITHM, ALGORITHM],
+    tags: Vec<Tag> = "Tags" [TAGS],
+});
+shape!(GetWebIdentityTokenOutput {
+    web_identity_token: Secret = "WebIdentityToken",
+    expiration: Option<OffsetDateTime> = "Expiration",
+});
+
 structure!(DecodeAuthorizationMessageInput {
     encoded_message: String = "EncodedMessage"[ENCODED_MESSAGE]
 });

@@ -19,6 +19,7 @@ mod iam_entities;
 mod mfa;
 mod multi_node;
 mod organizations;
+mod outbound_federation;
 mod passwords;
 mod pipeline;
 mod real_tools;

@@ -150,16 +150,21 @@ pub async fn sqlite_configured(adjust: impl FnOnce(Config) -> Config) -> Server 
 /// A server on PostgreSQL in a fresh schema, on a clock the test may move; `None` (skipped)
 /// only when PostgreSQL is unreachable and `CI` is not set.
 pub async fn postgres() -> Option<Server> {
+    postgres_configured(|c| c).await
+}
+
+/// [`postgres`] with settings changed from the tests' defaults.
+pub async fn postgres_configured(adjust: impl FnOnce(Config) -> Config) -> Option<Server> {
     let dir = tempfile::tempdir().expect("tempdir");
     let schema = format!("rg_e2e_{}", random_suffix());
     let clock = Arc::new(ShiftedClock::default());
-    let config = Config {
+    let config = adjust(Config {
         data_dir: dir.path().to_path_buf(),
         database_url: Some(pg_url().into()),
         database_schema: Some(schema.clone()),
         clock: ClockHandle(clock.clone()),
         ..base_config()
-    };
+    });
     match start(config.clone(), false).await {
         Ok(running) => Some(Server {
             endpoint: format!("http://{}", running.addr),

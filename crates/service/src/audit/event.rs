@@ -38,10 +38,14 @@ pub fn read_only(operation: &str) -> bool {
 
 /// Whether a successful call may be answered although its event could not be written, when
 /// the operator allows it (`--audit-fail-open-reads`): read-only calls, except those that
-/// issue credentials (GetSessionToken, GetFederationToken) — credentials are never handed
-/// out unrecorded.
+/// issue credentials (GetSessionToken, GetFederationToken, GetWebIdentityToken) — credentials
+/// are never handed out unrecorded.
 pub fn may_fail_open(operation: &str) -> bool {
-    read_only(operation) && !matches!(operation, "GetSessionToken" | "GetFederationToken")
+    read_only(operation)
+        && !matches!(
+            operation,
+            "GetSessionToken" | "GetFederationToken" | "GetWebIdentityToken"
+        )
 }
 
 /// An event, ready to store: its id, its account, and the JSON CloudTrail writes.
@@ -647,6 +651,7 @@ mod tests {
         for op in [
             "GetSessionToken",
             "GetFederationToken",
+            "GetWebIdentityToken",
             "AssumeRole",
             "CreateAccessKey",
         ] {

@@ -187,8 +187,14 @@ for service, model in models.items():
                 assert outcome == "AccessDenied", ("aws:ResourceTag", op, member, outcome)
                 tag_checked += 1
 
+for service, model in models.items():
+    n = sum(1 for a in answered if a.startswith(f"{service}:"))
+    print(f"{service}: answered {n}/{len(model.operation_names)} model operations",
+          file=sys.stderr)
 print(f"answered {len(answered)} of {len(answered) + len(unanswered)} model operations",
       file=sys.stderr)
+# Every operation of the models answers (issue 17): none is InvalidAction.
+assert not unanswered, sorted(unanswered)
 print(f"respelling: {checked} (operation, entity member) pairs, {denied_checked} denied "
       "for the stored spelling and for every respelling", file=sys.stderr)
 print(f"resource tags: {tag_checked} of them denied by a Deny on the entity's tags too",
