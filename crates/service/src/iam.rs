@@ -35,6 +35,7 @@ use time::OffsetDateTime;
 
 pub(crate) use self::mfa_devices::{device_key, serial_of};
 pub use self::policies::ManagedRef;
+pub use self::roles::bind_principals;
 use crate::{
     Caller, RequestEnv, Service,
     error::{Result, ServiceError},
