@@ -176,13 +176,10 @@ impl Authorizer {
             .err()
             .and_then(|e| e.message().map(str::to_owned))
             .unwrap_or_default();
-        let code = decision
-            .as_ref()
-            .err()
-            .map(|e| match e.code() {
-                S3ErrorCode::MethodNotAllowed => "MethodNotAllowed",
-                _ => "AccessDenied",
-            });
+        let code = decision.as_ref().err().map(|e| match e.code() {
+            S3ErrorCode::MethodNotAllowed => "MethodNotAllowed",
+            _ => "AccessDenied",
+        });
         let outcome = match code {
             None => Ok(None),
             Some(code) => Err(Failure {
@@ -398,7 +395,13 @@ impl Access {
         rule: &actions::Rule,
         bucket: &str,
     ) -> S3Result<()> {
-        let Some((record, _)) = self.authorizer.buckets.get(bucket).await.map_err(internal)? else {
+        let Some((record, _)) = self
+            .authorizer
+            .buckets
+            .get(bucket)
+            .await
+            .map_err(internal)?
+        else {
             return Ok(()); // denied by `allow`: the bucket belongs to no account
         };
         if record.account == resolved.caller.account {

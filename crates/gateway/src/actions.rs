@@ -309,10 +309,12 @@ pub fn required_actions(
             .keys()
             .any(|k| k.as_str().starts_with("x-amz-grant-"));
     let versioned = query.iter().any(|(k, _)| k == "versionId");
-    let mut out = vec![match VERSION_ACTIONS.iter().find(|(op, _)| *op == rule.op) {
-        Some((_, action)) if versioned => *action,
-        _ => rule.action,
-    }];
+    let mut out = vec![
+        match VERSION_ACTIONS.iter().find(|(op, _)| *op == rule.op) {
+            Some((_, action)) if versioned => *action,
+            _ => rule.action,
+        },
+    ];
     if WRITES_OBJECT.contains(&rule.op) {
         let replaces_tags = rule.op == "CopyObject"
             && headers

@@ -47,9 +47,8 @@ fn body_verdict(e: S3Error) -> S3Error {
     if *e.code() != S3ErrorCode::InternalError {
         return e;
     }
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = e
-        .source()
-        .map(|s| s as &(dyn std::error::Error + 'static));
+    let mut cause: Option<&(dyn std::error::Error + 'static)> =
+        e.source().map(|s| s as &(dyn std::error::Error + 'static));
     while let Some(c) = cause {
         let text = c.to_string();
         if text.contains("Sha256Mismatch") {
