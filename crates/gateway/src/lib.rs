@@ -54,7 +54,16 @@ impl std::fmt::Debug for BackendConfig {
     }
 }
 
-/// A client of the backend, path-style, with the backend's key.
+/// How long the gateway waits for a TCP connection to the backend store.
+pub const BACKEND_CONNECT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// How long the gateway waits for the backend's response to begin, counted from the request
+/// (its body's upload included): a backend that stops answering fails the request instead of
+/// holding it, and the client's connection, forever. Generous, so that a single large PUT at
+/// modest speed still fits; larger objects go in parts.
+pub const BACKEND_RESPONSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(300);
+
+/// A client of the backend, path-style, with the backend's key and the timeouts above.
 pub fn backend_client(backend: &BackendConfig) -> aws_sdk_s3::Client {
     let credentials = aws_credential_types::Credentials::from_keys(
         backend.access_key_id.clone(),
@@ -67,6 +76,12 @@ pub fn backend_client(backend: &BackendConfig) -> aws_sdk_s3::Client {
         .region(aws_sdk_s3::config::Region::new(backend.region.clone()))
         .credentials_provider(credentials)
         .force_path_style(true)
+        .timeout_config(
+            aws_sdk_s3::config::timeout::TimeoutConfig::builder()
+                .connect_timeout(BACKEND_CONNECT_TIMEOUT)
+                .read_timeout(BACKEND_RESPONSE_TIMEOUT)
+                .build(),
+        )
         .request_checksum_calculation(aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired)
         .response_checksum_validation(aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired)
         .build();

@@ -7,7 +7,7 @@
 //! long is disconnected), the number of requests a connection may carry, the cap on open
 //! connections (beyond it new sockets are closed at once, with a rate-limited warning), backing
 //! off on accept errors such as `EMFILE` instead of spinning, and shutdown (stop accepting,
-//! finish in-flight requests, close idle connections). The body-read timeout is `http`'s.
+//! finish in-flight requests for up to 30 s, close idle connections). The body-read timeout is `http`'s.
 //!
 //! With `--tls-cert` the connection is TLS: its handshake has the header-read timeout too and
 //! holds its slot under both caps while it runs, so a client that connects and never
@@ -368,10 +368,26 @@ pub async fn serve(
     drop(listener);
     let _ = closing_tx.send(true);
     // Every connection holds a slot until it has closed: having them all means all are done.
+    // A request that never ends (a backend that stops answering the S3 gateway, say) does not
+    // hold the stop forever: past the drain limit the server stops without it.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
-    let _ = slots.acquire_many(all).await;
+    if tokio::time::timeout(DRAIN_LIMIT, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            busy = usize::try_from(all)
+                .unwrap_or(usize::MAX)
+                .saturating_sub(slots.available_permits()),
+            "connections still busy {} s after shutdown began: stopping without them",
+            DRAIN_LIMIT.as_secs()
+        );
+    }
     Ok(())
 }
+
+/// How long shutdown waits for in-flight requests to finish.
+const DRAIN_LIMIT: Duration = Duration::from_secs(30);
 
 /// One connection, until the client or a limit closes it, or shutdown has let its in-flight
 /// request finish. Its slot is given back before the socket closes, so a client that sees the

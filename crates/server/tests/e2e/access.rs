@@ -121,7 +121,7 @@ async fn cast(s: &Server) -> Cast {
 
 /// `curl --aws-sigv4`: returns (status, headers, body).
 async fn curl(args: &[&str]) -> (u16, String, String) {
-    let out = tokio::process::Command::new("curl")
+    let out = crate::support::bounded_async("curl")
         .args(["-sS", "-D", "-", "-o", "-", "--max-time", "20"])
         .args(args)
         .stdin(Stdio::null())
@@ -863,7 +863,7 @@ except urllib.error.HTTPError as e:
     print(e.code, e.read().decode())
 "#;
         let run = |args: Vec<String>| async move {
-            let out = tokio::process::Command::new("python3")
+            let out = crate::support::bounded_async("python3")
                 .arg("-c")
                 .arg(script)
                 .args(args)
@@ -901,7 +901,7 @@ try:
 except urllib.error.HTTPError as e:
     print(e.code, e.read().decode())
 "#;
-        let out = tokio::process::Command::new("python3")
+        let out = crate::support::bounded_async("python3")
             .arg("-c")
             .arg(presign)
             .args([

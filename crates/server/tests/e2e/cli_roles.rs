@@ -2,15 +2,13 @@
 //! `role_arn` + `source_profile` (the cli assumes the role by itself), `aws sts assume-role`,
 //! and the AccessDenied error as botocore parses it.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::{durability::binary_server, support::*};
 
 fn aws(dir: &std::path::Path, endpoint: &str, args: &[&str]) -> Result<Value, String> {
     aws_json(
-        Command::new("aws")
+        crate::support::bounded("aws")
             .args(args)
             .args(["--output", "json"])
             .env_remove("AWS_ACCESS_KEY_ID")
@@ -148,7 +146,7 @@ except botocore.exceptions.ClientError as e:
     print(json.dumps({{"code": err["Code"], "message": err["Message"], "encoded": err.get("EncodedAuthorizationMessage", "")}}))
 "#
         );
-        let out = Command::new("python3")
+        let out = crate::support::bounded("python3")
             .arg("-c")
             .arg(script)
             .output()

@@ -1,7 +1,5 @@
 //! The seed walkthrough with the real aws-cli against the real binary.
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::{
@@ -18,7 +16,7 @@ struct Cli {
 impl Cli {
     fn run(&self, args: &[&str]) -> Result<Value, String> {
         aws_json(
-            Command::new("aws")
+            crate::support::bounded("aws")
                 .args(args)
                 .args(["--endpoint-url", &self.endpoint, "--output", "json"])
                 .env("AWS_ACCESS_KEY_ID", &self.key.0)

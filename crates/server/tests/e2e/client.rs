@@ -2,8 +2,6 @@
 //! between roles (not chain), fail without exporting anything, exec, credential_process used by
 //! the aws-cli, ExternalId, MFA and duration.
 
-use std::process::Command;
-
 use totp_rs::{Algorithm, TOTP};
 
 use crate::{
@@ -18,7 +16,7 @@ pub(crate) fn bash(
     env: &[(&str, &str)],
     script: &str,
 ) -> (i32, String, String) {
-    let mut cmd = Command::new("bash");
+    let mut cmd = crate::support::bounded("bash");
     cmd.arg("-c")
         .arg(script)
         .current_dir(dir)

@@ -579,7 +579,7 @@ async fn web_identity_with_a_real_openid_provider() {
     };
     let expected = format!("arn:aws:sts::{ACCOUNT}:assumed-role/ci/web-env");
     if boto3_available() {
-        let mut cmd = Command::new("python3");
+        let mut cmd = crate::support::bounded("python3");
         cmd.args([
             "-c",
             "import boto3; print(boto3.client('sts').get_caller_identity()['Arn']); boto3.client('iam').get_role(RoleName='ci')",
@@ -596,7 +596,7 @@ async fn web_identity_with_a_real_openid_provider() {
         assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), expected);
     }
     if aws_cli_available() {
-        let mut cmd = Command::new("aws");
+        let mut cmd = crate::support::bounded("aws");
         cmd.args(["sts", "get-caller-identity", "--output", "json"]);
         web_env(&mut cmd);
         let who = tokio::task::spawn_blocking(move || aws_json(&mut cmd))
@@ -604,7 +604,7 @@ async fn web_identity_with_a_real_openid_provider() {
             .expect("join")
             .expect("aws sts get-caller-identity with a web identity");
         assert_eq!(who["Arn"], expected.as_str());
-        let mut cmd = Command::new("aws");
+        let mut cmd = crate::support::bounded("aws");
         cmd.args([
             "sts",
             "assume-role-with-web-identity",

@@ -20,6 +20,7 @@ mod multi_node;
 mod organizations;
 mod passwords;
 mod pipeline;
+mod real_tools;
 mod s3_gateway;
 mod saml;
 mod service_linked_roles;
@@ -90,4 +91,6 @@ on_both_backends! {
     service_linked_roles::delegation_requests => sqlite_delegation_requests, postgres_delegation_requests;
     service_linked_roles::access_advisor => sqlite_access_advisor, postgres_access_advisor;
     service_linked_roles::with_the_rust_sdk => sqlite_issue17_rust_sdk, postgres_issue17_rust_sdk;
+    real_tools::pmapper_finds_escalation => sqlite_pmapper, postgres_pmapper;
+    real_tools::cloudsplaining_flags_overpermissive_policy => sqlite_cloudsplaining, postgres_cloudsplaining;
 }

@@ -6,8 +6,6 @@
 //!
 //! <https://docs.aws.amazon.com/organizations/latest/userguide/orgs_manage_accounts_access.html>
 
-use std::process::Command;
-
 use serde_json::Value;
 
 use crate::support::*;
@@ -61,7 +59,7 @@ async fn organizations_script(endpoint: &str, mode: Vec<String>) -> Value {
     );
     let endpoint = endpoint.to_owned();
     let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
+        crate::support::bounded("python3")
             .arg(path)
             .args([&endpoint, ROOT_KEY, ROOT_SECRET, ACCOUNT])
             .args(mode)
@@ -307,7 +305,7 @@ pub async fn member_accounts_through_the_access_role(s: &Server) {
         let dir_path = dir.path().to_owned();
         let who = tokio::task::spawn_blocking(move || {
             aws_json(
-                Command::new("aws")
+                crate::support::bounded("aws")
                     .args(["sts", "get-caller-identity", "--profile", "member"])
                     .args(["--output", "json"])
                     .env_remove("AWS_ACCESS_KEY_ID")

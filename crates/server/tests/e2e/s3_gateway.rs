@@ -48,17 +48,40 @@ fn weed_available() -> bool {
     ok
 }
 
-/// Distinct free ports, all bound at once so that none is handed out twice.
+/// Distinct free ports below the kernel's ephemeral range (32768–60999), all bound at once so
+/// that none is handed out twice. Ports from the ephemeral range would race: between our
+/// check and `weed`'s bind, any outgoing connection of a concurrent test may take one as its
+/// local port, and a `weed mini` missing one of its servers accepts requests it never answers.
 fn free_ports(n: usize) -> Vec<u16> {
-    let held: Vec<std::net::TcpListener> = (0..n)
-        .map(|_| std::net::TcpListener::bind("127.0.0.1:0").expect("bind"))
-        .collect();
+    let mut held = Vec::with_capacity(n);
+    let mut seed = [0u8; 2];
+    getrandom::fill(&mut seed).expect("random");
+    let mut port = 20_000 + u16::from_le_bytes(seed) % 12_000;
+    while held.len() < n {
+        port = if port >= 32_700 { 20_000 } else { port + 1 };
+        if let Ok(l) = std::net::TcpListener::bind(("127.0.0.1", port)) {
+            held.push(l);
+        }
+    }
     held.iter()
         .map(|l| l.local_addr().expect("addr").port())
         .collect()
 }
 
 async fn weed() -> Weed {
+    let mut last_log = String::new();
+    for _ in 0..3 {
+        match weed_once().await {
+            Ok(weed) => return weed,
+            Err(log) => last_log = log,
+        }
+    }
+    panic!("weed mini did not become ready in three tries:\n{last_log}");
+}
+
+/// One `weed mini` on fresh ports, ready when a signed write and read of an object succeed
+/// (an answering S3 port alone does not show that the volume and filer servers started).
+async fn weed_once() -> Result<Weed, String> {
     let dir = tempfile::tempdir().expect("dir");
     let config = dir.path().join("s3.json");
     std::fs::write(
@@ -107,18 +130,51 @@ async fn weed() -> Weed {
         endpoint: format!("http://127.0.0.1:{}", p[6]),
         _dir: dir,
     };
-    // Ready when the S3 port answers a signed ListBuckets.
     let client = rolegate_gateway::backend_client(&backend(&weed));
-    for _ in 0..120 {
-        if client.list_buckets().send().await.is_ok() {
-            return weed;
+    let probe = async {
+        loop {
+            if client.list_buckets().send().await.is_ok() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        let _ = client.create_bucket().bucket("weed-ready").send().await;
+        loop {
+            let put = client
+                .put_object()
+                .bucket("weed-ready")
+                .key("probe")
+                .body(b"ready".to_vec().into())
+                .send()
+                .await;
+            if put.is_ok()
+                && client
+                    .get_object()
+                    .bucket("weed-ready")
+                    .key("probe")
+                    .send()
+                    .await
+                    .is_ok()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+        let _ = client
+            .delete_object()
+            .bucket("weed-ready")
+            .key("probe")
+            .send()
+            .await;
+        let _ = client.delete_bucket().bucket("weed-ready").send().await;
+    };
+    if tokio::time::timeout(Duration::from_secs(60), probe)
+        .await
+        .is_ok()
+    {
+        return Ok(weed);
     }
-    panic!(
-        "weed mini did not become ready:\n{}",
-        std::fs::read_to_string(weed._dir.path().join("weed.log")).unwrap_or_default()
-    );
+    Err(std::fs::read_to_string(weed._dir.path().join("weed.log")).unwrap_or_default())
 }
 
 fn backend(weed: &Weed) -> BackendConfig {
@@ -155,7 +211,7 @@ async fn gateway_configured(
 
 /// `aws --endpoint-url GW s3… ARGS` with the given key (and token): (success, stdout, stderr).
 fn aws_s3(gw: &str, creds: (&str, &str, Option<&str>), args: &[&str]) -> (bool, String, String) {
-    let mut cmd = bounded("aws");
+    let mut cmd = crate::support::bounded("aws");
     cmd.arg("--endpoint-url")
         .arg(gw)
         .args(args)
@@ -715,7 +771,7 @@ async fn s3_gateway_bucket_policies_and_ownership() {
     );
     assert!(ok, "{err}");
     let curl = |url: &str| {
-        let out = Command::new("curl")
+        let out = crate::support::bounded("curl")
             .args(["-s", "-w", "%{http_code}", url])
             .output()
             .expect("curl");
@@ -734,7 +790,7 @@ async fn s3_gateway_bucket_policies_and_ownership() {
     // A SigV4 presigned read is REST-QUERY-STRING: denied by the policy's s3:authType.
     let config = dir.path().join("s3v4.cfg");
     std::fs::write(&config, "[default]\ns3 =\n  signature_version = s3v4\n").expect("cfg");
-    let out = Command::new("aws")
+    let out = crate::support::bounded("aws")
         .args([
             "--endpoint-url",
             &gw,
@@ -1017,34 +1073,23 @@ async fn s3_gateway_attack16_findings() {
     let s = sqlite().await;
     let (gw_running, gw) = gateway(&s, &weed).await;
     let (pk, ps) = add_account(&s, PARTNER).await;
-    let script = format!(
-        "{}/tests/e2e/scripts/s3_gateway_findings_boto3.py",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let args = [
-        gw.clone(),
-        s.endpoint.clone(),
-        ROOT_KEY.into(),
-        ROOT_SECRET.into(),
-        ACCOUNT.into(),
-        PARTNER.into(),
-        pk,
-        ps,
-        weed.endpoint.clone(),
-        BACKEND_KEY.into(),
-        BACKEND_SECRET.into(),
-    ];
-    let out = python(move |cmd| {
-        cmd.arg(script).args(args);
-    })
+    run_boto3_script(
+        "s3_gateway_findings_boto3.py",
+        vec![
+            gw.clone(),
+            s.endpoint.clone(),
+            ROOT_KEY.into(),
+            ROOT_SECRET.into(),
+            ACCOUNT.into(),
+            PARTNER.into(),
+            pk,
+            ps,
+            weed.endpoint.clone(),
+            BACKEND_KEY.into(),
+            BACKEND_SECRET.into(),
+        ],
+    )
     .await;
-    assert!(
-        out.status.success(),
-        "findings script failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
 
     let store = s.running.as_ref().expect("running").service.store().clone();
     let events: Vec<serde_json::Value> = store

@@ -26,7 +26,7 @@ fn saml_dir() -> PathBuf {
 /// Whether the IdP can run here (CI installs it; elsewhere the tests say why they skip).
 fn idp_available() -> bool {
     let ok = std::path::Path::new("/usr/bin/xmlsec1").exists()
-        && Command::new("python3")
+        && crate::support::bounded("python3")
             .args(["-c", "import saml2, signxml, lxml"])
             .output()
             .is_ok_and(|o| o.status.success());
@@ -44,7 +44,7 @@ struct Idp {
 impl Idp {
     fn start() -> Self {
         let dir = tempfile::tempdir().expect("dir");
-        let out = Command::new("python3")
+        let out = crate::support::bounded("python3")
             .arg(saml_dir().join("idp.py"))
             .args(["init", dir.path().to_str().expect("path"), ENTITY_ID])
             .output()
@@ -65,7 +65,7 @@ impl Idp {
     fn response(&self, attributes: &Value, options: Value) -> String {
         let mut o = options;
         o["attributes"] = attributes.clone();
-        let out = Command::new("python3")
+        let out = crate::support::bounded("python3")
             .arg(saml_dir().join("idp.py"))
             .args([
                 "response",
@@ -88,7 +88,7 @@ impl Idp {
 
     /// The catalogue's variants, by name.
     fn attacks(&self, attributes: &Value) -> serde_json::Map<String, Value> {
-        let out = Command::new("python3")
+        let out = crate::support::bounded("python3")
             .arg(saml_dir().join("attacks.py"))
             .args([
                 self.dir.path().to_str().expect("path"),
@@ -474,7 +474,7 @@ pub async fn assume_role_with_saml_real_idp(s: &Server) {
             s.endpoint
         );
         let out = tokio::task::spawn_blocking(move || {
-            Command::new("python3")
+            crate::support::bounded("python3")
                 .args(["-c", &script, &assertion])
                 .env_remove("AWS_ACCESS_KEY_ID")
                 .env_remove("AWS_SECRET_ACCESS_KEY")
@@ -501,7 +501,7 @@ pub async fn assume_role_with_saml_real_idp(s: &Server) {
     let dir = tempfile::tempdir().expect("dir");
     if aws_cli_available() {
         let assertion = tokio::task::spawn_blocking(fresh()).await.expect("join");
-        let mut cmd = Command::new("aws");
+        let mut cmd = crate::support::bounded("aws");
         cmd.args([
             "sts",
             "assume-role-with-saml",

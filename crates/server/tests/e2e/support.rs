@@ -27,7 +27,10 @@ pub struct Server {
 impl Server {
     pub async fn stop(mut self) {
         if let Some(r) = self.running.take() {
-            r.shutdown().await.expect("clean shutdown");
+            tokio::time::timeout(std::time::Duration::from_secs(90), r.shutdown())
+                .await
+                .expect("the server stops within 90 s")
+                .expect("clean shutdown");
         }
         if let Some(schema) = &self.pg_schema {
             let _ = rolegate_store::PostgresStore::drop_schema(&pg_url(), schema).await;
@@ -46,7 +49,61 @@ fn random_suffix() -> String {
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
+/// How long one run of an external tool may take before `timeout` stops it: a tool, a peer or
+/// the server that stops answering then fails its test instead of hanging the whole run.
+fn tool_limit_seconds(program: &str) -> u32 {
+    match program {
+        "terraform" => 900,
+        _ => 300,
+    }
+}
+
+/// A one-shot external tool (aws, curl, python3, terraform, bash) under coreutils `timeout`.
+pub fn bounded(program: &str) -> std::process::Command {
+    watchdog();
+    let mut cmd = std::process::Command::new("timeout");
+    cmd.args([
+        "-k",
+        "10",
+        &tool_limit_seconds(program).to_string(),
+        program,
+    ]);
+    cmd
+}
+
+/// [`bounded`] for tests that run the tool on the runtime.
+pub fn bounded_async(program: &str) -> tokio::process::Command {
+    watchdog();
+    let mut cmd = tokio::process::Command::new("timeout");
+    cmd.args([
+        "-k",
+        "10",
+        &tool_limit_seconds(program).to_string(),
+        program,
+    ]);
+    cmd
+}
+
+/// The e2e binary as a whole is bounded too: past this, something is stuck in a way no single
+/// timeout caught, and the run ends with a message rather than at CI's hard limit.
+const E2E_LIMIT: std::time::Duration = std::time::Duration::from_secs(45 * 60);
+
+fn watchdog() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            std::thread::sleep(E2E_LIMIT);
+            eprintln!(
+                "e2e watchdog: the end-to-end tests ran past {} minutes; a test is stuck",
+                E2E_LIMIT.as_secs() / 60
+            );
+            std::process::exit(101);
+        });
+    });
+}
+
 fn base_config() -> Config {
+    watchdog();
     Config {
         listen: "127.0.0.1:0".parse().expect("addr"),
         account_id: Some(ACCOUNT.into()),
@@ -140,6 +197,12 @@ fn sdk_config(
             )),
         )
         .retry_config(aws_config::retry::RetryConfig::disabled())
+        // No call of a test may wait forever on a server that stopped answering.
+        .timeout_config(
+            aws_config::timeout::TimeoutConfig::builder()
+                .operation_timeout(std::time::Duration::from_secs(120))
+                .build(),
+        )
         .build()
 }
 
@@ -340,7 +403,7 @@ pub fn signed_get(
 
 /// Whether the aws-cli can run; in CI (which installs it) its absence fails the test.
 pub fn aws_cli_available() -> bool {
-    let ok = std::process::Command::new("aws")
+    let ok = crate::support::bounded("aws")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
@@ -384,7 +447,7 @@ pub fn credentials_file(path: &std::path::Path) -> (String, String) {
 
 /// Whether python3 can import boto3; in CI it must (`.ci/run` installs it).
 pub fn boto3_available() -> bool {
-    let boto3 = std::process::Command::new("python3")
+    let boto3 = crate::support::bounded("python3")
         .args(["-c", "import boto3"])
         .output()
         .is_ok_and(|o| o.status.success());
@@ -400,7 +463,7 @@ pub fn boto3_available() -> bool {
 pub async fn run_boto3_script(script: &str, args: Vec<String>) {
     let path = format!("{}/tests/e2e/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("python3")
+        crate::support::bounded("python3")
             .arg(path)
             .args(args)
             .env_remove("AWS_PROFILE")
@@ -444,7 +507,7 @@ pub fn lookup_events_cli(
     attribute: &str,
 ) -> serde_json::Value {
     aws_json(
-        std::process::Command::new("aws")
+        crate::support::bounded("aws")
             .args([
                 "cloudtrail",
                 "lookup-events",

@@ -9,7 +9,7 @@
 //! of the provider (found at `ROLEGATE_TF_PLUGIN_DIR` or `/opt/tf-plugins`); neither can be
 //! installed from the package registries, so the test is skipped where they are absent.
 
-use std::{path::Path, process::Command};
+use std::path::Path;
 
 use crate::{
     durability::{free_port, spawn_server, wait_ready},
@@ -17,7 +17,7 @@ use crate::{
 };
 
 fn terraform(dir: &Path, args: &[&str], vars: &[String]) -> (i32, String) {
-    let out = Command::new("terraform")
+    let out = crate::support::bounded("terraform")
         .args(args)
         .args(vars.iter().flat_map(|v| ["-var".to_owned(), v.clone()]))
         .current_dir(dir)
@@ -40,7 +40,7 @@ fn terraform(dir: &Path, args: &[&str], vars: &[String]) -> (i32, String) {
 fn provider_mirror() -> Option<String> {
     let plugins =
         std::env::var("ROLEGATE_TF_PLUGIN_DIR").unwrap_or_else(|_| "/opt/tf-plugins".into());
-    let have_terraform = Command::new("terraform")
+    let have_terraform = crate::support::bounded("terraform")
         .arg("version")
         .output()
         .is_ok_and(|o| o.status.success());

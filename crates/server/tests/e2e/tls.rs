@@ -408,7 +408,7 @@ async fn tls_secure_transport_and_trusted_proxies() {
             "{}/tests/e2e/scripts/tls_boto3.py",
             env!("CARGO_MANIFEST_DIR")
         );
-        let out = Command::new("python3")
+        let out = crate::support::bounded("python3")
             .arg(script)
             .args([&endpoint, &secure_only.0, &secure_only.1, "secure-only"])
             .env_remove("AWS_PROFILE")
@@ -426,7 +426,7 @@ async fn tls_secure_transport_and_trusted_proxies() {
     }
     if aws_cli_available() {
         let cli = |bundle: Option<&Path>| {
-            let mut cmd = Command::new("aws");
+            let mut cmd = crate::support::bounded("aws");
             cmd.args(["iam", "list-users", "--endpoint-url", &endpoint])
                 .args(["--output", "json"])
                 .env("AWS_ACCESS_KEY_ID", &secure_only.0)
