@@ -719,14 +719,15 @@ async fn s3_gateway_bucket_policies_and_ownership() {
     assert!(!ok && err.contains("AccessDenied"), "{err}");
 
     // Condition keys, for a user of the owning account: s3:prefix on listings, s3:x-amz-acl
-    // on uploads, s3:authType (no presigned reads), aws:SourceIp.
+    // on uploads (which, with the header, need s3:PutObjectAcl too), s3:authType (no
+    // presigned reads), aws:SourceIp.
     let carol = crate::sts::user_with_key(
         &s,
         "carol",
         Some(
             r#"{"Version":"2012-10-17","Statement":[
               {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::shared","Condition":{"StringLike":{"s3:prefix":"docs/*"}}},
-              {"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::shared/*","Condition":{"StringEquals":{"s3:x-amz-acl":"private"}}},
+              {"Effect":"Allow","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::shared/*","Condition":{"StringEquals":{"s3:x-amz-acl":"private"}}},
               {"Effect":"Allow","Action":["s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::shared/*"},
               {"Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}},
               {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}"#,
