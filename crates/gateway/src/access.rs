@@ -10,7 +10,7 @@ use std::{net::IpAddr, sync::Arc};
 
 use rolegate_policy::ContextValue;
 use rolegate_service::{
-    Record, RequestEnv, Service, ServiceError,
+    Identity, Record, RequestEnv, Service, ServiceError,
     authorize::{Resource, Target},
     recorder::{DataEvent, Failure},
 };
@@ -100,7 +100,13 @@ impl Authorizer {
                 owner = b.account.clone();
                 label = actions::resource_arn(name, None);
                 policy = match &b.policy {
-                    Some(text) => Some(self.service.parse_resource_policy(text).map_err(internal)?),
+                    // The owner account's root manages the bucket policy whatever it says
+                    // (AWS's lockout protection).
+                    Some(_) if owner_root_manages_policy(resolved, &owner, action) => None,
+                    Some(text) => Some(rolegate_service::iam::bind_principals(
+                        self.service.parse_resource_policy(text).map_err(internal)?,
+                        &b.principal_ids,
+                    )),
                     None => None,
                 };
                 let r = Resource::in_account(&owner);
@@ -147,7 +153,7 @@ impl Authorizer {
 
     /// Records one decision in the audit trail as a data event (fail closed: a decision that
     /// cannot be recorded is not acted on).
-    async fn record(
+    pub(crate) async fn record(
         &self,
         resolved: &Resolved,
         env: &RequestEnv,
@@ -170,10 +176,14 @@ impl Authorizer {
             .err()
             .and_then(|e| e.message().map(str::to_owned))
             .unwrap_or_default();
-        let outcome = match decision {
-            Ok(()) => Ok(None),
-            Err(_) => Err(Failure {
-                code: "AccessDenied",
+        let code = decision.as_ref().err().map(|e| match e.code() {
+            S3ErrorCode::MethodNotAllowed => "MethodNotAllowed",
+            _ => "AccessDenied",
+        });
+        let outcome = match code {
+            None => Ok(None),
+            Some(code) => Err(Failure {
+                code,
                 message: &message,
             }),
         };
@@ -207,6 +217,42 @@ impl Authorizer {
                 "Please reduce your request rate.",
             )
         })
+    }
+}
+
+/// The bucket policy calls, which AWS keeps to the bucket owner's account.
+const POLICY_ACTIONS: &[&str] = &[
+    "s3:GetBucketPolicy",
+    "s3:PutBucketPolicy",
+    "s3:DeleteBucketPolicy",
+];
+
+/// Whether the caller is the root user of the account owning the bucket, managing its bucket
+/// policy: AWS lets it do so even when the bucket policy denies it, so that no policy can lock
+/// the owner out (its identity-side rules, SCPs included, still apply).
+///
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutBucketPolicy.html>
+fn owner_root_manages_policy(resolved: &Resolved, owner: &str, action: &str) -> bool {
+    POLICY_ACTIONS.contains(&action)
+        && resolved.caller.account == owner
+        && matches!(resolved.caller.identity, Identity::Root)
+}
+
+/// S3's InvalidArgument for a key, copy source or prefix a backend may alias.
+fn aliased(what: &str, reason: &str) -> S3Error {
+    S3Error::with_message(
+        S3ErrorCode::InvalidArgument,
+        format!(
+            "The {what} {reason}; the S3 gateway refuses it because the storage backend may resolve it to another object key"
+        ),
+    )
+}
+
+/// Refuses `key` ([`actions::aliasing`]).
+pub(crate) fn check_key(what: &str, key: &str) -> S3Result<()> {
+    match actions::aliasing(key) {
+        Some(reason) => Err(aliased(what, reason)),
+        None => Ok(()),
     }
 }
 
@@ -249,6 +295,26 @@ impl S3Access for Access {
             _ => return Err(denied("Access Denied")),
         }
         let query = actions::query(cx.uri());
+        // Before any decision: the key, copy source and list prefix are the ones the backend
+        // acts on, or the request is refused.
+        if let Some(k) = &key {
+            check_key("object key", k)?;
+        }
+        if let Some((_, prefix)) = query.iter().find(|(k, _)| k == "prefix") {
+            check_key("prefix", prefix)?;
+        }
+        let source = if rule.extra == Extra::CopySource {
+            let Some(source) = actions::copy_source(cx.headers()) else {
+                return Err(S3Error::with_message(
+                    S3ErrorCode::InvalidArgument,
+                    "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
+                ));
+            };
+            check_key("copy source key", &source.key)?;
+            Some(source)
+        } else {
+            None
+        };
         let context = actions::condition_keys(rule, &query, cx.headers(), &resolved.signature);
         let key = if rule.on == On::Object {
             key.as_deref()
@@ -271,28 +337,34 @@ impl S3Access for Access {
             }
             return Ok(());
         }
-        self.authorizer
-            .allow(
-                &resolved,
-                &env.env,
-                rule.op,
-                rule.action,
-                bucket.as_deref(),
-                key,
-                context,
-            )
-            .await?;
-        if rule.extra == Extra::CopySource {
-            let Some((src_bucket, src_key)) = actions::copy_source(cx.headers()) else {
-                return Err(S3Error::with_message(
-                    S3ErrorCode::InvalidArgument,
-                    "Copy Source must mention the source bucket and key: sourcebucket/sourcekey",
-                ));
-            };
+        if POLICY_ACTIONS.contains(&rule.action)
+            && let Some(b) = &bucket
+        {
+            self.policy_call(&resolved, &env.env, rule, b).await?;
+        }
+        for action in actions::required_actions(rule, &query, cx.headers()) {
+            self.authorizer
+                .allow(
+                    &resolved,
+                    &env.env,
+                    rule.op,
+                    action,
+                    bucket.as_deref(),
+                    key,
+                    context.clone(),
+                )
+                .await?;
+        }
+        if let Some(source) = source {
             let facts = &resolved.signature;
+            let action = if source.version_id.is_some() {
+                "s3:GetObjectVersion"
+            } else {
+                "s3:GetObject"
+            };
             let get = actions::Rule {
                 op: rule.op,
-                action: "s3:GetObject",
+                action,
                 on: On::Object,
                 extra: Extra::None,
             };
@@ -302,13 +374,54 @@ impl S3Access for Access {
                     &resolved,
                     &env.env,
                     rule.op,
-                    "s3:GetObject",
-                    Some(&src_bucket),
-                    Some(&src_key),
+                    action,
+                    Some(&source.bucket),
+                    Some(&source.key),
                     context,
                 )
                 .await?;
         }
         Ok(())
+    }
+}
+
+impl Access {
+    /// The bucket policy calls are the owner account's: another account's principal is
+    /// answered 405 MethodNotAllowed, as AWS does, whatever the bucket policy grants it.
+    async fn policy_call(
+        &self,
+        resolved: &Resolved,
+        env: &RequestEnv,
+        rule: &actions::Rule,
+        bucket: &str,
+    ) -> S3Result<()> {
+        let Some((record, _)) = self
+            .authorizer
+            .buckets
+            .get(bucket)
+            .await
+            .map_err(internal)?
+        else {
+            return Ok(()); // denied by `allow`: the bucket belongs to no account
+        };
+        if record.account == resolved.caller.account {
+            return Ok(());
+        }
+        let refused: S3Result<()> = Err(S3Error::with_message(
+            S3ErrorCode::MethodNotAllowed,
+            "The specified method is not allowed against this resource.",
+        ));
+        tracing::info!(principal = %resolved.caller.arn(), op = rule.op, bucket, "refused: bucket policy calls belong to the bucket owner's account");
+        self.authorizer
+            .record(
+                resolved,
+                env,
+                rule.op,
+                &actions::resource_arn(bucket, None),
+                false,
+                &refused,
+            )
+            .await?;
+        refused
     }
 }

@@ -210,17 +210,148 @@ fn decode(s: &str) -> String {
         .into_owned()
 }
 
-/// `x-amz-copy-source`: (bucket, key), without a `versionId`.
-pub fn copy_source(headers: &HeaderMap) -> Option<(String, String)> {
+/// `x-amz-copy-source`, as the backend reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopySource {
+    /// The source bucket.
+    pub bucket: String,
+    /// The source key, exactly as it follows the bucket (checked by [`aliasing`]).
+    pub key: String,
+    /// `?versionId=`: a version of the source rather than its current one.
+    pub version_id: Option<String>,
+}
+
+/// `x-amz-copy-source`: `bucket/key` or `/bucket/key` (one leading slash, as AWS's
+/// examples write it), optionally with `?versionId=`. `None` when it names no bucket and key.
+pub fn copy_source(headers: &HeaderMap) -> Option<CopySource> {
     let raw = headers.get("x-amz-copy-source")?.to_str().ok()?;
-    let raw = raw.split('?').next().unwrap_or_default();
-    let decoded = percent_encoding::percent_decode_str(raw)
+    let (path, query) = match raw.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (raw, None),
+    };
+    let decoded = percent_encoding::percent_decode_str(path)
         .decode_utf8()
         .ok()?
         .into_owned();
-    let trimmed = decoded.trim_start_matches('/');
+    let trimmed = decoded.strip_prefix('/').unwrap_or(&decoded);
     let (bucket, key) = trimmed.split_once('/')?;
-    (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
+    let version_id = query.and_then(|q| {
+        q.split('&')
+            .filter_map(|p| p.split_once('='))
+            .find(|(k, _)| *k == "versionId")
+            .map(|(_, v)| decode(v))
+    });
+    (!bucket.is_empty() && !key.is_empty()).then(|| CopySource {
+        bucket: bucket.to_owned(),
+        key: key.to_owned(),
+        version_id,
+    })
+}
+
+/// Why an object key (or a list prefix) is refused, if it is: a form that a backend may
+/// resolve to another key than the one written, so that an authorization decided on the
+/// written key would not be about the object acted on. SeaweedFS reads `/k`, `a//b` and
+/// `a\b` as `a/b`; `.` and `..` segments, and NUL, are path syntax to file-backed stores.
+/// Refused before authorization, whatever the caller may do.
+pub fn aliasing(key: &str) -> Option<&'static str> {
+    if key.starts_with('/') {
+        Some("begins with a slash")
+    } else if key.contains("//") {
+        Some("contains an empty path segment (//)")
+    } else if key.contains('\\') {
+        Some("contains a backslash")
+    } else if key.contains('\0') {
+        Some("contains a NUL character")
+    } else if key.split('/').any(|s| s == "." || s == "..") {
+        Some("contains a . or .. path segment")
+    } else {
+        None
+    }
+}
+
+/// The operations that name a version in `versionId`, and the action that version form
+/// needs instead of the row's own.
+const VERSION_ACTIONS: &[(&str, &str)] = &[
+    ("GetObject", "s3:GetObjectVersion"),
+    ("HeadObject", "s3:GetObjectVersion"),
+    ("DeleteObject", "s3:DeleteObjectVersion"),
+    ("GetObjectTagging", "s3:GetObjectVersionTagging"),
+    ("PutObjectTagging", "s3:PutObjectVersionTagging"),
+    ("DeleteObjectTagging", "s3:DeleteObjectVersionTagging"),
+];
+
+/// The operations that write a new object (and so can set its tags, ACL and lock).
+const WRITES_OBJECT: &[&str] = &["PutObject", "CopyObject", "CreateMultipartUpload"];
+
+/// Every action a request needs on its own resource, each of which must be allowed: the
+/// row's action (its version form when the request names a `versionId`), and the actions
+/// its headers imply, as AWS requires them — tags (`x-amz-tagging`), ACLs (`x-amz-acl`,
+/// `x-amz-grant-*`), object lock (`x-amz-object-lock-*`), governance bypass, and a bucket
+/// created with object lock, an ACL or an ownership setting.
+///
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_PutObject.html>
+/// <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CreateBucket.html>
+/// <https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock-managing.html>
+pub fn required_actions(
+    rule: &Rule,
+    query: &[(String, String)],
+    headers: &HeaderMap,
+) -> Vec<&'static str> {
+    let has = |name: &str| headers.contains_key(name);
+    let is_true = |name: &str| {
+        headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+    };
+    let acl = has("x-amz-acl")
+        || headers
+            .keys()
+            .any(|k| k.as_str().starts_with("x-amz-grant-"));
+    let versioned = query.iter().any(|(k, _)| k == "versionId");
+    let mut out = vec![
+        match VERSION_ACTIONS.iter().find(|(op, _)| *op == rule.op) {
+            Some((_, action)) if versioned => *action,
+            _ => rule.action,
+        },
+    ];
+    if WRITES_OBJECT.contains(&rule.op) {
+        let replaces_tags = rule.op == "CopyObject"
+            && headers
+                .get("x-amz-tagging-directive")
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.eq_ignore_ascii_case("REPLACE"));
+        if has("x-amz-tagging") || replaces_tags {
+            out.push("s3:PutObjectTagging");
+        }
+        if acl {
+            out.push("s3:PutObjectAcl");
+        }
+        if has("x-amz-object-lock-mode") || has("x-amz-object-lock-retain-until-date") {
+            out.push("s3:PutObjectRetention");
+        }
+        if has("x-amz-object-lock-legal-hold") {
+            out.push("s3:PutObjectLegalHold");
+        }
+    }
+    if matches!(rule.op, "DeleteObject" | "DeleteObjects")
+        && is_true("x-amz-bypass-governance-retention")
+    {
+        out.push("s3:BypassGovernanceRetention");
+    }
+    if rule.op == "CreateBucket" {
+        if is_true("x-amz-bucket-object-lock-enabled") {
+            out.push("s3:PutBucketObjectLockConfiguration");
+            out.push("s3:PutBucketVersioning");
+        }
+        if acl {
+            out.push("s3:PutBucketAcl");
+        }
+        if has("x-amz-object-ownership") {
+            out.push("s3:PutBucketOwnershipControls");
+        }
+    }
+    out
 }
 
 /// The S3 condition keys of a request, for the operation's own action.
@@ -331,9 +462,71 @@ mod tests {
                 .parse()
                 .unwrap_or_else(|_| http::HeaderValue::from_static("")),
         );
-        assert_eq!(copy_source(&h), Some(("src".into(), "a b/c.txt".into())));
+        assert_eq!(
+            copy_source(&h),
+            Some(CopySource {
+                bucket: "src".into(),
+                key: "a b/c.txt".into(),
+                version_id: Some("1".into())
+            })
+        );
+        h.insert(
+            "x-amz-copy-source",
+            http::HeaderValue::from_static("src//private/k"),
+        );
+        assert_eq!(
+            copy_source(&h).map(|c| aliasing(&c.key)),
+            Some(Some("begins with a slash"))
+        );
         h.insert("x-amz-copy-source", http::HeaderValue::from_static("src"));
         assert_eq!(copy_source(&h), None);
+    }
+
+    #[test]
+    fn aliasing_keys() {
+        for k in ["/a", "a//b", "a\\b", "a/./b", "../a", "a/..", "a\0b"] {
+            assert!(aliasing(k).is_some(), "{k:?}");
+        }
+        for k in ["a/b", "a/b/", "a/.b", "a/..b", "a b", "a.b"] {
+            assert_eq!(aliasing(k), None, "{k:?}");
+        }
+    }
+
+    #[test]
+    fn implied_actions() {
+        let mut h = HeaderMap::new();
+        h.insert("x-amz-tagging", http::HeaderValue::from_static("a=b"));
+        h.insert("x-amz-grant-read", http::HeaderValue::from_static("id=x"));
+        h.insert(
+            "x-amz-object-lock-mode",
+            http::HeaderValue::from_static("COMPLIANCE"),
+        );
+        let put = rule("PutObject").copied().unwrap_or(TABLE[0]);
+        assert_eq!(
+            required_actions(&put, &[], &h),
+            [
+                "s3:PutObject",
+                "s3:PutObjectTagging",
+                "s3:PutObjectAcl",
+                "s3:PutObjectRetention"
+            ]
+        );
+        let get = rule("GetObject").copied().unwrap_or(TABLE[0]);
+        let v = [("versionId".to_owned(), "1".to_owned())];
+        assert_eq!(
+            required_actions(&get, &v, &HeaderMap::new()),
+            ["s3:GetObjectVersion"]
+        );
+        let mut h = HeaderMap::new();
+        h.insert(
+            "x-amz-bypass-governance-retention",
+            http::HeaderValue::from_static("true"),
+        );
+        let del = rule("DeleteObject").copied().unwrap_or(TABLE[0]);
+        assert_eq!(
+            required_actions(&del, &v, &h),
+            ["s3:DeleteObjectVersion", "s3:BypassGovernanceRetention"]
+        );
     }
 
     #[test]

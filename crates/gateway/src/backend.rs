@@ -9,14 +9,66 @@
 
 use std::sync::Arc;
 
+use rolegate_service::ServiceError;
 use s3s::{S3, S3Error, S3ErrorCode, S3Request, S3Response, S3Result, dto::*};
 
 use crate::{
-    access::{Authorizer, Env, denied},
+    access::{Authorizer, Env, check_key, denied},
     actions,
     authn::Resolved,
     buckets::{BucketError, MAX_POLICY_BYTES},
 };
+
+/// AWS's limit on the keys of one DeleteObjects request.
+const MAX_DELETE_KEYS: usize = 1000;
+
+/// Whether the backend's HeadBucket said the bucket does not exist (404, `NoSuchBucket`,
+/// `NotFound`).
+fn backend_says_absent(
+    e: &aws_sdk_s3::error::SdkError<
+        aws_sdk_s3::operation::head_bucket::HeadBucketError,
+        aws_sdk_s3::config::http::HttpResponse,
+    >,
+) -> bool {
+    match e {
+        aws_sdk_s3::error::SdkError::ServiceError(se) => {
+            se.raw().status().as_u16() == 404 || se.err().is_not_found()
+        }
+        _ => false,
+    }
+}
+
+/// A forwarding error caused by the request body failing `s3s`'s verification while it
+/// streamed to the backend, answered as AWS answers it: a body that does not hash to its
+/// `x-amz-content-sha256` is 400 XAmzContentSHA256Mismatch, a chunk whose signature is wrong
+/// 403 SignatureDoesNotMatch (the backend never completes the object either way). `s3s` keeps
+/// these errors' types private, so they are known by what they say.
+fn body_verdict(e: S3Error) -> S3Error {
+    if *e.code() != S3ErrorCode::InternalError {
+        return e;
+    }
+    let mut cause: Option<&(dyn std::error::Error + 'static)> =
+        e.source().map(|s| s as &(dyn std::error::Error + 'static));
+    while let Some(c) = cause {
+        let text = c.to_string();
+        if text.contains("Sha256Mismatch") {
+            let mut e = S3Error::with_message(
+                S3ErrorCode::Custom("XAmzContentSHA256Mismatch".into()),
+                "The provided 'x-amz-content-sha256' header does not match what was computed.",
+            );
+            e.set_status_code(http::StatusCode::BAD_REQUEST);
+            return e;
+        }
+        if text.contains("SignatureMismatch") {
+            return S3Error::with_message(
+                S3ErrorCode::SignatureDoesNotMatch,
+                "The request signature we calculated does not match the signature you provided. Check your key and signing method.",
+            );
+        }
+        cause = c.source();
+    }
+    e
+}
 
 /// The gateway's S3 implementation.
 pub(crate) struct Backend {
@@ -63,7 +115,7 @@ impl S3 for Backend {
         &self,
         req: S3Request<PutObjectInput>,
     ) -> S3Result<S3Response<PutObjectOutput>> {
-        self.proxy.put_object(req).await
+        self.proxy.put_object(req).await.map_err(body_verdict)
     }
 
     async fn copy_object(
@@ -147,7 +199,7 @@ impl S3 for Backend {
         &self,
         req: S3Request<UploadPartInput>,
     ) -> S3Result<S3Response<UploadPartOutput>> {
-        self.proxy.upload_part(req).await
+        self.proxy.upload_part(req).await.map_err(body_verdict)
     }
 
     async fn upload_part_copy(
@@ -235,8 +287,18 @@ impl S3 for Backend {
             Some(_) => return Err(already()),
             None => {}
         }
-        if self.client.head_bucket().bucket(&name).send().await.is_ok() {
-            return Err(already());
+        // Only the backend's 404 means the name is free; any other answer (a timeout, a 5xx,
+        // a 403 for a bucket the backend's key cannot see) is not a claim to it.
+        match self.client.head_bucket().bucket(&name).send().await {
+            Ok(_) => return Err(already()),
+            Err(e) if backend_says_absent(&e) => {}
+            Err(e) => {
+                tracing::warn!(error = %aws_sdk_s3::error::DisplayErrorContext(&e), bucket = %name, "the backend could not say whether the bucket exists");
+                return Err(S3Error::with_message(
+                    S3ErrorCode::ServiceUnavailable,
+                    "The storage backend could not confirm that the bucket name is free. Please try again.",
+                ));
+            }
         }
         let resp = self.proxy.create_bucket(req).await?;
         match self
@@ -277,19 +339,32 @@ impl S3 for Backend {
                 "Policy exceeds the maximum allowed document size.",
             ));
         }
-        if let Err(e) = self.authorizer.service.parse_resource_policy(&text) {
-            return Err(S3Error::with_message(
-                S3ErrorCode::MalformedPolicy,
-                e.to_string(),
-            ));
-        }
+        let malformed = |e: ServiceError| match e {
+            ServiceError::MalformedPolicyDocument(m) => {
+                S3Error::with_message(S3ErrorCode::MalformedPolicy, m)
+            }
+            other => internal(other),
+        };
+        let parsed = self
+            .authorizer
+            .service
+            .parse_resource_policy(&text)
+            .map_err(|e| S3Error::with_message(S3ErrorCode::MalformedPolicy, e.to_string()))?;
+        // The users and roles it names, bound to their unique ids now (a name that names no
+        // one is refused, as AWS refuses it).
+        let ids = self
+            .authorizer
+            .service
+            .principal_ids(&parsed)
+            .await
+            .map_err(malformed)?;
         let Some((bucket, version)) = self.authorizer.buckets.get(name).await.map_err(internal)?
         else {
             return Err(denied("Access Denied"));
         };
         self.authorizer
             .buckets
-            .set_policy(name, bucket, version, Some(text))
+            .set_policy(name, bucket, version, Some((text, ids)))
             .await
             .map_err(|e| match e {
                 BucketError::Conflict => S3Error::with_message(
@@ -316,7 +391,17 @@ impl S3 for Backend {
             .map_err(internal)?
         {
             Some((b, _)) if b.policy.is_some() => {
-                Ok(S3Response::new(GetBucketPolicyOutput { policy: b.policy }))
+                let text = b.policy.as_deref().unwrap_or_default();
+                // A user or role deleted since shows as the unique id it had, as AWS shows it.
+                let shown = self
+                    .authorizer
+                    .service
+                    .displayed_policy(text, &b.principal_ids)
+                    .await
+                    .map_err(internal)?;
+                Ok(S3Response::new(GetBucketPolicyOutput {
+                    policy: Some(shown),
+                }))
             }
             Some(_) => Err(S3Error::with_message(
                 S3ErrorCode::NoSuchBucketPolicy,
@@ -360,23 +445,55 @@ impl S3 for Backend {
             .copied()
             .ok_or_else(|| denied("Access Denied"))?;
         let objects = std::mem::take(&mut req.input.delete.objects);
+        // AWS's limit, and every key as the backend reads it, before any decision is made or
+        // recorded.
+        if objects.len() > MAX_DELETE_KEYS {
+            return Err(S3Error::with_message(
+                S3ErrorCode::MalformedXML,
+                "The XML you provided was not well-formed or did not validate against our published schema",
+            ));
+        }
+        for o in &objects {
+            check_key("object key", &o.key)?;
+        }
         let mut allowed = Vec::new();
         let mut errors = Vec::new();
+        let context = actions::condition_keys(&rule, &[], &req.headers, &who.signature);
         for o in objects {
-            let context = actions::condition_keys(&rule, &[], &req.headers, &who.signature);
-            match self
-                .authorizer
-                .allow(
-                    &who,
-                    &env.env,
-                    "DeleteObjects",
-                    "s3:DeleteObject",
-                    Some(&bucket),
-                    Some(&o.key),
-                    context,
-                )
-                .await
-            {
+            // Each key as DeleteObject on it: a version needs s3:DeleteObjectVersion, the
+            // governance bypass header s3:BypassGovernanceRetention too.
+            let version: Vec<(String, String)> = o
+                .version_id
+                .iter()
+                .map(|v| ("versionId".to_owned(), v.clone()))
+                .collect();
+            let single = actions::rule("DeleteObject").unwrap_or(&rule);
+            let mut decision = Ok(());
+            for action in actions::required_actions(single, &version, &req.headers) {
+                let mut context = context.clone();
+                if let Some(v) = &o.version_id {
+                    context.push((
+                        "s3:versionid".to_owned(),
+                        rolegate_policy::ContextValue::Single(v.clone()),
+                    ));
+                }
+                decision = self
+                    .authorizer
+                    .allow(
+                        &who,
+                        &env.env,
+                        "DeleteObjects",
+                        action,
+                        Some(&bucket),
+                        Some(&o.key),
+                        context,
+                    )
+                    .await;
+                if decision.is_err() {
+                    break;
+                }
+            }
+            match decision {
                 Ok(()) => allowed.push(o),
                 Err(e) if *e.code() == S3ErrorCode::AccessDenied => errors.push(Error {
                     code: Some("AccessDenied".into()),

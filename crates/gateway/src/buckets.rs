@@ -10,7 +10,7 @@
 //!
 //! <https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-policies.html>
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
 use rolegate_store::{Expect, GLOBAL, Store, StoreError, Write};
 use serde::{Deserialize, Serialize};
@@ -29,6 +29,11 @@ pub struct Bucket {
     /// The bucket policy, as written.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub policy: Option<String>,
+    /// The unique id of each IAM user and role ARN the policy names, bound when it was
+    /// stored ([`rolegate_service::Service::principal_ids`]): the policy is evaluated with
+    /// these ids, so a deleted and re-created namesake is granted nothing.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub principal_ids: BTreeMap<String, String>,
     /// When it was created or assigned (unix seconds).
     pub since: i64,
 }
@@ -89,6 +94,7 @@ impl Buckets {
         let bucket = Bucket {
             account: account.to_owned(),
             policy,
+            principal_ids: BTreeMap::new(),
             since: now,
         };
         self.put(name, expect, &bucket).await
@@ -108,15 +114,19 @@ impl Buckets {
         Ok(())
     }
 
-    /// Sets or removes the bucket's policy (the record must exist at `version`).
+    /// Sets (with the unique ids its principals name) or removes the bucket's policy (the
+    /// record must exist at `version`).
     pub async fn set_policy(
         &self,
         name: &str,
         mut bucket: Bucket,
         version: i64,
-        policy: Option<String>,
+        policy: Option<(String, BTreeMap<String, String>)>,
     ) -> Result<(), BucketError> {
-        bucket.policy = policy;
+        (bucket.policy, bucket.principal_ids) = match policy {
+            Some((text, ids)) => (Some(text), ids),
+            None => (None, BTreeMap::new()),
+        };
         self.put(name, Expect::Version(version), &bucket).await
     }
 

@@ -88,6 +88,17 @@ pub fn backend_client(backend: &BackendConfig) -> aws_sdk_s3::Client {
     aws_sdk_s3::Client::from_conf(config)
 }
 
+/// The largest XML body the gateway reads (`s3s` allows 20 MiB by default): room for
+/// DeleteObjects' 1000 keys of 1024 bytes each written as XML character references, and for
+/// CompleteMultipartUpload's 10,000 parts with their checksums.
+pub const MAX_XML_BODY: usize = 8 * 1024 * 1024;
+
+fn s3_config() -> s3s::config::S3Config {
+    let mut config = s3s::config::S3Config::default();
+    config.xml_max_body_size = MAX_XML_BODY;
+    config
+}
+
 /// The gateway: one per process, shared by every connection.
 #[derive(Clone)]
 pub struct Gateway {
@@ -109,6 +120,9 @@ impl Gateway {
             client,
             authorizer: authorizer.clone(),
         });
+        builder.set_config(Arc::new(s3s::config::StaticConfigProvider::new(Arc::new(
+            s3_config(),
+        ))));
         builder.set_auth(Auth);
         builder.set_access(Access { authorizer });
         Gateway {

@@ -73,15 +73,50 @@ pub(crate) async fn open_store(config: &Config) -> anyhow::Result<Arc<dyn Store>
                 .context("connecting to PostgreSQL")?,
         ),
         None => {
-            std::fs::create_dir_all(&config.data_dir)
-                .with_context(|| format!("creating {}", config.data_dir.display()))?;
+            let db = private_data_dir(&config.data_dir)?;
             Arc::new(
-                SqliteStore::open(&config.data_dir.join("rolegate.db"))
+                SqliteStore::open(&db)
                     .await
                     .context("opening the SQLite database")?,
             )
         }
     })
+}
+
+/// The data directory, owner-only (0700), and the path of its SQLite database, created
+/// owner-only (0600) before SQLite opens it: the database holds secret keys and the audit
+/// keyring, and SQLite gives its `-wal` and `-shm` files the database file's mode. An
+/// existing directory and database are narrowed to these modes as well.
+fn private_data_dir(dir: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let db = dir.join("rolegate.db");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt, PermissionsExt};
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .with_context(|| format!("creating {}", dir.display()))?;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("making {} owner-only", dir.display()))?;
+        std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&db)
+            .with_context(|| format!("creating {}", db.display()))?;
+        for suffix in ["", "-wal", "-shm"] {
+            let path = dir.join(format!("rolegate.db{suffix}"));
+            if path.exists() {
+                std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+                    .with_context(|| format!("making {} owner-only", path.display()))?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    Ok(db)
 }
 
 /// The management account id: configured, or remembered, or generated once and remembered

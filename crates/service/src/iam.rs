@@ -37,6 +37,7 @@ use time::OffsetDateTime;
 pub use self::access_advisor::{JOB_TTL_SECONDS, JOBS_PER_ACCOUNT};
 pub(crate) use self::mfa_devices::{device_key, serial_of};
 pub use self::policies::ManagedRef;
+pub use self::roles::bind_principals;
 use crate::{
     Caller, RequestEnv, Service,
     error::{Result, ServiceError},

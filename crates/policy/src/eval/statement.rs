@@ -100,13 +100,17 @@ pub fn statement_applies(
     let principal = match &st.principal {
         None => None,
         Some(PrincipalRule::Principal(set)) => Some(principal_match(set, req)?),
-        // NotPrincipal excludes only the principal itself (or, for a role session, its role):
-        // listing the account does not exclude everybody in it. AWS asks for the account to
-        // be listed as well because some services evaluate the account first; Rolegate takes
-        // the reading that denies more.
+        // NotPrincipal excludes only the principal itself: listing the account does not
+        // exclude everybody in it, and listing a role does not exclude its sessions (a session
+        // is a principal of its own; AWS's example lists the assumed-role session ARN beside
+        // the role's). AWS asks for the account to be listed as well because some services
+        // evaluate the account first; Rolegate takes the reading that denies more.
+        // <https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html>
         Some(PrincipalRule::NotPrincipal(set)) => match principal_match(set, req) {
-            Some(PrincipalMatch::Exact | PrincipalMatch::Role) => return None,
-            Some(PrincipalMatch::Account) | None => Some(PrincipalMatch::Exact),
+            Some(PrincipalMatch::Exact) => return None,
+            Some(PrincipalMatch::Account | PrincipalMatch::Role) | None => {
+                Some(PrincipalMatch::Exact)
+            }
         },
     };
     if !st.conditions.iter().all(|c| c.holds(req.context)) {

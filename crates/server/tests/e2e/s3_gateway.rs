@@ -656,13 +656,14 @@ async fn s3_gateway_bucket_policies_and_ownership() {
     // Only what both sides allow: the role may PutObject, the bucket policy does not grant it.
     let (ok, _, err) = aws_s3(&gw, reader, &["s3", "cp", file, "s3://shared/docs/b.txt"]);
     assert!(!ok && err.contains("AccessDenied"), "{err}");
-    // Nor may the partner read the owner's policy, nor its root list the bucket.
+    // Nor may the partner read the owner's policy (405: bucket policy calls are the owner
+    // account's), nor its root list the bucket.
     let (ok, _, err) = aws_s3(
         &gw,
         reader,
         &["s3api", "get-bucket-policy", "--bucket", "shared"],
     );
-    assert!(!ok && err.contains("AccessDenied"), "{err}");
+    assert!(!ok && err.contains("MethodNotAllowed"), "{err}");
     let (ok, _, err) = aws_s3(&gw, (&pk, &ps, None), &["s3", "ls", "s3://shared"]);
     assert!(!ok && err.contains("AccessDenied"), "{err}");
     // The partner's buckets are its own: it does not see the owner's in ListBuckets.
@@ -718,14 +719,15 @@ async fn s3_gateway_bucket_policies_and_ownership() {
     assert!(!ok && err.contains("AccessDenied"), "{err}");
 
     // Condition keys, for a user of the owning account: s3:prefix on listings, s3:x-amz-acl
-    // on uploads, s3:authType (no presigned reads), aws:SourceIp.
+    // on uploads (which, with the header, need s3:PutObjectAcl too), s3:authType (no
+    // presigned reads), aws:SourceIp.
     let carol = crate::sts::user_with_key(
         &s,
         "carol",
         Some(
             r#"{"Version":"2012-10-17","Statement":[
               {"Effect":"Allow","Action":"s3:ListBucket","Resource":"arn:aws:s3:::shared","Condition":{"StringLike":{"s3:prefix":"docs/*"}}},
-              {"Effect":"Allow","Action":"s3:PutObject","Resource":"arn:aws:s3:::shared/*","Condition":{"StringEquals":{"s3:x-amz-acl":"private"}}},
+              {"Effect":"Allow","Action":["s3:PutObject","s3:PutObjectAcl"],"Resource":"arn:aws:s3:::shared/*","Condition":{"StringEquals":{"s3:x-amz-acl":"private"}}},
               {"Effect":"Allow","Action":["s3:GetObject","s3:DeleteObject"],"Resource":"arn:aws:s3:::shared/*"},
               {"Effect":"Deny","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:authType":"REST-QUERY-STRING"}}},
               {"Effect":"Deny","Action":"s3:DeleteObject","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"127.0.0.0/8"}}}]}"#,
@@ -1052,5 +1054,246 @@ async fn s3_gateway_bench_get_1kib() {
     }
     quiet_running.shutdown().await.expect("gateway stops");
     gw_running.shutdown().await.expect("gateway stops");
+    s.stop().await;
+}
+
+/// The outside attack of issue 16, each finding's reproduction through boto3 against the
+/// gateway in front of SeaweedFS, every refusal checked at the backend
+/// (`s3_gateway_findings_boto3.py`): aliasing keys, versions and object lock, bucket policy
+/// calls from another account and the owner root's lockout protection, DeleteObjects' key
+/// limit, tags and ACLs in headers, principals bound to unique ids, NotPrincipal and role
+/// sessions. Then the audit trail: no decision names an aliased key, and the refused
+/// DeleteObjects of 1001 keys recorded none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_gateway_attack16_findings() {
+    if !boto3_available() || !weed_available() {
+        return;
+    }
+    const PARTNER: &str = "222222222222";
+    let weed = weed().await;
+    let s = sqlite().await;
+    let (gw_running, gw) = gateway(&s, &weed).await;
+    let (pk, ps) = add_account(&s, PARTNER).await;
+    run_boto3_script(
+        "s3_gateway_findings_boto3.py",
+        vec![
+            gw.clone(),
+            s.endpoint.clone(),
+            ROOT_KEY.into(),
+            ROOT_SECRET.into(),
+            ACCOUNT.into(),
+            PARTNER.into(),
+            pk,
+            ps,
+            weed.endpoint.clone(),
+            BACKEND_KEY.into(),
+            BACKEND_SECRET.into(),
+        ],
+    )
+    .await;
+
+    let store = s.running.as_ref().expect("running").service.store().clone();
+    let events: Vec<serde_json::Value> = store
+        .list(
+            ACCOUNT,
+            rolegate_store::record::kind::AUDIT_EVENT,
+            None,
+            100_000,
+        )
+        .await
+        .expect("events")
+        .iter()
+        .map(|r| serde_json::from_str(&r.data).expect("event json"))
+        .filter(|e: &serde_json::Value| e["eventSource"] == "s3.amazonaws.com")
+        .collect();
+    let arns: Vec<&str> = events
+        .iter()
+        .filter_map(|e| e["resources"][0]["ARN"].as_str())
+        .collect();
+    assert!(
+        arns.contains(&"arn:aws:s3:::vbucket/private/secret.txt"),
+        "the denied read of the real key is recorded: {arns:?}"
+    );
+    for a in &arns {
+        let key = a.strip_prefix("arn:aws:s3:::vbucket/").unwrap_or_default();
+        assert!(
+            !key.starts_with('/')
+                && !key.contains("//")
+                && !key.contains('\\')
+                && !key.split('/').any(|s| s == "." || s == ".."),
+            "an audit record names an aliased key: {a}"
+        );
+    }
+    let deletes_of = |prefix: &str| {
+        events
+            .iter()
+            .filter(|e| {
+                e["eventName"] == "DeleteObjects"
+                    && e["resources"][0]["ARN"]
+                        .as_str()
+                        .is_some_and(|a| a.starts_with(prefix))
+            })
+            .count()
+    };
+    assert_eq!(
+        deletes_of("arn:aws:s3:::vbucket/public/k"),
+        0,
+        "the refused DeleteObjects of 1001 keys recorded decisions"
+    );
+    assert_eq!(
+        deletes_of("arn:aws:s3:::vbucket/public/j"),
+        1000,
+        "one decision per key of an allowed DeleteObjects"
+    );
+
+    gw_running.shutdown().await.expect("gateway stops");
+    s.stop().await;
+}
+
+/// `python3` with boto3's configuration files cleared, under the tool timeout.
+async fn python(args: impl FnOnce(&mut Command) + Send + 'static) -> std::process::Output {
+    tokio::task::spawn_blocking(move || {
+        let mut cmd = bounded("python3");
+        args(&mut cmd);
+        cmd.env_remove("AWS_PROFILE")
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .output()
+            .expect("python3")
+    })
+    .await
+    .expect("join")
+}
+
+/// The SQLite database holds secret keys and the audit keyring: its data directory is
+/// owner-only (0700), the database and its `-wal` and `-shm` files 0600, whatever the umask.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn data_dir_and_database_are_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = sqlite().await;
+    // A write, so that the WAL exists.
+    root_iam(&s)
+        .create_user()
+        .user_name("mode-check")
+        .send()
+        .await
+        .expect("user");
+    let dir = s.config.as_ref().expect("config").data_dir.clone();
+    let mode = |p: &Path| {
+        std::fs::metadata(p)
+            .unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+            .permissions()
+            .mode()
+            & 0o777
+    };
+    assert_eq!(mode(&dir), 0o700, "{}", dir.display());
+    assert_eq!(mode(&dir.join("rolegate.db")), 0o600);
+    let wal = dir.join("rolegate.db-wal");
+    assert!(wal.exists(), "the database runs in WAL mode");
+    assert_eq!(mode(&wal), 0o600);
+    let shm = dir.join("rolegate.db-shm");
+    if shm.exists() {
+        assert_eq!(mode(&shm), 0o600);
+    }
+    s.stop().await;
+}
+
+/// CreateBucket claims a name only when the backend's HeadBucket says 404: a backend that
+/// answers 500 is ServiceUnavailable, and no bucket record is written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_gateway_create_bucket_needs_the_backends_404() {
+    if !boto3_available() {
+        return;
+    }
+    // A backend that fails every HeadBucket and accepts every PUT.
+    let stub = r#"
+import http.server
+class H(http.server.BaseHTTPRequestHandler):
+    def reply(self, code):
+        self.send_response(code)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+    def do_HEAD(self):
+        self.reply(500)
+    def do_PUT(self):
+        self.reply(200)
+    def log_message(self, *a):
+        pass
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_address[1], flush=True)
+s.serve_forever()
+"#;
+    let mut child = bounded("python3")
+        .args(["-c", stub])
+        .stdout(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("stub backend");
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().expect("stdout")),
+        &mut line,
+    )
+    .expect("port");
+    let port: u16 = line.trim().parse().expect("a port");
+    let s = sqlite().await;
+    let config = Config {
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        ..s.config.clone().expect("an in-process server")
+    };
+    let backend = BackendConfig {
+        endpoint: format!("http://127.0.0.1:{port}"),
+        access_key_id: BACKEND_KEY.into(),
+        secret_access_key: rolegate_sigv4::SecretKey::new(BACKEND_SECRET),
+        region: "us-east-1".into(),
+    };
+    let running = rolegate_server::s3_gateway::start(config, backend, false)
+        .await
+        .expect("gateway starts");
+    let script = format!(
+        r#"
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+c = boto3.client("s3", endpoint_url="http://{}", aws_access_key_id="{ROOT_KEY}", aws_secret_access_key="{ROOT_SECRET}", region_name="us-east-1", config=Config(s3={{"addressing_style": "path"}}, retries={{"max_attempts": 1}}))
+try:
+    c.create_bucket(Bucket="unsure16")
+    raise SystemExit("created")
+except ClientError as e:
+    assert e.response["Error"]["Code"] == "ServiceUnavailable", e.response
+    assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 503, e.response
+print("ok")
+"#,
+        running.addr
+    );
+    let out = python(move |cmd| {
+        cmd.args(["-c", &script]);
+    })
+    .await;
+    let _ = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status();
+    let _ = child.wait();
+    assert!(
+        out.status.success() && String::from_utf8_lossy(&out.stdout).trim() == "ok",
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let store = s.running.as_ref().expect("running").service.store().clone();
+    let record = store
+        .get(
+            rolegate_store::GLOBAL,
+            rolegate_gateway::buckets::KIND,
+            "unsure16",
+        )
+        .await
+        .expect("store");
+    assert!(
+        record.is_none(),
+        "the gateway claimed a bucket it could not confirm free"
+    );
+    running.shutdown().await.expect("gateway stops");
     s.stop().await;
 }

@@ -118,13 +118,10 @@ fn check_not_service_linked(path: Option<&str>, name: &str) -> Result<()> {
 }
 
 impl Service {
-    /// Validates a trust policy: grammar, size, and that the users and roles it names exist,
-    /// in whichever account (AWS stores them by unique id, so a missing one cannot be named;
-    /// every account there is lives in this deployment). Account principals are kept as
-    /// written, so an account may be trusted before it is added.
     /// Validates a trust policy and resolves the user and role ARNs it names (in any
     /// account) to their unique ids, as AWS does when a policy is saved: a principal that does
-    /// not exist is `MalformedPolicyDocument` "Invalid principal in policy".
+    /// not exist is `MalformedPolicyDocument` "Invalid principal in policy". Account
+    /// principals are kept as written, so an account may be trusted before it is added.
     pub(crate) async fn check_trust_policy(&self, text: &str) -> Result<BTreeMap<String, String>> {
         let policy = self.parsed_policy(text, PolicyKind::Trust)?;
         if policy_size(text) > MAX_TRUST_POLICY_SIZE {
@@ -132,6 +129,14 @@ impl Service {
                 "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
             )));
         }
+        self.principal_ids(&policy).await
+    }
+
+    /// The unique id of every user and role ARN a policy's `Principal`/`NotPrincipal` names
+    /// (in any account), for storing beside the policy: trust policies and resource policies
+    /// (the S3 gateway's bucket policies) bind their principals this one way.
+    /// `MalformedPolicyDocument` "Invalid principal in policy" when one names no entity.
+    pub async fn principal_ids(&self, policy: &Policy) -> Result<BTreeMap<String, String>> {
         let mut ids = BTreeMap::new();
         for st in &policy.statements {
             let set = match &st.principal {
@@ -187,29 +192,24 @@ impl Service {
     /// named when the policy was saved, so a deleted and re-created namesake is not trusted.
     pub(crate) fn trust_policy(&self, role: &record::Role) -> Result<Arc<Policy>> {
         let parsed = self.parsed_policy(&role.trust, PolicyKind::Trust)?;
-        if role.trust_ids.is_empty() {
-            return Ok(parsed);
-        }
-        let mut policy = (*parsed).clone();
-        for st in &mut policy.statements {
-            if let Some(PrincipalRule::Principal(set) | PrincipalRule::NotPrincipal(set)) =
-                &mut st.principal
-            {
-                for v in &mut set.aws {
-                    if let Some(id) = role.trust_ids.get(v.as_str()) {
-                        v.clone_from(id);
-                    }
-                }
-            }
-        }
-        Ok(Arc::new(policy))
+        Ok(bind_principals(parsed, &role.trust_ids))
     }
 
-    /// The trust policy as shown: a principal that no longer exists (or was re-created: another
-    /// unique id) appears as the unique id it had, as AWS shows it.
+    /// The trust policy as shown: see [`Service::displayed_policy`].
     pub(crate) async fn displayed_trust(&self, role: &record::Role) -> Result<String> {
-        let mut text = role.trust.clone();
-        for (p, id) in &role.trust_ids {
+        self.displayed_policy(&role.trust, &role.trust_ids).await
+    }
+
+    /// A policy as shown: a principal that no longer exists (or was re-created: another
+    /// unique id) appears as the unique id it had, as AWS shows it. `ids` is what
+    /// [`Service::principal_ids`] gave when the policy was saved.
+    pub async fn displayed_policy(
+        &self,
+        text: &str,
+        ids: &BTreeMap<String, String>,
+    ) -> Result<String> {
+        let mut text = text.to_owned();
+        for (p, id) in ids {
             let current = match self.principal_id(p).await {
                 Ok(current) => current,
                 Err(ServiceError::MalformedPolicyDocument(_)) => None,
@@ -461,4 +461,26 @@ impl Service {
         self.set_boundary::<record::Role>(c.account(), &i.role_name, None)
             .await
     }
+}
+
+/// A policy as evaluated: every user and role ARN in its principals replaced by the unique id
+/// it named when the policy was saved (`ids`, from [`Service::principal_ids`]), so that a
+/// deleted and re-created namesake matches nothing.
+pub fn bind_principals(parsed: Arc<Policy>, ids: &BTreeMap<String, String>) -> Arc<Policy> {
+    if ids.is_empty() {
+        return parsed;
+    }
+    let mut policy = (*parsed).clone();
+    for st in &mut policy.statements {
+        if let Some(PrincipalRule::Principal(set) | PrincipalRule::NotPrincipal(set)) =
+            &mut st.principal
+        {
+            for v in &mut set.aws {
+                if let Some(id) = ids.get(v.as_str()) {
+                    v.clone_from(id);
+                }
+            }
+        }
+    }
+    Arc::new(policy)
 }

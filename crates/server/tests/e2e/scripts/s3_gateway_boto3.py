@@ -3,7 +3,9 @@
 argv: MODE GATEWAY KEY SECRET TOKEN BUCKET BACKEND BACKEND_KEY BACKEND_SECRET
   presign  presigned PUT then GET with a session token (TOKEN), through the gateway
   chunked  STREAMING-AWS4-HMAC-SHA256-PAYLOAD upload signed chunk by chunk: a good one is
-           stored; one with a tampered chunk is refused and leaves no object in the backend;
+           stored; one with a tampered chunk is refused (403 SignatureDoesNotMatch) and leaves
+           no object in the backend; a body not matching its x-amz-content-sha256 is 400
+           XAmzContentSHA256Mismatch and leaves none;
            SigV2 and an unsigned x-amz-security-token are refused
 Prints "ok".
 """
@@ -139,6 +141,33 @@ def chunked_put(obj_key, chunks, tamper=None, sign_token=True):
     return r.status, r.read()
 
 
+def plain_put(obj_key, data, claimed):
+    """A PUT signed over `claimed` as its x-amz-content-sha256, sending `data`."""
+    now = datetime.datetime.now(datetime.timezone.utc)
+    amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    day = now.strftime("%Y%m%d")
+    host = urllib.parse.urlparse(gateway).netloc
+    path = "/" + bucket + "/" + urllib.parse.quote(obj_key)
+    headers = {"host": host, "x-amz-date": amz_date, "x-amz-content-sha256": claimed}
+    if token:
+        headers["x-amz-security-token"] = token
+    signed = sorted(headers)
+    canonical = "\n".join(
+        ["PUT", path, "", "".join(f"{h}:{headers[h]}\n" for h in signed), ";".join(signed), claimed]
+    )
+    scope = f"{day}/us-east-1/s3/aws4_request"
+    sts = "\n".join(["AWS4-HMAC-SHA256", amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()])
+    sig = hmac.new(signing_key(day), sts.encode(), hashlib.sha256).hexdigest()
+    headers["authorization"] = (
+        f"AWS4-HMAC-SHA256 Credential={key}/{scope}, SignedHeaders={';'.join(signed)}, Signature={sig}"
+    )
+    headers["content-length"] = str(len(data))
+    conn = http.client.HTTPConnection(host, timeout=60)
+    conn.request("PUT", path, body=data, headers=headers)
+    r = conn.getresponse()
+    return r.status, r.read()
+
+
 def chunked():
     big = [bytes([65 + i]) * 65536 for i in range(3)]
     status, body = chunked_put("streamed-good", big)
@@ -148,8 +177,15 @@ def chunked():
     assert got == b"".join(big), len(got)
 
     status, body = chunked_put("streamed-bad", big, tamper=1)
-    assert status >= 400, (status, body)
+    assert status == 403 and b"SignatureDoesNotMatch" in body, (status, body)
     assert not backend_has("streamed-bad"), "a tampered upload left an object in the backend"
+
+    # A body that does not hash to its signed x-amz-content-sha256 is AWS's 400.
+    status, body = plain_put("sha-good", b"as signed", hashlib.sha256(b"as signed").hexdigest())
+    assert status == 200, (status, body)
+    status, body = plain_put("sha-bad", b"not as signed", hashlib.sha256(b"as signed").hexdigest())
+    assert status == 400 and b"XAmzContentSHA256Mismatch" in body, (status, body)
+    assert not backend_has("sha-bad"), "a body that did not match its hash left an object"
 
     if token:
         status, body = chunked_put("unsigned-token", big[:1], sign_token=False)
