@@ -102,21 +102,6 @@ fn pyjwt_available() -> bool {
     ok
 }
 
-/// A one-shot external tool under coreutils `timeout`: a tool or a server that stops
-/// answering fails the test instead of hanging the run.
-fn bounded(program: &str) -> std::process::Command {
-    let mut cmd = std::process::Command::new("timeout");
-    cmd.args(["-k", "5", "120", program]);
-    cmd
-}
-
-/// [`bounded`] on the runtime.
-fn bounded_async(program: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new("timeout");
-    cmd.args(["-k", "5", "120", program]);
-    cmd
-}
-
 /// Runs the PyJWT relying party (`scripts/outbound_verify.py`) over `checks`.
 async fn verify_externally(checks: Vec<Value>) {
     if !pyjwt_available() {

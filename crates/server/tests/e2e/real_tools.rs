@@ -354,9 +354,13 @@ pub async fn pmapper_finds_escalation(s: &Server) {
     );
     let (status, out) = run(&["orgs", "display", "--org", &org]).await;
     assert_eq!(status, 0, "pmapper orgs display: {out}");
+    // The order is ListPoliciesForTarget's, by policy id: the new SCP's random id may sort
+    // before or after `p-FullAWSAccess`.
     assert!(
         out.contains(&format!(
             "{member}:\n    Directly Attached SCPs: ['FullAWSAccess', 'deny-iam']"
+        )) || out.contains(&format!(
+            "{member}:\n    Directly Attached SCPs: ['deny-iam', 'FullAWSAccess']"
         )),
         "{out}"
     );

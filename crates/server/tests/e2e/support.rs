@@ -60,28 +60,27 @@ fn tool_limit_seconds(program: &str) -> u32 {
 
 /// A one-shot external tool (aws, curl, python3, terraform, bash) under coreutils `timeout`.
 pub fn bounded(program: &str) -> std::process::Command {
-    watchdog();
     let mut cmd = std::process::Command::new("timeout");
-    cmd.args([
-        "-k",
-        "10",
-        &tool_limit_seconds(program).to_string(),
-        program,
-    ]);
+    cmd.args(timeout_args(program));
     cmd
 }
 
 /// [`bounded`] for tests that run the tool on the runtime.
 pub fn bounded_async(program: &str) -> tokio::process::Command {
-    watchdog();
     let mut cmd = tokio::process::Command::new("timeout");
-    cmd.args([
-        "-k",
-        "10",
-        &tool_limit_seconds(program).to_string(),
-        program,
-    ]);
+    cmd.args(timeout_args(program));
     cmd
+}
+
+/// `timeout`'s arguments before `program`: the limit, and a kill 10 s after it.
+fn timeout_args(program: &str) -> [String; 4] {
+    watchdog();
+    [
+        "-k".into(),
+        "10".into(),
+        tool_limit_seconds(program).to_string(),
+        program.into(),
+    ]
 }
 
 /// The e2e binary as a whole is bounded too: past this, something is stuck in a way no single
