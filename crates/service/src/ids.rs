@@ -26,7 +26,8 @@ pub fn unique_id(prefix: &str) -> Result<String> {
     Ok(format!("{prefix}{}", random_chars(17)?))
 }
 
-/// A random (version 4) UUID, lowercase: outbound issuer ids and token ids (`jti`).
+/// A random (version 4) UUID, lowercase: request, event and report-job ids, outbound issuer
+/// ids and token ids (`jti`).
 pub fn uuid() -> Result<String> {
     let mut b = [0u8; 16];
     random_bytes(&mut b)?;
@@ -104,21 +105,7 @@ pub fn secret_access_key() -> Result<rolegate_store::Secret> {
 
 /// A request id (UUID v4 form).
 pub fn request_id() -> String {
-    let mut b = [0u8; 16];
-    if getrandom::fill(&mut b).is_err() {
-        return "00000000-0000-4000-8000-000000000000".to_owned();
-    }
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..]
-    )
+    uuid().unwrap_or_else(|_| "00000000-0000-4000-8000-000000000000".to_owned())
 }
 
 /// Unique-id prefixes.

@@ -71,19 +71,7 @@ impl Event {
 
 /// A random version-4 UUID.
 pub fn new_event_id() -> String {
-    let mut b = [0u8; 16];
-    getrandom::fill(&mut b).expect("the system's random source");
-    b[6] = (b[6] & 0x0f) | 0x40;
-    b[8] = (b[8] & 0x3f) | 0x80;
-    let h = data_encoding::HEXLOWER.encode(&b);
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::ids::uuid().expect("the system's random source")
 }
 
 pub(crate) fn timestamp(t: OffsetDateTime) -> String {

@@ -279,19 +279,7 @@ impl Service {
     }
 
     fn new_job_id() -> Result<String> {
-        let mut b = [0u8; 16];
-        crate::ids::random_bytes(&mut b)?;
-        b[6] = (b[6] & 0x0f) | 0x40;
-        b[8] = (b[8] & 0x3f) | 0x80;
-        let h: String = b.iter().map(|x| format!("{x:02x}")).collect();
-        Ok(format!(
-            "{}-{}-{}-{}-{}",
-            &h[..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..]
-        ))
+        crate::ids::uuid()
     }
 
     /// Whether a job generated at `created_ms` has expired by `now_ms`.
