@@ -82,78 +82,42 @@ fn main() -> std::process::ExitCode {
                 }
             }
         }
-        Command::RotateSessionKey(args) => {
-            let result = args.resolve().and_then(|config| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?
-                    .block_on(rolegate_server::rotate_session_key(&config))
-            });
-            match result {
-                Ok(id) => {
-                    println!("session tokens are now sealed with key {id}");
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("rolegate: {e:#}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
-        }
+        Command::RotateSessionKey(args) => on_store(
+            args.resolve(),
+            |config| async move { rolegate_server::rotate_session_key(&config).await },
+            |id| format!("session tokens are now sealed with key {id}"),
+        ),
         Command::RotateOutboundKeys {
             target_account_id,
             store,
         } => {
-            let result = store.resolve().and_then(|config| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?
-                    .block_on(rolegate_server::rotate_outbound_keys(
-                        &config,
-                        &target_account_id,
-                    ))
-            });
-            match result {
-                Ok(kids) => {
-                    println!(
+            let account = target_account_id.clone();
+            on_store(
+                store.resolve(),
+                |config| async move { rolegate_server::rotate_outbound_keys(&config, &account).await },
+                |kids| {
+                    format!(
                         "outbound tokens of {target_account_id} are now signed with keys {}",
                         kids.join(", ")
-                    );
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("rolegate: {e:#}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
+                    )
+                },
+            )
         }
         Command::AddAccount {
             new_account_id,
             store,
-        } => {
-            let result = store.resolve().and_then(|config| {
-                tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()?
-                    .block_on(rolegate_server::add_account(
-                        &config,
-                        new_account_id.as_deref(),
-                    ))
-            });
-            match result {
-                Ok((account, path)) => {
-                    println!(
-                        "added account {account}; its root access key is in {}",
-                        path.display()
-                    );
-                    std::process::ExitCode::SUCCESS
-                }
-                Err(e) => {
-                    eprintln!("rolegate: {e:#}");
-                    std::process::ExitCode::FAILURE
-                }
-            }
-        }
+        } => on_store(
+            store.resolve(),
+            |config| async move {
+                rolegate_server::add_account(&config, new_account_id.as_deref()).await
+            },
+            |(account, path)| {
+                format!(
+                    "added account {account}; its root access key is in {}",
+                    path.display()
+                )
+            },
+        ),
         Command::S3Gateway(args) => s3_gateway(*args),
         Command::Serve(args) => {
             let config = match args.resolve() {
@@ -241,6 +205,34 @@ fn s3_gateway(args: rolegate_server::s3_gateway::S3GatewayArgs) -> std::process:
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
+            eprintln!("rolegate: {e:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// An administrative command on the configured store: `command` on a current-thread runtime,
+/// then what `done` says of its result (exit 0), or the error (exit 1).
+fn on_store<T, F>(
+    config: anyhow::Result<rolegate_server::Config>,
+    command: impl FnOnce(rolegate_server::Config) -> F,
+    done: impl FnOnce(T) -> String,
+) -> std::process::ExitCode
+where
+    F: std::future::Future<Output = anyhow::Result<T>>,
+{
+    let result = config.and_then(|config| {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(command(config))
+    });
+    match result {
+        Ok(value) => {
+            println!("{}", done(value));
+            std::process::ExitCode::SUCCESS
+        }
+        Err(e) => {
             eprintln!("rolegate: {e:#}");
             std::process::ExitCode::FAILURE
         }
