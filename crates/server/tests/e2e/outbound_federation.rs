@@ -493,16 +493,17 @@ pub async fn round_trip(s: &Server) {
     // Rotation: the new keys are published at once but sign only once relying parties'
     // cached key sets (max-age) hold them; until then the current key signs.
     let config = s.config.as_ref().expect("in-process server");
+    let api_token = || {
+        token(
+            &workload,
+            &["https://api.example.com"],
+            "RS256",
+            None,
+            vec![],
+        )
+    };
     let signer = |t: &str| claims(t).0["kid"].as_str().expect("kid").to_owned();
-    let (before, _) = token(
-        &workload,
-        &["https://api.example.com"],
-        "RS256",
-        None,
-        vec![],
-    )
-    .await
-    .expect("before rotation");
+    let (before, _) = api_token().await.expect("before rotation");
     let (rotated, from) = rolegate_server::rotate_outbound_keys(config, ACCOUNT, false)
         .await
         .expect("rotate");
@@ -515,15 +516,7 @@ pub async fn round_trip(s: &Server) {
     let after = kids(&jwks(issuer.clone()).await);
     assert_eq!(after.len(), 4, "published ahead of use: {after:?}");
     assert!(rotated.iter().all(|k| after.contains(k)), "{after:?}");
-    let (pending, _) = token(
-        &workload,
-        &["https://api.example.com"],
-        "RS256",
-        None,
-        vec![],
-    )
-    .await
-    .expect("while the new keys wait");
+    let (pending, _) = api_token().await.expect("while the new keys wait");
     assert_eq!(
         signer(&pending),
         signer(&before),
@@ -535,15 +528,7 @@ pub async fn round_trip(s: &Server) {
         .await
         .expect("rotate immediately");
     assert!(from <= time::OffsetDateTime::now_utc().unix_timestamp());
-    let (fresh, _) = token(
-        &workload,
-        &["https://api.example.com"],
-        "RS256",
-        None,
-        vec![],
-    )
-    .await
-    .expect("after rotation");
+    let (fresh, _) = api_token().await.expect("after rotation");
     assert!(
         urgent.contains(&signer(&fresh)),
         "signed with the newest key"

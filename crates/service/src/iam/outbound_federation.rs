@@ -493,6 +493,11 @@ mod tests {
         }
     }
 
+    /// A rotation at `t` that publishes an RS256 key `kid` ahead of use.
+    fn rotate_pending(keys: &mut Vec<record::OutboundSigningKey>, kid: &str, t: i64) {
+        rotate(keys, vec![key("RS256", kid, t)], t, t + PREPUBLISH_SECS);
+    }
+
     fn signer(keys: &[record::OutboundSigningKey], alg: &str, now: i64) -> Option<String> {
         signing_key(keys, alg, now).map(|k| k.kid.clone())
     }
@@ -547,18 +552,8 @@ mod tests {
     #[test]
     fn a_second_rotation_keeps_every_key_published_before_it_signs() {
         let mut keys = vec![key("RS256", "a", 0)];
-        rotate(
-            &mut keys,
-            vec![key("RS256", "b", 100)],
-            100,
-            100 + PREPUBLISH_SECS,
-        );
-        rotate(
-            &mut keys,
-            vec![key("RS256", "c", 200)],
-            200,
-            200 + PREPUBLISH_SECS,
-        );
+        rotate_pending(&mut keys, "b", 100);
+        rotate_pending(&mut keys, "c", 200);
         assert_eq!(jwks(&keys, 200), ["a", "b", "c"]);
         for now in 200..200 + PREPUBLISH_SECS + 100 {
             let kid = signer(&keys, "RS256", now).expect("a key signs");
@@ -588,12 +583,7 @@ mod tests {
     #[test]
     fn an_immediate_rotation_signs_at_once() {
         let mut keys = vec![key("RS256", "a", 0)];
-        rotate(
-            &mut keys,
-            vec![key("RS256", "b", 100)],
-            100,
-            100 + PREPUBLISH_SECS,
-        );
+        rotate_pending(&mut keys, "b", 100);
         rotate(&mut keys, vec![key("RS256", "c", 150)], 150, 150);
         assert_eq!(signer(&keys, "RS256", 150).as_deref(), Some("c"));
         assert_eq!(
