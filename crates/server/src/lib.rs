@@ -423,14 +423,16 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
 /// File descriptors kept for the store, the log and the listener beside client connections.
 const RESERVED_FILES: u64 = 256;
 
-/// Makes room for `--max-connections` under the open file limit: raises the soft limit up to
+/// Makes room for `--max-connections` (and the connections lingering after their last
+/// response, `serve::MAX_LINGERING`) under the open file limit: raises the soft limit up to
 /// the hard one when it is lower than needed, and warns when even that is not enough (then the
 /// kernel queues further connections until some close; the accept loop backs off on `EMFILE`
 /// instead of spinning).
 #[cfg(unix)]
 fn fit_open_file_limit(max_connections: usize) {
     use rustix::process::{Resource, getrlimit, setrlimit};
-    let needed = u64::try_from(max_connections)
+    // Open connections, connections lingering after their last response, and the rest.
+    let needed = u64::try_from(max_connections.saturating_add(serve::MAX_LINGERING))
         .unwrap_or(u64::MAX)
         .saturating_add(RESERVED_FILES);
     let limit = getrlimit(Resource::Nofile);

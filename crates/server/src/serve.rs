@@ -186,6 +186,14 @@ impl Slot {
     }
 }
 
+impl Slot {
+    /// Gives the connection's place under `--max-connections` back, but keeps it counted for
+    /// its client (`--max-connections-per-address`) while it lingers.
+    fn into_share(mut self) -> Option<ClientShare> {
+        self.share.take()
+    }
+}
+
 impl Drop for Slot {
     fn drop(&mut self) {
         drop(self.share.take());
@@ -497,11 +505,11 @@ async fn serve_http<I>(
         connection.poll_without_shutdown(cx)
     })
     .await;
-    drop(slot);
+    let share = slot.into_share();
     if let Err(e) = &result {
         tracing::debug!(%peer, error = %e, "connection closed");
     }
-    linger(connection.into_parts().io.into_inner()).await;
+    linger(connection.into_parts().io.into_inner(), share).await;
 }
 
 /// A request body that tells whether it was read to its end. A response given before that
@@ -559,8 +567,9 @@ impl hyper::body::Body for Tracked {
     }
 }
 
-/// Lingering connections at most; beyond it a connection is closed at once.
-const MAX_LINGERING: usize = 1024;
+/// Lingering connections at most; beyond it a connection is closed at once. The open file
+/// limit is fitted for them beside `--max-connections`.
+pub const MAX_LINGERING: usize = 1024;
 /// How long a closing connection is drained at most, in all.
 const LINGER_TIME: Duration = Duration::from_secs(10);
 /// How long a closing connection may send nothing before it is closed.
@@ -577,11 +586,13 @@ static LINGERING: Semaphore = Semaphore::const_new(MAX_LINGERING);
 /// response the client has not read yet: that is what happens to an error answered before a
 /// request body was read (a denied upload whose client sent the body after `Expect:
 /// 100-continue` went unanswered), and the client then sees a broken connection instead of
-/// the error. The connection's slot is already given back; the bounds (time, silence, bytes,
-/// and `MAX_LINGERING` connections at once) keep a client from holding anything with it.
+/// the error. The connection's slot under `--max-connections` is already given back; it stays
+/// counted for its client (`share`), so one address cannot linger beyond its share, and the
+/// bounds (time, silence, bytes, and `MAX_LINGERING` connections at once, for which the open
+/// file limit is fitted) keep a client from holding anything with it.
 ///
 /// <https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close>
-async fn linger<I: AsyncRead + AsyncWrite + Unpin>(mut io: I) {
+async fn linger<I: AsyncRead + AsyncWrite + Unpin>(mut io: I, share: Option<ClientShare>) {
     let Ok(_lingering) = LINGERING.try_acquire() else {
         return;
     };
@@ -599,4 +610,5 @@ async fn linger<I: AsyncRead + AsyncWrite + Unpin>(mut io: I) {
         }
     };
     let _ = tokio::time::timeout(LINGER_TIME, drain).await;
+    drop(share);
 }

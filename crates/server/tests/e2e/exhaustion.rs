@@ -503,6 +503,58 @@ async fn an_answer_before_the_body_closes_the_connection() {
     s.stop().await;
 }
 
+/// Connections lingering after their last response still count for their client: one
+/// address cannot open connection after connection, get each refused early and keep them all
+/// lingering beyond its share (outside attack on the lingering close: that filled a tight
+/// open-file limit). Another client is served meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lingering_connections_count_for_their_client() {
+    const SHARE: usize = 4;
+    let s = sqlite_configured(|c| rolegate_server::Config {
+        max_connections_per_address: SHARE,
+        ..c
+    })
+    .await;
+    let e = &s.endpoint;
+    let addr = e.trim_start_matches("http://").to_owned();
+    let mut lingering = Vec::new();
+    for _ in 0..SHARE {
+        let mut stream = TcpStream::connect(&addr).await.expect("connect");
+        let head = format!("POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 99999999\r\n\r\n");
+        stream.write_all(head.as_bytes()).await.expect("write");
+        let mut answer = vec![0u8; 4096];
+        let n = tokio::time::timeout(CLOSE_BOUND, stream.read(&mut answer))
+            .await
+            .expect("answered")
+            .expect("read");
+        assert!(answer[..n].starts_with(b"HTTP/1.1 413"));
+        // Keeps sending body bytes: the server lingers, reading them.
+        stream.write_all(b"x").await.expect("still read");
+        lingering.push(stream);
+    }
+    assert_eq!(
+        status_of(e, "/healthz").await,
+        None,
+        "its lingering connections fill its share"
+    );
+    assert_eq!(
+        status_from(e, "/healthz", Some("127.0.0.3")).await,
+        Some(200),
+        "another client is served"
+    );
+    drop(lingering);
+    let mut status = None;
+    for _ in 0..100 {
+        status = status_of(e, "/healthz").await;
+        if status == Some(200) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert_eq!(status, Some(200), "its share is free again once they close");
+    s.stop().await;
+}
+
 /// An error answered before the body was read (here: declared too large) reaches a client that
 /// sends the body anyway, as botocore does when `Expect: 100-continue` goes unanswered for a
 /// second: the server closes its side only after reading what the client still sends
