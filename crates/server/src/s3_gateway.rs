@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context as _;
 use axum::{Router, extract::State, response::IntoResponse};
 use clap::{Args, Subcommand};
-use rolegate_gateway::{BackendConfig, Buckets, Gateway, Origin};
+use rolegate_gateway::{BackendConfig, Buckets, Gateway, Options, Origin, VirtualHosts};
 use rolegate_service::{Service, ServiceConfig};
 use tokio::sync::oneshot;
 
@@ -43,6 +43,10 @@ pub struct RunArgs {
         value_name = "REGION"
     )]
     pub backend_region: String,
+    /// Read `BUCKET.DOMAIN` Host headers as virtual-hosted-style requests for BUCKET
+    /// (path-style requests keep working; the Host header must then be signed).
+    #[arg(long, env = "ROLEGATE_S3_VIRTUAL_HOST_DOMAIN", value_name = "DOMAIN")]
+    pub virtual_host_domain: Option<String>,
     /// `--listen`, the store, TLS and limits: as `rolegate serve`.
     #[command(flatten)]
     pub serve: ServeArgs,
@@ -109,11 +113,31 @@ pub async fn assign_bucket(
         .map_err(|e| anyhow::anyhow!("assigning {bucket}: {e}"))
 }
 
-/// Opens the store and starts the gateway. Stops on [`Running::shutdown`], or on
-/// SIGTERM/ctrl-c when `signals` is set.
+/// The gateway's [`Options`] from `--virtual-host-domain`.
+pub fn options(virtual_host_domain: Option<&str>) -> anyhow::Result<Options> {
+    Ok(Options {
+        virtual_hosts: virtual_host_domain
+            .map(VirtualHosts::new)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    })
+}
+
+/// Opens the store and starts the gateway (path style only). Stops on
+/// [`Running::shutdown`], or on SIGTERM/ctrl-c when `signals` is set.
 pub async fn start(
     config: Config,
     backend: BackendConfig,
+    signals: bool,
+) -> anyhow::Result<Running> {
+    start_with(config, backend, Options::default(), signals).await
+}
+
+/// [`start`] with the gateway's [`Options`].
+pub async fn start_with(
+    config: Config,
+    backend: BackendConfig,
+    options: Options,
     signals: bool,
 ) -> anyhow::Result<Running> {
     let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
@@ -136,12 +160,21 @@ pub async fn start(
         .sync_changes()
         .await
         .map_err(|e| anyhow::anyhow!("change log: {e}"))?;
-    let gateway = Arc::new(Gateway::new(service.clone(), store.clone(), &backend));
+    let virtual_host = options
+        .virtual_hosts
+        .as_ref()
+        .map(|v| v.domain().to_owned());
+    let gateway = Arc::new(Gateway::with_options(
+        service.clone(),
+        store.clone(),
+        &backend,
+        options,
+    ));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = %backend.endpoint, store = store.backend(), "S3 gateway listening");
+    tracing::info!(%addr, backend = %backend.endpoint, store = store.backend(), virtual_host = ?virtual_host, "S3 gateway listening");
     let poller = {
         let service = service.clone();
         let every = Duration::from_secs(config.sync_interval_seconds.max(1));
