@@ -207,7 +207,22 @@ impl Gateway {
         }
         let req = http::Request::from_parts(parts, body);
         match AUTH.scope(Arc::new(state), self.s3.call(req)).await {
-            Ok(resp) => resp,
+            // `s3s` logs every refused request at ERROR (its lines are off by default in the
+            // server, see `log_filter`): the gateway says what needs attention itself.
+            Ok(resp) if resp.status().is_server_error() => {
+                tracing::error!(
+                    status = resp.status().as_u16(),
+                    "S3 gateway request answered with a server error"
+                );
+                resp
+            }
+            Ok(resp) => {
+                tracing::debug!(
+                    status = resp.status().as_u16(),
+                    "S3 gateway request answered"
+                );
+                resp
+            }
             Err(e) => {
                 tracing::error!(error = ?e, "S3 gateway request failed");
                 let mut resp = http::Response::new(s3s::Body::empty());

@@ -192,6 +192,10 @@ fn s3_gateway(args: rolegate_server::s3_gateway::S3GatewayArgs) -> std::process:
                     return std::process::ExitCode::from(2);
                 }
             };
+            let config = rolegate_server::Config {
+                log: s3_gateway::log_filter(&config.log),
+                ..config
+            };
             init_logging(&config);
             let options = match s3_gateway::options(run.virtual_host_domain.as_deref()) {
                 Ok(o) => o,

@@ -113,6 +113,21 @@ pub async fn assign_bucket(
         .map_err(|e| anyhow::anyhow!("assigning {bucket}: {e}"))
 }
 
+/// The log filter the gateway runs with: `configured` (`--log`), with `s3s`'s own per-request
+/// error lines turned off unless the filter names `s3s` itself. `s3s` logs every refused
+/// request — an ordinary 403 AccessDenied, a 404 NoSuchKey from the backend — at ERROR; the
+/// gateway logs its own decisions (denials at INFO) and answers of 500 and above at ERROR
+/// ([`rolegate_gateway::Gateway::call`]), so nothing that needs attention is lost.
+pub fn log_filter(configured: &str) -> String {
+    if configured.contains("s3s") {
+        configured.to_owned()
+    } else if configured.trim().is_empty() {
+        "info,s3s::ops=off".to_owned()
+    } else {
+        format!("{configured},s3s::ops=off")
+    }
+}
+
 /// The gateway's [`Options`] from `--virtual-host-domain`.
 pub fn options(virtual_host_domain: Option<&str>) -> anyhow::Result<Options> {
     Ok(Options {
@@ -249,4 +264,24 @@ async fn handle(
         .await
         .map(axum::body::Body::new)
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn s3s_request_errors_are_not_logged_as_errors() {
+        assert_eq!(log_filter("info"), "info,s3s::ops=off");
+        assert_eq!(
+            log_filter("warn,rolegate=debug"),
+            "warn,rolegate=debug,s3s::ops=off"
+        );
+        assert_eq!(log_filter(""), "info,s3s::ops=off");
+        // An operator who asks for s3s's lines gets them.
+        assert_eq!(log_filter("info,s3s=debug"), "info,s3s=debug");
+        for f in ["info", "warn,rolegate=debug"] {
+            assert!(tracing_subscriber::EnvFilter::try_new(log_filter(f)).is_ok());
+        }
+    }
 }

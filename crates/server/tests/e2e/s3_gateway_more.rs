@@ -802,3 +802,88 @@ async fn s3_gateway_on_postgres() {
     gw_running.shutdown().await.expect("gateway stops");
     s.stop().await;
 }
+
+/// The real `rolegate s3-gateway` binary beside the server, on its data directory: an ordinary
+/// 403 (a bucket no one owns) and a 404 from the backend leave no ERROR line in its log (s3s
+/// logs every refused request at ERROR; the gateway turns those lines off and logs its own
+/// decision at INFO).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn s3_gateway_binary_logs_denials_below_error() {
+    if !aws_cli_available() || !weed_available() {
+        return;
+    }
+    let weed = weed().await;
+    let s = sqlite().await;
+    let dir = tempfile::tempdir().expect("dir");
+    let log = dir.path().join("stderr");
+    let port = crate::durability::free_port();
+    let data_dir = s.config.as_ref().expect("config").data_dir.clone();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_rolegate"))
+        .args(["s3-gateway", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--data-dir")
+        .arg(&data_dir)
+        .args(["--backend-endpoint", &weed.endpoint])
+        .env(
+            "ROLEGATE_S3_BACKEND_ACCESS_KEY_ID",
+            crate::s3_gateway::BACKEND_KEY,
+        )
+        .env(
+            "ROLEGATE_S3_BACKEND_SECRET_ACCESS_KEY",
+            crate::s3_gateway::BACKEND_SECRET,
+        )
+        .env_remove("ROLEGATE_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).expect("log"))
+        .spawn()
+        .expect("rolegate s3-gateway");
+    let mut ready = false;
+    for _ in 0..200 {
+        if tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_ok()
+        {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let gw = format!("http://127.0.0.1:{port}");
+    let outcome = tokio::task::block_in_place(|| {
+        let denied = aws_s3(&gw, root(), &["s3", "ls", "s3://nobodys-bucket"]);
+        let made = aws_s3(&gw, root(), &["s3", "mb", "s3://logged"]);
+        let missing = aws_s3(
+            &gw,
+            root(),
+            &[
+                "s3api",
+                "head-object",
+                "--bucket",
+                "logged",
+                "--key",
+                "absent",
+            ],
+        );
+        (denied, made, missing)
+    });
+    let _ = child.kill();
+    let _ = child.wait();
+    let text = std::fs::read_to_string(&log).expect("log");
+    assert!(ready, "the gateway did not start:\n{text}");
+    let (denied, made, missing) = outcome;
+    assert!(
+        !denied.0 && denied.2.contains("AccessDenied"),
+        "{}",
+        denied.2
+    );
+    assert!(made.0, "{}", made.2);
+    assert!(!missing.0 && missing.2.contains("404"), "{}", missing.2);
+    assert!(
+        text.contains("denied: the bucket belongs to no account"),
+        "the gateway's own INFO line:\n{text}"
+    );
+    assert!(
+        !text.contains("ERROR"),
+        "an ERROR line for a 403/404:\n{text}"
+    );
+    s.stop().await;
+}
