@@ -24,6 +24,7 @@ use crate::{
     actions::{self, Extra, On},
     authn::Resolved,
     buckets::Buckets,
+    existing_tags::{self, Existing, ObjectTags},
 };
 
 /// Where the request came from (set by the server from the connection or a trusted proxy).
@@ -46,6 +47,8 @@ pub(crate) struct Env {
 pub(crate) struct Authorizer {
     pub service: Arc<Service>,
     pub buckets: Buckets,
+    /// The backend's view of objects' current tags (`s3:ExistingObjectTag/*`).
+    pub tags: ObjectTags,
 }
 
 /// S3's AccessDenied with `message`.
@@ -63,7 +66,10 @@ fn internal(e: impl std::fmt::Display) -> S3Error {
 
 impl Authorizer {
     /// Whether `resolved` may do `action` on `bucket` (and `key`), with further condition
-    /// keys. A bucket no record names is denied (it belongs to no account).
+    /// keys. A bucket no record names is denied (it belongs to no account). `existing`: the
+    /// decision is about that object as it is now (not one the request writes), so an action
+    /// AWS gives `s3:ExistingObjectTag/*` to carries its current tags when a policy of the
+    /// decision reads them ([`crate::existing_tags`]).
     #[allow(
         clippy::too_many_arguments,
         reason = "the operation, action and resource of one decision"
@@ -77,6 +83,7 @@ impl Authorizer {
         bucket: Option<&str>,
         key: Option<&str>,
         context: Vec<(String, ContextValue)>,
+        existing: Option<Existing<'_>>,
     ) -> S3Result<()> {
         let resource = match bucket {
             Some(b) => actions::resource_arn(b, key),
@@ -122,6 +129,17 @@ impl Authorizer {
                 return Err(denied("Access Denied"));
             }
         };
+        if let (Some(existing), Some(b), Some(k)) = (existing, bucket, key)
+            && existing_tags::applies_to(action)
+            && self
+                .service
+                .policies_read_key(&resolved.caller, resource, existing_tags::KEY_PREFIX)
+                .await
+                .map_err(internal)?
+        {
+            let tags = self.tags.context(b, k, existing.version_id).await?;
+            target.context.extend(tags);
+        }
         let decision = match self
             .service
             .authorize_access(&resolved.caller, &target, resource, env)
@@ -342,6 +360,13 @@ impl S3Access for Access {
         {
             self.policy_call(&resolved, &env.env, rule, b).await?;
         }
+        // The object as it is now, unless the request writes it anew (AWS does not decide a
+        // write by the tags it overwrites).
+        let version_id = query
+            .iter()
+            .find(|(k, _)| k == "versionId")
+            .map(|(_, v)| v.as_str());
+        let existing = (!actions::writes_object(rule.op)).then_some(Existing { version_id });
         for action in actions::required_actions(rule, &query, cx.headers()) {
             self.authorizer
                 .allow(
@@ -352,6 +377,7 @@ impl S3Access for Access {
                     bucket.as_deref(),
                     key,
                     context.clone(),
+                    existing,
                 )
                 .await?;
         }
@@ -378,6 +404,9 @@ impl S3Access for Access {
                     Some(&source.bucket),
                     Some(&source.key),
                     context,
+                    Some(Existing {
+                        version_id: source.version_id.as_deref(),
+                    }),
                 )
                 .await?;
         }

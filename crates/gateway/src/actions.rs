@@ -283,6 +283,11 @@ const VERSION_ACTIONS: &[(&str, &str)] = &[
 /// The operations that write a new object (and so can set its tags, ACL and lock).
 const WRITES_OBJECT: &[&str] = &["PutObject", "CopyObject", "CreateMultipartUpload"];
 
+/// Whether `op` writes a new object (its target is not an object that exists yet).
+pub fn writes_object(op: &str) -> bool {
+    WRITES_OBJECT.contains(&op)
+}
+
 /// Every action a request needs on its own resource, each of which must be allowed: the
 /// row's action (its version form when the request names a `versionId`), and the actions
 /// its headers imply, as AWS requires them — tags (`x-amz-tagging`), ACLs (`x-amz-acl`,

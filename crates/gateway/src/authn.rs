@@ -37,6 +37,8 @@ pub struct Resolved {
     pub signature: SignatureFacts,
     /// The signing region.
     pub region: String,
+    /// Whether `host` is among the signed headers.
+    pub host_signed: bool,
 }
 
 impl std::fmt::Debug for Resolved {
@@ -188,6 +190,7 @@ pub(crate) async fn resolve(
             .unwrap_or(i64::MAX)
             .max(0)
     });
+    let host_signed = params.signed_headers.iter().any(|h| h == "host");
     match service
         .authenticate(&params.scope.access_key_id, token)
         .await
@@ -197,6 +200,7 @@ pub(crate) async fn resolve(
             secret: a.secret,
             signature: SignatureFacts { auth_type, age_ms },
             region: params.scope.region,
+            host_signed,
         })),
         Err(e) => {
             let (code, message) = authentication_error(&e, token.is_some());

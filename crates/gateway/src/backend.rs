@@ -487,6 +487,7 @@ impl S3 for Backend {
                         Some(&bucket),
                         Some(&o.key),
                         context,
+                        None,
                     )
                     .await;
                 if decision.is_err() {

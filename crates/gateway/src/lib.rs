@@ -5,7 +5,8 @@
 //!
 //! Owns: the S3 wire (through `s3s`, pinned at 0.14), authentication of S3 requests
 //! ([`authn`]: the session token, which `s3s`'s hook never sees), the operation → action
-//! table ([`actions`]), authorization ([`access`]), bucket ownership and bucket policies
+//! table ([`actions`]), authorization ([`access`]) with objects' current tags read from the
+//! backend when a policy asks for them ([`existing_tags`]), bucket ownership and bucket policies
 //! ([`buckets`], the only records it writes), and forwarding ([`backend`], `s3s-aws`).
 //! Never: opens sockets (the server does), writes IAM state, or forwards a request it has not
 //! authorized.
@@ -17,6 +18,8 @@ pub mod actions;
 pub mod authn;
 mod backend;
 pub mod buckets;
+pub mod existing_tags;
+pub mod vhost;
 
 use std::sync::Arc;
 
@@ -26,7 +29,10 @@ use rolegate_store::Store;
 use s3s::service::{S3Service, S3ServiceBuilder};
 
 pub use access::Origin;
+/// The S3 client [`backend_client`] returns.
+pub use aws_sdk_s3;
 pub use buckets::{Bucket, Buckets};
+pub use vhost::VirtualHosts;
 
 use crate::{
     access::{Access, Authorizer, Env},
@@ -99,21 +105,43 @@ fn s3_config() -> s3s::config::S3Config {
     config
 }
 
+/// How the gateway reads requests, beyond the backend.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    /// Virtual-hosted-style addressing under this domain (`--virtual-host-domain`); `None`:
+    /// path style only.
+    pub virtual_hosts: Option<VirtualHosts>,
+}
+
 /// The gateway: one per process, shared by every connection.
 #[derive(Clone)]
 pub struct Gateway {
     service: Arc<Service>,
     s3: S3Service,
+    options: Options,
 }
 
 impl Gateway {
     /// A gateway over `service` (whose store also holds the bucket records) forwarding to
-    /// `backend`.
+    /// `backend`, path style only.
     pub fn new(service: Arc<Service>, store: Arc<dyn Store>, backend: &BackendConfig) -> Self {
+        Self::with_options(service, store, backend, Options::default())
+    }
+
+    /// [`Gateway::new`] with [`Options`].
+    pub fn with_options(
+        service: Arc<Service>,
+        store: Arc<dyn Store>,
+        backend: &BackendConfig,
+        options: Options,
+    ) -> Self {
         let client = backend_client(backend);
         let authorizer = Authorizer {
             service: service.clone(),
             buckets: Buckets::new(store),
+            tags: existing_tags::ObjectTags {
+                client: client.clone(),
+            },
         };
         let mut builder = S3ServiceBuilder::new(backend::Backend {
             proxy: s3s_aws::Proxy::from(client.clone()),
@@ -125,9 +153,13 @@ impl Gateway {
         ))));
         builder.set_auth(Auth);
         builder.set_access(Access { authorizer });
+        if let Some(v) = &options.virtual_hosts {
+            builder.set_host(v.clone());
+        }
         Gateway {
             service,
             s3: builder.build(),
+            options,
         }
     }
 
@@ -144,6 +176,18 @@ impl Gateway {
         if let Some(e) = state.error() {
             tracing::info!(code = ?e.code(), "S3 request refused at authentication");
             return render(e);
+        }
+        // With virtual hosting the Host header can name the bucket: it must be signed, or a
+        // signed request could be sent on to another bucket.
+        if self.options.virtual_hosts.is_some()
+            && let AuthState::Resolved(r) = &state
+            && !r.host_signed
+        {
+            tracing::info!("S3 request refused: the Host header is not signed");
+            return render(s3s::S3Error::with_message(
+                s3s::S3ErrorCode::AccessDenied,
+                "There were headers present in the request which were not signed: host",
+            ));
         }
         if let AuthState::Resolved(r) = &state {
             let env = RequestEnv {
@@ -163,7 +207,22 @@ impl Gateway {
         }
         let req = http::Request::from_parts(parts, body);
         match AUTH.scope(Arc::new(state), self.s3.call(req)).await {
-            Ok(resp) => resp,
+            // `s3s` logs every refused request at ERROR (its lines are off by default in the
+            // server, see `log_filter`): the gateway says what needs attention itself.
+            Ok(resp) if resp.status().is_server_error() => {
+                tracing::error!(
+                    status = resp.status().as_u16(),
+                    "S3 gateway request answered with a server error"
+                );
+                resp
+            }
+            Ok(resp) => {
+                tracing::debug!(
+                    status = resp.status().as_u16(),
+                    "S3 gateway request answered"
+                );
+                resp
+            }
             Err(e) => {
                 tracing::error!(error = ?e, "S3 gateway request failed");
                 let mut resp = http::Response::new(s3s::Body::empty());

@@ -215,10 +215,21 @@ fn s3_gateway(args: rolegate_server::s3_gateway::S3GatewayArgs) -> std::process:
                     return std::process::ExitCode::from(2);
                 }
             };
+            let config = rolegate_server::Config {
+                log: s3_gateway::log_filter(&config.log),
+                ..config
+            };
             init_logging(&config);
+            let options = match s3_gateway::options(run.virtual_host_domain.as_deref()) {
+                Ok(o) => o,
+                Err(e) => {
+                    eprintln!("rolegate: {e:#}");
+                    return std::process::ExitCode::from(2);
+                }
+            };
             s3_gateway::backend_from_env(&endpoint, &run.backend_region).and_then(|backend| {
                 runtime.block_on(async {
-                    let running = s3_gateway::start(config, backend, true).await?;
+                    let running = s3_gateway::start_with(config, backend, options, true).await?;
                     running.wait().await
                 })
             })

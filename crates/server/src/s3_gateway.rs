@@ -12,7 +12,7 @@ use std::{sync::Arc, time::Duration};
 use anyhow::Context as _;
 use axum::{Router, extract::State, response::IntoResponse};
 use clap::{Args, Subcommand};
-use rolegate_gateway::{BackendConfig, Buckets, Gateway, Origin};
+use rolegate_gateway::{BackendConfig, Buckets, Gateway, Options, Origin, VirtualHosts};
 use rolegate_service::{Service, ServiceConfig};
 use tokio::sync::oneshot;
 
@@ -43,6 +43,10 @@ pub struct RunArgs {
         value_name = "REGION"
     )]
     pub backend_region: String,
+    /// Read `BUCKET.DOMAIN` Host headers as virtual-hosted-style requests for BUCKET
+    /// (path-style requests keep working; the Host header must then be signed).
+    #[arg(long, env = "ROLEGATE_S3_VIRTUAL_HOST_DOMAIN", value_name = "DOMAIN")]
+    pub virtual_host_domain: Option<String>,
     /// `--listen`, the store, TLS and limits: as `rolegate serve`.
     #[command(flatten)]
     pub serve: ServeArgs,
@@ -109,11 +113,46 @@ pub async fn assign_bucket(
         .map_err(|e| anyhow::anyhow!("assigning {bucket}: {e}"))
 }
 
-/// Opens the store and starts the gateway. Stops on [`Running::shutdown`], or on
-/// SIGTERM/ctrl-c when `signals` is set.
+/// The log filter the gateway runs with: `configured` (`--log`), with `s3s`'s own per-request
+/// error lines turned off unless the filter names `s3s` itself. `s3s` logs every refused
+/// request — an ordinary 403 AccessDenied, a 404 NoSuchKey from the backend — at ERROR; the
+/// gateway logs its own decisions (denials at INFO) and answers of 500 and above at ERROR
+/// ([`rolegate_gateway::Gateway::call`]), so nothing that needs attention is lost.
+pub fn log_filter(configured: &str) -> String {
+    if configured.contains("s3s") {
+        configured.to_owned()
+    } else if configured.trim().is_empty() {
+        "info,s3s::ops=off".to_owned()
+    } else {
+        format!("{configured},s3s::ops=off")
+    }
+}
+
+/// The gateway's [`Options`] from `--virtual-host-domain`.
+pub fn options(virtual_host_domain: Option<&str>) -> anyhow::Result<Options> {
+    Ok(Options {
+        virtual_hosts: virtual_host_domain
+            .map(VirtualHosts::new)
+            .transpose()
+            .map_err(|e| anyhow::anyhow!("{e}"))?,
+    })
+}
+
+/// Opens the store and starts the gateway (path style only). Stops on
+/// [`Running::shutdown`], or on SIGTERM/ctrl-c when `signals` is set.
 pub async fn start(
     config: Config,
     backend: BackendConfig,
+    signals: bool,
+) -> anyhow::Result<Running> {
+    start_with(config, backend, Options::default(), signals).await
+}
+
+/// [`start`] with the gateway's [`Options`].
+pub async fn start_with(
+    config: Config,
+    backend: BackendConfig,
+    options: Options,
     signals: bool,
 ) -> anyhow::Result<Running> {
     let tls = config.tls.as_ref().map(tls::Tls::load).transpose()?;
@@ -136,12 +175,21 @@ pub async fn start(
         .sync_changes()
         .await
         .map_err(|e| anyhow::anyhow!("change log: {e}"))?;
-    let gateway = Arc::new(Gateway::new(service.clone(), store.clone(), &backend));
+    let virtual_host = options
+        .virtual_hosts
+        .as_ref()
+        .map(|v| v.domain().to_owned());
+    let gateway = Arc::new(Gateway::with_options(
+        service.clone(),
+        store.clone(),
+        &backend,
+        options,
+    ));
     let listener = tokio::net::TcpListener::bind(config.listen)
         .await
         .with_context(|| format!("binding {}", config.listen))?;
     let addr = listener.local_addr()?;
-    tracing::info!(%addr, backend = %backend.endpoint, store = store.backend(), "S3 gateway listening");
+    tracing::info!(%addr, backend = %backend.endpoint, store = store.backend(), virtual_host = ?virtual_host, "S3 gateway listening");
     let poller = {
         let service = service.clone();
         let every = Duration::from_secs(config.sync_interval_seconds.max(1));
@@ -216,4 +264,24 @@ async fn handle(
         .await
         .map(axum::body::Body::new)
         .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::log_filter;
+
+    #[test]
+    fn s3s_request_errors_are_not_logged_as_errors() {
+        assert_eq!(log_filter("info"), "info,s3s::ops=off");
+        assert_eq!(
+            log_filter("warn,rolegate=debug"),
+            "warn,rolegate=debug,s3s::ops=off"
+        );
+        assert_eq!(log_filter(""), "info,s3s::ops=off");
+        // An operator who asks for s3s's lines gets them.
+        assert_eq!(log_filter("info,s3s=debug"), "info,s3s=debug");
+        for f in ["info", "warn,rolegate=debug"] {
+            assert!(tracing_subscriber::EnvFilter::try_new(log_filter(f)).is_ok());
+        }
+    }
 }

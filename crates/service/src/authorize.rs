@@ -735,6 +735,51 @@ impl Service {
         Ok(evaluation)
     }
 
+    /// Whether any policy that takes part in deciding `caller`'s request on `resource` reads
+    /// a context key beginning with `prefix` (compared without case: `s3:ExistingObjectTag/`),
+    /// in a condition or a policy variable: the caller's identity policies, boundary, session
+    /// policies and SCPs, the resource's policy and the RCPs over its account. A resource
+    /// server asks this before it fetches a costly key (an object's current tags from the
+    /// storage backend), so that requests no such policy can be about cost nothing more.
+    pub async fn policies_read_key(
+        &self,
+        caller: &Caller,
+        resource: Option<Resource<'_>>,
+        prefix: &str,
+    ) -> Result<bool> {
+        let prefix = rolegate_policy::request::fold_key(prefix);
+        let reads = |p: &Policy| {
+            p.statements
+                .iter()
+                .flat_map(rolegate_policy::document::Statement::context_keys)
+                .any(|k| rolegate_policy::request::fold_key(k).starts_with(&prefix))
+        };
+        if resource
+            .and_then(|r| r.policy)
+            .is_some_and(|(_, p)| reads(p))
+        {
+            return Ok(true);
+        }
+        let held = self.held(caller).await?;
+        let own = held
+            .identity
+            .iter()
+            .chain(held.boundary.iter())
+            .chain(held.session.iter().flatten())
+            .chain(held.scps.iter().flat_map(|l| l.policies.iter()));
+        if own.map(|(_, p)| p).any(|p| reads(p)) {
+            return Ok(true);
+        }
+        let rcps = match resource {
+            Some(r) => self.resource_control_policies(r.account).await?,
+            None => Vec::new(),
+        };
+        Ok(rcps
+            .iter()
+            .flat_map(|l| l.policies.iter())
+            .any(|(_, p)| reads(p)))
+    }
+
     /// A resource-based policy document, parsed (and cached by content), for
     /// [`Resource::with_policy`]; a malformed one is `MalformedPolicyDocument` with AWS's reason.
     pub fn parse_resource_policy(&self, text: &str) -> Result<Arc<Policy>> {

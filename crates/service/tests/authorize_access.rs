@@ -719,3 +719,61 @@ async fn the_simulator_applies_the_same_scps_to_a_stored_principal() {
     assert_eq!(decision("s3:PutObject"), "implicitDeny");
     assert_eq!(decision("s3:DeleteBucket"), "explicitDeny");
 }
+
+/// `Service::policies_read_key`: a resource server (the S3 gateway's `s3:ExistingObjectTag/*`)
+/// fetches a costly key only when a policy of the decision reads it — an identity policy's
+/// condition or variable, or the resource's policy — and never otherwise.
+#[tokio::test]
+async fn policies_read_key_finds_the_policies_that_read_a_key() {
+    let w = world().await;
+    let prefix = "s3:ExistingObjectTag/";
+    let plain = w
+        .user(
+            MANAGEMENT,
+            "plain",
+            &[r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"s3:prefix":"a/"}}}]}"#],
+        )
+        .await;
+    let tagged = w
+        .user(
+            MANAGEMENT,
+            "tagged",
+            &[r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*","Condition":{"StringEquals":{"S3:EXISTINGOBJECTTAG/team":"${aws:username}"}}}]}"#],
+        )
+        .await;
+    assert!(
+        !w.service
+            .policies_read_key(&plain, None, prefix)
+            .await
+            .expect("policies"),
+        "no policy reads the key"
+    );
+    assert!(
+        w.service
+            .policies_read_key(&tagged, None, prefix)
+            .await
+            .expect("policies"),
+        "an identity policy reads it (any case)"
+    );
+    let bucket = w
+        .service
+        .parse_resource_policy(
+            r#"{"Version":"2012-10-17","Statement":[{"Effect":"Deny","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*","Condition":{"StringEquals":{"s3:ExistingObjectTag/class":"secret"}}}]}"#,
+        )
+        .expect("bucket policy");
+    let resource = Resource::in_account(MANAGEMENT).with_policy("arn:aws:s3:::b", &bucket);
+    assert!(
+        w.service
+            .policies_read_key(&plain, Some(resource), prefix)
+            .await
+            .expect("policies"),
+        "the resource's policy reads it"
+    );
+    assert!(
+        !w.service
+            .policies_read_key(&plain, Some(Resource::in_account(MANAGEMENT)), prefix)
+            .await
+            .expect("policies"),
+        "a resource without a policy adds nothing"
+    );
+}

@@ -24,6 +24,7 @@ mod passwords;
 mod pipeline;
 mod real_tools;
 mod s3_gateway;
+mod s3_gateway_more;
 mod saml;
 mod service_linked_roles;
 mod signing;

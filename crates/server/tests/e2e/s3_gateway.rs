@@ -14,13 +14,13 @@ use rolegate_server::{Config, Running};
 
 use crate::{client::bash, sts::role, support::*};
 
-const BACKEND_KEY: &str = "gatewaybackendkey";
-const BACKEND_SECRET: &str = "gateway/backend/secret/0123456789";
+pub(crate) const BACKEND_KEY: &str = "gatewaybackendkey";
+pub(crate) const BACKEND_SECRET: &str = "gateway/backend/secret/0123456789";
 
 /// `weed mini` on loopback with every port chosen free, and an S3 identity for the gateway.
-struct Weed {
+pub(crate) struct Weed {
     child: Child,
-    endpoint: String,
+    pub(crate) endpoint: String,
     _dir: tempfile::TempDir,
 }
 
@@ -33,7 +33,7 @@ impl Drop for Weed {
     }
 }
 
-fn weed_available() -> bool {
+pub(crate) fn weed_available() -> bool {
     let ok = Command::new("weed")
         .arg("version")
         .output()
@@ -68,7 +68,7 @@ fn free_ports(n: usize) -> Vec<u16> {
         .collect()
 }
 
-async fn weed() -> Weed {
+pub(crate) async fn weed() -> Weed {
     let mut last_log = String::new();
     for _ in 0..3 {
         match weed_once().await {
@@ -177,7 +177,7 @@ async fn weed_once() -> Result<Weed, String> {
     Err(std::fs::read_to_string(weed._dir.path().join("weed.log")).unwrap_or_default())
 }
 
-fn backend(weed: &Weed) -> BackendConfig {
+pub(crate) fn backend(weed: &Weed) -> BackendConfig {
     BackendConfig {
         endpoint: weed.endpoint.clone(),
         access_key_id: BACKEND_KEY.into(),
@@ -188,7 +188,7 @@ fn backend(weed: &Weed) -> BackendConfig {
 
 /// The gateway, in this process but on its own store connection, over the server's data
 /// directory (as `rolegate s3-gateway --data-dir` beside `rolegate serve`).
-async fn gateway(s: &Server, weed: &Weed) -> (Running, String) {
+pub(crate) async fn gateway(s: &Server, weed: &Weed) -> (Running, String) {
     gateway_configured(s, weed, |c| c).await
 }
 
@@ -210,7 +210,11 @@ async fn gateway_configured(
 }
 
 /// `aws --endpoint-url GW s3… ARGS` with the given key (and token): (success, stdout, stderr).
-fn aws_s3(gw: &str, creds: (&str, &str, Option<&str>), args: &[&str]) -> (bool, String, String) {
+pub(crate) fn aws_s3(
+    gw: &str,
+    creds: (&str, &str, Option<&str>),
+    args: &[&str],
+) -> (bool, String, String) {
     let mut cmd = crate::support::bounded("aws");
     cmd.arg("--endpoint-url")
         .arg(gw)
@@ -233,11 +237,11 @@ fn aws_s3(gw: &str, creds: (&str, &str, Option<&str>), args: &[&str]) -> (bool, 
     )
 }
 
-fn root() -> (&'static str, &'static str, Option<&'static str>) {
+pub(crate) fn root() -> (&'static str, &'static str, Option<&'static str>) {
     (ROOT_KEY, ROOT_SECRET, None)
 }
 
-fn write_file(dir: &Path, name: &str, len: usize) -> PathBuf {
+pub(crate) fn write_file(dir: &Path, name: &str, len: usize) -> PathBuf {
     let path = dir.join(name);
     let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
     std::fs::write(&path, data).expect("write");
