@@ -906,7 +906,7 @@ pub async fn encrypted_assertions(s: &Server) {
     );
     let list = got.private_key_list();
     assert_eq!(list.len(), 1, "{got:?}");
-    let id1 = list[0].key_id().to_owned();
+    let id1 = list[0].key_id().expect("KeyId").to_owned();
     assert!(
         (22..=64).contains(&id1.len())
             && id1
@@ -914,7 +914,7 @@ pub async fn encrypted_assertions(s: &Server) {
                 .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
         "{id1}"
     );
-    assert!(list[0].timestamp().secs() > 0);
+    assert!(list[0].timestamp().expect("Timestamp").secs() > 0);
     seen.push(format!(
         "{:?}",
         iam.list_saml_providers().send().await.expect("list")
@@ -998,9 +998,14 @@ pub async fn encrypted_assertions(s: &Server) {
         .send()
         .await
         .expect("Allowed");
-    assume(s, "saml-enc", &provider_arn, &make(serde_json::json!({})).await)
-        .await
-        .expect("plaintext under Allowed");
+    assume(
+        s,
+        "saml-enc",
+        &provider_arn,
+        &make(serde_json::json!({})).await,
+    )
+    .await
+    .expect("plaintext under Allowed");
     assume(
         s,
         "saml-enc",
@@ -1015,7 +1020,14 @@ pub async fn encrypted_assertions(s: &Server) {
     let cli = |args: &[&str]| {
         let mut cmd = crate::support::bounded("aws");
         cmd.args(args)
-            .args(["--endpoint-url", &s.endpoint, "--region", "us-east-1", "--output", "json"])
+            .args([
+                "--endpoint-url",
+                &s.endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
             .env("HOME", dir.path())
             .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
             .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
@@ -1040,7 +1052,12 @@ pub async fn encrypted_assertions(s: &Server) {
             .await
             .expect("join")
             .expect("aws iam update-saml-provider --add-private-key");
-        let mut cmd = cli(&["iam", "get-saml-provider", "--saml-provider-arn", &provider_arn]);
+        let mut cmd = cli(&[
+            "iam",
+            "get-saml-provider",
+            "--saml-provider-arn",
+            &provider_arn,
+        ]);
         let got = tokio::task::spawn_blocking(move || aws_json(&mut cmd))
             .await
             .expect("join")
@@ -1078,7 +1095,7 @@ pub async fn encrypted_assertions(s: &Server) {
     let ids: Vec<String> = got
         .private_key_list()
         .iter()
-        .map(|k| k.key_id().to_owned())
+        .map(|k| k.key_id().expect("KeyId").to_owned())
         .collect();
     assert_eq!(ids.len(), 2);
     assert_eq!(ids[0], id1);
@@ -1095,7 +1112,11 @@ pub async fn encrypted_assertions(s: &Server) {
     seen.push(format!("{e:?}"));
     for (add, remove, what) in [
         (None, Some("A".repeat(26)), "unknown key id"),
-        (Some(key3.clone()), Some(id1.clone()), "add and remove at once"),
+        (
+            Some(key3.clone()),
+            Some(id1.clone()),
+            "add and remove at once",
+        ),
     ] {
         let e = iam
             .update_saml_provider()

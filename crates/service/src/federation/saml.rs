@@ -348,8 +348,8 @@ pub fn verify_with(xml: String, trust: &Trust<'_>) -> Result<Verified, SamlError
                 }
                 None => false,
             };
-            let plaintext = saml_encryption::decrypt(&data, trust.keys)
-                .map_err(SamlError::Encryption)?;
+            let plaintext =
+                saml_encryption::decrypt(&data, trust.keys).map_err(SamlError::Encryption)?;
             decrypted_assertion(plaintext, envelope, response_signed, trust)?
         }
     };
@@ -393,8 +393,7 @@ fn encrypted_data(
         ));
     }
     let stray_key = view.document().root().descendants().any(|n| {
-        n.has_tag_name((XMLENC, "EncryptedKey"))
-            && !n.ancestors().any(|a| a.id() == data.id())
+        n.has_tag_name((XMLENC, "EncryptedKey")) && !n.ancestors().any(|a| a.id() == data.id())
     });
     if stray_key {
         return Err(SamlError::Structure(
@@ -441,9 +440,11 @@ fn decrypted_assertion(
         Ok((read, identity, alg))
     })?;
     match alg {
-        Some(alg) if !signature_covers(&document, identity, alg, trust) => Err(
-            SamlError::Signature("the Assertion's signature does not verify with a registered certificate"),
-        ),
+        Some(alg) if !signature_covers(&document, identity, alg, trust) => {
+            Err(SamlError::Signature(
+                "the Assertion's signature does not verify with a registered certificate",
+            ))
+        }
         Some(_) => Ok(read),
         None if response_signed => Ok(read),
         None => Err(SamlError::Signature(
@@ -892,7 +893,11 @@ mod tests {
             DecryptionKey::from_pem(pem).expect("key")
         }
 
-        fn check_xml(xml: String, keys: &[DecryptionKey], required: bool) -> Result<Verified, SamlError> {
+        fn check_xml(
+            xml: String,
+            keys: &[DecryptionKey],
+            required: bool,
+        ) -> Result<Verified, SamlError> {
             let certs = certs();
             verify_with(
                 xml,
@@ -912,7 +917,11 @@ mod tests {
         #[test]
         fn decrypts_and_verifies_what_pysaml2_encrypts() {
             for doc in [BOTH, ASSERTION_SIGNED, RESPONSE_SIGNED] {
-                for keys in [vec![key(SP1)], vec![key(SP1_PKCS1)], vec![key(SP2), key(SP1)]] {
+                for keys in [
+                    vec![key(SP1)],
+                    vec![key(SP1_PKCS1)],
+                    vec![key(SP2), key(SP1)],
+                ] {
                     let v = check(doc, &keys, true).expect("verifies");
                     assert_eq!(v.issuer, "https://idp.example.test/saml");
                     assert_eq!(v.subject, "alice@example.test");
@@ -929,7 +938,10 @@ mod tests {
         #[test]
         fn modes_keys_and_algorithms() {
             // Required refuses plaintext; Allowed takes both.
-            assert!(matches!(check(PLAIN, &[key(SP1)], true), Err(SamlError::Structure(_))));
+            assert!(matches!(
+                check(PLAIN, &[key(SP1)], true),
+                Err(SamlError::Structure(_))
+            ));
             assert!(check(PLAIN, &[key(SP1)], false).is_ok());
             assert!(check(BOTH, &[key(SP1)], false).is_ok());
             // No key, or only another provider's key.

@@ -97,8 +97,8 @@ impl std::fmt::Debug for DecryptionKey {
 impl DecryptionKey {
     /// From the PEM text a caller uploaded (`AddPrivateKey`) or the store kept.
     pub fn from_pem(pem: &str) -> Result<Self, KeyError> {
-        let (rest, block) =
-            x509_parser::pem::parse_x509_pem(pem.trim().as_bytes()).map_err(|_| KeyError::NotPem)?;
+        let (rest, block) = x509_parser::pem::parse_x509_pem(pem.trim().as_bytes())
+            .map_err(|_| KeyError::NotPem)?;
         if !rest.iter().all(u8::is_ascii_whitespace) {
             return Err(KeyError::NotPem);
         }
@@ -219,7 +219,9 @@ pub fn parse(node: xml_sec::XmlDomNode<'_, '_>) -> Result<EncryptedData, Decrypt
         return Err(DecryptError::Structure("the ciphertext is not inline"));
     }
     if data.encrypted_keys.is_empty() {
-        return Err(DecryptError::Structure("no EncryptedKey in the EncryptedData"));
+        return Err(DecryptError::Structure(
+            "no EncryptedKey in the EncryptedData",
+        ));
     }
     for k in &data.encrypted_keys {
         let m = &k.encryption_method;
@@ -229,7 +231,9 @@ pub fn parse(node: xml_sec::XmlDomNode<'_, '_>) -> Result<EncryptedData, Decrypt
         if m.oaep_digest
             .as_deref()
             .is_some_and(|d| !OAEP_DIGESTS.contains(&d))
-            || m.mgf_algorithm.as_deref().is_some_and(|d| !MGF.contains(&d))
+            || m.mgf_algorithm
+                .as_deref()
+                .is_some_and(|d| !MGF.contains(&d))
         {
             return Err(DecryptError::Algorithm(
                 "an OAEP digest or MGF other than SHA-1 or SHA-256",
@@ -296,11 +300,11 @@ mod tests {
             Some(KeyError::NotRsa)
         );
         let cert = "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n";
-        assert_eq!(
-            DecryptionKey::from_pem(cert).err(),
-            Some(KeyError::NotPem)
+        assert_eq!(DecryptionKey::from_pem(cert).err(), Some(KeyError::NotPem));
+        let dbg = format!(
+            "{:?}",
+            DecryptionKey::from_pem(include_str!("../../tests/data/saml/encrypted/sp1.key"))
         );
-        let dbg = format!("{:?}", DecryptionKey::from_pem(include_str!("../../tests/data/saml/encrypted/sp1.key")));
         assert!(dbg.contains("redacted"), "{dbg}");
         assert!(!dbg.contains("MII"), "{dbg}");
     }
@@ -308,7 +312,15 @@ mod tests {
     #[test]
     fn pkcs1_is_wrapped_as_pkcs8() {
         // The same key in both forms decrypts alike: the PKCS#1 form imports.
-        assert!(DecryptionKey::from_pem(include_str!("../../tests/data/saml/encrypted/sp1-pkcs1.key")).is_ok());
-        assert!(DecryptionKey::from_pem(include_str!("../../tests/data/saml/encrypted/sp1.key")).is_ok());
+        assert!(
+            DecryptionKey::from_pem(include_str!(
+                "../../tests/data/saml/encrypted/sp1-pkcs1.key"
+            ))
+            .is_ok()
+        );
+        assert!(
+            DecryptionKey::from_pem(include_str!("../../tests/data/saml/encrypted/sp1.key"))
+                .is_ok()
+        );
     }
 }
