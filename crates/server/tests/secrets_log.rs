@@ -374,7 +374,10 @@ async fn scenario(s: &Server, root_key: &str, root_secret: &str) -> Vec<String> 
 
     // A SAML provider's private key (issue 13): added on create, refused as a third key and as
     // a truncated one, and never logged.
-    let saml_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../service/tests/data/saml/encrypted");
+    let saml_dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../service/tests/data/saml/encrypted"
+    );
     let read = |f: &str| std::fs::read_to_string(format!("{saml_dir}/{f}")).expect("fixture");
     let (sp1, sp2) = (read("sp1.key"), read("sp2.key"));
     let saml_arn = root

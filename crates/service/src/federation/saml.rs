@@ -19,8 +19,9 @@
 //!    (RSA-SHA1 / SHA-1 only where the caller allows them), then its *evidence* asked whether
 //!    it covers the very Assertion element this module reads — the element verified is the
 //!    element read, whatever else the document holds (signature wrapping);
-//! 3'. an `EncryptedAssertion` instead: the Response's signature, when it has one, is verified
-//!    first and must cover the Response (so the ciphertext and its wrapped key); then the one
+//! 4. for an `EncryptedAssertion`, instead of 3: the Response's signature, when it has one,
+//!    is verified first and must cover the Response (so the ciphertext and its wrapped key);
+//!    then the one
 //!    `EncryptedData` is decrypted with the provider's private keys
 //!    ([`super::saml_encryption`]: RSA-OAEP and AES-GCM/CBC only), and the plaintext is parsed
 //!    as a document of its own whose root must be the `saml:Assertion`, checked as in 2 (its
@@ -28,7 +29,7 @@
 //!    signature verifies, or when the Response's signature covered its ciphertext; a
 //!    signature it carries must verify either way, and one of the two must exist. Nothing
 //!    outside the ciphertext is read as the Assertion, so wrapping is no easier than in 3;
-//! 4. the Assertion's content, read from that element: `Issuer`, `Subject/NameID` (text only:
+//! 5. the Assertion's content, read from that element: `Issuer`, `Subject/NameID` (text only:
 //!    a comment or element inside it is refused, so it cannot be truncated), bearer
 //!    `SubjectConfirmationData` (`Recipient`, `NotOnOrAfter`), `Conditions` (`NotBefore`,
 //!    `NotOnOrAfter`, `AudienceRestriction`), `AuthnStatement/@SessionNotOnOrAfter` and the
