@@ -119,3 +119,53 @@ fn deny_everything() -> crate::Policy {
     )
     .unwrap_or_else(|_| unreachable!("a fixed, valid document"))
 }
+
+/// An edit of a seed document, as the stable runs of fuzz targets make them (with proptest,
+/// here and in other crates): flip a byte, insert a fragment, delete, duplicate or truncate.
+/// Positions wrap around the document's length.
+#[derive(Debug, Clone)]
+pub enum Edit {
+    /// XOR the byte at a position.
+    Flip(usize, u8),
+    /// Insert a fragment at a position.
+    Insert(usize, &'static str),
+    /// Delete up to `n` bytes from a position.
+    Delete(usize, usize),
+    /// Repeat up to `n` bytes from a position in place.
+    Duplicate(usize, usize),
+    /// Cut the document at a position.
+    Truncate(usize),
+}
+
+/// `doc` with `edits` applied in order.
+#[must_use]
+pub fn apply(doc: &str, edits: &[Edit]) -> Vec<u8> {
+    let mut b = doc.as_bytes().to_vec();
+    for e in edits {
+        let len = b.len().max(1);
+        match *e {
+            Edit::Flip(i, x) => {
+                if let Some(v) = b.get_mut(i % len) {
+                    *v ^= x;
+                }
+            }
+            Edit::Insert(i, f) => {
+                let at = (i % len).min(b.len());
+                b.splice(at..at, f.bytes());
+            }
+            Edit::Delete(i, n) => {
+                let at = (i % len).min(b.len());
+                let end = (at + n).min(b.len());
+                b.drain(at..end);
+            }
+            Edit::Duplicate(i, n) => {
+                let at = (i % len).min(b.len());
+                let end = (at + n).min(b.len());
+                let copy = b[at..end].to_vec();
+                b.splice(at..at, copy);
+            }
+            Edit::Truncate(i) => b.truncate(i % len),
+        }
+    }
+    b
+}

@@ -4,7 +4,7 @@
 //! seeds), and requests built around them. Nothing may panic; the targets' own laws hold.
 
 use proptest::prelude::*;
-use rolegate_policy::fuzzing::{evaluate_target, parse_target};
+use rolegate_policy::fuzzing::{Edit, apply, evaluate_target, parse_target};
 
 #[path = "support/case_files.rs"]
 mod case_files;
@@ -29,16 +29,6 @@ fn seeds() -> &'static [String] {
         }
         out
     })
-}
-
-/// An edit of a document: flip, insert, delete or duplicate bytes, or truncate.
-#[derive(Debug, Clone)]
-enum Edit {
-    Flip(usize, u8),
-    Insert(usize, &'static str),
-    Delete(usize, usize),
-    Duplicate(usize, usize),
-    Truncate(usize),
 }
 
 const FRAGMENTS: &[&str] = &[
@@ -79,37 +69,6 @@ fn edit() -> impl Strategy<Value = Edit> {
         (any::<usize>(), 1usize..40).prop_map(|(i, n)| Edit::Duplicate(i, n)),
         any::<usize>().prop_map(Edit::Truncate),
     ]
-}
-
-fn apply(doc: &str, edits: &[Edit]) -> Vec<u8> {
-    let mut b = doc.as_bytes().to_vec();
-    for e in edits {
-        let len = b.len().max(1);
-        match *e {
-            Edit::Flip(i, x) => {
-                if let Some(v) = b.get_mut(i % len) {
-                    *v ^= x;
-                }
-            }
-            Edit::Insert(i, f) => {
-                let at = (i % len).min(b.len());
-                b.splice(at..at, f.bytes());
-            }
-            Edit::Delete(i, n) => {
-                let at = (i % len).min(b.len());
-                let end = (at + n).min(b.len());
-                b.drain(at..end);
-            }
-            Edit::Duplicate(i, n) => {
-                let at = (i % len).min(b.len());
-                let end = (at + n).min(b.len());
-                let copy = b[at..end].to_vec();
-                b.splice(at..at, copy);
-            }
-            Edit::Truncate(i) => b.truncate(i % len),
-        }
-    }
-    b
 }
 
 proptest! {

@@ -205,13 +205,19 @@ pub async fn rotate_session_key(config: &Config) -> anyhow::Result<u32> {
         .map_err(|e| anyhow::anyhow!("rotating the session key: {e}"))
 }
 
-/// Adds a new signing key per algorithm to an account's outbound identity federation and
-/// retires the current ones, in the configured store (`rolegate rotate-outbound-keys`);
-/// running nodes sign with the new keys at their next token. Returns the new keys' ids.
-pub async fn rotate_outbound_keys(config: &Config, account: &str) -> anyhow::Result<Vec<String>> {
+/// Adds a new signing key per algorithm to an account's outbound identity federation, in
+/// the configured store (`rolegate rotate-outbound-keys`): published at once, signing (and
+/// retiring the current ones) `PREPUBLISH_SECS` later, or at once when `immediately`;
+/// running nodes follow from their next token. Returns the new keys' ids and the unix time
+/// they sign from.
+pub async fn rotate_outbound_keys(
+    config: &Config,
+    account: &str,
+    immediately: bool,
+) -> anyhow::Result<(Vec<String>, i64)> {
     admin_service(config)
         .await?
-        .rotate_outbound_signing_keys(account)
+        .rotate_outbound_signing_keys(account, immediately)
         .await
         .map_err(|e| anyhow::anyhow!("rotating the outbound signing keys of {account}: {e}"))
 }

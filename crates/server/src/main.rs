@@ -21,12 +21,18 @@ enum Command {
     Serve(ServeArgs),
     /// Rotate the key that seals session tokens (live sessions keep working).
     RotateSessionKey(ServeArgs),
-    /// Rotate an account's outbound identity federation signing keys (tokens already issued
-    /// keep verifying until they expire).
+    /// Rotate an account's outbound identity federation signing keys: the new keys are
+    /// published at once and sign from 6 minutes later, when relying parties' cached key sets
+    /// hold them (tokens already issued keep verifying until they expire).
     RotateOutboundKeys {
         /// The account whose keys are rotated.
         #[arg(long = "target-account-id", value_name = "ID")]
         target_account_id: String,
+        /// Sign with the new keys at once and stop signing with the current ones (a key
+        /// believed compromised); relying parties holding a cached key set may refuse new
+        /// tokens until they refetch it.
+        #[arg(long)]
+        immediately: bool,
         #[command(flatten)]
         store: ServeArgs,
     },
@@ -89,15 +95,32 @@ fn main() -> std::process::ExitCode {
         ),
         Command::RotateOutboundKeys {
             target_account_id,
+            immediately,
             store,
         } => {
             let account = target_account_id.clone();
             on_store(
                 store.resolve(),
-                |config| async move { rolegate_server::rotate_outbound_keys(&config, &account).await },
-                |kids| {
+                |config| async move {
+                    rolegate_server::rotate_outbound_keys(&config, &account, immediately).await
+                },
+                |(kids, from)| {
+                    let when = if immediately {
+                        "now".to_owned()
+                    } else {
+                        time::OffsetDateTime::from_unix_timestamp(from)
+                            .ok()
+                            .and_then(|t| {
+                                t.format(&time::format_description::well_known::Rfc3339)
+                                    .ok()
+                            })
+                            .map_or_else(
+                                || format!("unix time {from}"),
+                                |t| format!("from {t} (published now)"),
+                            )
+                    };
                     format!(
-                        "outbound tokens of {target_account_id} are now signed with keys {}",
+                        "outbound tokens of {target_account_id} are signed with keys {} {when}",
                         kids.join(", ")
                     )
                 },

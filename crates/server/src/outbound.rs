@@ -15,6 +15,15 @@ use axum::{
 
 use crate::http::AppState;
 
+/// What relying parties may cache the documents for: as long as a rotated-in key is
+/// published before it signs allows (`outbound_federation::PREPUBLISH_SECS`).
+static CACHE_CONTROL: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "public, max-age={}",
+        rolegate_service::iam::outbound_federation::JWKS_MAX_AGE_SECS
+    )
+});
+
 /// `GET /outbound/{issuer}/.well-known/{openid-configuration | jwks.json}`: 404 for an unknown
 /// issuer or document, 503 when the store cannot be read.
 pub async fn document(
@@ -30,7 +39,7 @@ pub async fn document(
         Ok(Some(body)) => (
             [
                 (header::CONTENT_TYPE, "application/json"),
-                (header::CACHE_CONTROL, "public, max-age=300"),
+                (header::CACHE_CONTROL, CACHE_CONTROL.as_str()),
             ],
             body.to_string(),
         )

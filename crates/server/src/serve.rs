@@ -7,7 +7,8 @@
 //! long is disconnected), the number of requests a connection may carry, the cap on open
 //! connections (beyond it new sockets are closed at once, with a rate-limited warning), backing
 //! off on accept errors such as `EMFILE` instead of spinning, and shutdown (stop accepting,
-//! finish in-flight requests for up to 30 s, close idle connections). The body-read timeout is `http`'s.
+//! finish in-flight requests for up to 30 s, close idle connections) and the lingering close
+//! after a connection's last response ([`linger`]). The body-read timeout is `http`'s.
 //!
 //! With `--tls-cert` the connection is TLS: its handshake has the header-read timeout too and
 //! holds its slot under both caps while it runs, so a client that connects and never
@@ -24,7 +25,7 @@ use std::{
     pin::Pin,
     sync::{
         Arc,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, AtomicU64, Ordering},
     },
     task::{Context, Poll},
     time::{Duration, Instant},
@@ -35,7 +36,7 @@ use http::{HeaderValue, Request, header::CONNECTION};
 use hyper::{body::Incoming, server::conn::http1};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::{
-    io::{AsyncRead, AsyncWrite, ReadBuf},
+    io::{AsyncRead, AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _, ReadBuf},
     net::{TcpListener, TcpStream},
     sync::{OwnedSemaphorePermit, Semaphore, watch},
     time::Sleep,
@@ -463,36 +464,139 @@ async fn serve_http<I>(
         }
         let nth = served.fetch_add(1, Ordering::Relaxed) + 1;
         let router = router.clone();
-        async move {
+        let (request, body) = Tracked::wrap(request);
+        // Boxed so that the connection can be polled without hyper closing the socket (that
+        // needs an `Unpin` future): `linger` closes it.
+        Box::pin(async move {
             let mut response = router.oneshot(request).await?;
-            if nth >= limits.max_requests_per_connection {
+            if nth >= limits.max_requests_per_connection || !body.read_to_end() {
                 response
                     .headers_mut()
                     .insert(CONNECTION, HeaderValue::from_static("close"));
             }
             Ok::<_, Infallible>(response)
-        }
+        })
     });
     let mut builder = http1::Builder::new();
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(limits.header_read_timeout)
         .keep_alive(true);
-    let connection = builder.serve_connection(TokioIo::new(io), service);
-    tokio::pin!(connection);
+    let mut connection = builder.serve_connection(TokioIo::new(io), service);
     let shutdown = async move {
         // The guard `wait_for` returns must not live across an await: drop it here.
         let _ = closing.wait_for(|closing| *closing).await.map(|_| ());
     };
-    let result = tokio::select! {
-        result = connection.as_mut() => result,
-        () = shutdown => {
-            connection.as_mut().graceful_shutdown();
-            connection.await
+    tokio::pin!(shutdown);
+    let mut shutting_down = false;
+    let result = std::future::poll_fn(|cx| {
+        if !shutting_down && shutdown.as_mut().poll(cx).is_ready() {
+            shutting_down = true;
+            Pin::new(&mut connection).graceful_shutdown();
         }
-    };
+        connection.poll_without_shutdown(cx)
+    })
+    .await;
     drop(slot);
-    if let Err(e) = result {
+    if let Err(e) = &result {
         tracing::debug!(%peer, error = %e, "connection closed");
     }
+    linger(connection.into_parts().io.into_inner()).await;
+}
+
+/// A request body that tells whether it was read to its end. A response given before that
+/// (an error answered unread, typically to `Expect: 100-continue`, whose client then may
+/// never send the body) says `Connection: close`: otherwise the client may send its next
+/// request on the connection, and its first bytes would be read as the rest of this body —
+/// a desynchronised connection whose next request has a mangled method or path (seen as
+/// `SignatureDoesNotMatch` from botocore). RFC 9112 §9.3: a server that answers before
+/// reading the whole content should say whether it will close the connection.
+struct Tracked {
+    inner: Incoming,
+    done: Arc<AtomicBool>,
+}
+
+/// The other end of a [`Tracked`] body.
+struct BodyRead(Arc<AtomicBool>);
+
+impl BodyRead {
+    fn read_to_end(&self) -> bool {
+        self.0.load(Ordering::Acquire)
+    }
+}
+
+impl Tracked {
+    fn wrap(request: Request<Incoming>) -> (Request<axum::body::Body>, BodyRead) {
+        let (parts, inner) = request.into_parts();
+        let done = Arc::new(AtomicBool::new(hyper::body::Body::is_end_stream(&inner)));
+        let read = BodyRead(done.clone());
+        let body = axum::body::Body::new(Self { inner, done });
+        (Request::from_parts(parts, body), read)
+    }
+}
+
+impl hyper::body::Body for Tracked {
+    type Data = bytes::Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<hyper::body::Frame<Self::Data>, Self::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.done.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Lingering connections at most; beyond it a connection is closed at once.
+const MAX_LINGERING: usize = 1024;
+/// How long a closing connection is drained at most, in all.
+const LINGER_TIME: Duration = Duration::from_secs(10);
+/// How long a closing connection may send nothing before it is closed.
+const LINGER_TIMEOUT: Duration = Duration::from_secs(2);
+/// How many bytes a closing connection may send at most.
+const LINGER_BYTES: usize = 64 << 20;
+
+static LINGERING: Semaphore = Semaphore::const_new(MAX_LINGERING);
+
+/// Closes a connection after its last response as nginx's `lingering_close` does: the write
+/// side first (the client reads the response, then the end), then whatever the client still
+/// sends is read and discarded until it closes too, within bounds. Closing a socket whose
+/// receive buffer holds unread bytes makes the kernel send a reset, and a reset can destroy a
+/// response the client has not read yet: that is what happens to an error answered before a
+/// request body was read (a denied upload whose client sent the body after `Expect:
+/// 100-continue` went unanswered), and the client then sees a broken connection instead of
+/// the error. The connection's slot is already given back; the bounds (time, silence, bytes,
+/// and `MAX_LINGERING` connections at once) keep a client from holding anything with it.
+///
+/// <https://nginx.org/en/docs/http/ngx_http_core_module.html#lingering_close>
+async fn linger<I: AsyncRead + AsyncWrite + Unpin>(mut io: I) {
+    let Ok(_lingering) = LINGERING.try_acquire() else {
+        return;
+    };
+    let drain = async {
+        if io.shutdown().await.is_err() {
+            return;
+        }
+        let mut buffer = vec![0_u8; 16 << 10];
+        let mut discarded = 0_usize;
+        while discarded <= LINGER_BYTES {
+            match tokio::time::timeout(LINGER_TIMEOUT, io.read(&mut buffer)).await {
+                Ok(Ok(n)) if n > 0 => discarded += n,
+                _ => return,
+            }
+        }
+    };
+    let _ = tokio::time::timeout(LINGER_TIME, drain).await;
 }

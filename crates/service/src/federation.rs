@@ -37,6 +37,7 @@ impl Default for FederationConfig {
     }
 }
 
+pub mod fuzzing;
 pub mod jwks;
 pub mod jwt;
 pub mod saml;

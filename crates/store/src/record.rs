@@ -937,7 +937,12 @@ mod v1 {
         pub jwk: BTreeMap<String, String>,
         /// Made at.
         pub created: i64,
-        /// Retired by a rotation at (no longer signs; published a while longer).
+        /// Signs from (a key rotated in is published before it signs, so that relying
+        /// parties' cached key sets hold it first); `None`: from its creation.
+        #[serde(default)]
+        pub signs_from: Option<i64>,
+        /// Retired by a rotation at (no longer signs from then, possibly a time still to
+        /// come; published a while longer).
         #[serde(default)]
         pub retired: Option<i64>,
     }

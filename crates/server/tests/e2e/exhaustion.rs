@@ -466,6 +466,82 @@ async fn a_declared_oversized_body_is_refused_unread() {
     s.stop().await;
 }
 
+/// A response given before the request's body was read says `Connection: close`, and the
+/// connection ends after it: a client that got its answer to `Expect: 100-continue` and
+/// never sends the body cannot have its next request read as that body (the first bytes
+/// swallowed, the rest parsed as a request with a mangled method — which botocore saw as
+/// `SignatureDoesNotMatch`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_answer_before_the_body_closes_the_connection() {
+    let s = sqlite().await;
+    let addr = s.endpoint.trim_start_matches("http://").to_owned();
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    let first = format!(
+        "POST /healthz HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 1\r\nExpect: 100-continue\r\n\r\n"
+    );
+    stream.write_all(first.as_bytes()).await.expect("write");
+    let mut head = vec![0u8; 4096];
+    let n = tokio::time::timeout(CLOSE_BOUND, stream.read(&mut head))
+        .await
+        .expect("answered without the body")
+        .expect("read");
+    let head = String::from_utf8_lossy(&head[..n]).to_ascii_lowercase();
+    assert!(!head.starts_with("http/1.1 100"), "{head}");
+    assert!(head.contains("connection: close"), "{head}");
+    // The body is never sent; the next request goes on the same connection.
+    let second = format!("GET /healthz HTTP/1.1\r\nHost: {addr}\r\n\r\n");
+    let _ = stream.write_all(second.as_bytes()).await;
+    let mut rest = Vec::new();
+    let _ = tokio::time::timeout(CLOSE_BOUND, stream.read_to_end(&mut rest))
+        .await
+        .expect("the server closes");
+    let rest = String::from_utf8_lossy(&rest);
+    assert!(
+        !rest.contains("HTTP/1.1"),
+        "no second answer on that connection: {rest}"
+    );
+    s.stop().await;
+}
+
+/// An error answered before the body was read (here: declared too large) reaches a client that
+/// sends the body anyway, as botocore does when `Expect: 100-continue` goes unanswered for a
+/// second: the server closes its side only after reading what the client still sends
+/// (lingering close), so the client's writes succeed and it reads the whole error and then
+/// the end of the connection. Closed at once, the server's kernel would answer the body with
+/// a reset, the client's writes would fail, and the error would be lost to it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_before_the_body_survives_the_body_sent_anyway() {
+    let s = sqlite().await;
+    let addr = s.endpoint.trim_start_matches("http://").to_owned();
+    let body_len: usize = 4 << 20; // over the 1 MiB request limit
+    let mut stream = TcpStream::connect(&addr).await.expect("connect");
+    let head = format!(
+        "POST / HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {body_len}\r\nExpect: 100-continue\r\n\r\n"
+    );
+    stream
+        .write_all(head.as_bytes())
+        .await
+        .expect("write the head");
+    // The answer comes at once (no `100 Continue`); like botocore after its wait, the client
+    // has not read it yet and sends the body.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let chunk = vec![b'a'; 64 << 10];
+    for sent in (0..body_len).step_by(chunk.len()) {
+        if let Err(e) = stream.write_all(&chunk).await {
+            panic!("the server reset the connection after {sent} body bytes: {e}");
+        }
+    }
+    let mut answer = Vec::new();
+    tokio::time::timeout(CLOSE_BOUND, stream.read_to_end(&mut answer))
+        .await
+        .expect("the server closes after the body")
+        .expect("the answer and then the end of the connection, not a reset");
+    let text = String::from_utf8_lossy(&answer);
+    assert!(text.starts_with("HTTP/1.1 413"), "{text}");
+    assert!(text.contains("RequestEntityTooLarge"), "{text}");
+    s.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_client_cannot_hold_every_connection() {
     const SHARE: usize = 8;

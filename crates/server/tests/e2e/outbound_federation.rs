@@ -490,25 +490,52 @@ pub async fn round_trip(s: &Server) {
         .expect_err("another account's key");
     assert_eq!(c, "InvalidIdentityToken");
 
-    // Rotation: a new key signs; the old one stays published for the tokens it signed.
+    // Rotation: the new keys are published at once but sign only once relying parties'
+    // cached key sets (max-age) hold them; until then the current key signs.
     let config = s.config.as_ref().expect("in-process server");
-    let rotated = rolegate_server::rotate_outbound_keys(config, ACCOUNT)
+    let api_token = || {
+        token(
+            &workload,
+            &["https://api.example.com"],
+            "RS256",
+            None,
+            vec![],
+        )
+    };
+    let signer = |t: &str| claims(t).0["kid"].as_str().expect("kid").to_owned();
+    let (before, _) = api_token().await.expect("before rotation");
+    let (rotated, from) = rolegate_server::rotate_outbound_keys(config, ACCOUNT, false)
         .await
         .expect("rotate");
     assert_eq!(rotated.len(), 2);
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    assert!(
+        from - now > 300,
+        "signs only after a cached JWKS (max-age 300) has expired: {from} vs {now}"
+    );
     let after = kids(&jwks(issuer.clone()).await);
-    assert_eq!(after.len(), 4, "{after:?}");
-    let (fresh, _) = token(
-        &workload,
-        &["https://api.example.com"],
-        "RS256",
-        None,
-        vec![],
-    )
-    .await
-    .expect("after rotation");
-    let kid = claims(&fresh).0["kid"].as_str().expect("kid").to_owned();
-    assert!(rotated.contains(&kid), "signed with the new key");
+    assert_eq!(after.len(), 4, "published ahead of use: {after:?}");
+    assert!(rotated.iter().all(|k| after.contains(k)), "{after:?}");
+    let (pending, _) = api_token().await.expect("while the new keys wait");
+    assert_eq!(
+        signer(&pending),
+        signer(&before),
+        "the current key still signs"
+    );
+    // `--immediately` (a key believed compromised): a newer pair signs at once; every
+    // earlier key stays published for the tokens it signed.
+    let (urgent, from) = rolegate_server::rotate_outbound_keys(config, ACCOUNT, true)
+        .await
+        .expect("rotate immediately");
+    assert!(from <= time::OffsetDateTime::now_utc().unix_timestamp());
+    let (fresh, _) = api_token().await.expect("after rotation");
+    assert!(
+        urgent.contains(&signer(&fresh)),
+        "signed with the newest key"
+    );
+    let published = kids(&jwks(issuer.clone()).await);
+    assert_eq!(published.len(), 6, "{published:?}");
+    assert!(published.contains(&signer(&before)));
 
     // Disabled: no new tokens; those issued before still verify.
     iam.disable_outbound_web_identity_federation()

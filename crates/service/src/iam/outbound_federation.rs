@@ -11,10 +11,15 @@
 //!   the first enable, stored in the account's `outbound-federation` record with the private
 //!   half a store [`Secret`] (never printed); the JWKS publishes the public halves only. A
 //!   key's `kid` is its RFC 7638 thumbprint. [`Service::rotate_outbound_signing_keys`]
-//!   (`rolegate rotate-outbound-keys`) adds a new pair and retires the current one: retired
-//!   keys stay published for [`RETIRED_PUBLISHED_SECS`] (the longest token lifetime and the
-//!   clock skew), so no token issued before a rotation stops verifying before it expires,
-//!   and are dropped by the next rotation after that.
+//!   (`rolegate rotate-outbound-keys`) adds a new pair, **published ahead of use**: it signs
+//!   only [`PREPUBLISH_SECS`] later (the JWKS's cache lifetime, [`JWKS_MAX_AGE_SECS`], and
+//!   clock skew), when the current pair retires, so a relying party that refetches keys only
+//!   when its cached set expires already holds the new key when the first token signed with
+//!   it arrives. `--immediately` (a key believed compromised) makes the new pair sign at once.
+//!   Retired keys stay published for [`RETIRED_PUBLISHED_SECS`] (the longest token lifetime
+//!   and the clock skew), so no token issued before a rotation stops verifying before it
+//!   expires, and are dropped by the next rotation after that. [`signing_key`] is the one
+//!   rule for which key signs.
 //! - **Disabled**: no new tokens; the documents are still served, so tokens issued before
 //!   stay verifiable until they expire (AWS: disabling "does not affect tokens that were
 //!   issued before").
@@ -67,6 +72,53 @@ pub const ALGORITHMS: [&str; 2] = ["RS256", "ES384"];
 
 /// How long a retired key stays in the JWKS: the longest token (3600 s) plus clock skew.
 pub const RETIRED_PUBLISHED_SECS: i64 = 3600 + 300;
+
+/// How long relying parties may cache the issuer documents (`Cache-Control: max-age`).
+pub const JWKS_MAX_AGE_SECS: u64 = 300;
+
+/// How long a rotated-in key is published before it signs: a cached key set's lifetime plus
+/// clock skew.
+pub const PREPUBLISH_SECS: i64 = JWKS_MAX_AGE_SECS as i64 + 60;
+
+/// The key that signs tokens of `alg` at `now`: the newest one that has started signing
+/// (`signs_from`) and has not retired; `None` when there is none.
+pub fn signing_key<'k>(
+    keys: &'k [record::OutboundSigningKey],
+    alg: &str,
+    now: i64,
+) -> Option<&'k record::OutboundSigningKey> {
+    keys.iter()
+        .filter(|k| k.alg == alg)
+        .filter(|k| k.signs_from.is_none_or(|from| from <= now))
+        .filter(|k| k.retired.is_none_or(|retired| now < retired))
+        .max_by_key(|k| (k.signs_from.unwrap_or(k.created), k.created))
+}
+
+/// A rotation on an account's keys: those no longer published are dropped, every other key
+/// (in use, or itself waiting to sign) retires at `switch` unless it retires earlier, and the
+/// fresh keys sign from `switch`.
+fn rotate(
+    keys: &mut Vec<record::OutboundSigningKey>,
+    fresh: Vec<record::OutboundSigningKey>,
+    now: i64,
+    switch: i64,
+) {
+    keys.retain(|k| published(k, now));
+    for k in keys.iter_mut() {
+        k.retired = Some(k.retired.map_or(switch, |r| r.min(switch)));
+    }
+    keys.extend(fresh.into_iter().map(|mut k| {
+        k.signs_from = Some(switch);
+        k
+    }));
+}
+
+/// Whether a key is in the JWKS at `now`: not retired, or retired less than
+/// [`RETIRED_PUBLISHED_SECS`] ago (a retirement still to come counts as not retired).
+fn published(key: &record::OutboundSigningKey, now: i64) -> bool {
+    key.retired
+        .is_none_or(|retired| now - retired < RETIRED_PUBLISHED_SECS)
+}
 
 /// The path under the public URL where issuers live: `PUBLIC_URL/outbound/ID`.
 pub const ISSUER_PATH: &str = "/outbound/";
@@ -127,6 +179,7 @@ fn generate(alg: &str, now: i64) -> Result<record::OutboundSigningKey> {
         pkcs8: Secret::new(base64::engine::general_purpose::STANDARD.encode(pkcs8)),
         jwk,
         created: now,
+        signs_from: None,
         retired: None,
     })
 }
@@ -308,12 +361,23 @@ impl Service {
         })
     }
 
-    /// Adds a new key per algorithm to the account's outbound federation and retires the
-    /// current ones (still published for [`RETIRED_PUBLISHED_SECS`]); keys retired longer
-    /// ago are dropped. Returns the new keys' ids. `FeatureDisabled` if the account never
-    /// enabled the feature.
-    pub async fn rotate_outbound_signing_keys(&self, account: &str) -> Result<Vec<String>> {
+    /// Adds a new key per algorithm to the account's outbound federation, published at once;
+    /// it signs from [`PREPUBLISH_SECS`] later, when the current keys retire (or at once, and
+    /// the current keys retire now, when `immediately`). Retired keys stay published for
+    /// [`RETIRED_PUBLISHED_SECS`]; keys retired longer ago are dropped. Returns the new keys'
+    /// ids and when they sign from. `FeatureDisabled` if the account never enabled the
+    /// feature.
+    pub async fn rotate_outbound_signing_keys(
+        &self,
+        account: &str,
+        immediately: bool,
+    ) -> Result<(Vec<String>, i64)> {
         let now = self.now();
+        let switch = if immediately {
+            now
+        } else {
+            now + PREPUBLISH_SECS
+        };
         let fresh = generate_all(now).await?;
         self.retry(|| {
             let fresh = fresh.clone();
@@ -327,18 +391,12 @@ impl Service {
                             "Outbound identity federation is not enabled for this account.".into(),
                         )
                     })?;
-                record
-                    .keys
-                    .retain(|k| k.retired.is_none_or(|r| now - r < RETIRED_PUBLISHED_SECS));
-                for k in &mut record.keys {
-                    k.retired.get_or_insert(now);
-                }
                 let ids = fresh.iter().map(|k| k.kid.clone()).collect();
-                record.keys.extend(fresh);
+                rotate(&mut record.keys, fresh, now, switch);
                 record.changed = now;
                 tx.put(account, record::OUTBOUND_FEDERATION_KEY, &record)?;
                 tx.commit().await?;
-                Ok(ids)
+                Ok((ids, switch))
             }
         })
         .await
@@ -377,8 +435,9 @@ impl Service {
         })))
     }
 
-    /// The JWKS of an issuer: the public halves of its current keys and of those retired
-    /// less than [`RETIRED_PUBLISHED_SECS`] ago; `None` for an unknown issuer.
+    /// The JWKS of an issuer: the public halves of its current keys, of those waiting to
+    /// sign, and of those retired less than [`RETIRED_PUBLISHED_SECS`] ago; `None` for an
+    /// unknown issuer.
     pub async fn outbound_jwks(&self, issuer_id: &str) -> Result<Option<Value>> {
         let Some(record) = self.issuer(issuer_id).await? else {
             return Ok(None);
@@ -387,7 +446,7 @@ impl Service {
         let keys: Vec<Value> = record
             .keys
             .iter()
-            .filter(|k| k.retired.is_none_or(|r| now - r < RETIRED_PUBLISHED_SECS))
+            .filter(|k| published(k, now))
             .map(|k| {
                 let mut jwk: serde_json::Map<String, Value> = k
                     .jwk
@@ -420,6 +479,119 @@ mod tests {
         ] {
             assert!(!is_issuer_id(bad), "{bad}");
         }
+    }
+
+    fn key(alg: &str, kid: &str, created: i64) -> record::OutboundSigningKey {
+        record::OutboundSigningKey {
+            kid: kid.into(),
+            alg: alg.into(),
+            pkcs8: Secret::new(String::new()),
+            jwk: BTreeMap::new(),
+            created,
+            signs_from: None,
+            retired: None,
+        }
+    }
+
+    /// A rotation at `t` that publishes an RS256 key `kid` ahead of use.
+    fn rotate_pending(keys: &mut Vec<record::OutboundSigningKey>, kid: &str, t: i64) {
+        rotate(keys, vec![key("RS256", kid, t)], t, t + PREPUBLISH_SECS);
+    }
+
+    fn signer(keys: &[record::OutboundSigningKey], alg: &str, now: i64) -> Option<String> {
+        signing_key(keys, alg, now).map(|k| k.kid.clone())
+    }
+
+    fn jwks(keys: &[record::OutboundSigningKey], now: i64) -> Vec<&str> {
+        keys.iter()
+            .filter(|k| published(k, now))
+            .map(|k| k.kid.as_str())
+            .collect()
+    }
+
+    /// A rotation publishes the new key at once and signs with it only after the key sets
+    /// relying parties cached before the rotation have expired; the old key signs until
+    /// then and stays published for the tokens it signed.
+    #[test]
+    fn rotated_keys_are_published_before_they_sign() {
+        let mut keys = vec![key("RS256", "a", 0), key("ES384", "a384", 0)];
+        assert_eq!(signer(&keys, "RS256", 10).as_deref(), Some("a"));
+        let t = 1_000;
+        rotate(
+            &mut keys,
+            vec![key("RS256", "b", t)],
+            t,
+            t + PREPUBLISH_SECS,
+        );
+        assert!(PREPUBLISH_SECS > i64::try_from(JWKS_MAX_AGE_SECS).expect("small"));
+        assert_eq!(jwks(&keys, t), ["a", "a384", "b"], "published at once");
+        let cached_until = t + i64::try_from(JWKS_MAX_AGE_SECS).expect("small");
+        for now in [t, cached_until, t + PREPUBLISH_SECS - 1] {
+            assert_eq!(
+                signer(&keys, "RS256", now).as_deref(),
+                Some("a"),
+                "at {now}"
+            );
+        }
+        let switch = t + PREPUBLISH_SECS;
+        assert_eq!(signer(&keys, "RS256", switch).as_deref(), Some("b"));
+        // Other algorithms rotate with it: the ES384 key retired too and has no successor
+        // in this made-up set.
+        assert_eq!(signer(&keys, "ES384", switch), None);
+        // The old key stays published for the tokens it signed, then is dropped.
+        assert_eq!(
+            jwks(&keys, switch + RETIRED_PUBLISHED_SECS - 1),
+            ["a", "a384", "b"]
+        );
+        assert_eq!(jwks(&keys, switch + RETIRED_PUBLISHED_SECS), ["b"]);
+    }
+
+    /// Rotating again before a pending key signs: at every moment exactly one key signs,
+    /// and none signs before it has been published for [`PREPUBLISH_SECS`]; the newest key
+    /// takes over at its own switch (the pending one signs in between).
+    #[test]
+    fn a_second_rotation_keeps_every_key_published_before_it_signs() {
+        let mut keys = vec![key("RS256", "a", 0)];
+        rotate_pending(&mut keys, "b", 100);
+        rotate_pending(&mut keys, "c", 200);
+        assert_eq!(jwks(&keys, 200), ["a", "b", "c"]);
+        for now in 200..200 + PREPUBLISH_SECS + 100 {
+            let kid = signer(&keys, "RS256", now).expect("a key signs");
+            let k = keys.iter().find(|k| k.kid == kid).expect("stored");
+            assert!(
+                k.created == 0 || now - k.created >= PREPUBLISH_SECS,
+                "{kid} signs at {now}, published at {}",
+                k.created
+            );
+        }
+        assert_eq!(
+            signer(&keys, "RS256", 100 + PREPUBLISH_SECS - 1).as_deref(),
+            Some("a")
+        );
+        assert_eq!(
+            signer(&keys, "RS256", 100 + PREPUBLISH_SECS).as_deref(),
+            Some("b")
+        );
+        assert_eq!(
+            signer(&keys, "RS256", 200 + PREPUBLISH_SECS).as_deref(),
+            Some("c")
+        );
+    }
+
+    /// `--immediately`: the new key signs at once, every earlier one (pending or in use)
+    /// retires at once and stays published for the tokens already signed.
+    #[test]
+    fn an_immediate_rotation_signs_at_once() {
+        let mut keys = vec![key("RS256", "a", 0)];
+        rotate_pending(&mut keys, "b", 100);
+        rotate(&mut keys, vec![key("RS256", "c", 150)], 150, 150);
+        assert_eq!(signer(&keys, "RS256", 150).as_deref(), Some("c"));
+        assert_eq!(
+            signer(&keys, "RS256", 100 + PREPUBLISH_SECS).as_deref(),
+            Some("c")
+        );
+        assert_eq!(jwks(&keys, 150), ["a", "b", "c"]);
+        assert_eq!(jwks(&keys, 150 + RETIRED_PUBLISHED_SECS), ["c"]);
     }
 
     #[test]

@@ -118,12 +118,9 @@ impl Service {
                     .into(),
             ));
         }
-        let key = record
-            .keys
-            .iter()
-            .rev()
-            .find(|k| k.alg == i.signing_algorithm && k.retired.is_none())
-            .ok_or_else(|| ServiceError::Internal("no current outbound signing key".into()))?;
+        let key =
+            crate::iam::outbound_federation::signing_key(&record.keys, &i.signing_algorithm, now)
+                .ok_or_else(|| ServiceError::Internal("no current outbound signing key".into()))?;
 
         let held = self.held(caller).await?;
         let subject = caller.principal_arn();
