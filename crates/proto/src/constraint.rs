@@ -59,6 +59,8 @@ pub enum Pattern {
     AccountAlias,
     /// `[\w._-]+`: SAML provider names.
     SamlProviderName,
+    /// `[A-Z0-9]+`: SAML provider private key ids.
+    PrivateKeyId,
 }
 
 fn word(c: char) -> bool {
@@ -98,6 +100,7 @@ impl Pattern {
             Pattern::Digits => r"[\d]*",
             Pattern::AccountAlias => r"^[a-z0-9]([a-z0-9]|-(?!-)){1,61}[a-z0-9]$",
             Pattern::SamlProviderName => r"[\w._-]+",
+            Pattern::PrivateKeyId => r"[A-Z0-9]+",
         }
     }
 
@@ -145,6 +148,7 @@ impl Pattern {
             Pattern::SerialNumber => s.chars().all(|c| word(c) || "+=/:,.@-".contains(c)),
             Pattern::Digits => s.chars().all(|c| c.is_ascii_digit()),
             Pattern::SamlProviderName => !s.is_empty() && s.chars().all(|c| word(c) || "._-".contains(c)),
+            Pattern::PrivateKeyId => !s.is_empty() && s.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
             Pattern::AccountAlias => {
                 let alnum = |b: u8| b.is_ascii_lowercase() || b.is_ascii_digit();
                 let b = s.as_bytes();

@@ -372,6 +372,46 @@ async fn scenario(s: &Server, root_key: &str, root_secret: &str) -> Vec<String> 
         }
     }
 
+    // A SAML provider's private key (issue 13): added on create, refused as a third key and as
+    // a truncated one, and never logged.
+    let saml_dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../service/tests/data/saml/encrypted"
+    );
+    let read = |f: &str| std::fs::read_to_string(format!("{saml_dir}/{f}")).expect("fixture");
+    let (sp1, sp2) = (read("sp1.key"), read("sp2.key"));
+    let saml_arn = root
+        .create_saml_provider()
+        .name("Encrypted")
+        .saml_metadata_document(read("metadata.xml"))
+        .add_private_key(&sp1)
+        .assertion_encryption_mode(aws_sdk_iam::types::AssertionEncryptionModeType::Required)
+        .send()
+        .await
+        .expect("a provider with a private key")
+        .saml_provider_arn
+        .expect("arn");
+    root.update_saml_provider()
+        .saml_provider_arn(&saml_arn)
+        .add_private_key(&sp2)
+        .send()
+        .await
+        .expect("a second key");
+    let third = root
+        .update_saml_provider()
+        .saml_provider_arn(&saml_arn)
+        .add_private_key(&private)
+        .send()
+        .await
+        .expect_err("a third key, and not RSA");
+    assert_eq!(code(&third), "InvalidInput");
+    for pem in [&sp1, &sp2] {
+        for line in pem.lines().filter(|l| l.len() >= 40) {
+            secrets.push(line.to_owned());
+            secrets.push(line.replace('+', "%2B").replace('/', "%2F"));
+        }
+    }
+
     // The administrative commands.
     let (_, other_secret) = add_account(s, "210987654321").await;
     secrets.push(other_secret);

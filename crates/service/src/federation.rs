@@ -41,6 +41,7 @@ pub mod fuzzing;
 pub mod jwks;
 pub mod jwt;
 pub mod saml;
+pub mod saml_encryption;
 pub mod saml_metadata;
 
 /// One HTTP(S) response body, with the lifetime the server gave it.

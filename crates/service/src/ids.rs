@@ -44,6 +44,12 @@ pub fn uuid() -> Result<String> {
     ))
 }
 
+/// A SAML provider private key's `KeyId`: 26 characters `[A-Z2-7]` (within AWS's
+/// `privateKeyIdType`, 22–64 `[A-Z0-9]`).
+pub fn saml_private_key_id() -> Result<String> {
+    random_chars(26)
+}
+
 /// A signing certificate's id: 28 characters (the length of AWS's).
 pub fn certificate_id() -> Result<String> {
     random_chars(28)

@@ -893,6 +893,21 @@ mod v1 {
         pub created: i64,
         /// Tags.
         pub tags: Vec<Tag>,
+        /// The private keys that decrypt `EncryptedAssertion`s (`AddPrivateKey`), at most two,
+        /// oldest first.
+        #[serde(default)]
+        pub private_keys: Vec<SamlPrivateKey>,
+    }
+
+    /// A SAML provider's private key (`PrivateKeyList` shows its id and date only).
+    #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct SamlPrivateKey {
+        /// `KeyId`: 26 characters `[A-Z0-9]`.
+        pub id: String,
+        /// The PEM text as uploaded.
+        pub pem: Secret,
+        /// Added at (`Timestamp`).
+        pub created: i64,
     }
 
     /// An account's outbound identity federation (EnableOutboundWebIdentityFederation): made

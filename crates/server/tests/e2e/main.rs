@@ -58,6 +58,7 @@ on_both_backends! {
     federation::oidc_providers_lifecycle => sqlite_oidc_providers, postgres_oidc_providers;
     saml::saml_providers_lifecycle => sqlite_saml_providers, postgres_saml_providers;
     saml::assume_role_with_saml_real_idp => sqlite_assume_role_with_saml, postgres_assume_role_with_saml;
+    saml::encrypted_assertions => sqlite_saml_encrypted_assertions, postgres_saml_encrypted_assertions;
     iam_entities::users_lifecycle => sqlite_users_lifecycle, postgres_users_lifecycle;
     iam_entities::groups_and_membership => sqlite_groups_and_membership, postgres_groups_and_membership;
     iam_entities::roles_lifecycle => sqlite_roles_lifecycle, postgres_roles_lifecycle;

@@ -267,7 +267,7 @@ pub async fn saml_providers_lifecycle(s: &Server) {
         .await
         .expect_err("bad name");
     assert_eq!(code(&e), "ValidationError");
-    // Encrypted assertions are refused, not silently ignored.
+    // Required without a private key: InvalidInput (a provider is never Required without one).
     let e = iam
         .update_saml_provider()
         .saml_provider_arn(&arn)
@@ -783,4 +783,451 @@ async fn saml_attacks() {
     assert_eq!(c, "InvalidIdentityToken");
     assert!(m.contains("validUntil"), "{m}");
     s.stop().await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encrypted assertions: the provider's private keys, AssertionEncryptionMode, rotation.
+
+impl Idp {
+    /// A new service-provider key pair (RSA 2048): the PEM private key and certificate.
+    fn sp_key(&self, name: &str) -> (String, String) {
+        let out = crate::support::bounded("python3")
+            .arg(saml_dir().join("idp.py"))
+            .args(["sp-key", self.dir.path().to_str().expect("path"), name])
+            .output()
+            .expect("python3");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let read = |ext: &str| {
+            std::fs::read_to_string(self.dir.path().join(format!("{name}.{ext}"))).expect("read")
+        };
+        (read("key"), read("crt"))
+    }
+}
+
+/// The base64 body lines of a PEM key: none may appear anywhere the key must not.
+fn key_lines(pem: &str) -> Vec<String> {
+    pem.lines()
+        .filter(|l| !l.starts_with("-----") && l.len() > 20)
+        .map(str::to_owned)
+        .collect()
+}
+
+fn assert_no_key(text: &str, keys: &[&str], what: &str) {
+    assert!(!text.contains("PRIVATE KEY"), "{what}: {text}");
+    for k in keys {
+        for line in key_lines(k) {
+            assert!(!text.contains(&line), "{what} holds a private key: {text}");
+        }
+    }
+}
+
+pub async fn encrypted_assertions(s: &Server) {
+    if !idp_available() {
+        return;
+    }
+    let idp = Arc::new(tokio::task::spawn_blocking(Idp::start).await.expect("join"));
+    let (key1, cert1, key2, cert2, key3) = {
+        let idp = idp.clone();
+        tokio::task::spawn_blocking(move || {
+            let (k1, c1) = idp.sp_key("sp1");
+            let (k2, c2) = idp.sp_key("sp2");
+            let (k3, _) = idp.sp_key("sp3");
+            (k1, c1, k2, c2, k3)
+        })
+        .await
+        .expect("join")
+    };
+    let keys = [key1.as_str(), key2.as_str(), key3.as_str()];
+    let iam = root_iam(s);
+    let mut seen = Vec::new(); // every answer and error text, scanned for keys at the end
+
+    // Required without a key, or with a key that is not one: InvalidInput, nothing made.
+    let e = iam
+        .create_saml_provider()
+        .name("EncNoKey")
+        .saml_metadata_document(idp.metadata())
+        .assertion_encryption_mode(aws_sdk_iam::types::AssertionEncryptionModeType::Required)
+        .send()
+        .await
+        .expect_err("Required without a key");
+    assert_eq!(code(&e), "InvalidInput", "{}", message(&e));
+    let truncated = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        key_lines(&key1)[..3].join("\n")
+    );
+    let ec = "-----BEGIN PRIVATE KEY-----\nMIGHAgEAMBMGByqGSM49AgEGCCqGSM49AwEHBG0wawIBAQQgevZzL1gdAFr88hb2\nOF/2NxApJCzGCEDdfSp6VQO30hyhRANCAAQRWz+jn65BtOMvdyHKcvjBeBSDZH2r\n1RTwjmYSi9R/zpBnuQ4EiMnCqfMPWiZqB4QdbAd0E7oH50VpuZ1P087G\n-----END PRIVATE KEY-----\n";
+    for bad in [truncated.as_str(), ec, "not a key at all"] {
+        let e = iam
+            .create_saml_provider()
+            .name("EncBadKey")
+            .saml_metadata_document(idp.metadata())
+            .add_private_key(bad)
+            .send()
+            .await
+            .expect_err("bad key");
+        assert_eq!(code(&e), "InvalidInput", "{}", message(&e));
+        assert!(!message(&e).contains("MI"), "{}", message(&e));
+        seen.push(format!("{e:?}"));
+    }
+    let e = iam
+        .get_saml_provider()
+        .saml_provider_arn(format!("arn:aws:iam::{ACCOUNT}:saml-provider/EncBadKey"))
+        .send()
+        .await
+        .expect_err("not made");
+    assert_eq!(code(&e), "NoSuchEntity");
+
+    // A provider with a private key that requires encryption.
+    let created = iam
+        .create_saml_provider()
+        .name("EncIdP")
+        .saml_metadata_document(idp.metadata())
+        .add_private_key(&key1)
+        .assertion_encryption_mode(aws_sdk_iam::types::AssertionEncryptionModeType::Required)
+        .send()
+        .await
+        .expect("CreateSAMLProvider with a private key");
+    seen.push(format!("{created:?}"));
+    let provider_arn = created.saml_provider_arn().expect("arn").to_owned();
+    let got = iam
+        .get_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .send()
+        .await
+        .expect("get");
+    seen.push(format!("{got:?}"));
+    assert_eq!(
+        got.assertion_encryption_mode(),
+        Some(&aws_sdk_iam::types::AssertionEncryptionModeType::Required)
+    );
+    let list = got.private_key_list();
+    assert_eq!(list.len(), 1, "{got:?}");
+    let id1 = list[0].key_id().expect("KeyId").to_owned();
+    assert!(
+        (22..=64).contains(&id1.len())
+            && id1
+                .bytes()
+                .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit()),
+        "{id1}"
+    );
+    assert!(list[0].timestamp().expect("Timestamp").secs() > 0);
+    seen.push(format!(
+        "{:?}",
+        iam.list_saml_providers().send().await.expect("list")
+    ));
+
+    let role_arn = format!("arn:aws:iam::{ACCOUNT}:role/saml-enc");
+    crate::sts::role(s, "saml-enc", &trust(&provider_arn, ""), None).await;
+    let attrs = attributes(&role_arn, &provider_arn, &[]);
+    let make = |options: Value| {
+        let idp = idp.clone();
+        let a = attrs.clone();
+        async move {
+            tokio::task::spawn_blocking(move || idp.response(&a, options))
+                .await
+                .expect("join")
+        }
+    };
+    let for_key = |cert: &str, more: Value| {
+        let mut o = serde_json::json!({ "encrypt_cert": cert });
+        if let (Some(o), Value::Object(m)) = (o.as_object_mut(), more) {
+            o.extend(m);
+        }
+        o
+    };
+
+    // An encrypted, signed assertion (AES-256-GCM, RSA-OAEP): the role, through aws-sdk-rust.
+    let out = assume(
+        s,
+        "saml-enc",
+        &provider_arn,
+        &make(for_key(&cert1, serde_json::json!({}))).await,
+    )
+    .await
+    .expect("encrypted assertion");
+    assert_eq!(out.subject(), Some("alice@example.test"));
+    assert_eq!(out.issuer(), Some(ENTITY_ID));
+    // AES-CBC with only the Assertion signed, AES-128-GCM with only the Response signed.
+    for more in [
+        serde_json::json!({"data_enc": "aes256-cbc", "sign_response": false}),
+        serde_json::json!({"data_enc": "aes128-gcm", "sign_assertion": false}),
+        serde_json::json!({"data_enc": "aes128-cbc"}),
+    ] {
+        assume(
+            s,
+            "saml-enc",
+            &provider_arn,
+            &make(for_key(&cert1, more.clone())).await,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("{more}: {e:?}"));
+    }
+    // Refused with InvalidIdentityToken: plaintext under Required; RSA 1.5 key transport;
+    // neither the Response nor the encrypted Assertion signed; encrypted for a key the
+    // provider does not have.
+    for (options, what) in [
+        (serde_json::json!({}), "plaintext under Required"),
+        (
+            for_key(&cert1, serde_json::json!({"key_enc": "rsa-1_5"})),
+            "RSA 1.5",
+        ),
+        (
+            for_key(
+                &cert1,
+                serde_json::json!({"sign_assertion": false, "sign_response": false}),
+            ),
+            "unsigned",
+        ),
+        (for_key(&cert2, serde_json::json!({})), "another key"),
+    ] {
+        let e = assume(s, "saml-enc", &provider_arn, &make(options).await)
+            .await
+            .expect_err(what);
+        assert_eq!(e.0, "InvalidIdentityToken", "{what}: {}", e.1);
+        seen.push(e.1);
+    }
+
+    // Allowed: plaintext and encrypted alike.
+    iam.update_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .assertion_encryption_mode(aws_sdk_iam::types::AssertionEncryptionModeType::Allowed)
+        .send()
+        .await
+        .expect("Allowed");
+    assume(
+        s,
+        "saml-enc",
+        &provider_arn,
+        &make(serde_json::json!({})).await,
+    )
+    .await
+    .expect("plaintext under Allowed");
+    assume(
+        s,
+        "saml-enc",
+        &provider_arn,
+        &make(for_key(&cert1, serde_json::json!({}))).await,
+    )
+    .await
+    .expect("encrypted under Allowed");
+
+    // Rotation, with the aws-cli: add the second key (AddPrivateKey from a file).
+    let dir = tempfile::tempdir().expect("dir");
+    let cli = |args: &[&str]| {
+        let mut cmd = crate::support::bounded("aws");
+        cmd.args(args)
+            .args([
+                "--endpoint-url",
+                &s.endpoint,
+                "--region",
+                "us-east-1",
+                "--output",
+                "json",
+            ])
+            .env("HOME", dir.path())
+            .env("AWS_ACCESS_KEY_ID", ROOT_KEY)
+            .env("AWS_SECRET_ACCESS_KEY", ROOT_SECRET)
+            .env("AWS_CONFIG_FILE", "/dev/null")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+            .env_remove("AWS_PROFILE");
+        cmd
+    };
+    let key2_file = dir.path().join("sp2.key");
+    std::fs::write(&key2_file, &key2).expect("write");
+    let key2_arg = format!("file://{}", key2_file.display());
+    if aws_cli_available() {
+        let mut cmd = cli(&[
+            "iam",
+            "update-saml-provider",
+            "--saml-provider-arn",
+            &provider_arn,
+            "--add-private-key",
+            &key2_arg,
+        ]);
+        tokio::task::spawn_blocking(move || aws_json(&mut cmd))
+            .await
+            .expect("join")
+            .expect("aws iam update-saml-provider --add-private-key");
+        let mut cmd = cli(&[
+            "iam",
+            "get-saml-provider",
+            "--saml-provider-arn",
+            &provider_arn,
+        ]);
+        let got = tokio::task::spawn_blocking(move || aws_json(&mut cmd))
+            .await
+            .expect("join")
+            .expect("aws iam get-saml-provider");
+        seen.push(got.to_string());
+        assert_eq!(got["AssertionEncryptionMode"], "Allowed", "{got}");
+        assert_eq!(
+            got["PrivateKeyList"].as_array().map(Vec::len),
+            Some(2),
+            "{got}"
+        );
+        let mut cmd = cli(&["iam", "list-saml-providers"]);
+        seen.push(
+            tokio::task::spawn_blocking(move || aws_json(&mut cmd))
+                .await
+                .expect("join")
+                .expect("aws iam list-saml-providers")
+                .to_string(),
+        );
+    } else {
+        iam.update_saml_provider()
+            .saml_provider_arn(&provider_arn)
+            .add_private_key(&key2)
+            .send()
+            .await
+            .expect("add the second key");
+    }
+    let got = iam
+        .get_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .send()
+        .await
+        .expect("get");
+    seen.push(format!("{got:?}"));
+    let ids: Vec<String> = got
+        .private_key_list()
+        .iter()
+        .map(|k| k.key_id().expect("KeyId").to_owned())
+        .collect();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(ids[0], id1);
+    // A third key: LimitExceeded; the same key again, an unknown key id, or adding and
+    // removing in one request: InvalidInput.
+    let e = iam
+        .update_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .add_private_key(&key3)
+        .send()
+        .await
+        .expect_err("a third key");
+    assert_eq!(code(&e), "LimitExceeded", "{}", message(&e));
+    seen.push(format!("{e:?}"));
+    for (add, remove, what) in [
+        (None, Some("A".repeat(26)), "unknown key id"),
+        (
+            Some(key3.clone()),
+            Some(id1.clone()),
+            "add and remove at once",
+        ),
+    ] {
+        let e = iam
+            .update_saml_provider()
+            .saml_provider_arn(&provider_arn)
+            .set_add_private_key(add)
+            .set_remove_private_key(remove)
+            .send()
+            .await
+            .expect_err(what);
+        assert_eq!(code(&e), "InvalidInput", "{what}: {}", message(&e));
+        seen.push(format!("{e:?}"));
+    }
+    // Either key decrypts while both are there.
+    for cert in [&cert1, &cert2] {
+        assume(
+            s,
+            "saml-enc",
+            &provider_arn,
+            &make(for_key(cert, serde_json::json!({}))).await,
+        )
+        .await
+        .expect("either key");
+    }
+    // boto3 with an encrypted assertion for the second key.
+    if boto3_available() {
+        let assertion = make(for_key(&cert2, serde_json::json!({}))).await;
+        let script = format!(
+            "import boto3,sys\nc=boto3.client('sts',endpoint_url='{}',region_name='us-east-1')\nr=c.assume_role_with_saml(RoleArn='{role_arn}',PrincipalArn='{provider_arn}',SAMLAssertion=sys.argv[1])\nprint(r['AssumedRoleUser']['Arn'], r['Subject'])",
+            s.endpoint
+        );
+        let out = tokio::task::spawn_blocking(move || {
+            crate::support::bounded("python3")
+                .args(["-c", &script, &assertion])
+                .env_remove("AWS_ACCESS_KEY_ID")
+                .env_remove("AWS_SECRET_ACCESS_KEY")
+                .env("AWS_CONFIG_FILE", "/dev/null")
+                .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
+                .output()
+                .expect("python3")
+        })
+        .await
+        .expect("join");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&out.stdout).trim(),
+            format!("arn:aws:sts::{ACCOUNT}:assumed-role/saml-enc/alice alice@example.test")
+        );
+    }
+    // Remove the old key: its assertions are refused, the new key's still work.
+    iam.update_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .remove_private_key(&id1)
+        .send()
+        .await
+        .expect("remove the old key");
+    let e = assume(
+        s,
+        "saml-enc",
+        &provider_arn,
+        &make(for_key(&cert1, serde_json::json!({}))).await,
+    )
+    .await
+    .expect_err("the removed key");
+    assert_eq!(e.0, "InvalidIdentityToken", "{}", e.1);
+    assume(
+        s,
+        "saml-enc",
+        &provider_arn,
+        &make(for_key(&cert2, serde_json::json!({}))).await,
+    )
+    .await
+    .expect("the new key");
+    // Required again; its last key cannot go.
+    iam.update_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .assertion_encryption_mode(aws_sdk_iam::types::AssertionEncryptionModeType::Required)
+        .send()
+        .await
+        .expect("Required");
+    let e = iam
+        .update_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .remove_private_key(&ids[1])
+        .send()
+        .await
+        .expect_err("the last key of a Required provider");
+    assert_eq!(code(&e), "InvalidInput", "{}", message(&e));
+    seen.push(format!("{e:?}"));
+    let got = iam
+        .get_saml_provider()
+        .saml_provider_arn(&provider_arn)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(got.private_key_list().len(), 1);
+    seen.push(format!("{got:?}"));
+
+    // No private key in any answer or error, nor in any stored audit event.
+    for text in &seen {
+        assert_no_key(text, &keys, "an answer");
+    }
+    let events = crate::audit::stored_events(s).await;
+    assert!(
+        events.iter().any(|e| e.contains("UpdateSAMLProvider")),
+        "the calls are in the trail"
+    );
+    for e in &events {
+        assert_no_key(e, &keys, "a stored audit event");
+    }
 }

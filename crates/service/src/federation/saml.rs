@@ -1,22 +1,35 @@
 //! SAML 2.0 responses as AssumeRoleWithSAML receives them
 //! (<https://docs.aws.amazon.com/STS/latest/APIReference/API_AssumeRoleWithSAML.html>,
 //! <https://docs.oasis-open.org/security/saml/v2.0/saml-core-2.0-os.pdf>): a base64
-//! `samlp:Response` holding exactly one `saml:Assertion`, signed (the Response, the Assertion
-//! or both) with XML-DSig by one of the provider's registered certificates.
+//! `samlp:Response` holding exactly one `saml:Assertion` or one `saml:EncryptedAssertion`,
+//! signed (the Response, the Assertion or both) with XML-DSig by one of the provider's
+//! registered certificates.
 //!
 //! What this module owns, in order:
 //! 1. size (the base64 text is capped before it is decoded) and form: UTF-8, no DTD, no
 //!    entity declaration, no processing beyond XML 1.0 well-formedness;
-//! 2. structure: the root is a `samlp:Response`; exactly one `saml:Assertion` in the whole
-//!    document (none encrypted), a child of the root; `ds:Signature`s only as children of
-//!    the Response or the Assertion, each with one `Reference` to its parent's `ID`, and IDs
-//!    that resolve to exactly one element (duplicate, foreign or respelled IDs are refused);
+//! 2. structure: the root is a `samlp:Response`; exactly one `saml:Assertion` or (not and)
+//!    one `saml:EncryptedAssertion` in the whole document, a child of the root; `ds:Signature`s
+//!    only as children of the Response or the (plaintext) Assertion, each with one `Reference`
+//!    to its parent's `ID`, and IDs that resolve to exactly one element (duplicate, foreign or
+//!    respelled IDs are refused). A provider that requires encryption refuses a plaintext
+//!    Assertion here;
 //! 3. the signature, verified by the `xml-sec` crate with the provider's certificates only
 //!    (never a key the document carries), under a policy that allows SHA-256 and stronger
 //!    (RSA-SHA1 / SHA-1 only where the caller allows them), then its *evidence* asked whether
 //!    it covers the very Assertion element this module reads — the element verified is the
 //!    element read, whatever else the document holds (signature wrapping);
-//! 4. the Assertion's content, read from that element: `Issuer`, `Subject/NameID` (text only:
+//! 4. for an `EncryptedAssertion`, instead of 3: the Response's signature, when it has one,
+//!    is verified first and must cover the Response (so the ciphertext and its wrapped key);
+//!    then the one
+//!    `EncryptedData` is decrypted with the provider's private keys
+//!    ([`super::saml_encryption`]: RSA-OAEP and AES-GCM/CBC only), and the plaintext is parsed
+//!    as a document of its own whose root must be the `saml:Assertion`, checked as in 2 (its
+//!    signatures are its own, with one `Reference` to its `ID`). It is trusted when its own
+//!    signature verifies, or when the Response's signature covered its ciphertext; a
+//!    signature it carries must verify either way, and one of the two must exist. Nothing
+//!    outside the ciphertext is read as the Assertion, so wrapping is no easier than in 3;
+//! 5. the Assertion's content, read from that element: `Issuer`, `Subject/NameID` (text only:
 //!    a comment or element inside it is refused, so it cannot be truncated), bearer
 //!    `SubjectConfirmationData` (`Recipient`, `NotOnOrAfter`), `Conditions` (`NotBefore`,
 //!    `NotOnOrAfter`, `AudienceRestriction`), `AuthnStatement/@SessionNotOnOrAfter` and the
@@ -35,7 +48,12 @@ use xml_sec::{
     },
 };
 
-use super::saml_metadata::{KeyKind, public_key_of};
+use super::{
+    saml_encryption::{self, DecryptError},
+    saml_metadata::{KeyKind, public_key_of},
+};
+
+pub use super::saml_encryption::DecryptionKey;
 
 /// Longest `SAMLAssertion` (base64), as AWS's model says (`SAMLAssertionType`: 4–100000):
 /// checked before anything is decoded.
@@ -44,6 +62,7 @@ pub const MAX_BASE64: usize = 100_000;
 const PROTOCOL: &str = "urn:oasis:names:tc:SAML:2.0:protocol";
 const ASSERTION: &str = "urn:oasis:names:tc:SAML:2.0:assertion";
 const DSIG: &str = "http://www.w3.org/2000/09/xmldsig#";
+const XMLENC: &str = "http://www.w3.org/2001/04/xmlenc#";
 const SUCCESS: &str = "urn:oasis:names:tc:SAML:2.0:status:Success";
 const BEARER: &str = "urn:oasis:names:tc:SAML:2.0:cm:bearer";
 /// Most attributes, and values of one attribute, read.
@@ -63,6 +82,8 @@ pub enum SamlError {
     Signature(&'static str),
     /// The response's status is not Success.
     Status,
+    /// An `EncryptedAssertion` that is not decrypted (algorithm, key, plaintext).
+    Encryption(DecryptError),
 }
 
 /// One `saml:Attribute`: its `Name` and text values.
@@ -209,9 +230,40 @@ fn policy(alg: SignatureAlgorithm, allow_sha1: bool) -> VerificationPolicy {
     p
 }
 
-/// Parses, checks and verifies a decoded response against the provider's certificates.
+/// What a provider trusts an assertion with: its signing certificates, its private keys (for
+/// `EncryptedAssertion`s), whether it requires encryption (`AssertionEncryptionMode`
+/// `Required`) and whether it allows SHA-1.
+#[derive(Debug, Clone, Copy)]
+pub struct Trust<'a> {
+    /// The provider's signing certificates.
+    pub certs: &'a [SigningCert],
+    /// The provider's private keys (tried in turn).
+    pub keys: &'a [DecryptionKey],
+    /// Plaintext assertions are refused.
+    pub require_encryption: bool,
+    /// RSA-SHA1 / SHA-1 digests are accepted.
+    pub allow_sha1: bool,
+}
+
+/// Parses, checks and verifies a decoded response whose assertion is in plaintext, against
+/// the provider's certificates.
 pub fn verify(xml: String, certs: &[SigningCert], allow_sha1: bool) -> Result<Verified, SamlError> {
-    if certs.is_empty() {
+    verify_with(
+        xml,
+        &Trust {
+            certs,
+            keys: &[],
+            require_encryption: false,
+            allow_sha1,
+        },
+    )
+}
+
+/// Parses, checks and verifies a decoded response: a plaintext `Assertion` (unless the
+/// provider requires encryption) or one `EncryptedAssertion`, decrypted with the provider's
+/// keys and then checked like a plaintext one.
+pub fn verify_with(xml: String, trust: &Trust<'_>) -> Result<Verified, SamlError> {
+    if trust.certs.is_empty() {
         // Fail closed: a provider without a certificate verifies nothing (catalogue F-09).
         return Err(SamlError::Signature(
             "the provider has no signing certificate",
@@ -219,7 +271,7 @@ pub fn verify(xml: String, certs: &[SigningCert], allow_sha1: bool) -> Result<Ve
     }
     let document =
         XmlDocument::parse(xml).map_err(|_| SamlError::Malformed("not well-formed XML"))?;
-    let (read, assertion, alg) = document.with_view(|view| -> Result<_, SamlError> {
+    let parts = document.with_view(|view| -> Result<_, SamlError> {
         let doc = view.document();
         let root = doc.root_element();
         if !root.has_tag_name((PROTOCOL, "Response")) {
@@ -228,80 +280,240 @@ pub fn verify(xml: String, certs: &[SigningCert], allow_sha1: bool) -> Result<Ve
             ));
         }
         let mut assertions = Vec::new();
+        let mut encrypted = Vec::new();
         let mut signatures = Vec::new();
         for n in doc.root().descendants().filter(|n| n.is_element()) {
             let name = n.tag_name();
             match (name.namespace(), name.name()) {
                 (Some(ASSERTION), "Assertion") => assertions.push(n),
-                (Some(ASSERTION), "EncryptedAssertion") => {
-                    return Err(SamlError::Structure(
-                        "encrypted assertions are not supported",
-                    ));
-                }
+                (Some(ASSERTION), "EncryptedAssertion") => encrypted.push(n),
                 (Some(DSIG), "Signature") => signatures.push(n),
                 _ => {}
             }
         }
-        let [assertion] = assertions[..] else {
-            return Err(SamlError::Structure(
-                "the response must hold exactly one Assertion",
-            ));
+        let (assertion, plaintext) = match (&assertions[..], &encrypted[..]) {
+            ([a], []) => (*a, true),
+            ([], [e]) => (*e, false),
+            _ => {
+                return Err(SamlError::Structure(
+                    "the response must hold exactly one Assertion or one EncryptedAssertion",
+                ));
+            }
         };
         if assertion.parent_element().map(|p| p.id()) != Some(root.id()) {
             return Err(SamlError::Structure(
                 "the Assertion is not a child of the Response",
             ));
         }
-        if signatures.is_empty() {
-            return Err(SamlError::Signature("the response is not signed"));
-        }
-        let mut algorithm = None;
-        for sig in &signatures {
-            let parent = sig
-                .parent_element()
-                .filter(|p| p.id() == root.id() || p.id() == assertion.id())
-                .ok_or(SamlError::Structure(
-                    "a Signature outside the Response and the Assertion",
-                ))?;
-            let parent_id = parent
-                .attribute("ID")
-                .ok_or(SamlError::Structure("a signed element has no ID"))?;
-            identity_of(view, parent_id, parent)?;
-            let signed_info = child(*sig, DSIG, "SignedInfo")
-                .ok_or(SamlError::Structure("a Signature without SignedInfo"))?;
-            let references: Vec<_> = signed_info
-                .children()
-                .filter(|c| c.has_tag_name((DSIG, "Reference")))
-                .collect();
-            let [reference] = references[..] else {
+        let envelope = read_envelope(root)?;
+        if plaintext {
+            if trust.require_encryption {
                 return Err(SamlError::Structure(
-                    "a Signature must have exactly one Reference",
+                    "the provider requires encrypted assertions",
                 ));
+            }
+            let alg = signature_method(view, &signatures, &[root, assertion])?
+                .ok_or(SamlError::Signature("the response is not signed"))?;
+            let read = read_assertion(&envelope, assertion)?;
+            let identity = identity_of(view, &read.verified.id, assertion)?;
+            Ok(Parts::Plain(read, identity, alg))
+        } else {
+            // The Response's signature (if any) is the only one outside the ciphertext.
+            let alg = signature_method(view, &signatures, &[root])?;
+            let data = encrypted_data(view, assertion)?;
+            // The EncryptedAssertion has no ID: the Response's signature must cover the whole
+            // Response, and the EncryptedAssertion is its child.
+            Ok(Parts::Encrypted(envelope, data, view.root_element(), alg))
+        }
+    })?;
+    let read = match parts {
+        Parts::Plain(read, assertion, alg) => {
+            if !signature_covers(&document, assertion, alg, trust) {
+                return Err(SamlError::Signature(
+                    "no registered certificate verifies a signature that covers the Assertion with an allowed algorithm",
+                ));
+            }
+            read
+        }
+        Parts::Encrypted(envelope, data, response, response_alg) => {
+            // A Response signature covers the ciphertext (and so, once it verifies, what it
+            // decrypts to); it is checked before anything is decrypted.
+            let response_signed = match response_alg {
+                Some(alg) => {
+                    if !signature_covers(&document, response, alg, trust) {
+                        return Err(SamlError::Signature(
+                            "the Response's signature does not verify with a registered certificate",
+                        ));
+                    }
+                    true
+                }
+                None => false,
             };
-            if reference.attribute("URI") != Some(&format!("#{parent_id}")) {
-                return Err(SamlError::Structure(
-                    "a Reference does not point at its signed element",
-                ));
-            }
-            let method = child(signed_info, DSIG, "SignatureMethod")
-                .and_then(|m| m.attribute("Algorithm"))
-                .and_then(SignatureAlgorithm::from_uri)
-                .ok_or(SamlError::Signature("an unknown signature method"))?;
-            match algorithm {
-                None => algorithm = Some(method),
-                Some(a) if a == method => {}
-                Some(_) => return Err(SamlError::Signature("signatures use different methods")),
+            let plaintext =
+                saml_encryption::decrypt(&data, trust.keys).map_err(SamlError::Encryption)?;
+            decrypted_assertion(plaintext, envelope, response_signed, trust)?
+        }
+    };
+    if read.status_ok {
+        Ok(read.verified)
+    } else {
+        Err(SamlError::Status)
+    }
+}
+
+/// What the first pass over the document found.
+enum Parts {
+    /// A plaintext Assertion, its identity and the signatures' method.
+    Plain(Read, xml_sec::NodeIdentity, SignatureAlgorithm),
+    /// The Response's envelope, the parsed `EncryptedData`, the Response's identity and its
+    /// signature's method (if it is signed).
+    Encrypted(
+        Envelope,
+        xml_sec::xmlenc::EncryptedData,
+        xml_sec::NodeIdentity,
+        Option<SignatureAlgorithm>,
+    ),
+}
+
+/// The `EncryptedAssertion`'s one child, an `xenc:EncryptedData` holding its `EncryptedKey`s
+/// in its own `KeyInfo` (no `EncryptedKey` elsewhere in the document: an unsigned one beside
+/// it could not be told from the IdP's).
+fn encrypted_data(
+    view: xml_sec::DocumentView<'_>,
+    encrypted: Node<'_, '_>,
+) -> Result<xml_sec::xmlenc::EncryptedData, SamlError> {
+    let mut children = encrypted.children().filter(|c| c.is_element());
+    let (Some(data), None) = (children.next(), children.next()) else {
+        return Err(SamlError::Structure(
+            "the EncryptedAssertion must hold exactly one EncryptedData",
+        ));
+    };
+    if !data.has_tag_name((XMLENC, "EncryptedData")) {
+        return Err(SamlError::Structure(
+            "the EncryptedAssertion must hold exactly one EncryptedData",
+        ));
+    }
+    let stray_key = view.document().root().descendants().any(|n| {
+        n.has_tag_name((XMLENC, "EncryptedKey")) && !n.ancestors().any(|a| a.id() == data.id())
+    });
+    if stray_key {
+        return Err(SamlError::Structure(
+            "an EncryptedKey outside the EncryptedData",
+        ));
+    }
+    saml_encryption::parse(data).map_err(SamlError::Encryption)
+}
+
+/// The decrypted Assertion, parsed as its own document and checked like a plaintext one:
+/// the root is the `saml:Assertion`, its only signatures are its own, and it is trusted when
+/// its own signature verifies or the Response's signature (already verified) covered its
+/// ciphertext. A signature it carries must verify either way.
+fn decrypted_assertion(
+    xml: String,
+    envelope: Envelope,
+    response_signed: bool,
+    trust: &Trust<'_>,
+) -> Result<Read, SamlError> {
+    let document = XmlDocument::parse(xml)
+        .map_err(|_| SamlError::Malformed("the decrypted assertion is not well-formed XML"))?;
+    let (read, identity, alg) = document.with_view(|view| -> Result<_, SamlError> {
+        let doc = view.document();
+        let a = doc.root_element();
+        if !a.has_tag_name((ASSERTION, "Assertion")) {
+            return Err(SamlError::Structure(
+                "the EncryptedAssertion does not decrypt to a saml:Assertion",
+            ));
+        }
+        let mut signatures = Vec::new();
+        for n in a.descendants().filter(|n| n.is_element()) {
+            let name = n.tag_name();
+            match (name.namespace(), name.name()) {
+                (Some(ASSERTION), "Assertion" | "EncryptedAssertion") if n.id() != a.id() => {
+                    return Err(SamlError::Structure("an Assertion inside the Assertion"));
+                }
+                (Some(DSIG), "Signature") => signatures.push(n),
+                _ => {}
             }
         }
-        let alg = algorithm.ok_or(SamlError::Signature("the response is not signed"))?;
-        let read = read_assertion(root, assertion)?;
-        let identity = identity_of(view, &read.verified.id, assertion)?;
+        let alg = signature_method(view, &signatures, &[a])?;
+        let read = read_assertion(&envelope, a)?;
+        let identity = identity_of(view, &read.verified.id, a)?;
         Ok((read, identity, alg))
     })?;
+    match alg {
+        Some(alg) if !signature_covers(&document, identity, alg, trust) => {
+            Err(SamlError::Signature(
+                "the Assertion's signature does not verify with a registered certificate",
+            ))
+        }
+        Some(_) => Ok(read),
+        None if response_signed => Ok(read),
+        None => Err(SamlError::Signature(
+            "neither the Response nor the encrypted Assertion is signed",
+        )),
+    }
+}
 
-    let mut verified = false;
-    for cert in certs {
-        if !strong_signature(alg, cert.kind, allow_sha1) {
+/// Checks every `ds:Signature` of a document: a child of one of `parents`, with exactly one
+/// `Reference`, to its parent's `ID` (which names that element only); all with one method,
+/// returned (`None`: no signature).
+fn signature_method(
+    view: xml_sec::DocumentView<'_>,
+    signatures: &[Node<'_, '_>],
+    parents: &[Node<'_, '_>],
+) -> Result<Option<SignatureAlgorithm>, SamlError> {
+    let mut algorithm = None;
+    for sig in signatures {
+        let parent = sig
+            .parent_element()
+            .filter(|p| parents.iter().any(|q| q.id() == p.id()))
+            .ok_or(SamlError::Structure(
+                "a Signature outside the Response and the Assertion",
+            ))?;
+        let parent_id = parent
+            .attribute("ID")
+            .ok_or(SamlError::Structure("a signed element has no ID"))?;
+        identity_of(view, parent_id, parent)?;
+        let signed_info = child(*sig, DSIG, "SignedInfo")
+            .ok_or(SamlError::Structure("a Signature without SignedInfo"))?;
+        let references: Vec<_> = signed_info
+            .children()
+            .filter(|c| c.has_tag_name((DSIG, "Reference")))
+            .collect();
+        let [reference] = references[..] else {
+            return Err(SamlError::Structure(
+                "a Signature must have exactly one Reference",
+            ));
+        };
+        if reference.attribute("URI") != Some(&format!("#{parent_id}")) {
+            return Err(SamlError::Structure(
+                "a Reference does not point at its signed element",
+            ));
+        }
+        let method = child(signed_info, DSIG, "SignatureMethod")
+            .and_then(|m| m.attribute("Algorithm"))
+            .and_then(SignatureAlgorithm::from_uri)
+            .ok_or(SamlError::Signature("an unknown signature method"))?;
+        match algorithm {
+            None => algorithm = Some(method),
+            Some(a) if a == method => {}
+            Some(_) => return Err(SamlError::Signature("signatures use different methods")),
+        }
+    }
+    Ok(algorithm)
+}
+
+/// Whether one of the provider's certificates verifies every signature of `document` with
+/// an allowed algorithm, and the verified signatures cover `target` — the element verified is
+/// the element read.
+fn signature_covers(
+    document: &XmlDocument,
+    target: xml_sec::NodeIdentity,
+    alg: SignatureAlgorithm,
+    trust: &Trust<'_>,
+) -> bool {
+    for cert in trust.certs {
+        if !strong_signature(alg, cert.kind, trust.allow_sha1) {
             continue;
         }
         let key = VerificationKey {
@@ -314,10 +526,10 @@ pub fn verify(xml: String, certs: &[SigningCert], allow_sha1: bool) -> Result<Ve
         };
         let context = VerifyContext::new()
             .key(&key)
-            .policy(policy(alg, allow_sha1));
-        let targets = [assertion];
+            .policy(policy(alg, trust.allow_sha1));
+        let targets = [target];
         let Ok(evidence) = context.verify_request(
-            &document,
+            document,
             &VerificationRequest {
                 expected_targets: &targets,
                 signatures: SignatureRequirement::All,
@@ -326,25 +538,13 @@ pub fn verify(xml: String, certs: &[SigningCert], allow_sha1: bool) -> Result<Ve
         ) else {
             continue;
         };
-        if evidence.accepted(&document).unwrap_or(false)
-            && evidence
-                .covers_element(&document, assertion)
-                .unwrap_or(false)
+        if evidence.accepted(document).unwrap_or(false)
+            && evidence.covers_element(document, target).unwrap_or(false)
         {
-            verified = true;
-            break;
+            return true;
         }
     }
-    if !verified {
-        return Err(SamlError::Signature(
-            "no registered certificate verifies a signature that covers the Assertion with an allowed algorithm",
-        ));
-    }
-    if read.status_ok {
-        Ok(read.verified)
-    } else {
-        Err(SamlError::Status)
-    }
+    false
 }
 
 type Node<'a, 'i> = xml_sec::XmlDomNode<'a, 'i>;
@@ -414,7 +614,14 @@ struct Read {
     verified: Verified,
 }
 
-fn read_assertion(root: Node<'_, '_>, a: Node<'_, '_>) -> Result<Read, SamlError> {
+/// What the Response itself says (around its Assertion, plaintext or encrypted).
+struct Envelope {
+    status_ok: bool,
+    response_issuer: Option<String>,
+    destination: Option<String>,
+}
+
+fn read_envelope(root: Node<'_, '_>) -> Result<Envelope, SamlError> {
     let status_ok = child(root, PROTOCOL, "Status")
         .and_then(|s| child(s, PROTOCOL, "StatusCode"))
         .and_then(|c| c.attribute("Value"))
@@ -422,6 +629,14 @@ fn read_assertion(root: Node<'_, '_>, a: Node<'_, '_>) -> Result<Read, SamlError
     let response_issuer = child(root, ASSERTION, "Issuer")
         .map(text_only)
         .transpose()?;
+    Ok(Envelope {
+        status_ok,
+        response_issuer,
+        destination: root.attribute("Destination").map(str::to_owned),
+    })
+}
+
+fn read_assertion(envelope: &Envelope, a: Node<'_, '_>) -> Result<Read, SamlError> {
     let id = a
         .attribute("ID")
         .filter(|i| !i.is_empty() && i.len() <= 256)
@@ -486,12 +701,12 @@ fn read_assertion(root: Node<'_, '_>, a: Node<'_, '_>) -> Result<Read, SamlError
         }
     }
     Ok(Read {
-        status_ok,
+        status_ok: envelope.status_ok,
         verified: Verified {
             id,
             issuer,
-            response_issuer,
-            destination: root.attribute("Destination").map(str::to_owned),
+            response_issuer: envelope.response_issuer.clone(),
+            destination: envelope.destination.clone(),
             subject: subject_text,
             subject_format: name_id.attribute("Format").map(str::to_owned),
             confirmations,
@@ -645,5 +860,157 @@ mod tests {
             verify(decode(&b64("<a/>")).expect("decodes"), &certs(), false),
             Err(SamlError::Structure(_))
         ));
+    }
+
+    mod encrypted {
+        //! Responses whose assertion pysaml2 encrypted with xmlsec1
+        //! (`tests/data/saml/encrypted/make.sh`).
+        use super::super::*;
+
+        const METADATA: &str = include_str!("../../tests/data/saml/encrypted/metadata.xml");
+        const SP1: &str = include_str!("../../tests/data/saml/encrypted/sp1.key");
+        const SP1_PKCS1: &str = include_str!("../../tests/data/saml/encrypted/sp1-pkcs1.key");
+        const SP2: &str = include_str!("../../tests/data/saml/encrypted/sp2.key");
+        const BOTH: &str = include_str!("../../tests/data/saml/encrypted/both.b64");
+        const ASSERTION_SIGNED: &str =
+            include_str!("../../tests/data/saml/encrypted/assertion-signed.b64");
+        const RESPONSE_SIGNED: &str =
+            include_str!("../../tests/data/saml/encrypted/response-signed.b64");
+        const UNSIGNED: &str = include_str!("../../tests/data/saml/encrypted/unsigned.b64");
+        const RSA15: &str = include_str!("../../tests/data/saml/encrypted/rsa15.b64");
+        const FOR_SP2: &str = include_str!("../../tests/data/saml/encrypted/sp2.b64");
+        const PLAIN: &str = include_str!("../../tests/data/saml/encrypted/plain.b64");
+
+        fn certs() -> Vec<SigningCert> {
+            crate::federation::saml_metadata::parse(METADATA)
+                .expect("metadata")
+                .certificates
+                .iter()
+                .filter_map(|d| SigningCert::from_der(d))
+                .collect()
+        }
+
+        fn key(pem: &str) -> DecryptionKey {
+            DecryptionKey::from_pem(pem).expect("key")
+        }
+
+        fn check_xml(
+            xml: String,
+            keys: &[DecryptionKey],
+            required: bool,
+        ) -> Result<Verified, SamlError> {
+            let certs = certs();
+            verify_with(
+                xml,
+                &Trust {
+                    certs: &certs,
+                    keys,
+                    require_encryption: required,
+                    allow_sha1: false,
+                },
+            )
+        }
+
+        fn check(b64: &str, keys: &[DecryptionKey], required: bool) -> Result<Verified, SamlError> {
+            check_xml(decode(b64)?, keys, required)
+        }
+
+        #[test]
+        fn decrypts_and_verifies_what_pysaml2_encrypts() {
+            for doc in [BOTH, ASSERTION_SIGNED, RESPONSE_SIGNED] {
+                for keys in [
+                    vec![key(SP1)],
+                    vec![key(SP1_PKCS1)],
+                    vec![key(SP2), key(SP1)],
+                ] {
+                    let v = check(doc, &keys, true).expect("verifies");
+                    assert_eq!(v.issuer, "https://idp.example.test/saml");
+                    assert_eq!(v.subject, "alice@example.test");
+                    assert_eq!(
+                        v.attribute("https://aws.amazon.com/SAML/Attributes/RoleSessionName"),
+                        Some(&["alice".to_owned()][..])
+                    );
+                }
+            }
+            // The other key's assertion with either key list that holds it.
+            assert!(check(FOR_SP2, &[key(SP1), key(SP2)], true).is_ok());
+        }
+
+        #[test]
+        fn modes_keys_and_algorithms() {
+            // Required refuses plaintext; Allowed takes both.
+            assert!(matches!(
+                check(PLAIN, &[key(SP1)], true),
+                Err(SamlError::Structure(_))
+            ));
+            assert!(check(PLAIN, &[key(SP1)], false).is_ok());
+            assert!(check(BOTH, &[key(SP1)], false).is_ok());
+            // No key, or only another provider's key.
+            for keys in [vec![], vec![key(SP2)]] {
+                assert!(matches!(
+                    check(BOTH, &keys, false),
+                    Err(SamlError::Encryption(DecryptError::NoKey))
+                ));
+            }
+            assert!(matches!(
+                check(FOR_SP2, &[key(SP1)], true),
+                Err(SamlError::Encryption(DecryptError::NoKey))
+            ));
+            // RSA PKCS#1 v1.5 key transport, whatever the key.
+            assert!(matches!(
+                check(RSA15, &[key(SP1)], true),
+                Err(SamlError::Encryption(_))
+            ));
+            // Neither the Response nor the Assertion signed.
+            assert!(matches!(
+                check(UNSIGNED, &[key(SP1)], true),
+                Err(SamlError::Signature(_))
+            ));
+        }
+
+        #[test]
+        fn tampering_and_wrapping_are_refused() {
+            let doc = decode(BOTH).expect("decodes");
+            // A changed ciphertext byte: the Response signature no longer verifies.
+            let at = doc.find("<ns0:CipherValue>").expect("cipher") + 40;
+            let mut bytes = doc.clone().into_bytes();
+            bytes[at] = if bytes[at] == b'A' { b'B' } else { b'A' };
+            let tampered = String::from_utf8(bytes).expect("utf-8");
+            assert!(check_xml(tampered, &[key(SP1)], true).is_err());
+            // A plaintext assertion beside the encrypted one (signed or not).
+            let plain = decode(PLAIN).expect("decodes");
+            let a0 = plain.find("<ns1:Assertion").expect("assertion");
+            let a1 = plain.find("</ns1:Assertion>").expect("end") + "</ns1:Assertion>".len();
+            let end = doc.find("</ns0:Response>").expect("end");
+            let signed = plain[a0..a1].replacen(
+                "<ns1:Assertion",
+                "<ns1:Assertion xmlns:xsi=\"http://www.w3.org/2001/XMLSchema-instance\"",
+                1,
+            );
+            let beside = format!("{}{signed}{}", &doc[..end], &doc[end..]);
+            let r = check_xml(beside, &[key(SP1)], false);
+            assert!(matches!(r, Err(SamlError::Structure(_))), "{r:?}");
+            // Two encrypted assertions.
+            let e0 = doc.find("<ns1:EncryptedAssertion").expect("enc");
+            let e1 = doc.find("</ns1:EncryptedAssertion>").expect("end")
+                + "</ns1:EncryptedAssertion>".len();
+            let twice = format!("{}{}{}", &doc[..e1], &doc[e0..e1], &doc[e1..]);
+            assert!(matches!(
+                check_xml(twice, &[key(SP1)], false),
+                Err(SamlError::Structure(_))
+            ));
+            // The encrypted assertion moved out of the Response's children.
+            let unsigned = decode(ASSERTION_SIGNED).expect("decodes");
+            let u0 = unsigned.find("<ns1:EncryptedAssertion").expect("enc");
+            let u1 = unsigned.find("</ns1:EncryptedAssertion>").expect("end")
+                + "</ns1:EncryptedAssertion>".len();
+            let moved = format!(
+                "{}<ns0:Extensions>{}</ns0:Extensions>{}",
+                &unsigned[..u0],
+                &unsigned[u0..u1],
+                &unsigned[u1..]
+            );
+            assert!(check_xml(moved, &[key(SP1)], false).is_err());
+        }
     }
 }

@@ -8,17 +8,25 @@
 //! are kept beside the document, and a document without a signing certificate is refused, so
 //! no provider exists that AssumeRoleWithSAML could not verify.
 //!
-//! Encrypted assertions (`AssertionEncryptionMode` `Required`, `AddPrivateKey`) are not
-//! supported: asking for them is `InvalidInput`, never a provider that silently accepts
-//! plaintext.
+//! Encrypted assertions (<https://docs.aws.amazon.com/IAM/latest/APIReference/API_UpdateSAMLProvider.html>):
+//! `AddPrivateKey` (create and update) adds a PEM RSA private key, checked before it is stored
+//! ([`crate::federation::saml_encryption::DecryptionKey`]) and kept as a store `Secret`; at
+//! most two per provider, so a key is rotated by adding the new one and removing the old one
+//! (`RemovePrivateKey`, by `KeyId`) in a separate request. `AssertionEncryptionMode`
+//! `Required` makes AssumeRoleWithSAML refuse plaintext assertions and needs a key: a provider
+//! is never left `Required` without one. GetSAMLProvider shows `PrivateKeyList` (`KeyId`,
+//! `Timestamp`), never a key; no error quotes one.
 
-use rolegate_proto::dto::{saml_providers::*, shapes, users::ListTagsOutput};
+use rolegate_proto::{
+    Secret,
+    dto::{saml_providers::*, shapes, users::ListTagsOutput},
+};
 use rolegate_store::record;
 
 use crate::{
     Service,
     error::{Result, ServiceError},
-    federation::saml_metadata,
+    federation::{saml_encryption::DecryptionKey, saml_metadata},
     iam::{Ctx, TagRules, key_of, merge_tags, paginate, remove_tags, tag_shapes, tags_if_any, ts},
 };
 
@@ -90,11 +98,35 @@ fn provider_not_found(arn: &str) -> ServiceError {
     ServiceError::NoSuchEntity(format!("SAMLProvider {arn} does not exist."))
 }
 
-/// Refuses what Rolegate does not implement (encrypted assertions).
-fn check_encryption(mode: Option<&str>, add_key: bool) -> Result<()> {
-    if mode == Some("Required") || add_key {
+/// Private keys per provider (AWS rotates by adding the new key, then removing the old).
+pub const MAX_PRIVATE_KEYS: usize = 2;
+
+/// `AssertionEncryptionMode` `Required`.
+const REQUIRED: &str = "Required";
+
+/// Whether a provider refuses plaintext assertions.
+pub fn requires_encryption(p: &record::SamlProvider) -> bool {
+    p.encryption_mode.as_deref() == Some(REQUIRED)
+}
+
+/// A private key to add, checked (RSA, 2048–8192 bits, PEM) and given its id. The error
+/// never quotes the key.
+fn new_private_key(pem: &Secret, now: i64) -> Result<record::SamlPrivateKey> {
+    DecryptionKey::from_pem(pem.expose())
+        .map_err(|e| ServiceError::InvalidInput(format!("Invalid AddPrivateKey: {e}")))?;
+    Ok(record::SamlPrivateKey {
+        id: crate::ids::saml_private_key_id()?,
+        pem: record::Secret::new(pem.expose().clone()),
+        created: now,
+    })
+}
+
+/// A provider that requires encryption must keep a key to decrypt with.
+fn check_keys_for_mode(p: &record::SamlProvider) -> Result<()> {
+    if requires_encryption(p) && p.private_keys.is_empty() {
         return Err(ServiceError::InvalidInput(
-            "Encrypted SAML assertions are not supported: AssertionEncryptionMode must be Allowed and no private key may be added".into(),
+            "AssertionEncryptionMode Required needs a private key: add one with AddPrivateKey (the last key of a provider that requires encryption cannot be removed)."
+                .into(),
         ));
     }
     Ok(())
@@ -146,11 +178,11 @@ impl Service {
         i: CreateSAMLProviderInput,
     ) -> Result<CreateSAMLProviderOutput> {
         let account = c.account();
-        check_encryption(
-            i.assertion_encryption_mode.as_deref(),
-            i.add_private_key.is_some(),
-        )?;
         let meta = saml_metadata::parse(&i.saml_metadata_document)?;
+        let private_keys = match &i.add_private_key {
+            Some(pem) => vec![new_private_key(pem, self.now())?],
+            None => Vec::new(),
+        };
         let mut tags = Vec::new();
         merge_tags(PROVIDER_TAGS, &mut tags, &i.tags)?;
         let key = key_of(&i.name);
@@ -164,7 +196,9 @@ impl Service {
             encryption_mode: i.assertion_encryption_mode.clone(),
             created: self.now(),
             tags,
+            private_keys,
         };
+        check_keys_for_mode(&provider)?;
         self.retry(|| async {
             let mut tx = self.tx();
             if tx
@@ -211,6 +245,14 @@ impl Service {
             valid_until: p.valid_until.and_then(ts),
             tags: tag_shapes(&p.tags),
             assertion_encryption_mode: p.encryption_mode.clone(),
+            private_key_list: p
+                .private_keys
+                .iter()
+                .map(|k| SAMLPrivateKey {
+                    key_id: k.id.clone(),
+                    timestamp: ts(k.created),
+                })
+                .collect(),
         })
     }
 
@@ -219,25 +261,28 @@ impl Service {
         c: &Ctx<'_>,
         i: UpdateSAMLProviderInput,
     ) -> Result<UpdateSAMLProviderOutput> {
-        check_encryption(
-            i.assertion_encryption_mode.as_deref(),
-            i.add_private_key.is_some(),
-        )?;
         if i.saml_metadata_document.is_none()
             && i.assertion_encryption_mode.is_none()
+            && i.add_private_key.is_none()
             && i.remove_private_key.is_none()
         {
             return Err(ServiceError::InvalidInput(
-                "Nothing to update: give SAMLMetadataDocument or AssertionEncryptionMode".into(),
+                "Nothing to update: give SAMLMetadataDocument, AssertionEncryptionMode, AddPrivateKey or RemovePrivateKey".into(),
             ));
         }
-        if let Some(id) = &i.remove_private_key {
-            return Err(ServiceError::InvalidInput(format!(
-                "The private key {id} does not exist for this SAML provider."
-            )));
+        if i.add_private_key.is_some() && i.remove_private_key.is_some() {
+            // AWS: "add your new private key and then remove the old key in a separate
+            // request" — so a rotation never leaves a moment without a working key.
+            return Err(ServiceError::InvalidInput(
+                "AddPrivateKey and RemovePrivateKey cannot be used in the same request: add the new key, then remove the old key in a separate request.".into(),
+            ));
         }
         let meta = match &i.saml_metadata_document {
             Some(d) => Some(saml_metadata::parse(d)?),
+            None => None,
+        };
+        let added = match &i.add_private_key {
+            Some(pem) => Some(new_private_key(pem, self.now())?),
             None => None,
         };
         let p = self
@@ -251,7 +296,29 @@ impl Service {
                 if let Some(mode) = &i.assertion_encryption_mode {
                     p.encryption_mode = Some(mode.clone());
                 }
-                Ok(())
+                if let Some(key) = &added {
+                    if p.private_keys.len() >= MAX_PRIVATE_KEYS {
+                        return Err(ServiceError::LimitExceeded(format!(
+                            "Cannot exceed quota for PrivateKeysPerSAMLProvider: {MAX_PRIVATE_KEYS}. Remove a private key before adding another."
+                        )));
+                    }
+                    if p.private_keys.iter().any(|k| k.pem == key.pem) {
+                        return Err(ServiceError::InvalidInput(
+                            "This private key is already a key of the SAML provider.".into(),
+                        ));
+                    }
+                    p.private_keys.push(key.clone());
+                }
+                if let Some(id) = &i.remove_private_key {
+                    let before = p.private_keys.len();
+                    p.private_keys.retain(|k| k.id != *id);
+                    if p.private_keys.len() == before {
+                        return Err(ServiceError::InvalidInput(format!(
+                            "The private key {id} does not exist for this SAML provider."
+                        )));
+                    }
+                }
+                check_keys_for_mode(p)
             })
             .await?;
         Ok(UpdateSAMLProviderOutput {

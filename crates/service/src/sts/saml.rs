@@ -3,7 +3,9 @@
 //! Called without a signature: the SAML response is the credential. The steps, in order:
 //! 1. `PrincipalArn` names a SAML provider of the **role's** account; the response is decoded
 //!    (size capped first) and verified with that provider's certificates only
-//!    (`federation::saml`: one assertion, the element verified is the element read);
+//!    (`federation::saml`: one assertion, the element verified is the element read); an
+//!    `EncryptedAssertion` is decrypted with the provider's private keys first, and a
+//!    provider whose `AssertionEncryptionMode` is `Required` refuses a plaintext one;
 //! 2. the assertion's `Issuer` (and the Response's, when it has one) is the provider's
 //!    `entityID`; the bearer `SubjectConfirmationData` has a `Recipient` this deployment
 //!    accepts (`https://signin.aws.amazon.com/saml`, its regional forms, and the configured
@@ -41,7 +43,7 @@ use super::{Draft, packed_size};
 use crate::{
     RequestEnv, Service,
     error::{Result, ServiceError},
-    federation::saml::{self, SamlError, SigningCert, Verified},
+    federation::saml::{self, DecryptionKey, SamlError, SigningCert, Verified},
     handler::UnsignedHandler,
     iam::{key_of, saml_providers},
     session::SessionPrincipal,
@@ -336,10 +338,27 @@ impl Service {
             .filter_map(|d| SigningCert::from_der(&d))
             .collect();
         let allow_sha1 = saml_providers::allows_sha1(&provider);
+        let require_encryption = saml_providers::requires_encryption(&provider);
+        // Keys were checked when added; one that no longer reads decrypts nothing.
+        let keys: Vec<DecryptionKey> = provider
+            .private_keys
+            .iter()
+            .filter_map(|k| DecryptionKey::from_pem(k.pem.expose()).ok())
+            .collect();
         let assertion = i.saml_assertion.expose().to_owned();
         // The XML work is CPU-bound: off the async workers.
         let outcome = tokio::task::spawn_blocking(move || {
-            saml::decode(&assertion).and_then(|xml| saml::verify(xml, &certs, allow_sha1))
+            saml::decode(&assertion).and_then(|xml| {
+                saml::verify_with(
+                    xml,
+                    &saml::Trust {
+                        certs: &certs,
+                        keys: &keys,
+                        require_encryption,
+                        allow_sha1,
+                    },
+                )
+            })
         })
         .await
         .map_err(|_| ServiceError::Internal("SAML verification task failed".into()))?;

@@ -7,7 +7,13 @@
 
 OPTIONS_JSON: name_id, name_id_format, attributes ({name: [values]}), audience,
 recipient, lifetime_minutes, sign_alg (sha256 | sha1), sign_response, sign_assertion,
-session_not_on_or_after (seconds from now).
+session_not_on_or_after (seconds from now);
+encrypt_cert (PEM of the service provider's encryption certificate: the Assertion is signed
+first, then encrypted by pysaml2 with xmlsec1, then the Response signed), data_enc (aes128-cbc |
+aes256-cbc | aes128-gcm | aes256-gcm), key_enc (rsa-oaep-mgf1p | rsa-oaep | rsa-1_5).
+
+    idp.py sp-key DIR NAME               an RSA key and certificate for the service provider
+                                         (DIR/NAME.key, DIR/NAME.crt); prints the key path
 """
 import base64
 import datetime
@@ -16,6 +22,9 @@ import os
 import subprocess
 import sys
 
+import functools
+
+import saml2.entity
 from saml2 import BINDING_HTTP_POST, xmldsig
 from saml2.config import IdPConfig
 from saml2.metadata import create_metadata_string
@@ -23,6 +32,19 @@ from saml2.saml import NAME_FORMAT_URI, NameID
 from saml2.server import Server
 
 AWS_SP = "urn:amazon:webservices"
+XMLENC = "http://www.w3.org/2001/04/xmlenc#"
+XMLENC11 = "http://www.w3.org/2009/xmlenc11#"
+DATA_ENC = {  # URI, xmlsec1's --session-key
+    "aes128-cbc": (XMLENC + "aes128-cbc", "aes-128"),
+    "aes256-cbc": (XMLENC + "aes256-cbc", "aes-256"),
+    "aes128-gcm": (XMLENC11 + "aes128-gcm", "aes-128"),
+    "aes256-gcm": (XMLENC11 + "aes256-gcm", "aes-256"),
+}
+KEY_ENC = {
+    "rsa-oaep-mgf1p": XMLENC + "rsa-oaep-mgf1p",
+    "rsa-oaep": XMLENC11 + "rsa-oaep",
+    "rsa-1_5": XMLENC + "rsa-1_5",
+}
 
 
 def sp_metadata(acs, sp=AWS_SP):
@@ -67,6 +89,14 @@ def init(d, entity_id):
     print(os.path.join(d, "metadata.xml"))
 
 
+def sp_key(d, name):
+    key = os.path.join(d, name + ".key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "30",
+                    "-subj", "/CN=" + name, "-keyout", key, "-out", os.path.join(d, name + ".crt")],
+                   check=True, capture_output=True)
+    print(key)
+
+
 def response(d, entity_id, o):
     recipient = o.get("recipient", "https://signin.aws.amazon.com/saml")
     server = Server(config=config(d, entity_id, recipient, o.get("lifetime_minutes", 15),
@@ -80,6 +110,20 @@ def response(d, entity_id, o):
     authn = {"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password",
              "authn_auth": entity_id}
     kwargs = {}
+    if "encrypt_cert" in o:
+        # pysaml2 encrypts with its own template (TripleDES): the same code path with the
+        # algorithms asked for.
+        data_uri, session_key = DATA_ENC[o.get("data_enc", "aes256-gcm")]
+        saml2.entity.pre_encryption_part = functools.partial(
+            saml2.sigver.pre_encryption_part, msg_enc=data_uri,
+            key_enc=KEY_ENC[o.get("key_enc", "rsa-oaep-mgf1p")])
+        encrypt = server.sec.encrypt_assertion
+        server.sec.encrypt_assertion = (
+            lambda statement, enc_key, template, key_type=None, node_xpath=None:
+            encrypt(statement, enc_key, template, key_type=session_key, node_xpath=node_xpath))
+        kwargs["encrypt_assertion"] = True
+        kwargs["encrypt_assertion_self_contained"] = True
+        kwargs["encrypt_cert_assertion"] = o["encrypt_cert"]
     if "session_not_on_or_after" in o:
         kwargs["session_not_on_or_after"] = (
             datetime.datetime.now(datetime.timezone.utc)
@@ -106,5 +150,7 @@ if __name__ == "__main__":
     cmd, d, entity_id = sys.argv[1:4]
     if cmd == "init":
         init(d, entity_id)
+    elif cmd == "sp-key":
+        sp_key(d, entity_id)
     else:
         response(d, entity_id, json.loads(sys.argv[4]) if len(sys.argv) > 4 else {})
