@@ -136,12 +136,9 @@ impl SamlSeeds {
     /// If the metadata or a response does not verify: the seeds must be good.
     #[must_use]
     pub fn new(metadata: &str, responses_b64: &[&str]) -> Self {
-        let certs: Vec<SigningCert> = super::saml_metadata::parse(metadata)
-            .expect("seed metadata")
-            .certificates
-            .iter()
-            .filter_map(|d| SigningCert::from_der(d))
-            .collect();
+        let certs = SigningCert::from_metadata(
+            &super::saml_metadata::parse(metadata).expect("seed metadata"),
+        );
         let documents: Vec<String> = responses_b64
             .iter()
             .map(|b| saml::decode(b).expect("a seed response decodes"))

@@ -181,6 +181,16 @@ impl SigningCert {
         let (kind, spki) = public_key_of(der).ok()?;
         Some(Self { kind, spki })
     }
+
+    /// The signing certificates of a parsed metadata document that can verify (others are
+    /// skipped).
+    pub fn from_metadata(metadata: &super::saml_metadata::Metadata) -> Vec<Self> {
+        metadata
+            .certificates
+            .iter()
+            .filter_map(|d| Self::from_der(d))
+            .collect()
+    }
 }
 
 fn strong_signature(alg: SignatureAlgorithm, kind: KeyKind, allow_sha1: bool) -> bool {
@@ -732,12 +742,9 @@ mod tests {
     const RESPONSE_ONLY: &str = include_str!("../../tests/data/saml/response-sha256.b64");
 
     fn certs() -> Vec<SigningCert> {
-        crate::federation::saml_metadata::parse(METADATA)
-            .expect("metadata")
-            .certificates
-            .iter()
-            .filter_map(|d| SigningCert::from_der(d))
-            .collect()
+        SigningCert::from_metadata(
+            &crate::federation::saml_metadata::parse(METADATA).expect("metadata"),
+        )
     }
 
     fn check(b64: &str, sha1: bool) -> Result<Verified, SamlError> {
@@ -882,12 +889,9 @@ mod tests {
         const PLAIN: &str = include_str!("../../tests/data/saml/encrypted/plain.b64");
 
         fn certs() -> Vec<SigningCert> {
-            crate::federation::saml_metadata::parse(METADATA)
-                .expect("metadata")
-                .certificates
-                .iter()
-                .filter_map(|d| SigningCert::from_der(d))
-                .collect()
+            SigningCert::from_metadata(
+                &crate::federation::saml_metadata::parse(METADATA).expect("metadata"),
+            )
         }
 
         fn key(pem: &str) -> DecryptionKey {
