@@ -11,8 +11,7 @@ const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 /// operating system, fork-safe): no system call per id, which the OS source costs — every
 /// call made several (request id, event id, session ids).
 pub fn random_bytes(buf: &mut [u8]) -> Result<()> {
-    aws_lc_rs::rand::fill(buf)
-        .map_err(|_| ServiceError::Internal("random source failed".into()))
+    aws_lc_rs::rand::fill(buf).map_err(|_| ServiceError::Internal("random source failed".into()))
 }
 
 fn random_chars(n: usize) -> Result<String> {

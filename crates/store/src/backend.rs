@@ -45,6 +45,37 @@ macro_rules! sql_store {
             }
         }
 
+        impl $store {
+            /// A page of a kind's records in key order: `sql` selects key, version and data
+            /// with the parameters scope, kind, the key to go on after and the limit.
+            async fn page(
+                &self,
+                sql: &'static str,
+                scope: &str,
+                kind: &str,
+                after: Option<&str>,
+                limit: usize,
+            ) -> Result<Vec<$crate::Record>, $crate::StoreError> {
+                let rows: Vec<(String, i64, String)> = sqlx::query_as(sql)
+                    .bind(scope)
+                    .bind(kind)
+                    .bind(after.unwrap_or(""))
+                    .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+                    .fetch_all(&self.read)
+                    .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(key, version, data)| $crate::Record {
+                        scope: scope.to_owned(),
+                        kind: kind.to_owned(),
+                        key,
+                        version,
+                        data,
+                    })
+                    .collect())
+            }
+        }
+
         #[async_trait::async_trait]
         impl $crate::Store for $store {
             async fn get(&self, scope: &str, kind: &str, key: &str) -> Result<Option<$crate::Record>, $crate::StoreError> {
@@ -71,26 +102,11 @@ macro_rules! sql_store {
                 after: Option<&str>,
                 limit: usize,
             ) -> Result<Vec<$crate::Record>, $crate::StoreError> {
-                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-                let rows: Vec<(String, i64, String)> = sqlx::query_as(
+                self.page(
                     "SELECT key, version, data FROM records WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4",
+                    scope, kind, after, limit,
                 )
-                .bind(scope)
-                .bind(kind)
-                .bind(after.unwrap_or(""))
-                .bind(limit)
-                .fetch_all(&self.read)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(key, version, data)| $crate::Record {
-                        scope: scope.to_owned(),
-                        kind: kind.to_owned(),
-                        key,
-                        version,
-                        data,
-                    })
-                    .collect())
+                .await
             }
 
             async fn list_appended(
@@ -100,26 +116,11 @@ macro_rules! sql_store {
                 after: Option<&str>,
                 limit: usize,
             ) -> Result<Vec<$crate::Record>, $crate::StoreError> {
-                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
-                let rows: Vec<(String, String)> = sqlx::query_as(
-                    "SELECT key, data FROM appended WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4",
+                self.page(
+                    "SELECT key, CAST(1 AS BIGINT), data FROM appended WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4",
+                    scope, kind, after, limit,
                 )
-                .bind(scope)
-                .bind(kind)
-                .bind(after.unwrap_or(""))
-                .bind(limit)
-                .fetch_all(&self.read)
-                .await?;
-                Ok(rows
-                    .into_iter()
-                    .map(|(key, data)| $crate::Record {
-                        scope: scope.to_owned(),
-                        kind: kind.to_owned(),
-                        key,
-                        version: 1,
-                        data,
-                    })
-                    .collect())
+                .await
             }
 
             async fn scan_appended(

@@ -491,12 +491,20 @@ async fn appended_records(s: &dyn Store) {
     // Apart from the versioned records: neither sees the other, and an address may hold one
     // of each.
     assert_eq!(s.get("a5", "event", "2").await.expect("get"), None);
-    assert!(s.list("a5", "event", None, 10).await.expect("list").is_empty());
+    assert!(
+        s.list("a5", "event", None, 10)
+            .await
+            .expect("list")
+            .is_empty()
+    );
     s.commit(&[put("a5", "event", "2", Expect::Absent, "{\"put\":1}")])
         .await
         .expect("a versioned record at an appended record's address");
     assert_eq!(
-        s.get("a5", "event", "2").await.expect("get").map(|r| r.data),
+        s.get("a5", "event", "2")
+            .await
+            .expect("get")
+            .map(|r| r.data),
         Some("{\"put\":1}".to_owned())
     );
     assert_eq!(listed("a5").await.len(), 3);
@@ -522,7 +530,11 @@ async fn appended_records(s: &dyn Store) {
         ["1"],
         "keys after the bound are gone, the bound's is kept"
     );
-    assert_eq!(listed("a6").await.len(), 1, "another scope keeps its records");
+    assert_eq!(
+        listed("a6").await.len(),
+        1,
+        "another scope keeps its records"
+    );
     assert!(
         s.get("a5", "event", "2").await.expect("get").is_some(),
         "the versioned record at a deleted appended record's address is kept"
@@ -533,7 +545,10 @@ async fn appended_records(s: &dyn Store) {
     let many: Vec<Write> = (0..301).map(|i| append("a7", &format!("{i:04}"))).collect();
     s.commit(&many).await.expect("a large run");
     assert_eq!(
-        s.list_appended("a7", "event", None, 1000).await.expect("list").len(),
+        s.list_appended("a7", "event", None, 1000)
+            .await
+            .expect("list")
+            .len(),
         301
     );
     let mut dup: Vec<Write> = (0..45).map(|i| append("a8", &format!("{i:04}"))).collect();

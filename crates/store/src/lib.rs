@@ -282,7 +282,12 @@ pub trait Store: Send + Sync + 'static {
     /// Deletes the appended records of a kind in a scope whose key sorts after `after`, and
     /// returns how many there were: retention for appended records whose keys order newest
     /// first (audit events). Like the appends, the deletions are not entered in the change log.
-    async fn delete_appended_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, StoreError>;
+    async fn delete_appended_after(
+        &self,
+        scope: &str,
+        kind: &str,
+        after: &str,
+    ) -> Result<u64, StoreError>;
     /// Deletes change-log entries older than `before_ms` (unix milliseconds).
     async fn prune_changes(&self, before_ms: i64) -> Result<u64, StoreError>;
     /// Whether the database answers.

@@ -176,7 +176,10 @@ async fn sqlite_migration_moves_stored_events_apart() {
          ('111122223333', 'audit-event', 'a', 1, '{\"e\":1}'), \
          ('111122223333', 'user', 'alice', 3, '{\"u\":1}')",
     ] {
-        sqlx::raw_sql(sql).execute(&mut conn).await.expect("v2 schema");
+        sqlx::raw_sql(sql)
+            .execute(&mut conn)
+            .await
+            .expect("v2 schema");
     }
     conn.close().await.expect("close");
 
