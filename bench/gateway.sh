@@ -37,6 +37,7 @@ BIN=$(realpath "$BIN")
 rm -rf "$OUT"; mkdir -p "$OUT/req"
 OUT=$(realpath "$OUT")
 RESULTS=$OUT/results.txt; : >"$RESULTS"
+LOAD0=$(cut -d' ' -f1-3 /proc/loadavg)
 UPLOAD_FILE="" WEED_PID="" SERVE_PID="" GW_ON_PID="" GW_OFF_PID=""
 stop() { # the variable holding a child's pid (emptied, so a reused pid is never signalled)
   local p=${!1}
@@ -153,7 +154,7 @@ sign_get() { python3 bench/gateway_requests.py get "$1" "$2" "$3" $BUCKET $OBJEC
 
 # --- (a) GET 1 KiB -------------------------------------------------------------------------------
 if has get; then
-  for r in $(seq 1 "$ROUNDS"); do
+  for _ in $(seq 1 "$ROUNDS"); do
     for c in $CONNS; do
       sign_get "$BACKEND" $BK $BS "$OUT/req/direct.http"
       wrk_run direct s3_get_1k "$c" "$BACKEND" "$OUT/req/direct.http" "$WEED_PID"
@@ -185,7 +186,7 @@ upload() { # label endpoint ak sk [gateway pid]: wall time, gateway and SeaweedF
 if has upload; then
   UPLOAD_FILE=$(mktemp /tmp/rolegate-bench-upload.XXXXXX)
   head -c "$((UPLOAD_MIB * 1024 * 1024))" /dev/urandom >"$UPLOAD_FILE"
-  for r in $(seq 1 "$ROUNDS"); do
+  for _ in $(seq 1 "$ROUNDS"); do
     upload gateway "$GW" "$UAK" "$USK" "$GW_ON_PID"
     upload direct "$BACKEND" $BK $BS
   done
@@ -195,7 +196,7 @@ stop GW_ON_PID; stop GW_OFF_PID
 
 # --- (c) the verify endpoint ---------------------------------------------------------------------
 if has verify; then
-  for r in $(seq 1 "$ROUNDS"); do
+  for _ in $(seq 1 "$ROUNDS"); do
     for mode in on off; do
       stop SERVE_PID
       if [ $mode = on ]; then start_serve; label=verify; else start_serve --audit-trail=false; label=verify-noaudit; fi
@@ -209,7 +210,7 @@ if has verify; then
 fi
 
 # --- the table -----------------------------------------------------------------------------------
-python3 - "$RESULTS" "$BIN" <<'PY'
+python3 - "$RESULTS" "$BIN" "$LOAD0" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import statistics, sys
 from collections import OrderedDict
 rows = [dict(f.split("=", 1) for f in l.split() if "=" in f) for l in open(sys.argv[1])]
@@ -224,7 +225,8 @@ def med(rs, k, fmt="{:.0f}"):
     m = statistics.median(v)
     return (fmt.format(m) + (f" ({fmt.format(min(v))}–{fmt.format(max(v))})" if len(v) > 1 else "")), m
 
-print(f"\nbinary: {sys.argv[2]}; median of rounds (min–max)")
+print(f"\nbinary: {sys.argv[2]}; median of rounds (min–max); load average {sys.argv[3]} at the start, "
+      f"{sys.argv[4]} at the end (this script's own load included)")
 errs = sum(int(r.get("non2xx", 0)) + int(r.get("sock_err", 0)) for r in rows)
 fig = {}
 for scen, title, cpu in [("s3_get_1k", "GET 1 KiB", "gateway CPU µs/req"),
