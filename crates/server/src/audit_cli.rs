@@ -200,7 +200,7 @@ pub async fn run(command: AuditCommand) -> anyhow::Result<u8> {
                 let mut batch: Vec<(String, Json)> = Vec::new();
                 for (account, newest) in accounts.iter().zip(seen.iter_mut()) {
                     let page = store
-                        .list(account, kind::AUDIT_EVENT, None, lines.max(200))
+                        .list_appended(account, kind::AUDIT_EVENT, None, lines.max(200))
                         .await?;
                     let fresh: Vec<_> = page
                         .iter()

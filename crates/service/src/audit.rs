@@ -132,7 +132,7 @@ impl Service {
         loop {
             let batch = self
                 .store
-                .list(account, kind::AUDIT_EVENT, Some(&after), VISIT_BATCH)
+                .list_appended(account, kind::AUDIT_EVENT, Some(&after), VISIT_BATCH)
                 .await?;
             let exhausted = batch.len() < VISIT_BATCH;
             for r in batch {
@@ -213,7 +213,7 @@ impl Service {
             for account in &accounts {
                 deleted += self
                     .store
-                    .delete_after(&account.key, kind::AUDIT_EVENT, &bound)
+                    .delete_appended_after(&account.key, kind::AUDIT_EVENT, &bound)
                     .await?;
             }
             match accounts.last() {

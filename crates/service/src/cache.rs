@@ -184,7 +184,16 @@ mod tests {
         ) -> std::result::Result<Vec<Record>, StoreError> {
             Ok(Vec::new())
         }
-        async fn scan_containing(
+        async fn list_appended(
+            &self,
+            _: &str,
+            _: &str,
+            _: Option<&str>,
+            _: usize,
+        ) -> std::result::Result<Vec<Record>, StoreError> {
+            Ok(Vec::new())
+        }
+        async fn scan_appended(
             &self,
             _: &str,
             _: &str,
@@ -214,7 +223,7 @@ mod tests {
         async fn prune_changes(&self, _: i64) -> std::result::Result<u64, StoreError> {
             Ok(0)
         }
-        async fn delete_after(
+        async fn delete_appended_after(
             &self,
             _: &str,
             _: &str,

@@ -7,9 +7,12 @@ use crate::error::{Result, ServiceError};
 
 const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
-/// Fills `buf` from the OS CSPRNG.
+/// Fills `buf` from AWS-LC's CSPRNG (a DRBG in user space, seeded and reseeded from the
+/// operating system, fork-safe): no system call per id, which the OS source costs — every
+/// call made several (request id, event id, session ids).
 pub fn random_bytes(buf: &mut [u8]) -> Result<()> {
-    getrandom::fill(buf).map_err(|e| ServiceError::Internal(format!("random source failed: {e}")))
+    aws_lc_rs::rand::fill(buf)
+        .map_err(|_| ServiceError::Internal("random source failed".into()))
 }
 
 fn random_chars(n: usize) -> Result<String> {

@@ -478,7 +478,7 @@ async fn deletions_at_the_end_of_the_chain_are_named() {
     fs::remove_dir_all(&f.root).expect("delete");
     let expired = f
         .store
-        .delete_after(ACCOUNT, kind::AUDIT_EVENT, &event_key(first * 1000, ""))
+        .delete_appended_after(ACCOUNT, kind::AUDIT_EVENT, &event_key(first * 1000, ""))
         .await
         .expect("expire");
     assert_eq!(expired, 3, "the first hour's events");

@@ -93,7 +93,36 @@ macro_rules! sql_store {
                     .collect())
             }
 
-            async fn scan_containing(
+            async fn list_appended(
+                &self,
+                scope: &str,
+                kind: &str,
+                after: Option<&str>,
+                limit: usize,
+            ) -> Result<Vec<$crate::Record>, $crate::StoreError> {
+                let limit = i64::try_from(limit).unwrap_or(i64::MAX);
+                let rows: Vec<(String, String)> = sqlx::query_as(
+                    "SELECT key, data FROM appended WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4",
+                )
+                .bind(scope)
+                .bind(kind)
+                .bind(after.unwrap_or(""))
+                .bind(limit)
+                .fetch_all(&self.read)
+                .await?;
+                Ok(rows
+                    .into_iter()
+                    .map(|(key, data)| $crate::Record {
+                        scope: scope.to_owned(),
+                        kind: kind.to_owned(),
+                        key,
+                        version: 1,
+                        data,
+                    })
+                    .collect())
+            }
+
+            async fn scan_appended(
                 &self,
                 scope: &str,
                 kind: &str,
@@ -105,7 +134,7 @@ macro_rules! sql_store {
                 // The matching rows, then one row without data: how many rows were examined
                 // and the last key.
                 let rows: Vec<(Option<String>, i64, Option<String>)> = sqlx::query_as(concat!(
-                    "WITH scanned AS (SELECT key, version, data FROM records WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4) ",
+                    "WITH scanned AS (SELECT key, 1 AS version, data FROM appended WHERE scope = $1 AND kind = $2 AND key > $3 ORDER BY key LIMIT $4) ",
                     "SELECT key, version, data FROM scanned WHERE ",
                     $position,
                     "(data, $5) > 0 UNION ALL SELECT max(key), count(*), NULL FROM scanned"
@@ -262,8 +291,8 @@ macro_rules! sql_store {
                 Ok(row.map_or($crate::LogPosition::START, |(tx, seq)| $crate::LogPosition { tx, seq }))
             }
 
-            async fn delete_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, $crate::StoreError> {
-                Ok(sqlx::query("DELETE FROM records WHERE scope = $1 AND kind = $2 AND key > $3")
+            async fn delete_appended_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, $crate::StoreError> {
+                Ok(sqlx::query("DELETE FROM appended WHERE scope = $1 AND kind = $2 AND key > $3")
                     .bind(scope)
                     .bind(kind)
                     .bind(after)
@@ -316,11 +345,11 @@ pub(crate) fn append_statement(pending: usize) -> (&'static str, usize) {
                 let values: Vec<String> = (0..rows)
                     .map(|r| {
                         let p = r * 4;
-                        format!("(${}, ${}, ${}, 1, ${})", p + 1, p + 2, p + 3, p + 4)
+                        format!("(${}, ${}, ${}, ${})", p + 1, p + 2, p + 3, p + 4)
                     })
                     .collect();
                 format!(
-                    "INSERT INTO records (scope, kind, key, version, data) VALUES {} ON CONFLICT DO NOTHING",
+                    "INSERT INTO appended (scope, kind, key, data) VALUES {} ON CONFLICT DO NOTHING",
                     values.join(", ")
                 )
             })

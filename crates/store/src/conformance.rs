@@ -47,7 +47,7 @@ pub async fn run(store: Arc<dyn Store>, hold: &dyn HoldCommits) {
     concurrent_writers_never_lose_or_exceed(store.clone()).await;
     change_log(&*store).await;
     appended_records(&*store).await;
-    scan_containing(&*store).await;
+    scan_appended(&*store).await;
     late_commit_is_never_skipped(store.clone(), hold).await;
     store.ping().await.expect("ping");
 }
@@ -374,12 +374,9 @@ async fn change_log(s: &dyn Store) {
     );
 }
 
-/// Appended records: created once (a second append of the key is a conflict and rolls back
-/// the whole commit), readable and listed like any record, never in the change log, and
-/// deleted by range with `delete_after`, one scope and kind at a time.
 /// A bounded search: only records whose data holds the needle, in key order, never past the
 /// scan bound, and where the scan stopped.
-async fn scan_containing(s: &dyn Store) {
+async fn scan_appended(s: &dyn Store) {
     let writes: Vec<Write> = (0..10)
         .map(|i| Write::Append {
             scope: "scan".into(),
@@ -394,7 +391,7 @@ async fn scan_containing(s: &dyn Store) {
     s.commit(&writes).await.expect("append");
     let keys = |r: &crate::Scanned| r.found.iter().map(|r| r.key.clone()).collect::<Vec<_>>();
     let all = s
-        .scan_containing("scan", "event", None, "\"needle\"", 100)
+        .scan_appended("scan", "event", None, "\"needle\"", 100)
         .await
         .expect("scan");
     assert_eq!(keys(&all), ["k0", "k3", "k6", "k9"]);
@@ -405,7 +402,7 @@ async fn scan_containing(s: &dyn Store) {
             .all(|r| r.data.contains("needle") && r.version == 1)
     );
     let bounded = s
-        .scan_containing("scan", "event", Some("k0"), "\"needle\"", 4)
+        .scan_appended("scan", "event", Some("k0"), "\"needle\"", 4)
         .await
         .expect("bounded");
     assert_eq!(keys(&bounded), ["k3"], "only k1..k4 examined");
@@ -413,18 +410,18 @@ async fn scan_containing(s: &dyn Store) {
     // Characters LIKE would treat as patterns are plain text here.
     for plain in ["100%", "_'", "\\\"é"] {
         let found = s
-            .scan_containing("scan", "event", None, plain, 100)
+            .scan_appended("scan", "event", None, plain, 100)
             .await
             .expect("plain");
         assert_eq!(found.found.len(), 10, "{plain}");
     }
     let none = s
-        .scan_containing("scan", "event", None, "%", 100)
+        .scan_appended("scan", "event", None, "%", 100)
         .await
         .expect("percent");
     assert_eq!(none.found.len(), 10);
     let missing = s
-        .scan_containing("scan", "event", None, "absent", 100)
+        .scan_appended("scan", "event", None, "absent", 100)
         .await
         .expect("absent");
     assert!(missing.found.is_empty());
@@ -433,7 +430,7 @@ async fn scan_containing(s: &dyn Store) {
         (10, Some("k9"))
     );
     let past = s
-        .scan_containing("scan", "event", Some("k9"), "needle", 100)
+        .scan_appended("scan", "event", Some("k9"), "needle", 100)
         .await
         .expect("past the end");
     assert_eq!(
@@ -446,6 +443,10 @@ async fn scan_containing(s: &dyn Store) {
     );
 }
 
+/// Appended records: created once (a second append of the key is a conflict and rolls back
+/// the whole commit), listed with `list_appended`, apart from the versioned records (an
+/// address may hold one of each), never in the change log, and deleted by range with
+/// `delete_appended_after`, one scope and kind at a time.
 async fn appended_records(s: &dyn Store) {
     let append = |scope: &str, key: &str| Write::Append {
         scope: scope.into(),
@@ -463,17 +464,22 @@ async fn appended_records(s: &dyn Store) {
         Err(StoreError::Conflict),
         "an existing key is a conflict"
     );
-    assert_eq!(
-        s.get("a5", "event", "4").await.expect("get"),
-        None,
-        "a conflicting append rolls back its whole commit"
-    );
-    assert_eq!(
-        s.get("a5", "event", "2")
+    let listed = |scope: &'static str| async move {
+        s.list_appended(scope, "event", None, 1000)
             .await
-            .expect("get")
-            .map(|r| r.data),
-        Some("{\"k\":\"2\"}".to_owned())
+            .expect("list appended")
+            .into_iter()
+            .map(|r| (r.key, r.version, r.data))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        listed("a5").await,
+        [
+            ("1".to_owned(), 1, "{\"k\":\"1\"}".to_owned()),
+            ("2".to_owned(), 1, "{\"k\":\"2\"}".to_owned()),
+            ("3".to_owned(), 1, "{\"k\":\"3\"}".to_owned()),
+        ],
+        "a conflicting append rolls back its whole commit"
     );
     assert!(
         s.changes_since(before, 100)
@@ -482,9 +488,30 @@ async fn appended_records(s: &dyn Store) {
             .is_empty(),
         "appends are not in the change log"
     );
-    assert_eq!(s.delete_after("a5", "event", "1").await.expect("delete"), 2);
+    // Apart from the versioned records: neither sees the other, and an address may hold one
+    // of each.
+    assert_eq!(s.get("a5", "event", "2").await.expect("get"), None);
+    assert!(s.list("a5", "event", None, 10).await.expect("list").is_empty());
+    s.commit(&[put("a5", "event", "2", Expect::Absent, "{\"put\":1}")])
+        .await
+        .expect("a versioned record at an appended record's address");
+    assert_eq!(
+        s.get("a5", "event", "2").await.expect("get").map(|r| r.data),
+        Some("{\"put\":1}".to_owned())
+    );
+    assert_eq!(listed("a5").await.len(), 3);
+    // Only the Put made a change; the appends made none.
+    let changed = s.changes_since(before, 100).await.expect("changes");
+    assert_eq!(keys(&changed), ["2"]);
+    let before = changed[0].position;
+    assert_eq!(
+        s.delete_appended_after("a5", "event", "1")
+            .await
+            .expect("delete"),
+        2
+    );
     let left: Vec<String> = s
-        .list("a5", "event", None, 10)
+        .list_appended("a5", "event", None, 10)
         .await
         .expect("list")
         .into_iter()
@@ -495,9 +522,10 @@ async fn appended_records(s: &dyn Store) {
         ["1"],
         "keys after the bound are gone, the bound's is kept"
     );
+    assert_eq!(listed("a6").await.len(), 1, "another scope keeps its records");
     assert!(
-        s.get("a6", "event", "3").await.expect("get").is_some(),
-        "another scope keeps its records"
+        s.get("a5", "event", "2").await.expect("get").is_some(),
+        "the versioned record at a deleted appended record's address is kept"
     );
     // A large run of appends (a group commit of the audit trail) is stored whole, whatever
     // the chunks it is inserted in; a duplicate anywhere in it, even of a key in the same
@@ -505,7 +533,7 @@ async fn appended_records(s: &dyn Store) {
     let many: Vec<Write> = (0..301).map(|i| append("a7", &format!("{i:04}"))).collect();
     s.commit(&many).await.expect("a large run");
     assert_eq!(
-        s.list("a7", "event", None, 1000).await.expect("list").len(),
+        s.list_appended("a7", "event", None, 1000).await.expect("list").len(),
         301
     );
     let mut dup: Vec<Write> = (0..45).map(|i| append("a8", &format!("{i:04}"))).collect();
@@ -517,7 +545,7 @@ async fn appended_records(s: &dyn Store) {
         "a key twice in one commit"
     );
     assert!(
-        s.list("a8", "event", None, 1000)
+        s.list_appended("a8", "event", None, 1000)
             .await
             .expect("list")
             .is_empty(),
@@ -531,7 +559,7 @@ async fn appended_records(s: &dyn Store) {
         "an existing key at the end"
     );
     assert!(
-        s.list("a9", "event", None, 1000)
+        s.list_appended("a9", "event", None, 1000)
             .await
             .expect("list")
             .is_empty()

@@ -82,10 +82,13 @@ pub enum Write {
         /// The version that must be current.
         version: i64,
     },
-    /// Create a record that is never changed, never cached and never read through the change
-    /// log (an audit event): like a `Put` expecting [`Expect::Absent`], but not entered in the
-    /// change log, so other nodes have nothing to invalidate. Such records leave only through
-    /// [`Store::delete_after`].
+    /// Create an appended record: one that is never changed, never cached and never read
+    /// through the change log (an audit event). It fails like a `Put` expecting
+    /// [`Expect::Absent`] when its address is taken, but it is not entered in the change log,
+    /// so other nodes have nothing to invalidate. Appended records are kept apart from the
+    /// others — an address may hold one of each — and are read only with
+    /// [`Store::list_appended`] and [`Store::scan_appended`]; they leave only through
+    /// [`Store::delete_appended_after`].
     Append {
         /// Scope.
         scope: String,
@@ -215,7 +218,7 @@ pub struct Change {
     pub key: String,
 }
 
-/// What [`Store::scan_containing`] found.
+/// What [`Store::scan_appended`] found.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Scanned {
     /// The records that hold the needle, in key order.
@@ -240,11 +243,20 @@ pub trait Store: Send + Sync + 'static {
         after: Option<&str>,
         limit: usize,
     ) -> Result<Vec<Record>, StoreError>;
-    /// Examines up to `scan` records of a kind with key > `after`, in byte order of key, and
+    /// Up to `limit` appended records ([`Write::Append`]) of a kind with key > `after`, in byte
+    /// order of key; their version is always 1.
+    async fn list_appended(
+        &self,
+        scope: &str,
+        kind: &str,
+        after: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Record>, StoreError>;
+    /// Examines up to `scan` appended records of a kind with key > `after`, in byte order of key, and
     /// returns those whose data contains `needle` (plain bytes, case-sensitive), in key order,
     /// with how many were examined and the key of the last one: a bounded search the
     /// database runs without handing every record over (audit lookups of rare values).
-    async fn scan_containing(
+    async fn scan_appended(
         &self,
         scope: &str,
         kind: &str,
@@ -267,10 +279,10 @@ pub trait Store: Send + Sync + 'static {
     /// can return now ([`LogPosition::START`] when there is none). A change committed later
     /// lies after it.
     async fn last_change(&self) -> Result<LogPosition, StoreError>;
-    /// Deletes the records of a kind in a scope whose key sorts after `after`, and returns how
-    /// many there were: retention for appended records whose keys order newest first (audit
-    /// events). Like the appends, the deletions are not entered in the change log.
-    async fn delete_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, StoreError>;
+    /// Deletes the appended records of a kind in a scope whose key sorts after `after`, and
+    /// returns how many there were: retention for appended records whose keys order newest
+    /// first (audit events). Like the appends, the deletions are not entered in the change log.
+    async fn delete_appended_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, StoreError>;
     /// Deletes change-log entries older than `before_ms` (unix milliseconds).
     async fn prune_changes(&self, before_ms: i64) -> Result<u64, StoreError>;
     /// Whether the database answers.

@@ -16,6 +16,11 @@ pub const SQLITE: &[(i64, &str, &str)] = &[
         "change order",
         include_str!("../migrations/sqlite/0002_change_order.sql"),
     ),
+    (
+        3,
+        "appended records apart",
+        include_str!("../migrations/sqlite/0003_appended.sql"),
+    ),
 ];
 
 /// `(version, description, sql)` for PostgreSQL.
@@ -29,6 +34,11 @@ pub const POSTGRES: &[(i64, &str, &str)] = &[
         2,
         "change order",
         include_str!("../migrations/postgres/0002_change_order.sql"),
+    ),
+    (
+        3,
+        "appended records apart",
+        include_str!("../migrations/postgres/0003_appended.sql"),
     ),
 ];
 

@@ -153,3 +153,61 @@ async fn postgres_conformance() {
         .await
         .expect("drop schema");
 }
+
+/// A database written before appended records had their own table (schema version 2, events
+/// in `records`): opening it moves the events, keeps every other record, and the events are
+/// then read as appended records, in the same order.
+#[tokio::test]
+async fn sqlite_migration_moves_stored_events_apart() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("rolegate.db");
+    let options = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&path)
+        .create_if_missing(true);
+    let mut conn = sqlx::SqliteConnection::connect_with(&options)
+        .await
+        .expect("connect");
+    for sql in [
+        include_str!("../migrations/sqlite/0001_records.sql"),
+        include_str!("../migrations/sqlite/0002_change_order.sql"),
+        "CREATE TABLE rolegate_schema_migrations (version BIGINT PRIMARY KEY, description TEXT NOT NULL, applied_at_ms BIGINT NOT NULL)",
+        "INSERT INTO rolegate_schema_migrations VALUES (1, 'records', 0), (2, 'change order', 0)",
+        "INSERT INTO records VALUES ('111122223333', 'audit-event', 'b', 1, '{\"e\":2}'), \
+         ('111122223333', 'audit-event', 'a', 1, '{\"e\":1}'), \
+         ('111122223333', 'user', 'alice', 3, '{\"u\":1}')",
+    ] {
+        sqlx::raw_sql(sql).execute(&mut conn).await.expect("v2 schema");
+    }
+    conn.close().await.expect("close");
+
+    let store = SqliteStore::open(&path).await.expect("open migrates");
+    let store: &dyn rolegate_store::Store = &store;
+    let events: Vec<(String, String)> = store
+        .list_appended("111122223333", "audit-event", None, 10)
+        .await
+        .expect("list appended")
+        .into_iter()
+        .map(|r| (r.key, r.data))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            ("a".to_owned(), "{\"e\":1}".to_owned()),
+            ("b".to_owned(), "{\"e\":2}".to_owned())
+        ]
+    );
+    assert!(
+        store
+            .list("111122223333", "audit-event", None, 10)
+            .await
+            .expect("list")
+            .is_empty(),
+        "no event is left among the versioned records"
+    );
+    let user = store
+        .get("111122223333", "user", "alice")
+        .await
+        .expect("get")
+        .expect("the other records are kept");
+    assert_eq!((user.version, user.data.as_str()), (3, "{\"u\":1}"));
+}

@@ -1173,7 +1173,7 @@ async fn audited(s: &Server, c: &Cast) {
         .service
         .store();
     let events = store
-        .list(ACCOUNT, kind::AUDIT_EVENT, None, 5000)
+        .list_appended(ACCOUNT, kind::AUDIT_EVENT, None, 5000)
         .await
         .expect("events");
     let data: Vec<Json> = events
@@ -1326,7 +1326,7 @@ async fn an_unrecorded_decision_is_not_answered() {
         .await
         .expect("second connection");
     sqlx::query(
-        "CREATE TRIGGER refuse_events BEFORE INSERT ON records WHEN NEW.kind = 'audit-event' \
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON appended WHEN NEW.kind = 'audit-event' \
          BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
     )
     .execute(&mut conn)

@@ -18,7 +18,7 @@ pub(crate) async fn stored_events(s: &Server) -> Vec<String> {
     let mut after: Option<String> = None;
     loop {
         let batch = store
-            .list(ACCOUNT, kind::AUDIT_EVENT, after.as_deref(), 500)
+            .list_appended(ACCOUNT, kind::AUDIT_EVENT, after.as_deref(), 500)
             .await
             .expect("list events");
         let done = batch.len() < 500;
@@ -165,7 +165,7 @@ async fn cross_account_assume_role_in_both(s: &Server, partner: &aws_sdk_iam::Cl
         .store();
     let find = |account: &'static str| async move {
         let events = store
-            .list(account, kind::AUDIT_EVENT, None, 200)
+            .list_appended(account, kind::AUDIT_EVENT, None, 200)
             .await
             .expect("events");
         events
@@ -375,7 +375,7 @@ async fn an_unwritable_trail_fails_the_call() {
         .await
         .expect("second connection");
     sqlx::query(
-        "CREATE TRIGGER refuse_events BEFORE INSERT ON records WHEN NEW.kind = 'audit-event' \
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON appended WHEN NEW.kind = 'audit-event' \
          BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
     )
     .execute(&mut conn)
@@ -442,7 +442,7 @@ async fn switched_off_nothing_is_recorded() {
     )
     .await
     .expect("store");
-    let events = rolegate_store::Store::list(&store, ACCOUNT, kind::AUDIT_EVENT, None, 10)
+    let events = rolegate_store::Store::list_appended(&store, ACCOUNT, kind::AUDIT_EVENT, None, 10)
         .await
         .expect("list");
     assert!(events.is_empty(), "{} events stored", events.len());
@@ -532,7 +532,7 @@ async fn fail_open_reads_answers_reads_only() {
         .await
         .expect("second connection");
     sqlx::query(
-        "CREATE TRIGGER refuse_events BEFORE INSERT ON records WHEN NEW.kind = 'audit-event' \
+        "CREATE TRIGGER refuse_events BEFORE INSERT ON appended WHEN NEW.kind = 'audit-event' \
          BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
     )
     .execute(&mut conn)

@@ -407,7 +407,7 @@ echo "$AWS_ACCESS_KEY_ID $AWS_SECRET_ACCESS_KEY $AWS_SESSION_TOKEN" > session
     // never sees.
     let store = s.running.as_ref().expect("running").service.store().clone();
     let events: Vec<serde_json::Value> = store
-        .list(
+        .list_appended(
             ACCOUNT,
             rolegate_store::record::kind::AUDIT_EVENT,
             None,
@@ -1098,7 +1098,7 @@ async fn s3_gateway_attack16_findings() {
 
     let store = s.running.as_ref().expect("running").service.store().clone();
     let events: Vec<serde_json::Value> = store
-        .list(
+        .list_appended(
             ACCOUNT,
             rolegate_store::record::kind::AUDIT_EVENT,
             None,

@@ -347,7 +347,7 @@ async fn tls_secure_transport_and_trusted_proxies() {
         .expect("running")
         .service
         .store()
-        .list(ACCOUNT, rolegate_store::record::kind::AUDIT_EVENT, None, 5)
+        .list_appended(ACCOUNT, rolegate_store::record::kind::AUDIT_EVENT, None, 5)
         .await
         .expect("events");
     let newest: serde_json::Value =

@@ -532,7 +532,7 @@ impl Service {
         loop {
             let page = self
                 .store
-                .list(account, record::kind::AUDIT_EVENT, after.as_deref(), PAGE)
+                .list_appended(account, record::kind::AUDIT_EVENT, after.as_deref(), PAGE)
                 .await?;
             if let Some(last) = page.last() {
                 oldest = key_time_ms(&last.key);
@@ -562,7 +562,7 @@ impl Service {
         'pages: loop {
             let page = self
                 .store
-                .list(account, record::kind::AUDIT_EVENT, after.as_deref(), PAGE)
+                .list_appended(account, record::kind::AUDIT_EVENT, after.as_deref(), PAGE)
                 .await?;
             for r in &page {
                 let ms = key_time_ms(&r.key).unwrap_or(0);

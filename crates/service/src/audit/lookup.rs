@@ -33,7 +33,7 @@ const BATCH: usize = 200;
 /// and a token rather than reading the whole history at once.
 const MAX_SCANNED: usize = 100_000;
 /// Events the database searches per store call at most, when a value is looked for
-/// ([`rolegate_store::Store::scan_containing`]); the first call searches
+/// ([`rolegate_store::Store::scan_appended`]); the first call searches
 /// [`FIRST_SEARCH_BATCH`], each next one eight times more.
 const SEARCH_BATCH: usize = 50_000;
 /// The first window searched.
@@ -257,7 +257,7 @@ impl Service {
                 Some(needle) => {
                     let s = self
                         .store
-                        .scan_containing(
+                        .scan_appended(
                             c.account(),
                             kind::AUDIT_EVENT,
                             Some(&after),
@@ -274,7 +274,7 @@ impl Service {
                 None => {
                     let batch = self
                         .store
-                        .list(c.account(), kind::AUDIT_EVENT, Some(&after), BATCH)
+                        .list_appended(c.account(), kind::AUDIT_EVENT, Some(&after), BATCH)
                         .await?;
                     let (n, last) = (batch.len(), batch.last().map(|r| r.key.clone()));
                     (batch, n, last, n < BATCH)

@@ -129,7 +129,7 @@ mod tests {
         }
         assert_eq!(duplicate, Err(StoreError::Conflict));
         let stored = store
-            .list("111122223333", "audit-event", None, 1000)
+            .list_appended("111122223333", "audit-event", None, 1000)
             .await
             .expect("list");
         assert_eq!(
