@@ -120,6 +120,17 @@ pub struct ServeArgs {
     /// system's roots and those in `SSL_CERT_FILE` / `SSL_CERT_DIR` [default: none].
     #[arg(long, env = "ROLEGATE_OIDC_CA_FILE", value_name = "PEM")]
     pub oidc_ca_file: Option<PathBuf>,
+    /// Failed AssumeRoleWithWebIdentity / AssumeRoleWithSAML calls one client address (IPv6:
+    /// one /64) may make in the current and the previous minute, counted across every node
+    /// sharing the database; past it that address's federation calls get `Throttling`.
+    /// Behind a reverse proxy, list it in `--trusted-proxies` so clients are told apart.
+    /// 0 turns the budget off [default: 60].
+    #[arg(
+        long,
+        env = "ROLEGATE_FEDERATION_FAILURES_PER_MINUTE",
+        value_name = "N"
+    )]
+    pub federation_failures_per_minute: Option<u32>,
     /// Serve `/access/v1/forward-auth` (nginx `auth_request`, Caddy `forward_auth`) to the
     /// proxy that sends this file's secret (at least 16 characters) in
     /// `X-Rolegate-Forward-Auth-Secret`; without it the endpoint does not exist
@@ -203,6 +214,7 @@ struct FileConfig {
     audit_stdout: Option<bool>,
     audit_fail_open_reads: Option<bool>,
     oidc_ca_file: Option<PathBuf>,
+    federation_failures_per_minute: Option<u32>,
     access_forward_auth_secret_file: Option<PathBuf>,
 
     saml_url: Option<Vec<String>>,
@@ -265,6 +277,8 @@ pub struct Config {
     pub audit_fail_open_reads: bool,
     /// Further CAs trusted for OIDC issuers.
     pub oidc_ca_file: Option<PathBuf>,
+    /// Failed federation calls per client address in two minutes, across nodes (0: off).
+    pub federation_failures_per_minute: u32,
     /// The forward-auth proxy's secret (`/access/v1/forward-auth` exists only with it).
     pub access_forward_auth_secret_file: Option<PathBuf>,
 
@@ -374,6 +388,8 @@ impl Default for Config {
             audit_stdout: false,
             audit_fail_open_reads: false,
             oidc_ca_file: None,
+            federation_failures_per_minute:
+                rolegate_service::throttle::sources::DEFAULT_FAILURES_PER_MINUTE,
             access_forward_auth_secret_file: None,
 
             saml_urls: Vec::new(),
@@ -492,6 +508,10 @@ impl ServeArgs {
             audit_fail_open_reads: self.audit_fail_open_reads
                 || file.audit_fail_open_reads.unwrap_or(false),
             oidc_ca_file: self.oidc_ca_file.or(file.oidc_ca_file),
+            federation_failures_per_minute: self
+                .federation_failures_per_minute
+                .or(file.federation_failures_per_minute)
+                .unwrap_or(d.federation_failures_per_minute),
             access_forward_auth_secret_file: self
                 .access_forward_auth_secret_file
                 .or(file.access_forward_auth_secret_file),

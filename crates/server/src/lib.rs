@@ -263,6 +263,7 @@ pub async fn start(config: Config, signals: bool) -> anyhow::Result<Running> {
             allow_http_issuers: config.allow_http_oidc_issuers,
             saml_urls: config.saml_urls.clone(),
             public_url,
+            failures_per_minute: config.federation_failures_per_minute,
             ..Default::default()
         },
         Arc::new(oidc::HttpsKeySource::new(

@@ -223,6 +223,14 @@ mod tests {
         async fn prune_changes(&self, _: i64) -> std::result::Result<u64, StoreError> {
             Ok(0)
         }
+        async fn delete_after(
+            &self,
+            _: &str,
+            _: &str,
+            _: &str,
+        ) -> std::result::Result<u64, StoreError> {
+            Ok(0)
+        }
         async fn delete_appended_after(
             &self,
             _: &str,

@@ -124,6 +124,10 @@ pub enum ServiceError {
     /// `IDPRejectedClaim`.
     #[error("{0}")]
     IdpRejectedClaim(String),
+    /// `Throttling` ("Rate exceeded"): the client address spent its budget of failed
+    /// federation calls (`crate::throttle::sources`).
+    #[error("{0}")]
+    Throttling(String),
     /// `InvalidAuthenticationCode`: MFA codes did not verify (IAM MFA device operations).
     #[error("{0}")]
     InvalidAuthenticationCode(String),
@@ -240,6 +244,7 @@ impl ServiceError {
             ServiceError::ExpiredTokenException(_) => ErrorCode::ExpiredTokenException,
             ServiceError::IdpCommunicationError(_) => ErrorCode::IdpCommunicationError,
             ServiceError::IdpRejectedClaim(_) => ErrorCode::IdpRejectedClaim,
+            ServiceError::Throttling(_) => ErrorCode::Throttling,
             ServiceError::InvalidAuthorizationMessage(_) => {
                 ErrorCode::InvalidAuthorizationMessageException
             }

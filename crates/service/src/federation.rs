@@ -22,6 +22,10 @@ pub struct FederationConfig {
     /// This deployment's public URL (`--public-url`): outbound issuers are
     /// `PUBLIC_URL/outbound/ID`.
     pub public_url: String,
+    /// Failed federation calls (AssumeRoleWithWebIdentity, AssumeRoleWithSAML) one client
+    /// address may make in the current and the previous minute, across every node, before
+    /// its calls are throttled (`crate::throttle::sources`); 0: no budget.
+    pub failures_per_minute: u32,
 }
 
 impl Default for FederationConfig {
@@ -33,6 +37,7 @@ impl Default for FederationConfig {
             max_key_lifetime: Duration::from_secs(3600),
             saml_urls: Vec::new(),
             public_url: "http://127.0.0.1:7470".into(),
+            failures_per_minute: crate::throttle::sources::DEFAULT_FAILURES_PER_MINUTE,
         }
     }
 }

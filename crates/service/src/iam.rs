@@ -24,6 +24,7 @@ pub mod saml_providers;
 mod server_certificates;
 mod service_credentials;
 pub(crate) mod service_linked_roles;
+mod shared_issuers;
 mod signing_certificates;
 mod simulation;
 mod ssh_keys;

@@ -130,6 +130,10 @@ pub struct Service {
     pub(crate) federation: federation::FederationConfig,
     /// OpenID Connect issuers' keys.
     pub(crate) issuer_keys: federation::jwks::KeyCache,
+    /// The budget of failed federation calls per client address ([`throttle::sources`]).
+    federation_failures: throttle::sources::SourceBudget,
+    /// SAML providers' private keys, parsed once.
+    pub(crate) saml_keys: federation::saml_encryption::KeyCache,
 }
 
 /// Attempts at a read-modify-write before giving up with `ConcurrentModification`.
@@ -159,6 +163,8 @@ impl Service {
             anonymous_events: audit::anonymous::AnonymousBudget::default(),
             federation: federation::FederationConfig::default(),
             issuer_keys: federation::jwks::KeyCache::new(Arc::new(federation::NoKeySource)),
+            federation_failures: throttle::sources::SourceBudget::default(),
+            saml_keys: federation::saml_encryption::KeyCache::default(),
         }
     }
 
@@ -170,6 +176,7 @@ impl Service {
         config: federation::FederationConfig,
         source: Arc<dyn federation::KeySource>,
     ) -> Self {
+        self.federation_failures = throttle::sources::SourceBudget::new(config.failures_per_minute);
         self.federation = config;
         self.issuer_keys = federation::jwks::KeyCache::new(source);
         self
@@ -363,15 +370,49 @@ impl Service {
     /// unsigned run; their handlers never see a caller. Any other is
     /// `MissingAuthenticationToken`.
     pub async fn execute_unsigned(&self, op: Operation, env: &RequestEnv) -> Result<Reply> {
-        self.dispatch_unsigned(op, env).await
+        self.federated(op, env).await
+    }
+
+    /// An unsigned operation (a federation call: its token or assertion is the credential),
+    /// held to its client address's budget of failures ([`throttle::sources`]): refused with
+    /// `Throttling` once the budget is spent, without a look at the token; a failure it
+    /// caused is counted, in memory and, boundedly, in the store every node shares.
+    async fn federated(&self, op: Operation, env: &RequestEnv) -> Result<Reply> {
+        use throttle::sources::{self, SourceBudget};
+        let source = SourceBudget::source(env.source_ip);
+        let now_ms = i64::try_from(env.now.unix_timestamp_nanos() / 1_000_000).unwrap_or(0);
+        if self.federation_failures.throttled(source, now_ms) {
+            tracing::debug!(request_id = %env.request_id, %source, operation = op.name(), "federation call throttled");
+            return Err(ServiceError::Throttling(sources::RATE_EXCEEDED.into()));
+        }
+        let result = self.dispatch_unsigned(op, env).await;
+        if let Err(e) = &result
+            && sources::counts(e)
+            && let Some(flush) = self.federation_failures.failed(source, now_ms)
+        {
+            match sources::write(&*self.store, &flush, now_ms).await {
+                Ok(stored) => self.federation_failures.flushed(&flush, stored),
+                Err(error) => {
+                    tracing::warn!(%error, %source, "counting failed federation calls in the store failed");
+                    self.federation_failures.unflushed(&flush);
+                }
+            }
+        }
+        if result.as_ref().is_err_and(sources::counts)
+            && self.federation_failures.throttled(source, now_ms)
+        {
+            // This failure spent the budget (the call was not throttled before it).
+            tracing::warn!(request_id = %env.request_id, %source, "federation calls from this address are throttled: its budget of failures is spent");
+        }
+        result
     }
 
     /// Authorizes, then performs, one operation.
     pub async fn execute(&self, caller: &Caller, op: Operation, env: &RequestEnv) -> Result<Reply> {
         if !op.signed() {
             // An operation that may be called unsigned runs the same way when it is signed:
-            // without a caller.
-            return self.dispatch_unsigned(op, env).await;
+            // without a caller, and under the same budget of failures.
+            return self.federated(op, env).await;
         }
         let c = iam::Ctx { caller, env };
         for _ in 0..MAX_REAUTHORIZATIONS {

@@ -23,6 +23,8 @@
 
 use rolegate_store::record::{LoginProfile, MfaDevice};
 
+pub mod sources;
+
 /// A record holding a guessable secret and its failure count.
 pub trait Guarded {
     /// Failed checks in a row, when the last one happened, and until when checks are refused

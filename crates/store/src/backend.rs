@@ -292,6 +292,16 @@ macro_rules! sql_store {
                 Ok(row.map_or($crate::LogPosition::START, |(tx, seq)| $crate::LogPosition { tx, seq }))
             }
 
+            async fn delete_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, $crate::StoreError> {
+                Ok(sqlx::query("DELETE FROM records WHERE scope = $1 AND kind = $2 AND key > $3")
+                    .bind(scope)
+                    .bind(kind)
+                    .bind(after)
+                    .execute(&self.write)
+                    .await?
+                    .rows_affected())
+            }
+
             async fn delete_appended_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, $crate::StoreError> {
                 Ok(sqlx::query("DELETE FROM appended WHERE scope = $1 AND kind = $2 AND key > $3")
                     .bind(scope)

@@ -535,6 +535,22 @@ async fn appended_records(s: &dyn Store) {
         1,
         "another scope keeps its records"
     );
+    // Versioned records have their own range delete; it leaves appended ones alone.
+    s.commit(&[put("a5", "event", "3", Expect::Absent, "{\"put\":3}")])
+        .await
+        .expect("a second versioned record");
+    assert_eq!(s.delete_after("a5", "event", "2").await.expect("delete"), 1);
+    assert_eq!(
+        s.list("a5", "event", None, 10)
+            .await
+            .expect("list")
+            .into_iter()
+            .map(|r| r.key)
+            .collect::<Vec<_>>(),
+        ["2"]
+    );
+    assert_eq!(listed("a5").await.len(), 1, "the appended record is kept");
+    let before = s.last_change().await.expect("last");
     assert!(
         s.get("a5", "event", "2").await.expect("get").is_some(),
         "the versioned record at a deleted appended record's address is kept"

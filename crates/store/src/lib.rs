@@ -279,6 +279,10 @@ pub trait Store: Send + Sync + 'static {
     /// can return now ([`LogPosition::START`] when there is none). A change committed later
     /// lies after it.
     async fn last_change(&self) -> Result<LogPosition, StoreError>;
+    /// Deletes the versioned records of a kind in a scope whose key sorts after `after`, and
+    /// returns how many there were: expiry for records keyed newest first that no node caches
+    /// (the federation failure counts). The deletions are not entered in the change log.
+    async fn delete_after(&self, scope: &str, kind: &str, after: &str) -> Result<u64, StoreError>;
     /// Deletes the appended records of a kind in a scope whose key sorts after `after`, and
     /// returns how many there were: retention for appended records whose keys order newest
     /// first (audit events). Like the appends, the deletions are not entered in the change log.

@@ -173,7 +173,7 @@ async fn trusting_role(s: &Server, name: &str, provider_arn: &str) {
 }
 
 /// An STS client with no credentials (AssumeRoleWithWebIdentity is unsigned).
-fn anonymous_sts(endpoint: &str) -> aws_sdk_sts::Client {
+pub(crate) fn anonymous_sts(endpoint: &str) -> aws_sdk_sts::Client {
     let config = aws_sdk_sts::Config::builder()
         .behavior_version(BehaviorVersion::latest())
         .region(aws_sdk_sts::config::Region::new("us-east-1"))
@@ -188,7 +188,7 @@ fn now() -> i64 {
 }
 
 /// A GitHub-Actions-style trust policy: this provider, this audience, this subject.
-fn github_trust(account: &str, host: &str, sub: &str, extra_actions: &str) -> String {
+pub(crate) fn github_trust(account: &str, host: &str, sub: &str, extra_actions: &str) -> String {
     format!(
         r#"{{"Version":"2012-10-17","Statement":[{{"Effect":"Allow",
         "Principal":{{"Federated":"arn:aws:iam::{account}:oidc-provider/{host}"}},
@@ -197,7 +197,7 @@ fn github_trust(account: &str, host: &str, sub: &str, extra_actions: &str) -> St
     )
 }
 
-async fn register(s: &Server, url: &str) -> String {
+pub(crate) async fn register(s: &Server, url: &str) -> String {
     root_iam(s)
         .create_open_id_connect_provider()
         .url(url)

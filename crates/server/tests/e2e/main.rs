@@ -15,6 +15,7 @@ mod durability;
 mod escalation;
 mod exhaustion;
 mod federation;
+mod federation_budget;
 mod iam_entities;
 mod mfa;
 mod multi_node;
@@ -27,6 +28,7 @@ mod s3_gateway;
 mod s3_gateway_more;
 mod saml;
 mod service_linked_roles;
+mod shared_issuers;
 mod signing;
 mod simulator;
 mod sts;
@@ -56,6 +58,7 @@ macro_rules! on_both_backends {
 
 on_both_backends! {
     federation::oidc_providers_lifecycle => sqlite_oidc_providers, postgres_oidc_providers;
+    shared_issuers::shared_issuer_trust_policies => sqlite_shared_issuer_trust, postgres_shared_issuer_trust;
     saml::saml_providers_lifecycle => sqlite_saml_providers, postgres_saml_providers;
     saml::assume_role_with_saml_real_idp => sqlite_assume_role_with_saml, postgres_assume_role_with_saml;
     saml::encrypted_assertions => sqlite_saml_encrypted_assertions, postgres_saml_encrypted_assertions;

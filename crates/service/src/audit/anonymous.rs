@@ -49,7 +49,7 @@ struct Window {
 }
 
 /// The address an anonymous client is counted under.
-fn client(ip: Option<IpAddr>) -> IpAddr {
+pub(crate) fn client(ip: Option<IpAddr>) -> IpAddr {
     match ip {
         Some(IpAddr::V6(v6)) if v6.to_ipv4_mapped().is_none() => {
             let mut octets = v6.octets();

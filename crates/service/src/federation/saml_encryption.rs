@@ -5,9 +5,9 @@
 //!
 //! What this module owns:
 //! - a provider's private key ([`DecryptionKey`]): a PEM RSA key (PKCS#8 `PRIVATE KEY` or
-//!   PKCS#1 `RSA PRIVATE KEY`, unencrypted) of 2048 to 8192 bits, checked when it is added and
-//!   read again from the store when an assertion arrives; never printed (no `Debug` of the
-//!   material, no error that carries it);
+//!   PKCS#1 `RSA PRIVATE KEY`, unencrypted) of 2048 to 8192 bits, checked when it is added,
+//!   read from the store when an assertion arrives and parsed once per PEM text
+//!   ([`KeyCache`]); never printed (no `Debug` of the material, no error that carries it);
 //! - the one `xenc:EncryptedData` of an `EncryptedAssertion`, decrypted under an allowlist
 //!   checked on the parsed element *before* any key is touched: content `aes128-gcm`,
 //!   `aes256-gcm`, `aes128-cbc`, `aes256-cbc`; key transport `rsa-oaep-mgf1p` or XML Encryption
@@ -115,6 +115,48 @@ impl DecryptionKey {
             return Err(KeyError::Size);
         }
         Ok(Self { key })
+    }
+}
+
+/// Parsed provider keys, by the SHA-256 of their PEM text: an encrypted assertion does not
+/// parse and import its provider's keys again on every call. Content-addressed, so a key
+/// added to a provider is a new entry, a removed one is never asked for again, and no entry
+/// can stand for other text; at most [`MAX_CACHED_KEYS`] entries (past it the cache starts
+/// over). Keys that do not read are not kept.
+#[derive(Default)]
+pub struct KeyCache {
+    keys: std::sync::Mutex<std::collections::HashMap<[u8; 32], DecryptionKey>>,
+}
+
+/// Parsed keys kept at most (two per SAML provider).
+pub const MAX_CACHED_KEYS: usize = 1024;
+
+impl KeyCache {
+    /// The key of this PEM text, parsed once.
+    pub fn get(&self, pem: &str) -> Result<DecryptionKey, KeyError> {
+        use sha2::Digest as _;
+        let digest: [u8; 32] = sha2::Sha256::digest(pem.as_bytes()).into();
+        if let Some(k) = self.keys.lock().ok().and_then(|m| m.get(&digest).cloned()) {
+            return Ok(k);
+        }
+        let key = DecryptionKey::from_pem(pem)?;
+        if let Ok(mut m) = self.keys.lock() {
+            if m.len() >= MAX_CACHED_KEYS {
+                m.clear();
+            }
+            m.insert(digest, key.clone());
+        }
+        Ok(key)
+    }
+
+    /// How many keys are kept.
+    pub fn len(&self) -> usize {
+        self.keys.lock().map_or(0, |m| m.len())
+    }
+
+    /// Whether no key is kept.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
     }
 }
 
@@ -307,6 +349,25 @@ mod tests {
         );
         assert!(dbg.contains("redacted"), "{dbg}");
         assert!(!dbg.contains("MII"), "{dbg}");
+    }
+
+    #[test]
+    fn keys_are_parsed_once_per_text() {
+        let cache = KeyCache::default();
+        let pem = include_str!("../../tests/data/saml/encrypted/sp1.key");
+        let a = cache.get(pem).expect("key");
+        let b = cache.get(pem).expect("key");
+        assert!(
+            Arc::ptr_eq(&a.key, &b.key),
+            "the second read is the first key"
+        );
+        assert_eq!(cache.len(), 1);
+        assert_eq!(cache.get("not a key").err(), Some(KeyError::NotPem));
+        assert_eq!(cache.len(), 1, "a key that does not read is not kept");
+        // Other text (a re-encoded key) is another entry, never the first key.
+        let c = cache.get(&format!("{pem}\n")).expect("key");
+        assert!(!Arc::ptr_eq(&a.key, &c.key));
+        assert_eq!(cache.len(), 2);
     }
 
     #[test]

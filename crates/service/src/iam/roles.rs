@@ -120,7 +120,9 @@ fn check_not_service_linked(path: Option<&str>, name: &str) -> Result<()> {
 impl Service {
     /// Validates a trust policy and resolves the user and role ARNs it names (in any
     /// account) to their unique ids, as AWS does when a policy is saved: a principal that does
-    /// not exist is `MalformedPolicyDocument` "Invalid principal in policy". Account
+    /// not exist is `MalformedPolicyDocument` "Invalid principal in policy", and so is trust
+    /// in a shared OIDC issuer (GitHub Actions…) that any of its tenants would satisfy
+    /// ([`super::shared_issuers`]). Account
     /// principals are kept as written, so an account may be trusted before it is added.
     pub(crate) async fn check_trust_policy(&self, text: &str) -> Result<BTreeMap<String, String>> {
         let policy = self.parsed_policy(text, PolicyKind::Trust)?;
@@ -129,6 +131,7 @@ impl Service {
                 "Cannot exceed quota for ACLSizePerRole: {MAX_TRUST_POLICY_SIZE}"
             )));
         }
+        super::shared_issuers::check(&policy)?;
         self.principal_ids(&policy).await
     }
 

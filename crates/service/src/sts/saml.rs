@@ -343,7 +343,7 @@ impl Service {
         let keys: Vec<DecryptionKey> = provider
             .private_keys
             .iter()
-            .filter_map(|k| DecryptionKey::from_pem(k.pem.expose()).ok())
+            .filter_map(|k| self.saml_keys.get(k.pem.expose()).ok())
             .collect();
         let assertion = i.saml_assertion.expose().to_owned();
         // The XML work is CPU-bound: off the async workers.
