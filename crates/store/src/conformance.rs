@@ -511,7 +511,6 @@ async fn appended_records(s: &dyn Store) {
     // Only the Put made a change; the appends made none.
     let changed = s.changes_since(before, 100).await.expect("changes");
     assert_eq!(keys(&changed), ["2"]);
-    let before = changed[0].position;
     assert_eq!(
         s.delete_appended_after("a5", "event", "1")
             .await
