@@ -67,14 +67,35 @@ fn allows_web_identity(action: &ActionRule) -> bool {
     }
 }
 
-/// Whether a condition value matches every claim value (`*`, or a `StringLike` pattern of
-/// stars only).
-fn scoped_to_all(base: &Base, value: &Value) -> bool {
-    match value {
-        Value::Text(Template::Static { text, glob }) => {
-            text.trim() == "*" || (*base == Base::StringLike && glob.is_everything())
-        }
-        _ => false,
+/// Whether a condition value names one tenant of the issuer: its literal part (for
+/// `StringLike`, the text before the first `*` or `?`) holds a whole tenant name.
+/// - `sub`: `CLAIM:TENANT` then `/` or `:` (`repo:acme/…`, `project_path:group/…`,
+///   `organization:acme:…`), so `repo:*`, `repo:acme*` (which `acme-evil` matches) and
+///   `*:ref:…` pin nothing;
+/// - `job_workflow_ref`: `OWNER/`;
+/// - ids and slugs: the whole value, without wildcards.
+///
+/// A policy variable pins nothing: it is filled from the request being decided (`sub =
+/// ${…:sub}` holds for every token).
+fn pins_a_tenant(base: &Base, claim: &str, value: &Value) -> bool {
+    let Value::Text(Template::Static { text, .. }) = value else {
+        return false;
+    };
+    let literal = if *base == Base::StringLike {
+        text.split(['*', '?']).next().unwrap_or("")
+    } else {
+        text.as_str()
+    };
+    let whole = literal.len() == text.len();
+    match claim {
+        "sub" => literal.split_once(':').is_some_and(|(name, rest)| {
+            !name.is_empty()
+                && rest
+                    .find(['/', ':'])
+                    .is_some_and(|end| end > 0 && !rest[..end].trim().is_empty())
+        }),
+        "job_workflow_ref" => literal.find('/').is_some_and(|end| end > 0),
+        _ => whole && !literal.trim().is_empty(),
     }
 }
 
@@ -103,12 +124,16 @@ pub(crate) fn check(policy: &Policy) -> Result<()> {
                 ) && !clause.op.negated
                     && !clause.op.if_exists
                     && clause.op.qualifier != Some(Qualifier::ForAllValues)
-                    && keys.iter().any(|k| clause.key.eq_ignore_ascii_case(k))
-                    && !clause.values.is_empty()
-                    && !clause
-                        .values
-                        .iter()
-                        .any(|v| scoped_to_all(&clause.op.base, v))
+                    && claims.iter().any(|claim| {
+                        clause
+                            .key
+                            .eq_ignore_ascii_case(&format!("{issuer}:{claim}"))
+                            && !clause.values.is_empty()
+                            && clause
+                                .values
+                                .iter()
+                                .all(|v| pins_a_tenant(&clause.op.base, claim, v))
+                    })
             });
             if !pinned {
                 return Err(ServiceError::MalformedPolicyDocument(format!(
@@ -163,6 +188,19 @@ mod tests {
             r#"{"ForAllValues:StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme/*"}}"#,
             r#"{"StringEquals":{"token.actions.githubusercontent.com:repository":"acme/app"}}"#,
             r#"{"StringLike":{"token.actions.githubusercontent.com:actor":"x"}}"#,
+            // The outside attack's bypasses: wildcards before the tenant ends, and policy
+            // variables, which are filled from the token itself.
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*/*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"r?po:*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"*:ref:refs/heads/main"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:acme*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:*acme/app:*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":["repo:acme/app:*","repo:*"]}}"#,
+            r#"{"ForAnyValue:StringLike":{"token.actions.githubusercontent.com:sub":"repo:*"}}"#,
+            r#"{"StringEquals":{"token.actions.githubusercontent.com:sub":"${token.actions.githubusercontent.com:sub}"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:sub":"repo:${token.actions.githubusercontent.com:repository_owner}/*"}}"#,
+            r#"{"StringLike":{"token.actions.githubusercontent.com:job_workflow_ref":"*/app/.github/workflows/x.yml@*"}}"#,
         ] {
             assert_eq!(github(&format!(r#","Condition":{bad}"#)), refused, "{bad}");
         }
