@@ -57,26 +57,15 @@ async fn organizations_script(endpoint: &str, mode: Vec<String>) -> Value {
         "{}/tests/e2e/scripts/organizations_boto3.py",
         env!("CARGO_MANIFEST_DIR")
     );
-    let endpoint = endpoint.to_owned();
-    let out = tokio::task::spawn_blocking(move || {
-        crate::support::bounded("python3")
-            .arg(path)
-            .args([&endpoint, ROOT_KEY, ROOT_SECRET, ACCOUNT])
-            .args(mode)
-            .env_remove("AWS_PROFILE")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .expect("python3")
-    })
-    .await
-    .expect("join");
-    assert!(
-        out.status.success(),
-        "organizations_boto3.py failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    serde_json::from_slice(&out.stdout).expect("the script's JSON")
+    let mut args = vec![
+        path,
+        endpoint.to_owned(),
+        ROOT_KEY.into(),
+        ROOT_SECRET.into(),
+        ACCOUNT.into(),
+    ];
+    args.extend(mode);
+    serde_json::from_str(&crate::support::python(args).await).expect("the script's JSON")
 }
 
 /// Two nodes on one PostgreSQL schema: an SCP attached through one node caps a live session on

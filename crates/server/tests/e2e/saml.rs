@@ -1206,22 +1206,8 @@ async fn boto3_assume_role_with_saml(
     let script = format!(
         "import boto3,sys\nc=boto3.client('sts',endpoint_url='{endpoint}',region_name='us-east-1')\nr=c.assume_role_with_saml(RoleArn='{role_arn}',PrincipalArn='{provider_arn}',SAMLAssertion=sys.argv[1])\nprint(r['AssumedRoleUser']['Arn'], r['Subject'], r['SubjectType'])"
     );
-    let out = tokio::task::spawn_blocking(move || {
-        crate::support::bounded("python3")
-            .args(["-c", &script, &assertion])
-            .env_remove("AWS_ACCESS_KEY_ID")
-            .env_remove("AWS_SECRET_ACCESS_KEY")
-            .env("AWS_CONFIG_FILE", "/dev/null")
-            .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
-            .output()
-            .expect("python3")
-    })
-    .await
-    .expect("join");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    crate::support::python(vec!["-c".into(), script, assertion])
+        .await
+        .trim()
+        .to_owned()
 }

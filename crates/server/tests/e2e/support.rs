@@ -462,15 +462,19 @@ pub fn boto3_available() -> bool {
     boto3
 }
 
-/// Runs `tests/e2e/scripts/<script>` with python3 (no aws config files) and asserts that it
-/// succeeded and printed `ok`.
-pub async fn run_boto3_script(script: &str, args: Vec<String>) {
-    let path = format!("{}/tests/e2e/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
+/// Runs python3 with `args`, isolated from the machine's AWS configuration (no config or
+/// credentials files, no credentials or profile in the environment), asserts that it
+/// succeeded, and returns what it printed.
+pub async fn python(args: Vec<String>) -> String {
+    // The script's path (or `-c`) names the run in a failure.
+    let label = args.first().cloned().unwrap_or_default();
     let out = tokio::task::spawn_blocking(move || {
         crate::support::bounded("python3")
-            .arg(path)
-            .args(args)
+            .args(&args)
             .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ACCESS_KEY_ID")
+            .env_remove("AWS_SECRET_ACCESS_KEY")
+            .env_remove("AWS_SESSION_TOKEN")
             .env("AWS_CONFIG_FILE", "/dev/null")
             .env("AWS_SHARED_CREDENTIALS_FILE", "/dev/null")
             .output()
@@ -478,13 +482,21 @@ pub async fn run_boto3_script(script: &str, args: Vec<String>) {
     })
     .await
     .expect("join");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     assert!(
         out.status.success(),
-        "boto3 script {script} failed:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
+        "python3 {label} failed:\n{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), "ok");
+    stdout
+}
+
+/// Runs `tests/e2e/scripts/<script>` with python3 (no aws config files) and asserts that it
+/// succeeded and printed `ok`.
+pub async fn run_boto3_script(script: &str, args: Vec<String>) {
+    let path = format!("{}/tests/e2e/scripts/{script}", env!("CARGO_MANIFEST_DIR"));
+    let out = python([vec![path], args].concat()).await;
+    assert_eq!(out.trim(), "ok", "boto3 script {script}");
 }
 
 /// Runs a boto3 scenario against `s` as its management account's root: argv is the endpoint,
